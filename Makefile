@@ -1,0 +1,48 @@
+# Vereinsraum – two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+
+.PHONY: run test setup install translations db chromium bench clean
+
+run: setup ## set everything up and serve on 127.0.0.1:5000
+	$(BIN)/python -m app.devserver
+
+test: install translations chromium ## install what tests need and run every test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: install translations db
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,postgres]"
+	touch $@
+
+translations: install ## compile the message catalogs (.po -> .mo)
+	$(BIN)/pybabel compile -q -f -d app/translations
+
+db: install ## migrate, load content, seed demo data when empty
+	$(BIN)/flask db upgrade heads
+	$(BIN)/flask content-sync
+	$(BIN)/flask seed-demo --if-empty
+
+chromium: ## Debian's chromium for the browser tests (never a downloaded browser)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian chromium for the browser tests"; \
+	  $(if $(shell command -v sudo 2>/dev/null),sudo,) apt-get update -qq && \
+	  $(if $(shell command -v sudo 2>/dev/null),sudo,) apt-get install -y -qq chromium >/dev/null; }
+
+messages: install ## extract strings and update the English catalog
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+bench: setup ## performance measurements (see README)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,80 @@
+"""Vereinsraum – application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from urllib.parse import urlsplit
+
+from flask import Flask
+
+from .config import Config, ensure_secret_key, env_overrides
+from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+#: Domain packages, each one blueprint (plus its models). Order = URL precedence.
+BLUEPRINTS = (
+    "app.core",
+    "app.auth",
+    "app.clubs",
+    "app.workspace",
+    "app.privacy",
+    "app.guide",
+    "app.meetings",
+    "app.chat",
+    "app.admin",
+)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(env_overrides())
+    if config:
+        app.config.update(config)
+    _finish_config(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+
+    from .core import i18n, jobs, security
+
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    security.init_app(app)
+    jobs.init_app(app)
+
+    import importlib
+
+    for name in BLUEPRINTS:
+        module = importlib.import_module(name)
+        app.register_blueprint(module.bp)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+
+    from .core.tenancy import check_routes
+
+    check_routes(app)
+
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "vereinsraum.db")
+    if app.config["BASE_URL"].startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    extra = set(app.config.get("CSP_FORM_ACTION_EXTRA") or ())
+    if app.config.get("BBB_API_URL"):
+        parts = urlsplit(app.config["BBB_API_URL"])
+        extra.add(f"{parts.scheme}://{parts.netloc}")
+    app.config["CSP_FORM_ACTION_EXTRA"] = tuple(sorted(extra))

@@ -1,0 +1,10 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Begründung (geht per E-Mail an den Vorstand)"),
+                           validators=[DataRequired(_l("Bitte geben Sie eine Begründung an.")),
+                                       Length(max=2000, message=_l("Höchstens 2000 Zeichen."))])

@@ -1,0 +1,26 @@
+import click
+from flask.cli import with_appcontext
+
+from ..extensions import db
+from .services import AccountError, create_user
+
+
+def init_app(app):
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--name", required=True, help="Anzeigename")
+    @click.option("--password", required=True, help="Passwort (mindestens 10 Zeichen)")
+    @click.option("--staff", is_flag=True, help="Plattform-Team (Admin-Bereich)")
+    @with_appcontext
+    def create_user_command(email, name, password, staff):
+        """Create a confirmed account (for operators)."""
+        from .forms import MIN_PASSWORD
+
+        if len(password) < MIN_PASSWORD:
+            raise click.UsageError(f"Das Passwort muss mindestens {MIN_PASSWORD} Zeichen lang sein.")
+        try:
+            user = create_user(email, name, password, staff=staff, confirmed=True)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"Konto angelegt: {user.email}{' (Plattform-Team)' if staff else ''}")

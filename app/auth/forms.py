@@ -1,0 +1,108 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+MIN_PASSWORD = 10
+
+
+def email_field(label=_l("E-Mail-Adresse")):
+    return EmailField(
+        label,
+        validators=[
+            DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse an.")),
+            Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."), check_deliverability=False),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+def new_password_field(label=_l("Passwort")):
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(_l("Bitte wählen Sie ein Passwort.")),
+            Length(min=MIN_PASSWORD, max=200,
+                   message=_l("Das Passwort muss mindestens %(n)s Zeichen lang sein.", n=MIN_PASSWORD)),
+        ],
+        render_kw={"autocomplete": "new-password"},
+        description=_l("Mindestens %(n)s Zeichen. Ein Satz aus mehreren Wörtern ist gut zu merken und sicher.",
+                       n=MIN_PASSWORD),
+    )
+
+
+
+def name_field():
+    return StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Bitte geben Sie Ihren Namen an.")), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+
+
+def _not_blank(form, field):
+    if field.data is not None and not field.data.strip():
+        raise ValidationError(_l("Bitte geben Sie Ihren Namen an."))
+
+
+class RegisterForm(FlaskForm):
+    name = name_field()
+    email = email_field()
+    password = new_password_field()
+    password_repeat = PasswordField(
+        _l("Passwort wiederholen"),
+        validators=[DataRequired(_l("Bitte wiederholen Sie das Passwort.")),
+                    EqualTo("password", _l("Die Passwörter stimmen nicht überein."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_name(self, field):
+        _not_blank(self, field)
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(_l("Passwort"), validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein."))],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Angemeldet bleiben (30 Tage)"))
+
+
+class ResetRequestForm(FlaskForm):
+    email = email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password = new_password_field(_l("Neues Passwort"))
+    password_repeat = PasswordField(
+        _l("Neues Passwort wiederholen"),
+        validators=[DataRequired(_l("Bitte wiederholen Sie das Passwort.")),
+                    EqualTo("password", _l("Die Passwörter stimmen nicht überein."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ProfileForm(FlaskForm):
+    name = name_field()
+
+    def validate_name(self, field):
+        _not_blank(self, field)
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField(_l("Aktuelles Passwort"),
+                                     validators=[DataRequired(_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
+                                     render_kw={"autocomplete": "current-password"})
+
+
+class ChangeEmailForm(FlaskForm):
+    email = email_field(_l("Neue E-Mail-Adresse"))
+    current_password = PasswordField(_l("Aktuelles Passwort"),
+                                     validators=[DataRequired(_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
+                                     render_kw={"autocomplete": "current-password"})
+
+
+class DeleteAccountForm(FlaskForm):
+    current_password = PasswordField(_l("Passwort zur Bestätigung"),
+                                      validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein."))],
+                                      render_kw={"autocomplete": "current-password"})

@@ -1,0 +1,245 @@
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..core.db import utcnow
+from ..core.forms import EmptyForm
+from ..core.htmx import is_htmx
+from ..core.routes import safe_next
+from ..extensions import db, limiter
+from . import bp
+from .forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from .services import (
+    AccountError,
+    apply_email_change,
+    clubs_blocking_deletion,
+    create_user,
+    delete_account,
+    get_user_by_email,
+    read_token,
+    request_email_change,
+    send_confirmation,
+    send_password_reset,
+)
+
+
+def unauthorized():
+    """Anonymous users go to the login page; htmx gets a 401 that redirects."""
+    target = url_for("auth.login", next=request.full_path.rstrip("?"))
+    if is_htmx():
+        return "", 401, {"HX-Redirect": target}
+    return redirect(target)
+
+
+def _form_page(template, form, **context):
+    """Render a form page; a submitted invalid form answers 422."""
+    status = 422 if form.is_submitted() and form.errors else 200
+    return render_template(template, form=form, **context), status
+
+
+@bp.route("/registrieren", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("clubs.mine"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(form.email.data, form.name.data, form.password.data)
+        except AccountError as exc:
+            form.email.errors.append(str(exc))
+            return _form_page("auth/register.html", form)
+        db.session.commit()
+        send_confirmation(user)
+        login_user(user)
+        flash(_("Willkommen! Wir haben Ihnen eine E-Mail geschickt. Bitte bestätigen Sie damit Ihre Adresse."),
+              "success")
+        return redirect(safe_next(request.args.get("next"), url_for("clubs.mine")), code=303)
+    return _form_page("auth/register.html", form)
+
+
+@bp.get("/bestaetigen/<token>")
+def confirm(token):
+    try:
+        user, _payload = read_token("confirm", token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    except AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("auth.login" if not current_user.is_authenticated else "clubs.mine"))
+    user.confirm_email()
+    db.session.commit()
+    flash(_("Danke! Ihre E-Mail-Adresse ist bestätigt."), "success")
+    return redirect(url_for("clubs.mine" if current_user.is_authenticated else "auth.login"))
+
+
+@bp.post("/bestaetigen/erneut")
+@login_required
+def resend_confirmation():
+    form = EmptyForm()
+    if form.validate_on_submit() and not current_user.is_confirmed:
+        send_confirmation(current_user)
+        flash(_("Wir haben Ihnen den Bestätigungslink noch einmal geschickt."), "success")
+    return redirect(url_for("clubs.mine"), code=303)
+
+
+@bp.route("/anmelden", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("clubs.mine"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = get_user_by_email(form.email.data)
+        if user is None or not user.check_password(form.password.data):
+            form.password.errors.append(_("E-Mail-Adresse oder Passwort ist falsch."))
+            return _form_page("auth/login.html", form)
+        login_user(user, remember=form.remember.data)
+        user.last_login_at = utcnow()
+        db.session.commit()
+        return redirect(safe_next(request.args.get("next"), url_for("clubs.mine")), code=303)
+    return _form_page("auth/login.html", form)
+
+
+@bp.post("/abmelden")
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("Sie sind abgemeldet."), "success")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/passwort-vergessen", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def forgot_password():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        send_password_reset(form.email.data)
+        flash(_("Wenn zu dieser Adresse ein Konto gehört, haben wir einen Link zum Zurücksetzen geschickt."),
+              "success")
+        return redirect(url_for("auth.login"), code=303)
+    return _form_page("auth/forgot.html", form)
+
+
+@bp.route("/passwort-neu/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    try:
+        user, _payload = read_token("reset", token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    except AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        user.confirm_email()  # the link reached the mailbox
+        db.session.commit()
+        flash(_("Ihr Passwort ist geändert. Sie können sich jetzt anmelden."), "success")
+        return redirect(url_for("auth.login"), code=303)
+    return _form_page("auth/reset.html", form)
+
+
+@bp.get("/")
+@login_required
+def settings():
+    return render_template(
+        "auth/settings.html",
+        profile_form=ProfileForm(obj=current_user),
+        password_form=ChangePasswordForm(),
+        email_form=ChangeEmailForm(),
+        delete_form=DeleteAccountForm(),
+        blocking=clubs_blocking_deletion(current_user),
+    )
+
+
+def _settings_with(status=422, **forms):
+    context = dict(
+        profile_form=ProfileForm(obj=current_user, formdata=None),
+        password_form=ChangePasswordForm(formdata=None),
+        email_form=ChangeEmailForm(formdata=None),
+        delete_form=DeleteAccountForm(formdata=None),
+        blocking=clubs_blocking_deletion(current_user),
+    )
+    context.update(forms)
+    return render_template("auth/settings.html", **context), status
+
+
+@bp.post("/profil")
+@login_required
+def update_profile():
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        return _settings_with(profile_form=form)
+    current_user.name = form.name.data.strip()
+    db.session.commit()
+    flash(_("Ihr Name ist gespeichert."), "success")
+    return redirect(url_for("auth.settings"), code=303)
+
+
+@bp.post("/passwort")
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if current_user.check_password(form.current_password.data):
+            current_user.set_password(form.password.data)
+            db.session.commit()
+            flash(_("Ihr Passwort ist geändert."), "success")
+            return redirect(url_for("auth.settings"), code=303)
+        form.current_password.errors.append(_("Das aktuelle Passwort ist falsch."))
+    return _settings_with(password_form=form)
+
+
+@bp.post("/email")
+@login_required
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append(_("Das aktuelle Passwort ist falsch."))
+        else:
+            try:
+                request_email_change(current_user, form.email.data)
+            except AccountError as exc:
+                form.email.errors.append(str(exc))
+            else:
+                flash(_("Wir haben einen Bestätigungslink an die neue Adresse geschickt. "
+                        "Erst nach dem Klick gilt sie."), "success")
+                return redirect(url_for("auth.settings"), code=303)
+    return _settings_with(email_form=form)
+
+
+@bp.get("/email/<token>")
+def confirm_email_change(token):
+    try:
+        apply_email_change(token)
+    except AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Ihre neue E-Mail-Adresse ist bestätigt."), "success")
+    return redirect(url_for("auth.settings" if current_user.is_authenticated else "auth.login"))
+
+
+@bp.post("/loeschen")
+@login_required
+def delete():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append(_("Das Passwort ist falsch."))
+        else:
+            try:
+                delete_account(current_user._get_current_object())
+            except AccountError as exc:
+                form.current_password.errors.append(str(exc))
+            else:
+                logout_user()
+                flash(_("Ihr Konto ist gelöscht. Auf Wiedersehen!"), "success")
+                return redirect(url_for("core.index"), code=303)
+    return _settings_with(delete_form=form)

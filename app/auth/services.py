@@ -1,0 +1,126 @@
+"""Account operations. Routes stay thin; writes live here."""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from ..core import audit_record
+from ..core.mail import send_mail
+from ..extensions import db
+from .models import User
+
+
+class AccountError(Exception):
+    """A user-facing problem (message is German and safe to show)."""
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == User.normalise_email(email)))
+
+
+def create_user(email: str, name: str, password: str, *, staff: bool = False, confirmed: bool = False) -> User:
+    if get_user_by_email(email) is not None:
+        raise AccountError(_("Für diese E-Mail-Adresse gibt es schon ein Konto."))
+    user = User(email=User.normalise_email(email), name=name.strip(), is_staff=staff)
+    user.set_password(password)
+    if confirmed:
+        user.confirm_email()
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+# --- signed tokens ---------------------------------------------------------
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _fingerprint(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+def make_token(purpose: str, user: User, **extra) -> str:
+    # The password fingerprint makes reset links single-use and kills old links
+    # after a password change; the e-mail binds confirmation to one address.
+    payload = {"uid": user.id, "pw": _fingerprint(user.password_hash), "em": _fingerprint(user.email), **extra}
+    return _serializer(purpose).dumps(payload)
+
+
+def read_token(purpose: str, token: str, max_age: int) -> tuple[User, dict]:
+    try:
+        payload = _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise AccountError(_("Der Link ist abgelaufen. Bitte fordern Sie einen neuen an.")) from exc
+    except BadSignature as exc:
+        raise AccountError(_("Der Link ist ungültig.")) from exc
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or payload.get("pw") != _fingerprint(user.password_hash):
+        raise AccountError(_("Der Link ist ungültig oder wurde schon benutzt."))
+    if purpose != "change-email" and payload.get("em") != _fingerprint(user.email):
+        raise AccountError(_("Der Link ist ungültig oder wurde schon benutzt."))
+    return user, payload
+
+
+# --- e-mails -----------------------------------------------------------------
+
+def send_confirmation(user: User) -> None:
+    link = url_for("auth.confirm", token=make_token("confirm", user), _external=True)
+    send_mail(user.email, _("Bitte bestätigen Sie Ihre E-Mail-Adresse"), "auth/email/confirm", user=user, link=link)
+
+
+def send_password_reset(email: str) -> None:
+    """Send a reset link if the account exists; silent otherwise (no enumeration)."""
+    user = get_user_by_email(email)
+    if user is None:
+        return
+    link = url_for("auth.reset_password", token=make_token("reset", user), _external=True)
+    send_mail(user.email, _("Passwort zurücksetzen"), "auth/email/reset", user=user, link=link)
+
+
+def request_email_change(user: User, new_email: str) -> None:
+    new_email = User.normalise_email(new_email)
+    if get_user_by_email(new_email) is not None:
+        raise AccountError(_("Diese E-Mail-Adresse wird schon für ein anderes Konto verwendet."))
+    token = make_token("change-email", user, new=new_email)
+    link = url_for("auth.confirm_email_change", token=token, _external=True)
+    send_mail(new_email, _("Neue E-Mail-Adresse bestätigen"), "auth/email/change_email", user=user, link=link)
+
+
+def apply_email_change(token: str) -> User:
+    user, payload = read_token("change-email", token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    if get_user_by_email(payload["new"]) is not None:
+        raise AccountError(_("Diese E-Mail-Adresse wird schon für ein anderes Konto verwendet."))
+    old = user.email
+    user.email = payload["new"]
+    user.confirm_email()
+    audit_record("account.email_changed", actor=user, old=old, new=user.email)
+    db.session.commit()
+    return user
+
+
+# --- deletion ----------------------------------------------------------------
+
+def clubs_blocking_deletion(user: User):
+    """Clubs where the user is the only board member (deletion would orphan them)."""
+    from ..clubs.services import is_last_board_member
+
+    return [m.club for m in user.memberships if m.is_board and is_last_board_member(m)]
+
+
+def delete_account(user: User) -> None:
+    blocking = clubs_blocking_deletion(user)
+    if blocking:
+        names = ", ".join(c.name for c in blocking)
+        raise AccountError(
+            _("Sie sind der einzige Vorstand von: %(names)s. Bitte ernennen Sie zuerst eine andere Person "
+              "zum Vorstand, dann können Sie Ihr Konto löschen.", names=names)
+        )
+    audit_record("account.deleted", actor=None, user_id=user.id)
+    db.session.delete(user)
+    db.session.commit()

@@ -1,0 +1,22 @@
+"""Clubs as tenants: registration, members and roles, invitations.
+
+Two blueprints: ``clubs`` for the platform-level pages (my clubs, register a
+club, accept an invitation) and ``members`` for the club-scoped member
+administration under ``/c/<slug>/mitglieder``.
+"""
+
+from flask import Blueprint
+
+from ..core.tenancy import club_blueprint
+
+bp = Blueprint("clubs", __name__, template_folder="templates")
+members_bp = club_blueprint("members", __name__, "/mitglieder")
+
+from . import models, routes  # noqa: E402,F401
+
+
+def init_app(app):
+    from . import cli
+
+    app.register_blueprint(members_bp)
+    cli.init_app(app)

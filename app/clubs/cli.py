@@ -1,0 +1,35 @@
+import click
+import sqlalchemy as sa
+from flask import url_for
+from flask.cli import with_appcontext
+
+from ..extensions import db
+
+
+def init_app(app):
+    @app.cli.command("create-club")
+    @click.argument("name")
+    @click.option("--board", "board_email", required=True, help="E-Mail eines bestehenden Kontos (Vorstand)")
+    @click.option("--district", default="Mitte", show_default=True)
+    @click.option("--legal-form", default="ev", show_default=True)
+    @with_appcontext
+    def create_club_command(name, board_email, district, legal_form):
+        """Create an approved club for onboarding by staff; prints slug and URL."""
+        from ..auth.models import User
+        from .models import DISTRICTS, LEGAL_FORMS, ClubStatus
+        from .services import change_status, register_club
+
+        user = db.session.scalar(sa.select(User).where(User.email == User.normalise_email(board_email)))
+        if user is None:
+            raise click.ClickException(f"Kein Konto mit der Adresse {board_email}. Zuerst: flask create-user")
+        if district not in DISTRICTS:
+            raise click.UsageError(f"Unbekannter Bezirk. Möglich: {', '.join(DISTRICTS)}")
+        if legal_form not in LEGAL_FORMS:
+            raise click.UsageError(f"Unbekannte Rechtsform. Möglich: {', '.join(LEGAL_FORMS)}")
+        if len(name.strip()) < 3:
+            raise click.UsageError("Der Name muss mindestens 3 Zeichen lang sein.")
+        club = register_club(user, name=name, legal_form=legal_form, district=district, contact_email=user.email)
+        change_status(club, ClubStatus.APPROVED, by=None, notify=False)
+        with app.test_request_context(base_url=app.config["BASE_URL"]):
+            link = url_for("workspace.index", slug=club.slug, _external=True)
+        click.echo(f"Verein angelegt: {club.name}\nSlug: {club.slug}\nArbeitsbereich: {link}")

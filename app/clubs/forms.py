@@ -1,0 +1,67 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField, URLField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, URL, ValidationError
+
+from .models import DISTRICTS, LEGAL_FORMS, Role
+
+
+def _district_choices():
+    return [("", _l("Bitte wählen"))] + [(d, d) for d in DISTRICTS]
+
+
+def _legal_form_choices():
+    return [("", _l("Bitte wählen"))] + list(LEGAL_FORMS.items())
+
+
+def _role_choices():
+    return [(Role.MEMBER.value, _l("Mitglied (Ehrenamtliche)")), (Role.BOARD.value, _l("Vorstand"))]
+
+
+class ClubForm(FlaskForm):
+    name = StringField(_l("Name des Vereins oder der Initiative"),
+                       validators=[DataRequired(_l("Bitte geben Sie den Namen an.")),
+                                   Length(min=3, max=120, message=_l("Der Name muss 3 bis 120 Zeichen lang sein."))])
+    legal_form = SelectField(_l("Rechtsform"), choices=_legal_form_choices,
+                             validators=[DataRequired(_l("Bitte wählen Sie die Rechtsform."))])
+    district = SelectField(_l("Bezirk"), choices=_district_choices,
+                           validators=[DataRequired(_l("Bitte wählen Sie den Bezirk."))])
+    contact_email = EmailField(_l("Kontakt-E-Mail des Vereins"),
+                               validators=[DataRequired(_l("Bitte geben Sie eine Kontaktadresse an.")),
+                                           Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."),
+                                                 check_deliverability=False),
+                                           Length(max=254)])
+    website = URLField(_l("Website (optional)"),
+                       validators=[Optional(), Length(max=255),
+                                   URL(require_tld=True, message=_l("Bitte geben Sie eine vollständige Adresse "
+                                                                    "an, z. B. https://mein-verein.de"))])
+    description = TextAreaField(_l("Kurzbeschreibung (optional)"),
+                                validators=[Optional(), Length(max=2000, message=_l("Höchstens 2000 Zeichen."))])
+
+    def validate_name(self, field):
+        if not field.data.strip():
+            raise ValidationError(_l("Bitte geben Sie den Namen an."))
+
+    def validate_website(self, field):
+        if field.data and not field.data.lower().startswith(("https://", "http://")):
+            raise ValidationError(_l("Die Adresse muss mit https:// oder http:// beginnen."))
+
+
+class InviteEmailForm(FlaskForm):
+    email = EmailField(_l("E-Mail-Adresse"),
+                       validators=[DataRequired(_l("Bitte geben Sie eine E-Mail-Adresse an.")),
+                                   Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."),
+                                         check_deliverability=False), Length(max=254)])
+    role = SelectField(_l("Rolle"), choices=_role_choices, default=Role.MEMBER.value)
+
+
+class InviteLinkForm(FlaskForm):
+    role = SelectField(_l("Rolle"), choices=_role_choices, default=Role.MEMBER.value)
+    days = IntegerField(_l("Gültig für (Tage)"), default=14,
+                        validators=[DataRequired(_l("Bitte geben Sie an, wie viele Tage der Link gilt.")),
+                                    NumberRange(1, 90, _l("Ein Link gilt 1 bis 90 Tage."))])
+    multi_use = BooleanField(_l("Mehrfach verwendbar (z. B. für die Mitgliederversammlung)"))
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Rolle"), choices=_role_choices)

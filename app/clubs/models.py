@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from ..core.db import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class ClubStatus(str, enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    ClubStatus.PENDING: _l("wird geprüft"),
+    ClubStatus.APPROVED: _l("freigeschaltet"),
+    ClubStatus.REJECTED: _l("abgelehnt"),
+    ClubStatus.SUSPENDED: _l("gesperrt"),
+}
+
+
+class Role(str, enum.Enum):
+    MEMBER = "member"
+    BOARD = "board"
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        return 2 if self is Role.BOARD else 1
+
+
+ROLE_LABELS = {Role.MEMBER: _l("Mitglied"), Role.BOARD: _l("Vorstand")}
+
+LEGAL_FORMS = {
+    "ev": _l("eingetragener Verein (e. V.)"),
+    "nev": _l("nicht eingetragener Verein"),
+    "ggmbh": _l("gemeinnützige GmbH (gGmbH)"),
+    "stiftung": _l("Stiftung"),
+    "eg": _l("Genossenschaft (eG)"),
+    "initiative": _l("Initiative ohne Rechtsform"),
+}
+
+DISTRICTS = (
+    "Charlottenburg-Wilmersdorf",
+    "Friedrichshain-Kreuzberg",
+    "Lichtenberg",
+    "Marzahn-Hellersdorf",
+    "Mitte",
+    "Neukölln",
+    "Pankow",
+    "Reinickendorf",
+    "Spandau",
+    "Steglitz-Zehlendorf",
+    "Tempelhof-Schöneberg",
+    "Treptow-Köpenick",
+)
+
+
+def enum_column(enum_cls, length=16):
+    """Store enums as their plain values (portable, readable, no DB enum type)."""
+    return sa.Enum(enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e],
+                   validate_strings=True)
+
+
+class Club(db.Model):
+    __tablename__ = "club"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    legal_form: so.Mapped[str] = so.mapped_column(sa.String(16))
+    district: so.Mapped[str] = so.mapped_column(sa.String(40), index=True)
+    contact_email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    website: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    description: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    status: so.Mapped[ClubStatus] = so.mapped_column(enum_column(ClubStatus), default=ClubStatus.PENDING, index=True)
+    status_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    approved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    memberships = so.relationship(
+        "Membership", back_populates="club", cascade="all, delete-orphan", passive_deletes=True
+    )
+    status_changes = so.relationship(
+        "ClubStatusChange", back_populates="club", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="ClubStatusChange.created_at",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Club {self.slug} {self.status.value}>"
+
+    @property
+    def is_active(self) -> bool:
+        """Approved clubs have a working workspace; suspended ones read-only."""
+        return self.status in (ClubStatus.APPROVED, ClubStatus.SUSPENDED)
+
+    @property
+    def legal_form_label(self):
+        return LEGAL_FORMS.get(self.legal_form, self.legal_form)
+
+
+class ClubStatusChange(db.Model):
+    __tablename__ = "club_status_change"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    old_status: so.Mapped[ClubStatus | None] = so.mapped_column(enum_column(ClubStatus))
+    new_status: so.Mapped[ClubStatus] = so.mapped_column(enum_column(ClubStatus))
+    reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    changed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    club = so.relationship("Club", back_populates="status_changes")
+    changed_by = so.relationship("User")
+
+
+class Membership(db.Model):
+    __tablename__ = "membership"
+    __table_args__ = (sa.UniqueConstraint("club_id", "user_id", name="uq_membership_club_user"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: so.Mapped[Role] = so.mapped_column(enum_column(Role), default=Role.MEMBER)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    club = so.relationship("Club", back_populates="memberships")
+    user = so.relationship("User", back_populates="memberships")
+
+    @property
+    def is_board(self) -> bool:
+        return self.role is Role.BOARD
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(db.Model):
+    """An invitation by e-mail (``email`` set, single use) or a shareable link."""
+
+    __tablename__ = "invitation"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=new_token)
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    role: so.Mapped[Role] = so.mapped_column(enum_column(Role), default=Role.MEMBER)
+    multi_use: so.Mapped[bool] = so.mapped_column(default=False)
+    use_count: so.Mapped[int] = so.mapped_column(default=0)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    club = so.relationship("Club")
+    created_by = so.relationship("User")
+
+    @property
+    def is_usable(self) -> bool:
+        if self.revoked_at is not None or self.expires_at <= utcnow():
+            return False
+        return self.multi_use or self.use_count == 0
+
+    @property
+    def state_label(self):
+        if self.revoked_at is not None:
+            return _l("widerrufen")
+        if self.expires_at <= utcnow():
+            return _l("abgelaufen")
+        if not self.multi_use and self.use_count:
+            return _l("angenommen")
+        return _l("offen")

@@ -1,0 +1,272 @@
+"""Club operations: registration, status changes, members, invitations."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..core import audit_record
+from ..core.db import utcnow
+from ..core.mail import send_mail
+from ..extensions import db
+from .models import Club, ClubStatus, ClubStatusChange, Invitation, Membership, Role
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
+
+
+class ClubError(Exception):
+    """A user-facing problem with a club operation (German message)."""
+
+
+def slugify(name: str, max_length: int = 48) -> str:
+    text = name.translate(_UMLAUTS)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    text = text[:max_length].rstrip("-")
+    return text or "verein"
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)
+    taken = set(db.session.scalars(sa.select(Club.slug).where(Club.slug.like(f"{base}%"))))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+# --- queries -----------------------------------------------------------------
+
+def memberships_of(user) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .where(Membership.user_id == user.id)
+            .options(so.joinedload(Membership.club))
+            .join(Membership.club)
+            .order_by(Club.name)
+        )
+    )
+
+
+def club_members(club: Club) -> list[Membership]:
+    from ..auth.models import User
+
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .where(Membership.club_id == club.id)
+            .options(so.joinedload(Membership.user))
+            .join(Membership.user)
+            .order_by(sa.case((Membership.role == Role.BOARD, 0), else_=1), sa.func.lower(User.name))
+        )
+    )
+
+
+def board_count(club_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Membership)
+        .where(Membership.club_id == club_id, Membership.role == Role.BOARD)
+    )
+
+
+def is_last_board_member(membership: Membership) -> bool:
+    return membership.role is Role.BOARD and board_count(membership.club_id) <= 1
+
+
+def board_emails(club: Club) -> list[str]:
+    from ..auth.models import User
+
+    return list(
+        db.session.scalars(
+            sa.select(User.email).join(Membership, Membership.user_id == User.id)
+            .where(Membership.club_id == club.id, Membership.role == Role.BOARD)
+        )
+    )
+
+
+def open_invitations(club: Club) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .where(Invitation.club_id == club.id, Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow())
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def _lock_club(club: Club) -> None:
+    """Serialise role changes per club (PostgreSQL row lock; SQLite locks on write)."""
+    db.session.execute(sa.select(Club.id).where(Club.id == club.id).with_for_update())
+
+
+# --- registration and status ---------------------------------------------------
+
+def register_club(user, *, name, legal_form, district, contact_email, website=None, description=None) -> Club:
+    club = Club(
+        slug=unique_slug(name), name=name.strip(), legal_form=legal_form, district=district,
+        contact_email=contact_email.strip().lower(), website=(website or None), description=(description or None),
+        status=ClubStatus.PENDING, created_by_id=user.id,
+    )
+    db.session.add(club)
+    db.session.flush()
+    db.session.add(Membership(club_id=club.id, user_id=user.id, role=Role.BOARD))
+    db.session.add(ClubStatusChange(club_id=club.id, old_status=None, new_status=ClubStatus.PENDING,
+                                    changed_by_id=user.id))
+    audit_record("club.registered", actor=user, club=club, name=club.name)
+    db.session.commit()
+    return club
+
+
+STATUS_MAIL = {
+    ClubStatus.APPROVED: ("clubs/email/approved", lambda c: _("Ihr Verein %(name)s ist freigeschaltet", name=c.name)),
+    ClubStatus.REJECTED: ("clubs/email/rejected", lambda c: _("Ihre Anmeldung von %(name)s", name=c.name)),
+    ClubStatus.SUSPENDED: ("clubs/email/suspended", lambda c: _("Ihr Verein %(name)s wurde gesperrt", name=c.name)),
+}
+
+ALLOWED_TRANSITIONS = {
+    ClubStatus.PENDING: {ClubStatus.APPROVED, ClubStatus.REJECTED},
+    ClubStatus.REJECTED: {ClubStatus.APPROVED},
+    ClubStatus.APPROVED: {ClubStatus.SUSPENDED},
+    ClubStatus.SUSPENDED: {ClubStatus.APPROVED},
+}
+
+
+def change_status(club: Club, new_status: ClubStatus, *, by, reason: str | None = None, notify: bool = True) -> None:
+    if new_status not in ALLOWED_TRANSITIONS.get(club.status, set()):
+        raise ClubError(_("Dieser Statuswechsel ist nicht möglich."))
+    if new_status in (ClubStatus.REJECTED, ClubStatus.SUSPENDED) and not (reason or "").strip():
+        raise ClubError(_("Bitte geben Sie eine Begründung an."))
+    old = club.status
+    club.status = new_status
+    club.status_reason = reason.strip() if reason else None
+    if new_status is ClubStatus.APPROVED and club.approved_at is None:
+        club.approved_at = utcnow()
+    db.session.add(ClubStatusChange(club_id=club.id, old_status=old, new_status=new_status,
+                                    reason=club.status_reason, changed_by_id=getattr(by, "id", None)))
+    audit_record(f"club.{new_status.value}", actor=by, club=club, old=old.value, reason=club.status_reason)
+    db.session.commit()
+    from .signals import club_status_changed
+
+    club_status_changed.send(club, old=old, new=new_status)
+    if notify and new_status in STATUS_MAIL:
+        template, subject = STATUS_MAIL[new_status]
+        recipients = board_emails(club)
+        if recipients:
+            with force_locale("de"):
+                send_mail(recipients, subject(club), template, club=club,
+                          link=url_for("workspace.index", slug=club.slug, _external=True))
+
+
+# --- members -------------------------------------------------------------------
+
+def change_role(membership: Membership, role: Role, *, by) -> None:
+    _lock_club(membership.club)
+    if membership.role is Role.BOARD and role is not Role.BOARD and is_last_board_member(membership):
+        raise ClubError(_("Der Verein braucht mindestens ein Vorstandsmitglied. Ernennen Sie zuerst eine andere "
+                          "Person zum Vorstand."))
+    old = membership.role
+    membership.role = role
+    audit_record("member.role_changed", actor=by, club=membership.club, user_id=membership.user_id,
+                 old=old.value, new=role.value)
+    db.session.commit()
+    from .signals import membership_changed
+
+    membership_changed.send(membership.club, user_id=membership.user_id, role=role)
+
+
+def remove_member(membership: Membership, *, by) -> None:
+    _lock_club(membership.club)
+    if is_last_board_member(membership):
+        raise ClubError(_("Das letzte Vorstandsmitglied kann den Verein nicht verlassen. Ernennen Sie zuerst eine "
+                          "andere Person zum Vorstand."))
+    club, user_id = membership.club, membership.user_id
+    audit_record("member.removed", actor=by, club=club, user_id=user_id, role=membership.role.value)
+    db.session.delete(membership)
+    db.session.commit()
+    from .signals import membership_changed
+
+    membership_changed.send(club, user_id=user_id, role=None)
+
+
+# --- invitations ----------------------------------------------------------------
+
+def invite_by_email(club: Club, email: str, role: Role, *, by) -> Invitation:
+    from ..auth.models import User
+
+    email = User.normalise_email(email)
+    already = db.session.scalar(
+        sa.select(Membership.id).join(User, User.id == Membership.user_id)
+        .where(Membership.club_id == club.id, User.email == email)
+    )
+    if already:
+        raise ClubError(_("Diese Person ist schon Mitglied im Verein."))
+    invitation = Invitation(club_id=club.id, email=email, role=role, multi_use=False, created_by_id=by.id,
+                            expires_at=utcnow() + timedelta(days=14))
+    db.session.add(invitation)
+    audit_record("invitation.created", actor=by, club=club, email=email, role=role.value, kind="email")
+    db.session.commit()
+    link = url_for("clubs.accept_invitation", token=invitation.token, _external=True)
+    send_mail(email, _("Einladung in den Vereinsraum von %(name)s", name=club.name), "clubs/email/invitation",
+              club=club, inviter=by, link=link, role=role, invitation=invitation)
+    return invitation
+
+
+def create_invite_link(club: Club, role: Role, *, days: int, multi_use: bool, by) -> Invitation:
+    invitation = Invitation(club_id=club.id, email=None, role=role, multi_use=multi_use, created_by_id=by.id,
+                            expires_at=utcnow() + timedelta(days=days))
+    db.session.add(invitation)
+    audit_record("invitation.created", actor=by, club=club, role=role.value, kind="link", multi_use=multi_use)
+    db.session.commit()
+    return invitation
+
+
+def revoke_invitation(invitation: Invitation, *, by) -> None:
+    if invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        audit_record("invitation.revoked", actor=by, club=invitation.club, invitation_id=invitation.id)
+        db.session.commit()
+
+
+def find_invitation(token: str) -> Invitation | None:
+    return db.session.scalar(sa.select(Invitation).where(Invitation.token == token))
+
+
+def accept_invitation(invitation: Invitation, user) -> Membership:
+    """Add the user to the club. Existing members keep the higher role."""
+    # Re-read under a lock so a single-use link cannot be used twice concurrently.
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(Invitation.id == invitation.id).with_for_update()
+    )
+    if not invitation.is_usable:
+        raise ClubError(_("Diese Einladung ist nicht mehr gültig. Bitte fragen Sie im Vorstand nach einer neuen."))
+    if invitation.email and invitation.email != user.email:
+        raise ClubError(_("Diese Einladung gilt für eine andere E-Mail-Adresse (%(email)s). Bitte melden Sie sich "
+                          "mit dieser Adresse an.", email=invitation.email))
+    if invitation.email:
+        user.confirm_email()  # the invitation reached this mailbox
+    membership = db.session.scalar(
+        sa.select(Membership).where(Membership.club_id == invitation.club_id, Membership.user_id == user.id)
+    )
+    if membership is None:
+        membership = Membership(club_id=invitation.club_id, user_id=user.id, role=invitation.role)
+        db.session.add(membership)
+    elif invitation.role.rank > membership.role.rank:
+        membership.role = invitation.role
+    invitation.use_count += 1
+    audit_record("invitation.accepted", actor=user, club=invitation.club, invitation_id=invitation.id,
+                 role=membership.role.value)
+    db.session.commit()
+    from .signals import membership_changed
+
+    membership_changed.send(invitation.club, user_id=user.id, role=membership.role)
+    return membership

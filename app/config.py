@@ -1,0 +1,138 @@
+"""Configuration: class defaults < instance/config.py < environment < test mapping.
+
+Nothing here is read at import time by the rest of the app; ``create_app``
+assembles the final mapping.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class Config:
+    APP_NAME = "Vereinsraum"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # default: sqlite in instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Public base URL used in e-mails and calendar feeds when there is no request.
+    BASE_URL = "http://127.0.0.1:5000"
+
+    # Sessions: the only cookie we set.
+    SESSION_COOKIE_NAME = "vr_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # switched on automatically for https BASE_URL
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    LANGUAGES = ("de", "en")
+
+    # Mail: no MAIL_SERVER means "print to the console" (development).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_TIMEOUT = 10
+    MAIL_DEFAULT_SENDER = "Vereinsraum <noreply@vereinsraum.local>"
+
+    # Rate limiting (Flask-Limiter); memory by default, Redis in production.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
+
+    # Token lifetimes (seconds)
+    CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
+    RESET_TOKEN_MAX_AGE = 2 * 3600
+    INVITATION_DEFAULT_DAYS = 14
+
+    # Background jobs (Huey): SQLite file in instance/ unless REDIS_URL is set.
+    REDIS_URL: str | None = None
+    HUEY_IMMEDIATE = False
+
+    # BigBlueButton and Mattermost (stand-ins are used when unset in development).
+    BBB_API_URL: str | None = None
+    BBB_SECRET: str | None = None
+    BBB_CHECKSUM = "sha256"
+    BBB_TIMEOUT = 5.0
+    MATTERMOST_URL: str | None = None
+    MATTERMOST_TOKEN: str | None = None
+    MATTERMOST_TEAM: str | None = None
+    MATTERMOST_TIMEOUT = 5.0
+
+    # Extra origins allowed as form-action targets (e.g. the BBB host the
+    # "Starten" form redirects to). Filled in by create_app from BBB_API_URL.
+    CSP_FORM_ACTION_EXTRA: tuple[str, ...] = ()
+
+
+#: Settings taken from the environment, with their type.
+ENV_SETTINGS: dict[str, type] = {
+    "SECRET_KEY": str,
+    "BASE_URL": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_USE_TLS": bool,
+    "MAIL_USE_SSL": bool,
+    "MAIL_DEFAULT_SENDER": str,
+    "RATELIMIT_STORAGE_URI": str,
+    "REDIS_URL": str,
+    "BBB_API_URL": str,
+    "BBB_SECRET": str,
+    "BBB_CHECKSUM": str,
+    "BBB_TIMEOUT": float,
+    "MATTERMOST_URL": str,
+    "MATTERMOST_TOKEN": str,
+    "MATTERMOST_TEAM": str,
+    "MATTERMOST_TIMEOUT": float,
+    "SESSION_COOKIE_SECURE": bool,
+}
+
+
+def _coerce(kind: type, raw: str):
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on", "ja"}
+    return kind(raw)
+
+
+def env_overrides(environ=os.environ) -> dict:
+    values = {key: _coerce(kind, environ[key]) for key, kind in ENV_SETTINGS.items() if environ.get(key)}
+    if environ.get("DATABASE_URL"):
+        values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
+    return values
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual ``postgres://`` spellings and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def ensure_secret_key(instance_path: str) -> str:
+    """Read instance/secret_key, creating it once with a random value."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,34 @@
+"""Platform core: health check, language switch, error pages, template helpers."""
+
+from flask import Blueprint
+
+bp = Blueprint("core", __name__, template_folder="templates")
+
+from . import models, routes  # noqa: E402,F401
+from .errors import init_app as _init_errors  # noqa: E402
+
+
+def init_app(app):
+    from . import cli
+
+    _init_errors(app)
+    cli.init_app(app)
+
+    from flask_babel import format_date, format_datetime
+
+    app.add_template_filter(lambda value: format_date(value, "medium") if value else "", "format_date")
+    app.add_template_filter(lambda value: format_datetime(value, "short") if value else "", "format_datetime")
+
+    @app.context_processor
+    def inject_helpers():
+        from flask import g
+        from flask_babel import get_locale
+
+        return {"current_club": g.get("club"), "current_membership": g.get("membership"), "locale": get_locale()}
+
+
+def audit_record(action, *, actor=None, club=None, **details):
+    """Shortcut for :func:`app.core.models.record` (avoids import cycles)."""
+    from .models import record
+
+    return record(action, actor=actor, club=club, **details)

@@ -1,0 +1,52 @@
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, redirect, request, session, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from . import bp
+from .forms import LanguageForm
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        database = "ok"
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        database = "error"
+    status = 200 if database == "ok" else 503
+    return jsonify(status="ok" if status == 200 else "degraded", database=database), status
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only allow local redirect targets (no open redirects)."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+@bp.post("/sprache")
+def set_language():
+    form = LanguageForm()
+    if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
+        session["lang"] = form.lang.data
+        if current_user.is_authenticated:
+            current_user.locale = form.lang.data
+            db.session.commit()
+    return redirect(safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path,
+                              url_for("core.index")), code=303)
+
+
+@bp.get("/")
+def index():
+    from flask import render_template
+
+    if current_user.is_authenticated:
+        return redirect(url_for("clubs.mine"))
+    return render_template("core/index.html")

@@ -1,0 +1,143 @@
+"""Tenant isolation: the one place that turns ``/c/<slug>/…`` into a club and a role.
+
+Every club-scoped blueprint is made with :func:`club_blueprint`. Its views
+declare who may use them with :func:`club_access`; a view without a
+declaration makes ``create_app`` fail, so no route can forget the check.
+
+Rules (also walked by ``tests/test_tenancy.py`` for every route):
+- unknown slug, or a logged-in user without a membership -> 404 (we do not
+  reveal which clubs exist); platform staff are no exception here, they work
+  in the admin area;
+- anonymous -> login (401 + HX-Redirect for htmx);
+- member where board is required -> 403;
+- a club that is not approved (pending, rejected) -> only views marked
+  ``inactive_ok`` (the workspace home explains the state), else 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, abort, current_app, g, request
+from flask_login import current_user
+
+from ..extensions import db, login_manager
+
+CLUB_URL_PREFIX = "/c/<slug>"
+
+
+@dataclass(frozen=True)
+class ClubAccess:
+    role: str  # "public" | "member" | "board"
+    inactive_ok: bool = False
+
+
+def club_access(role: str = "member", *, inactive_ok: bool = False):
+    """Declare who may use a club-scoped view: ``public``, ``member`` or ``board``."""
+    if role not in {"public", "member", "board"}:
+        raise ValueError(role)
+
+    def decorate(view):
+        view.club_access = ClubAccess(role, inactive_ok)
+        return view
+
+    return decorate
+
+
+def club_blueprint(name: str, import_name: str, path: str = "") -> Blueprint:
+    """A blueprint under ``/c/<slug><path>`` with the tenant loader attached."""
+    bp = Blueprint(name, import_name, url_prefix=CLUB_URL_PREFIX + path, template_folder="templates")
+    bp.url_value_preprocessor(_pull_slug)
+    bp.url_defaults(_add_slug)
+    bp.before_request(_load_club)
+    bp.club_scoped = True
+    return bp
+
+
+def _pull_slug(endpoint, values):
+    if values is not None:
+        g.club_slug = values.pop("slug", None)
+
+
+def _add_slug(endpoint, values):
+    club = g.get("club")
+    if club is not None and "slug" not in values:
+        values["slug"] = club.slug
+
+
+def load_club_for(slug: str, user):
+    """Return ``(club, membership)`` for a slug and user; membership may be None."""
+    from ..clubs.models import Club, Membership
+
+    club = db.session.scalar(sa.select(Club).where(Club.slug == slug))
+    if club is None or user is None or not user.is_authenticated:
+        return club, None
+    membership = db.session.scalar(
+        sa.select(Membership).where(Membership.club_id == club.id, Membership.user_id == user.id)
+    )
+    return club, membership
+
+
+def _load_club():
+    from ..clubs.models import Role
+
+    view = current_app.view_functions.get(request.endpoint)
+    access: ClubAccess = view.club_access
+    club, membership = load_club_for(g.get("club_slug"), current_user)
+    if club is None:
+        abort(404)
+    g.club = club
+    g.membership = membership
+    if access.role == "public":
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if membership is None:
+        abort(404)
+    if access.role == "board" and membership.role is not Role.BOARD:
+        abort(403)
+    if not club.is_active and not access.inactive_ok:
+        abort(403)
+    return None
+
+
+def require_board():
+    """For views that are open to members but have board-only actions."""
+    membership = g.get("membership")
+    if membership is None or not membership.is_board:
+        abort(403)
+
+
+def staff_required(view):
+    """Platform staff only (admin area). Anonymous -> login, others -> 403."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapper.staff_only = True
+    return wrapper
+
+
+def club_scoped_rules(app: Flask):
+    """Every URL rule under /c/<slug>, with its view's access declaration."""
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(CLUB_URL_PREFIX + "/") or rule.rule == CLUB_URL_PREFIX:
+            yield rule, getattr(app.view_functions[rule.endpoint], "club_access", None)
+
+
+def check_routes(app: Flask) -> None:
+    """Fail loudly at start-up if a club route has no access declaration."""
+    missing = [
+        rule.rule
+        for rule, access in club_scoped_rules(app)
+        if access is None or not getattr(app.blueprints.get(rule.endpoint.split(".")[0]), "club_scoped", False)
+    ]
+    if missing:
+        raise RuntimeError(f"Club routes without club_blueprint/@club_access: {', '.join(missing)}")

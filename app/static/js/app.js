@@ -1,0 +1,55 @@
+/* Vereinsraum – small progressive enhancements. No inline scripts (strict CSP). */
+(function () {
+  "use strict";
+
+  // Copy buttons: <button data-copy="#selector">
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) return;
+    var text = source.value !== undefined ? source.value : source.textContent;
+    var done = function () {
+      var original = button.textContent;
+      button.textContent = button.getAttribute("data-copied") || "Kopiert ✓";
+      setTimeout(function () { button.textContent = original; }, 2000);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done);
+    } else if (source.select) {
+      source.select();
+      document.execCommand("copy");
+      done();
+    }
+  });
+
+  // Plain (non-htmx) forms with a confirmation question.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.hasAttribute("hx-post")) return; // htmx asks via hx-confirm
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+
+  // Move focus to an error summary after a failed submit.
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector(".error-summary");
+    if (summary) summary.focus();
+  });
+
+  // A panel that cannot be reached (network down) shows a message with a retry.
+  document.addEventListener("htmx:sendError", function (event) {
+    var target = event.detail.target;
+    if (!target) return;
+    var box = document.createElement("div");
+    box.className = "alert alert-error";
+    box.setAttribute("role", "alert");
+    var text = document.createElement("p");
+    text.textContent = document.documentElement.lang === "en"
+      ? "The server could not be reached. Please check your connection."
+      : "Der Server ist gerade nicht erreichbar. Bitte prüfen Sie Ihre Verbindung.";
+    box.appendChild(text);
+    target.setAttribute("aria-busy", "false");
+    target.prepend(box);
+  });
+})();

@@ -1,0 +1,286 @@
+"""Shared fixtures.
+
+- The database is migrated once per run with Alembic (SQLite file, or the
+  PostgreSQL server in ``DATABASE_URL``) and emptied after every test.
+- ``app`` is made fresh for every test (config changes never leak).
+- A real SMTP server (aiosmtpd) on loopback receives every mail: ``mailbox``.
+- Network guard: tests may only connect to loopback.
+- Role fixtures: ``roles`` gives a club with board, member, staff and an
+  outsider (member of another club); ``client_for(user)`` a logged-in client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import os
+import socket
+import threading
+import uuid
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.extensions import db as _db
+
+PASSWORD = "richtig-langes-passwort"
+HX = {"HX-Request": "true"}
+
+
+# --- network guard -----------------------------------------------------------------
+
+_real_connect = socket.socket.connect
+_real_create_connection = socket.create_connection
+
+
+def _is_local(address) -> bool:
+    if isinstance(address, (str, bytes)):  # unix socket
+        return True
+    host = address[0]
+    return host in ("localhost", "::1") or str(host).startswith("127.")
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address):
+        raise RuntimeError(f"Test tried to reach the network: {address!r}")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _network_guard():
+    socket.socket.connect = _guarded_connect
+    yield
+    socket.socket.connect = _real_connect
+
+
+# --- database ----------------------------------------------------------------------
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    from app.config import normalise_database_url
+
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        url = normalise_database_url(url)
+        _reset_postgres(url)
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+    app = create_app(_base_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(revision="heads")
+        _db.engine.dispose()
+    return url
+
+
+def _base_config(url, instance_dir=None) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": None,
+        "BASE_URL": "http://localhost",
+        "HUEY_IMMEDIATE": True,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "MAIL_SERVER": None,
+        "BBB_API_URL": None,
+        "MATTERMOST_URL": None,
+    }
+
+
+def _empty_all_tables():
+    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app_config(database_url, smtp_server):
+    """The config mapping for ``app``; tests may change it before using ``app``."""
+    config = _base_config(database_url)
+    config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    return config
+
+
+@pytest.fixture
+def app(app_config):
+    application = create_app(app_config)
+    from app.extensions import limiter
+
+    with application.app_context():
+        limiter.reset()
+        yield application
+        _db.session.remove()
+        _empty_all_tables()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- SMTP ---------------------------------------------------------------------------
+
+class _Mailbox:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler API
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        with self.lock:
+            self.messages.append(msg)
+        return "250 OK"
+
+    def clear(self):
+        with self.lock:
+            self.messages.clear()
+
+    def to(self, address: str):
+        return [m for m in self.messages if address in m["X-Envelope-To"]]
+
+    @staticmethod
+    def body(msg) -> str:
+        return msg.get_body(("plain",)).get_content()
+
+    def last_body(self) -> str:
+        assert self.messages, "no mail was sent"
+        return self.body(self.messages[-1])
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    handler = _Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    server = SimpleNamespace(port=port, mailbox=handler)
+    yield server
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    smtp_server.mailbox.clear()
+    yield smtp_server.mailbox
+    smtp_server.mailbox.clear()
+
+
+# --- factories ------------------------------------------------------------------------
+
+@pytest.fixture
+def make_user(app):
+    from app.auth.services import create_user
+
+    def make(email=None, name="Erika Muster", password=PASSWORD, staff=False, confirmed=True):
+        user = create_user(email or f"user-{uuid.uuid4().hex[:8]}@example.org", name, password,
+                           staff=staff, confirmed=confirmed)
+        _db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_club(app, make_user):
+    from app.clubs.models import ClubStatus, Membership, Role
+    from app.clubs.services import change_status, register_club
+
+    def make(name=None, status="approved", board=None, members=(), district="Pankow", legal_form="ev"):
+        board = board or make_user(name="Vorstand Person")
+        club = register_club(board, name=name or f"Verein {uuid.uuid4().hex[:6]}", legal_form=legal_form,
+                             district=district, contact_email=board.email)
+        if status != "pending":
+            target = ClubStatus(status)
+            if target in (ClubStatus.APPROVED, ClubStatus.SUSPENDED):
+                change_status(club, ClubStatus.APPROVED, by=None, notify=False)
+            if target is ClubStatus.SUSPENDED:
+                change_status(club, ClubStatus.SUSPENDED, by=None, reason="Test", notify=False)
+            if target is ClubStatus.REJECTED:
+                change_status(club, ClubStatus.REJECTED, by=None, reason="Test", notify=False)
+        for user in members:
+            _db.session.add(Membership(club_id=club.id, user_id=user.id, role=Role.MEMBER))
+        _db.session.commit()
+        return club
+
+    return make
+
+
+def login(client, user):
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    return client
+
+
+@pytest.fixture
+def client_for(app):
+    def make(user):
+        return login(app.test_client(), user) if user is not None else app.test_client()
+
+    return make
+
+
+@pytest.fixture
+def roles(make_user, make_club):
+    """A club with one board member and one member, a staff user and an outsider."""
+    board = make_user(email="vorstand@verein.example", name="Vera Vorstand")
+    member = make_user(email="mitglied@verein.example", name="Moritz Mitglied")
+    staff = make_user(email="team@plattform.example", name="Tanja Team", staff=True)
+    outsider = make_user(email="fremd@anderer.example", name="Otto Fremd")
+    club = make_club(name="Imkerverein Pankow", board=board, members=[member])
+    other_club = make_club(name="Anderer Verein", board=outsider)
+    return SimpleNamespace(club=club, other_club=other_club, board=board, member=member, staff=staff,
+                           outsider=outsider)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as q: ...; q.count`` – SQL statements run inside."""
+
+    @contextlib.contextmanager
+    def counter():
+        result = SimpleNamespace(count=0, statements=[])
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            result.count += 1
+            result.statements.append(statement)
+
+        sa.event.listen(_db.engine, "before_cursor_execute", before)
+        try:
+            yield result
+        finally:
+            sa.event.remove(_db.engine, "before_cursor_execute", before)
+
+    return counter

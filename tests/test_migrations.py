@@ -1,0 +1,20 @@
+"""The schema exists only through Alembic: models and migrations must agree."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from app.extensions import db
+
+
+def test_models_and_migrations_agree(app):
+    # The test database was built by `flask db upgrade heads` (see conftest).
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == [], f"Models differ from migrations; run `flask db migrate`: {diff}"
+
+
+def test_migrations_have_a_single_head(app):
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    assert len(script.get_heads()) == 1, "Several Alembic heads: add a merge migration"

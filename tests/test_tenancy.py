@@ -1,0 +1,139 @@
+"""Tenant isolation, checked for every club-scoped route and every role.
+
+The test walks ``app.url_map``: a route added later under ``/c/<slug>`` is
+checked automatically, using the access rule its view declares.
+"""
+
+import re
+
+import pytest
+
+from app.core.tenancy import club_scoped_rules
+
+from .conftest import HX
+
+ROLES = ("anonymous", "member", "board", "staff", "outsider")
+
+
+def _url_for_rule(rule, slug):
+    """Fill <slug> and any other converters with values that parse."""
+
+    def value(match):
+        converter, name = match.group(1), match.group(2)
+        if name == "slug":
+            return slug
+        if converter in ("int", "float"):
+            return "999999"
+        return "x"
+
+    return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", value, rule.rule)
+
+
+def _expected(access, role):
+    """Status codes that count as 'allowed' or the specific denial."""
+    if access.role == "public":
+        return None  # no login needed; the view decides
+    if role == "anonymous":
+        return {302, 401}
+    if role in ("staff", "outsider"):
+        return {404}
+    if role == "member" and access.role == "board":
+        return {403}
+    return None  # allowed: anything but a tenant denial
+
+
+def test_every_club_route_declares_access(app):
+    rules = list(club_scoped_rules(app))
+    assert len(rules) >= 6
+    assert all(access is not None for _, access in rules)
+
+
+@pytest.fixture
+def reached_views(app):
+    """Swap every club view for a marker (keeping its access rule).
+
+    The tenant loader runs before the view, so a denial never reaches it; an
+    allowed request answers "REACHED". No real view runs, so POST routes can be
+    walked for every role without side effects.
+    """
+    for rule, access in club_scoped_rules(app):
+        def marker(**kwargs):
+            return "REACHED"
+
+        marker.club_access = access
+        app.view_functions[rule.endpoint] = marker
+    return app
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("htmx", [False, True])
+def test_club_routes_enforce_roles(reached_views, roles, client_for, role, htmx):
+    users = {"anonymous": None, "member": roles.member, "board": roles.board, "staff": roles.staff,
+             "outsider": roles.outsider}
+    client = client_for(users[role])
+    headers = HX if htmx else {}
+    checked = 0
+    for rule, access in club_scoped_rules(reached_views):
+        for slug in (roles.club.slug, roles.other_club.slug if role in ("member", "board") else None):
+            if slug is None:
+                continue
+            url = _url_for_rule(rule, slug)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = client.open(url, method=method, headers=headers)
+                label = f"{method} {rule.rule} as {role} on {slug}"
+                foreign = slug != roles.club.slug
+                expected = {404} if foreign and access.role != "public" else _expected(access, role)
+                if expected is None:
+                    assert response.status_code == 200 and response.get_data(as_text=True) == "REACHED", label
+                else:
+                    assert response.status_code in expected, f"{label}: {response.status_code}"
+                    assert "REACHED" not in response.get_data(as_text=True), label
+                    if role == "anonymous" and htmx:
+                        assert response.status_code == 401 and "HX-Redirect" in response.headers, label
+                checked += 1
+    assert checked >= 6
+
+
+@pytest.mark.parametrize("role", ("member", "board"))
+def test_club_pages_render_for_allowed_roles(app, roles, client_for, role):
+    """Real GET views without further URL parts render (full page and partial)."""
+    client = client_for(getattr(roles, role))
+    for rule, access in club_scoped_rules(app):
+        if "GET" not in rule.methods or rule.arguments != {"slug"}:
+            continue
+        if access.role == "board" and role == "member":
+            continue
+        url = _url_for_rule(rule, roles.club.slug)
+        for headers in ({}, HX):
+            response = client.get(url, headers=headers)
+            assert response.status_code < 400 or response.status_code == 409, f"GET {url} as {role}"
+
+
+def test_unknown_club_is_404_for_everyone(roles, client_for):
+    for user in (roles.member, roles.board, roles.staff):
+        assert client_for(user).get("/c/gibt-es-nicht/").status_code == 404
+
+
+def test_pending_club_only_shows_status_page(make_user, make_club, client_for):
+    board = make_user()
+    club = make_club(status="pending", board=board)
+    client = client_for(board)
+    home = client.get(f"/c/{club.slug}/")
+    assert home.status_code == 200
+    assert "wird geprüft" in home.get_data(as_text=True)
+    assert 'hx-trigger="load"' not in home.get_data(as_text=True)
+    assert client.get(f"/c/{club.slug}/datenschutz/").status_code == 403
+    assert client.get(f"/c/{club.slug}/mitglieder/").status_code == 403
+
+
+def test_route_without_access_rule_fails_app_start(database_url):
+    from flask import Flask
+
+    from app.core.tenancy import check_routes, club_blueprint
+
+    app = Flask(__name__)
+    bp = club_blueprint("forgotten", __name__, "/vergessen")
+    bp.add_url_rule("/", "index", lambda: "oops")
+    app.register_blueprint(bp)
+    with pytest.raises(RuntimeError, match="/c/<slug>/vergessen/"):
+        check_routes(app)

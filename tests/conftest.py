@@ -284,3 +284,47 @@ def count_queries(app):
             sa.event.remove(_db.engine, "before_cursor_execute", before)
 
     return counter
+
+
+# --- browser ----------------------------------------------------------------------------
+
+@pytest.fixture
+def live_server(app_config):
+    """The app served over HTTP on loopback, with CSRF on (as in production)."""
+    from tests.browser import LiveServer
+
+    config = dict(app_config, WTF_CSRF_ENABLED=True, BASE_URL="http://127.0.0.1")
+    application = create_app(config)
+    server = LiveServer(application)
+    application.config["BASE_URL"] = server.url
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        with application.app_context():
+            _db.session.remove()
+            _empty_all_tables()
+
+
+@pytest.fixture(scope="session")
+def _browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(_browser):
+    context = _browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    pg.console_errors = []
+    pg.on("console", lambda msg: msg.type == "error" and pg.console_errors.append(msg.text))
+    yield pg
+    context.close()

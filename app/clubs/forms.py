@@ -65,3 +65,7 @@ class InviteLinkForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Rolle"), choices=_role_choices)
+
+
+class ClubSettingsForm(ClubForm):
+    """The board edits the club profile (same fields and rules as the registration)."""

@@ -167,6 +167,24 @@ def change_status(club: Club, new_status: ClubStatus, *, by, reason: str | None 
                           link=url_for("workspace.index", slug=club.slug, _external=True))
 
 
+def update_profile(club: Club, *, by, name, legal_form, district, contact_email, website=None,
+                   description=None) -> None:
+    old_name = club.name
+    club.name = name.strip()
+    club.legal_form = legal_form
+    club.district = district
+    club.contact_email = contact_email.strip().lower()
+    club.website = website or None
+    club.description = description or None
+    audit_record("club.profile_updated", actor=by, club=club,
+                 **({"old_name": old_name, "new_name": club.name} if old_name != club.name else {}))
+    db.session.commit()
+    if old_name != club.name:
+        from .signals import club_renamed
+
+        club_renamed.send(club, old_name=old_name)
+
+
 # --- members -------------------------------------------------------------------
 
 def change_role(membership: Membership, role: Role, *, by) -> None:

@@ -1,4 +1,6 @@
-from flask import g, render_template
+from flask import flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 from flask_babel import lazy_gettext as _l
 
 from ..core.forms import EmptyForm
@@ -24,3 +26,20 @@ PANELS = (
 @club_access("member", inactive_ok=True)
 def index():
     return render_template("workspace/index.html", panels=PANELS if g.club.is_active else (), form=EmptyForm())
+
+
+@bp.route("/einstellungen", methods=["GET", "POST"])
+@club_access("board")
+def settings():
+    from ..clubs.forms import ClubSettingsForm
+    from ..clubs.services import update_profile
+
+    form = ClubSettingsForm(obj=g.club)
+    if form.validate_on_submit():
+        update_profile(g.club, by=current_user, name=form.name.data, legal_form=form.legal_form.data,
+                       district=form.district.data, contact_email=form.contact_email.data,
+                       website=form.website.data, description=form.description.data)
+        flash(_("Die Vereinsdaten sind gespeichert."), "success")
+        return redirect(url_for("workspace.settings"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("workspace/settings.html", form=form), status

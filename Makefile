@@ -24,7 +24,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 translations: install ## compile the message catalogs (.po -> .mo)
-	$(BIN)/pybabel compile -q -f -d app/translations
+	$(BIN)/pybabel compile -f -d app/translations
 
 db: install ## migrate, load content, seed demo data when empty
 	$(BIN)/flask db upgrade heads

@@ -131,6 +131,7 @@ def app(app_config):
         yield application
         _db.session.remove()
         _empty_all_tables()
+        _db.engine.dispose()  # one app per test: do not leave its connections open
 
 
 @pytest.fixture
@@ -289,8 +290,14 @@ def count_queries(app):
 # --- browser ----------------------------------------------------------------------------
 
 @pytest.fixture
-def live_server(app_config):
-    """The app served over HTTP on loopback, with CSRF on (as in production)."""
+def live_server(app, app_config):
+    """The app served over HTTP on loopback, with CSRF on (as in production).
+
+    Depends on ``app`` so that test data can be made in the test and the
+    tables are emptied once, by ``app``'s teardown, after every session is
+    closed (a TRUNCATE waiting on an open read transaction would hang on
+    PostgreSQL).
+    """
     from tests.browser import LiveServer
 
     config = dict(app_config, WTF_CSRF_ENABLED=True, BASE_URL="http://127.0.0.1")
@@ -304,7 +311,7 @@ def live_server(app_config):
         server.stop()
         with application.app_context():
             _db.session.remove()
-            _empty_all_tables()
+            _db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

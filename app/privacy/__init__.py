@@ -1,7 +1,16 @@
-"""Datenschutz-Selbstcheck – the workspace panel (filled by its own issue)."""
+"""Datenschutz-Selbstcheck – checklist, score, action plan, report, reminders."""
 
 from ..core.tenancy import club_blueprint
 
 bp = club_blueprint("privacy", __name__, "/datenschutz")
 
-from . import routes  # noqa: E402,F401
+from . import models, routes  # noqa: E402,F401
+
+
+def init_app(app):
+    from ..core.cli import register_content_sync
+    from . import cli
+    from .content import sync
+
+    app.cli.add_command(cli.privacy_cli)
+    register_content_sync(app, "privacy", sync)

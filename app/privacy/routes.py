@@ -1,9 +1,335 @@
-from ..core.htmx import render_page
-from ..core.tenancy import club_access
-from . import bp
+"""Datenschutz-Selbstcheck – views under /c/<slug>/datenschutz."""
 
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import Response, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.models import User
+from ..clubs.models import Membership
+from ..core import audit_record
+from ..core.db import utcnow
+from ..core.htmx import is_htmx, render_page
+from ..core.tenancy import club_access
+from ..extensions import db
+from . import bp
+from .models import STATUS_LABELS, Status
+from .services import (
+    PROFILE_QUESTIONS,
+    Conflict,
+    can_answer,
+    club_assessment,
+    club_states,
+    compute_scores,
+    current_item,
+    current_items,
+    current_topics,
+    current_version,
+    history,
+    load_answers,
+    open_states,
+    refresh_assessment,
+    save_answer,
+)
+
+NOTE_MAX = 2000
+
+
+@bp.context_processor
+def _guide_helpers():
+    from .content import GUIDE_TITLES
+
+    def guide_url(chapter_id):
+        from werkzeug.routing import BuildError
+
+        try:
+            return url_for("handbook.chapter", chapter_id=chapter_id)
+        except BuildError:  # guide not installed
+            return f"/leitfaden/{chapter_id}"
+
+    return {"guide_url": guide_url, "guide_titles": GUIDE_TITLES}
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def _members() -> list[tuple[int, str]]:
+    """(user id, name) of the club's members, by name – one query."""
+    rows = db.session.execute(
+        sa.select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.club_id == g.club.id).order_by(User.name)
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+def _overview(assessment=None):
+    """Everything a checklist-like page needs, in a fixed number of queries."""
+    assessment = assessment if assessment is not None else club_assessment(g.club, create=False)
+    topics = current_topics()
+    items = current_items()
+    answers = load_answers(g.club)
+    states = club_states(g.club, assessment, items=items, answers=answers)
+    score, topic_scores = compute_scores(states)
+    answered = sum(1 for s in states if s.applicable and s.effective_status)
+    applicable = sum(1 for s in states if s.applicable)
+    by_topic = {t.key: [] for t in topics}
+    for state in states:
+        by_topic.setdefault(state.item.topic_key, []).append(state)
+    members = _members()
+    return {
+        "assessment": assessment,
+        "profile": (assessment.profile if assessment else None) or {},
+        "topics": topics,
+        "states": states,
+        "by_topic": by_topic,
+        "score": score if answered else None,
+        "topic_scores": topic_scores,
+        "answered": answered,
+        "applicable": applicable,
+        "open_count": sum(1 for s in states if s.is_open),
+        "review_count": sum(1 for s in states if s.applicable and (s.is_new or s.stale)),
+        "members": members,
+        "names": dict(members),
+        "may_answer": can_answer(g.club, g.membership, assessment),
+        "version": current_version() if items else None,
+        "status_labels": STATUS_LABELS,
+        "profile_questions": PROFILE_QUESTIONS,
+        "today": date.today(),
+        "errors": {},
+        "form_values": None,
+    }
+
+
+def _item_or_404(key: str):
+    item = current_item(key)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _item_context(item, answer=None, assessment=None, **extra):
+    assessment = assessment if assessment is not None else club_assessment(g.club, create=False)
+    states = club_states(g.club, assessment, items=[item],
+                         answers={item.key: answer} if answer is not None else load_answers_one(item.key))
+    members = _members()
+    ctx = {
+        "state": states[0],
+        "members": members,
+        "names": dict(members),
+        "may_answer": can_answer(g.club, g.membership, assessment),
+        "status_labels": STATUS_LABELS,
+        "today": date.today(),
+        "errors": {},
+        "form_values": None,
+    }
+    ctx.update(extra)
+    return ctx
+
+
+def load_answers_one(key: str):
+    from .models import Answer
+
+    answer = db.session.scalar(sa.select(Answer).where(Answer.club_id == g.club.id, Answer.item_key == key))
+    return {key: answer} if answer else {}
+
+
+def _parse_answer(form, member_ids: set[int]):
+    errors: dict[str, str] = {}
+    status = form.get("status") or None
+    if status is not None and status not in {s.value for s in Status}:
+        errors["status"] = _("Bitte wählen Sie eine der Antworten.")
+    note = (form.get("note") or "").strip() or None
+    if note and len(note) > NOTE_MAX:
+        errors["note"] = _("Die Notiz darf höchstens %(n)d Zeichen lang sein.", n=NOTE_MAX)
+    responsible_id = None
+    raw = (form.get("responsible_id") or "").strip()
+    if raw:
+        try:
+            responsible_id = int(raw)
+        except ValueError:
+            responsible_id = -1
+        if responsible_id not in member_ids:
+            errors["responsible_id"] = _("Bitte wählen Sie ein Mitglied Ihres Vereins.")
+            responsible_id = None
+    due = None
+    raw = (form.get("due_date") or "").strip()
+    if raw:
+        for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+            try:
+                due = datetime.strptime(raw, fmt).date()
+                break
+            except ValueError:
+                continue
+        if due is None or not (2000 <= due.year <= 2100):
+            errors["due_date"] = _("Bitte geben Sie ein gültiges Datum an (TT.MM.JJJJ).")
+            due = None
+    try:
+        version = int(form.get("version", ""))
+        if version < 0:
+            raise ValueError
+    except ValueError:
+        version = None
+        errors["version"] = _("Das Formular ist unvollständig. Bitte laden Sie die Seite neu.")
+    data = {"status": status, "note": note, "responsible_id": responsible_id, "due_date": due}
+    return data, version, errors
+
+
+# --- views --------------------------------------------------------------------------------
 
 @bp.get("/")
 @club_access("member")
 def panel():
-    return render_page("privacy/panel.html", "privacy/partials/_panel.html")
+    """Workspace panel: score, progress and the three most urgent open items."""
+    ctx = _overview()
+    ctx["urgent"] = open_states(ctx["states"])[:3]
+    return render_page("privacy/panel.html", "privacy/partials/_panel.html", **ctx)
+
+
+@bp.get("/selbstcheck")
+@club_access("member")
+def checklist():
+    ctx = _overview()
+    assessment = ctx["assessment"]
+    if ctx["states"] and g.membership.is_board and (assessment is None or assessment.profile_done_at is None) \
+            and not is_htmx():
+        return redirect(url_for(".profile"), code=303)
+    return render_template("privacy/checklist.html", **ctx)
+
+
+@bp.route("/profil", methods=["GET", "POST"])
+@club_access("board")
+def profile():
+    assessment = club_assessment(g.club, create=False)
+    current = dict((assessment.profile if assessment else None) or {})
+    errors = {}
+    if request.method == "POST":
+        answers = {}
+        for key, _q, _r in PROFILE_QUESTIONS:
+            value = request.form.get(key)
+            if value not in ("yes", "no"):
+                errors[key] = _("Bitte beantworten Sie diese Frage mit Ja oder Nein.")
+            else:
+                answers[key] = value == "yes"
+        if not errors:
+            assessment = assessment or club_assessment(g.club)
+            old = dict(assessment.profile or {})
+            assessment.profile = answers
+            assessment.profile_done_at = utcnow()
+            refresh_assessment(g.club, assessment)
+            audit_record("privacy.profile", actor=current_user, club=g.club,
+                         changed=sorted(k for k in answers if old.get(k) != answers[k]))
+            db.session.commit()
+            return redirect(url_for(".checklist"), code=303)
+        current.update({k: request.form.get(k) == "yes" for k, _q, _r in PROFILE_QUESTIONS if request.form.get(k)})
+    status = 422 if errors else 200
+    return render_template("privacy/profile.html", profile_questions=PROFILE_QUESTIONS, current=current,
+                           errors=errors, assessment=assessment), status
+
+
+@bp.post("/einstellungen")
+@club_access("board")
+def settings():
+    assessment = club_assessment(g.club)
+    before = (assessment.members_may_answer, assessment.consultation_wanted)
+    assessment.members_may_answer = request.form.get("members_may_answer") == "1"
+    assessment.consultation_wanted = request.form.get("consultation_wanted") == "1"
+    if before != (assessment.members_may_answer, assessment.consultation_wanted):
+        audit_record("privacy.settings", actor=current_user, club=g.club,
+                     members_may_answer=assessment.members_may_answer,
+                     consultation_wanted=assessment.consultation_wanted)
+    db.session.commit()
+    if is_htmx():
+        return render_template("privacy/partials/_settings.html", assessment=assessment, saved=True)
+    return redirect(url_for(".checklist") + "#privacy-settings", code=303)
+
+
+@bp.get("/punkt/<key>")
+@club_access("member")
+def item(key):
+    item = _item_or_404(key)
+    return render_page("privacy/item.html", "privacy/partials/_item.html", **_item_context(item))
+
+
+@bp.post("/punkt/<key>")
+@club_access("member")
+def save(key):
+    item = _item_or_404(key)
+    assessment = club_assessment(g.club, create=False)
+    if not can_answer(g.club, g.membership, assessment):
+        abort(403)
+    members = _members()
+    names = dict(members)
+    data, version, errors = _parse_answer(request.form, set(names))
+    if errors:
+        ctx = _item_context(item, errors=errors, form_values=request.form)
+        return render_page("privacy/item.html", "privacy/partials/_item.html", status=422, **ctx)
+    assessment = assessment or club_assessment(g.club)
+    try:
+        answer, changed = save_answer(g.club, item, current_user, data, version, names)
+    except Conflict as conflict:
+        ctx = _item_context(item, answer=conflict.current, mine=data, conflict=conflict.current)
+        return render_page("privacy/item.html", "privacy/partials/_conflict.html", status=409, **ctx)
+    if changed:
+        refresh_assessment(g.club, assessment)
+    db.session.commit()
+    if not is_htmx():
+        return redirect(url_for(".checklist") + f"#item-{item.key}", code=303)
+    ctx = _item_context(item, answer=answer, assessment=assessment, saved=changed, unchanged=not changed)
+    # the checklist page shows the score: update it in place (not needed on the single-item page)
+    on_item_page = "/punkt/" in (request.headers.get("HX-Current-URL") or "")
+    overview = None if on_item_page else _overview(assessment)
+    return render_template("privacy/partials/_item_saved.html", **ctx, overview=overview)
+
+
+@bp.get("/punkt/<key>/verlauf")
+@club_access("member")
+def item_history(key):
+    item = _item_or_404(key)
+    return render_page("privacy/history.html", "privacy/partials/_history.html",
+                       item=item, entries=history(g.club, key))
+
+
+@bp.get("/massnahmen")
+@club_access("member")
+def plan():
+    ctx = _overview()
+    ctx["open"] = open_states(ctx["states"])
+    return render_template("privacy/plan.html", **ctx)
+
+
+@bp.get("/bericht")
+@club_access("member")
+def report():
+    ctx = _overview()
+    ctx["open"] = open_states(ctx["states"])
+    ctx["generated_at"] = utcnow()
+    return render_template("privacy/report.html", **ctx)
+
+
+@bp.get("/bericht.pdf")
+@club_access("member")
+def report_pdf():
+    from .export import build_pdf
+
+    ctx = _overview()
+    ctx["open"] = open_states(ctx["states"])
+    data = build_pdf(g.club, ctx)
+    filename = f"datenschutz-selbstcheck-{g.club.slug}-{date.today().isoformat()}.pdf"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/antworten.csv")
+@club_access("member")
+def answers_csv():
+    from .export import build_csv
+
+    ctx = _overview()
+    data = build_csv(ctx)
+    filename = f"datenschutz-antworten-{g.club.slug}-{date.today().isoformat()}.csv"
+    return Response(data, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+

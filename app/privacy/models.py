@@ -1,0 +1,207 @@
+"""Datenschutz-Selbstcheck: versioned checklist content and per-club answers.
+
+Content (``ChecklistVersion`` → ``ChecklistTopic`` / ``ChecklistItem``) is loaded
+from ``checklist.yaml`` by ``flask privacy sync``/``publish``. Answers are keyed by
+(club, item key), so they survive new content versions; ``Answer.item_hash`` holds
+the hash of the item text the answer was given to – if the current item has a
+different hash, the answer is "to be reviewed".
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from ..core.db import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class Severity(str, enum.Enum):
+    MUST = "must"
+    SHOULD = "should"
+    TIP = "tip"
+
+    @property
+    def label(self):
+        return SEVERITY_LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        return {"must": 0, "should": 1, "tip": 2}[self.value]
+
+
+SEVERITY_LABELS = {Severity.MUST: _l("Pflicht"), Severity.SHOULD: _l("Empfehlung"), Severity.TIP: _l("Tipp")}
+
+
+class Status(str, enum.Enum):
+    YES = "yes"
+    PARTIAL = "partial"
+    NO = "no"
+    NA = "na"
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.YES: _l("Ja"),
+    Status.PARTIAL: _l("Teilweise"),
+    Status.NO: _l("Nein"),
+    Status.NA: _l("Nicht zutreffend"),
+}
+
+
+def _english() -> bool:
+    try:
+        return str(get_locale() or "de").startswith("en")
+    except Exception:  # noqa: BLE001 - outside a request
+        return False
+
+
+class ChecklistVersion(db.Model):
+    __tablename__ = "privacy_version"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    number: so.Mapped[int] = so.mapped_column(unique=True)
+    content_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    published_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChecklistTopic(db.Model):
+    __tablename__ = "privacy_topic"
+    __table_args__ = (sa.UniqueConstraint("version_id", "key", name="uq_privacy_topic_version_key"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("privacy_version.id", ondelete="CASCADE"), index=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(40))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    title_de: so.Mapped[str] = so.mapped_column(sa.String(200))
+    title_en: so.Mapped[str] = so.mapped_column(sa.String(200))
+
+    @property
+    def title(self) -> str:
+        return self.title_en if _english() and self.title_en else self.title_de
+
+
+class ChecklistItem(db.Model):
+    __tablename__ = "privacy_item"
+    __table_args__ = (sa.UniqueConstraint("version_id", "key", name="uq_privacy_item_version_key"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("privacy_version.id", ondelete="CASCADE"), index=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(60))
+    topic_key: so.Mapped[str] = so.mapped_column(sa.String(40))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    severity: so.Mapped[str] = so.mapped_column(sa.String(8))
+    question_de: so.Mapped[str] = so.mapped_column(sa.Text)
+    question_en: so.Mapped[str] = so.mapped_column(sa.Text)
+    why_de: so.Mapped[str] = so.mapped_column(sa.Text)
+    why_en: so.Mapped[str] = so.mapped_column(sa.Text)
+    legal_basis: so.Mapped[str] = so.mapped_column(sa.String(255))
+    applies_if: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    chapters: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    sources: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    content_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    #: compared with the previous version: "new", "changed" or None
+    change: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+
+    @property
+    def question(self) -> str:
+        return self.question_en if _english() and self.question_en else self.question_de
+
+    @property
+    def why(self) -> str:
+        return self.why_en if _english() and self.why_en else self.why_de
+
+    @property
+    def sev(self) -> Severity:
+        return Severity(self.severity)
+
+    @property
+    def topic(self) -> str:
+        return self.topic_key
+
+
+class Assessment(db.Model):
+    """One row per club: profile, settings and the cached score (kept current on every save)."""
+
+    __tablename__ = "privacy_assessment"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), unique=True)
+    score: so.Mapped[int | None] = so.mapped_column()
+    topic_scores: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    answered_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    applicable_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    profile: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    profile_done_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    members_may_answer: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    consultation_wanted: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    updated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    club = so.relationship("Club")
+
+
+class Answer(db.Model):
+    __tablename__ = "privacy_answer"
+    __table_args__ = (sa.UniqueConstraint("club_id", "item_key", name="uq_privacy_answer_club_item"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    item_key: so.Mapped[str] = so.mapped_column(sa.String(60))
+    status: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+    note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    responsible_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    due_date: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    item_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    #: optimistic locking: bumped on every save; a save must name the version it read
+    version: so.Mapped[int] = so.mapped_column(default=1)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    responsible = so.relationship("User", foreign_keys=[responsible_id])
+    updated_by = so.relationship("User", foreign_keys=[updated_by_id])
+
+    @property
+    def status_enum(self) -> Status | None:
+        return Status(self.status) if self.status else None
+
+
+class AnswerChange(db.Model):
+    """History: who changed which field of an answer, when, old → new."""
+
+    __tablename__ = "privacy_answer_change"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    item_key: so.Mapped[str] = so.mapped_column(sa.String(60))
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    user_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    #: {field: [old, new]} with display values (strings)
+    changes: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+
+
+class ReminderSent(db.Model):
+    """Remembers reminder mails so ``send-reminders`` never sends one twice."""
+
+    __tablename__ = "privacy_reminder"
+    __table_args__ = (
+        sa.UniqueConstraint("club_id", "item_key", "due_date", "kind", name="uq_privacy_reminder_once"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    item_key: so.Mapped[str] = so.mapped_column(sa.String(60))
+    due_date: so.Mapped[date] = so.mapped_column(sa.Date)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(10))  # "soon" | "overdue"
+    recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
+    sent_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,64 @@
+"""A board member works through the checklist in a real browser (keyboard and mouse)."""
+
+import re
+
+import pytest
+
+from tests.browser import assert_accessible, login_in_browser
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_board_answers_by_keyboard_and_mouse_and_sees_score_change(app, roles, content, set_profile,
+                                                                    live_server, page):
+    set_profile(roles.club, website=False)
+    base = f"{live_server.url}/c/{roles.club.slug}/datenschutz"
+    login_in_browser(page, live_server.url, roles.board.email, PASSWORD)
+    page.goto(f"{base}/selbstcheck")
+    score = page.locator("#privacy-score")
+    assert "Noch keine Bewertung" in score.inner_text()
+    assert_accessible(page)
+
+    # mouse: choose "Ja" on an item and click its save button
+    item = page.locator("#item-mem-bcc")
+    item.get_by_label("Ja", exact=True).click()
+    item.get_by_role("button", name=re.compile("^Speichern")).click()
+    page.locator("#item-mem-bcc .inline-status", has_text="Gespeichert.").wait_for()
+    first = score.inner_text()
+    assert "von 100 Punkten" in first
+    assert page.evaluate("window.performance.getEntriesByType('navigation').length") == 1  # no reload
+    marker = page.evaluate("window.__noReload = 1")
+    assert marker == 1
+
+    # keyboard: focus the radio group of another item, pick "Nein" with the arrow keys, type a note, save with Enter
+    other = page.locator("#item-org-owner")
+    other.get_by_label("Ja", exact=True).focus()
+    page.keyboard.press("ArrowRight")  # Teilweise
+    page.keyboard.press("ArrowRight")  # Nein
+    assert other.get_by_label("Nein", exact=True).is_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past the remaining radio of the group into the note
+    focused = page.evaluate("document.activeElement.id")
+    if focused != "note-org-owner":
+        other.locator("textarea").focus()
+    page.keyboard.type("Niemand zuständig – klären wir bei der nächsten Sitzung")
+    page.keyboard.press("Tab")  # to "Verantwortlich"
+    page.keyboard.press("ArrowDown")  # first member in the list
+    other.get_by_role("button", name=re.compile("^Speichern")).focus()
+    page.keyboard.press("Enter")  # submits the form
+    page.locator("#item-org-owner .inline-status", has_text="Gespeichert.").wait_for()
+    second = score.inner_text()
+    assert second != first
+    assert page.evaluate("window.__noReload") == 1  # still the same document
+    assert page.evaluate("document.activeElement.closest('#item-org-owner') !== null")  # focus stays in the item
+
+    page.goto(f"{base}/massnahmen")
+    assert page.get_by_text("Weiß der Vorstand").count() >= 1
+    assert_accessible(page)
+
+    page.goto(f"{base}/bericht")
+    assert page.get_by_text("Niemand zuständig").count() >= 1
+    assert_accessible(page)
+    assert page.console_errors == []

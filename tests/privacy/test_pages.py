@@ -1,0 +1,176 @@
+"""Profile, checklist, panel, action plan, report, PDF and CSV."""
+
+import csv
+import io
+import zlib
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.privacy.models import Assessment
+from app.privacy.services import PROFILE_FLAGS, club_assessment, club_states
+from tests.conftest import HX
+
+
+def url(club, path=""):
+    return f"/c/{club.slug}/datenschutz/{path}"
+
+
+def test_profile_first_then_checklist(roles, content, client_for):
+    client = client_for(roles.board)
+    response = client.get(url(roles.club, "selbstcheck"))
+    assert response.status_code == 303 and response.headers["Location"].endswith("/datenschutz/profil")
+    page = client.get(url(roles.club, "profil")).get_data(as_text=True)
+    assert "Hat Ihr Verein eine eigene Website?" in page
+    # incomplete answers: 422, nothing stored
+    response = client.post(url(roles.club, "profil"), data={"website": "no"})
+    assert response.status_code == 422 and "Bitte beantworten Sie alle Fragen" in response.get_data(as_text=True)
+    assert not (club_assessment(roles.club, create=False) and club_assessment(roles.club).profile_done_at)
+    data = {flag: "yes" for flag in PROFILE_FLAGS}
+    data.update(website="no", social="no", cctv="no")
+    response = client.post(url(roles.club, "profil"), data=data)
+    assert response.status_code == 303
+    page = client.get(url(roles.club, "selbstcheck")).get_data(as_text=True)
+    # non-applicable items are hidden from the form and explained
+    assert "Punkte treffen nicht zu" in page
+    assert "Ihr Verein hat keine eigene Website." in page
+    assert 'action="/c/%s/datenschutz/punkt/web-notice"' % roles.club.slug not in page
+    assert "Profil Ihres Vereins" in page and "Profilfragen ändern" in page
+    states = {s.item.key: s for s in club_states(roles.club)}
+    assert not states["web-notice"].applicable and not states["web-publish"].applicable
+    assert states["mem-bcc"].applicable and states["photo-rules"].applicable
+
+
+def test_non_applicable_items_count_as_not_applicable(roles, content, set_profile):
+    set_profile(roles.club, website=False, social=False)
+    all_yes = set_profile(roles.other_club)
+    mine = club_assessment(roles.club)
+    # web-notice, web-cookies (website), social-page (social), web-publish (website or social)
+    assert mine.applicable_count == all_yes.applicable_count - 4
+
+
+def test_workspace_panel_shows_score_and_three_most_urgent(roles, content, set_profile, answer, client_for):
+    set_profile(roles.club)
+    client = client_for(roles.member)
+    empty = client.get(url(roles.club), headers=HX).get_data(as_text=True)
+    assert empty.lstrip().startswith('<section class="panel" id="privacy-panel"')
+    assert "Noch nicht begonnen" in empty
+    answer(roles.board, roles.club, "mem-bcc", "yes")
+    answer(roles.board, roles.club, "del-events", "no", due_date=(date.today() - timedelta(days=3)).isoformat())
+    answer(roles.board, roles.club, "sec-backup", "no")
+    html = client.get(url(roles.club), headers=HX).get_data(as_text=True)
+    score = club_assessment(roles.club).score
+    assert f'<span class="score-big">{score}</span>' in html
+    assert '<progress class="bar" max="100" value="%d"' % score in html
+    assert html.count("<li>") == 3
+    # Pflicht items come first: unanswered Pflicht items outrank the Empfehlung "Nein"s
+    assert "Verschicken Sie Rundmails" not in html
+    full = client.get(url(roles.club))
+    assert full.status_code == 200 and "<html" in full.get_data(as_text=True)
+
+
+def test_action_plan_orders_by_severity_and_due_date(roles, content, set_profile, answer, client_for):
+    set_profile(roles.club)
+    past = (date.today() - timedelta(days=2)).isoformat()
+    soon = (date.today() + timedelta(days=5)).isoformat()
+    answer(roles.board, roles.club, "sec-backup", "no", due_date=past, responsible_id=roles.member.id)
+    answer(roles.board, roles.club, "breach-log", "partial", due_date=soon)
+    answer(roles.board, roles.club, "mem-bcc", "yes")
+    html = client_for(roles.member).get(url(roles.club, "massnahmen")).get_data(as_text=True)
+    assert "Verschicken Sie Rundmails" not in html  # done
+    pos_breach = html.index("Dokumentieren Sie jede Panne")
+    pos_owner = html.index("Weiß der Vorstand")
+    pos_backup = html.index("Sicherungskopien")
+    assert pos_breach < pos_owner < pos_backup  # Pflicht with date, Pflicht without, then Empfehlung
+    assert '<tr class="is-overdue">' in html and "(überfällig)" in html
+    assert "Moritz Mitglied" in html
+
+
+def test_report_html_pdf_and_csv(roles, content, set_profile, answer, client_for):
+    set_profile(roles.club, website=False, social=False)
+    answer(roles.board, roles.club, "mem-bcc", "yes", note="Umstellung auf Verteiler erledigt")
+    answer(roles.board, roles.club, "breach-plan", "no", note="Muster von der Stiftung nutzen",
+           due_date="2031-03-01", responsible_id=roles.member.id)
+    client = client_for(roles.member)
+    score = club_assessment(roles.club).score
+
+    html = client.get(url(roles.club, "bericht")).get_data(as_text=True)
+    for text in ("Imkerverein Pankow", "Inhaltsversion", f"{score} von 100 Punkten", "Umstellung auf Verteiler",
+                 "Offene Maßnahmen", "Gibt es einen Plan für Datenpannen", "trifft nicht zu"):
+        assert text in html, text
+
+    response = client.get(url(roles.club, "bericht.pdf"))
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert "datenschutz-selbstcheck-imkerverein-pankow" in response.headers["Content-Disposition"]
+
+    response = client.get(url(roles.club, "antworten.csv"))
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["Thema", "ID", "Frage"]
+    by_id = {row[1]: row for row in rows[1:]}
+    assert len(by_id) == len(content["items"])
+    assert by_id["mem-bcc"][5] == "Ja" and by_id["mem-bcc"][6] == "Umstellung auf Verteiler erledigt"
+    assert by_id["breach-plan"][7] == "Moritz Mitglied" and by_id["breach-plan"][8] == "2031-03-01"
+    assert by_id["web-notice"][4] == "nein"
+
+
+def _pdf_text(data: bytes) -> str:
+    """Text of an uncompressed or Flate-compressed core-font PDF (enough for our checks)."""
+    chunks = []
+    for part in data.split(b"stream")[1:]:
+        body = part.split(b"endstream")[0].strip(b"\r\n")
+        try:
+            body = zlib.decompress(body)
+        except zlib.error:
+            pass
+        chunks.append(body.decode("latin-1"))
+    return "\n".join(chunks)
+
+
+def test_pdf_contains_what_it_must(roles, content, set_profile, answer, app):
+    from flask import g
+
+    from app.privacy import routes
+    from app.privacy.export import build_pdf, unicode_font_available
+
+    set_profile(roles.club)
+    answer(roles.board, roles.club, "mem-bcc", "yes", note="Verteiler – erledigt")
+    answer(roles.board, roles.club, "breach-plan", "no", note="Übung fällt aus")
+    with app.test_request_context():
+        g.club = roles.club
+        g.membership = None
+        ctx = routes._overview()
+        ctx["open"] = [s for s in ctx["states"] if s.is_open]
+        # core-font fallback (clean machine without fonts-dejavu-core): umlauts kept, dashes transliterated
+        text = _pdf_text(build_pdf(roles.club, ctx, unicode_font=False))
+        for expected in ("Imkerverein Pankow", "Inhaltsversion: 1", "Wertung:", "Verteiler - erledigt",
+                         "Übung fällt aus", "Offene Maßnahmen", "Gibt es einen Plan für Datenpannen"):
+            assert expected.encode("latin-1").decode("latin-1") in text, expected
+        if unicode_font_available():
+            data = build_pdf(roles.club, ctx, unicode_font=True)
+            assert data.startswith(b"%PDF") and b"DejaVu" in data
+
+
+def test_assessment_row_is_kept_current(roles, content, set_profile, answer):
+    set_profile(roles.club)
+    row = db.session.scalar(sa.select(Assessment).where(Assessment.club_id == roles.club.id))
+    assert row.score is None and row.topic_scores == {}
+    answer(roles.board, roles.club, "mem-bcc", "yes")
+    db.session.expire_all()
+    first = db.session.get(Assessment, row.id).score
+    answer(roles.board, roles.club, "org-owner", "yes")
+    db.session.expire_all()
+    assert db.session.get(Assessment, row.id).score > first
+
+
+def test_checklist_in_english(roles, content, set_profile, client_for):
+    set_profile(roles.club)
+    client = client_for(roles.member)
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    html = client.get(url(roles.club, "selbstcheck")).get_data(as_text=True)
+    assert "Do you send group e-mails only as blind copy (BCC)" in html
+    assert "Member data and disclosure" in html
+    assert "Verschicken Sie Rundmails" not in html

@@ -1,7 +1,33 @@
-"""Leitfaden Mitgliederverwaltung – the workspace panel (filled by its own issue)."""
+"""Leitfaden Mitgliederverwaltung and knowledge base (issue 4).
+
+Three blueprints:
+- ``guide`` (club-scoped, /c/<slug>/leitfaden): the workspace panel;
+- ``handbook`` (public): /leitfaden/…, /wissen/…, /suche;
+- ``content_admin`` (staff): /admin/inhalte – editor with preview, drafts,
+  publishing, revisions and diffs.
+"""
+
+from flask import Blueprint
 
 from ..core.tenancy import club_blueprint
 
 bp = club_blueprint("guide", __name__, "/leitfaden")
+handbook = Blueprint("handbook", __name__, url_prefix="", template_folder="templates")
+content_admin = Blueprint("content_admin", __name__, url_prefix="/admin/inhalte", template_folder="templates")
 
-from . import routes  # noqa: E402,F401
+from . import admin, models, public, routes  # noqa: E402,F401
+from .search import UNMANAGED_TABLES  # noqa: E402
+
+
+def init_app(app):
+    from ..core.cli import register_content_sync
+    from ..extensions import db
+    from .services import sync_shipped_content
+
+    app.register_blueprint(handbook)
+    app.register_blueprint(content_admin)
+    register_content_sync(app, "Leitfaden & Wissen", sync_shipped_content)
+    # The search index tables are made by migration 0200, not by models:
+    # autogenerate and the models-vs-migrations test skip them (migrations/env.py).
+    unmanaged = db.metadata.info.setdefault("unmanaged_table_prefixes", set())
+    unmanaged.update(UNMANAGED_TABLES)

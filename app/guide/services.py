@@ -1,0 +1,241 @@
+"""Reads and writes of guide/knowledge content (views stay thin)."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+import yaml
+from flask_babel import get_locale
+
+from ..core.db import utcnow
+from ..extensions import db
+from . import search
+from .models import KINDS, ContentPage, ContentRevision
+
+CONTENT_DIR = Path(__file__).parent / "content"
+#: Folder of the shipped files per kind.
+FOLDERS = {"chapter": "chapters", "article": "articles", "template": "templates"}
+
+#: The guide chapters agreed with the checklist (see notes/HELPERS.md), in reading order.
+CHAPTER_IDS = (
+    "beitritt", "datensparsamkeit", "besondere-kategorien", "weitergabe", "mitgliederlisten",
+    "veroeffentlichung", "rundmails", "private-geraete", "loeschfristen", "auskunft", "minderjaehrige",
+    "datenpanne", "online-werkzeuge", "informationspflichten", "datenschutzbeauftragter",
+    "verarbeitungsverzeichnis", "sicherheit", "website",
+)
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def ui_lang() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "de"
+
+
+@dataclass
+class Localized:
+    title: str
+    summary: str
+    body: str
+    lang: str  # the language actually shown
+    fallback: bool  # English wanted but only German available
+
+
+def localized(page_or_revision, lang: str | None = None) -> Localized:
+    lang = lang or ui_lang()
+    p = page_or_revision
+    if lang == "en" and p.body_en:
+        return Localized(p.title_en or p.title, p.summary_en or p.summary, p.body_en, "en", False)
+    return Localized(p.title, p.summary, p.body, "de", lang == "en")
+
+
+def published(kind: str) -> list[ContentPage]:
+    return list(db.session.scalars(
+        sa.select(ContentPage).where(ContentPage.kind == kind, ContentPage.is_published)
+        .order_by(ContentPage.position, ContentPage.title)
+    ))
+
+
+def published_page(kind: str, slug: str) -> ContentPage | None:
+    return db.session.scalar(
+        sa.select(ContentPage).where(ContentPage.kind == kind, ContentPage.slug == slug, ContentPage.is_published)
+    )
+
+
+def pages_by_slug(kind: str, slugs) -> list[ContentPage]:
+    """Published pages of ``kind`` in the order of ``slugs`` (unknown ones skipped)."""
+    slugs = list(dict.fromkeys(slugs))
+    if not slugs:
+        return []
+    found = {p.slug: p for p in db.session.scalars(
+        sa.select(ContentPage).where(ContentPage.kind == kind, ContentPage.slug.in_(slugs), ContentPage.is_published)
+    )}
+    return [found[s] for s in slugs if s in found]
+
+
+def run_search(query: str, lang: str | None = None, limit: int = 20):
+    """[(page, snippet)] for published pages."""
+    hits = search.search(query, lang or ui_lang(), limit)
+    if not hits:
+        return []
+    pages = {p.id: p for p in db.session.scalars(
+        sa.select(ContentPage).where(ContentPage.id.in_([h.page_id for h in hits]), ContentPage.is_published)
+    )}
+    return [(pages[h.page_id], h.snippet) for h in hits if h.page_id in pages]
+
+
+# --- checklist links (issue 3 provides app.privacy.services) --------------------------------
+
+def checklist_items_for(chapter_id: str) -> list:
+    try:
+        from ..privacy.services import items_for_chapter
+    except ImportError:  # checklist not installed
+        return []
+    return list(items_for_chapter(chapter_id))
+
+
+def suggested_chapters(club, limit: int = 5) -> list[ContentPage]:
+    try:
+        from ..privacy.services import open_chapter_ids
+    except ImportError:
+        return []
+    return pages_by_slug("chapter", open_chapter_ids(club))[:limit]
+
+
+# --- writing -----------------------------------------------------------------------------
+
+def _next_number(page: ContentPage) -> int:
+    latest = page.latest_revision
+    return (latest.number + 1) if latest else 1
+
+
+def add_revision(page: ContentPage, data: dict, *, author=None, note: str = "", source: str = "staff") -> ContentRevision:
+    revision = ContentRevision(
+        page=page, number=_next_number(page), note=note or "", source=source,
+        author_id=author.id if author is not None else None,
+        **{field: (data.get(field) or "").strip() if field.startswith("title") or field.startswith("summary")
+           else (data.get(field) or "") for field in ContentRevision.FIELDS},
+    )
+    db.session.add(revision)
+    if source == "staff":
+        page.staff_edited = True
+    db.session.flush()
+    return revision
+
+
+def publish_revision(page: ContentPage, revision: ContentRevision, *, index: bool = True) -> None:
+    for field in ContentRevision.FIELDS:
+        setattr(page, field, getattr(revision, field))
+    now = utcnow()
+    revision.published_at = now
+    page.published_at = now
+    page.published_number = revision.number
+    page.is_published = True
+    db.session.flush()
+    if index:
+        search.index_page(page)
+
+
+def save(page: ContentPage, data: dict, *, author, publish: bool, note: str = "") -> ContentRevision:
+    """Staff save: always a new revision; published only when asked to."""
+    revision = add_revision(page, data, author=author, note=note, source="staff")
+    if publish:
+        publish_revision(page, revision)
+    return revision
+
+
+def withdraw(page: ContentPage) -> None:
+    page.is_published = False
+    page.staff_edited = True  # a later load of shipped content must not publish it again
+    db.session.flush()
+    search.remove_page(page.id)
+
+
+def create_page(kind: str, slug: str, position: int = 0) -> ContentPage:
+    if kind not in KINDS:
+        raise ValueError(kind)
+    page = ContentPage(kind=kind, slug=slug, position=position)
+    db.session.add(page)
+    db.session.flush()
+    return page
+
+
+def working_copy(page: ContentPage):
+    """What the editor starts from: the pending draft, else the published text."""
+    return page.draft or page
+
+
+def diff_lines(old: ContentRevision | None, new: ContentRevision) -> list[tuple[str, str]]:
+    """[(op, line)] with op in ' ', '+', '-' (difflib)."""
+    before = old.as_text().splitlines() if old else []
+    after = new.as_text().splitlines()
+    result = []
+    for line in difflib.unified_diff(before, after, lineterm="", n=2):
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            result.append(("@", line))
+        else:
+            result.append((line[:1] or " ", line[1:]))
+    return result
+
+
+# --- shipped content ------------------------------------------------------------------
+
+def _read(path: Path) -> tuple[dict, str]:
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("---\n"):
+        _, front, body = text.split("---\n", 2)
+        return yaml.safe_load(front) or {}, body.strip() + "\n"
+    return {}, text.strip() + "\n"
+
+
+def shipped_content() -> list[tuple[str, str, dict, str]]:
+    """[(kind, slug, data, hash)] from the files in ``content/``."""
+    items = []
+    for kind, folder in FOLDERS.items():
+        for path in sorted((CONTENT_DIR / folder).glob("*.md")):
+            if path.name.endswith(".en.md"):
+                continue
+            slug = path.stem
+            meta, body = _read(path)
+            en_path = path.with_name(f"{slug}.en.md")
+            meta_en, body_en = _read(en_path) if en_path.exists() else ({}, "")
+            data = {"title": meta.get("title", slug), "summary": meta.get("summary", ""), "body": body,
+                    "title_en": meta_en.get("title", ""), "summary_en": meta_en.get("summary", ""),
+                    "body_en": body_en, "position": int(meta.get("position", 0))}
+            digest = hashlib.sha256(repr(sorted(data.items())).encode()).hexdigest()
+            items.append((kind, slug, data, digest))
+    return items
+
+
+def sync_shipped_content() -> str:
+    """Load the shipped files: new pages are created, untouched ones updated,
+    pages staff have edited are never overwritten. Idempotent."""
+    created = updated = kept = 0
+    existing = {(p.kind, p.slug): p for p in db.session.scalars(sa.select(ContentPage))}
+    for kind, slug, data, digest in shipped_content():
+        page = existing.get((kind, slug))
+        if page is None:
+            page = create_page(kind, slug, data["position"])
+            created += 1
+        elif page.staff_edited:
+            kept += 1
+            continue
+        elif page.source_hash == digest:
+            continue
+        else:
+            updated += 1
+        page.position = data["position"]
+        revision = add_revision(page, data, source="shipped", note="Mitgelieferter Inhalt")
+        publish_revision(page, revision, index=False)  # the index is rebuilt below
+        page.source_hash = digest
+    db.session.flush()
+    indexed = search.rebuild()
+    db.session.commit()
+    return (f"{created} neu, {updated} aktualisiert, {kept} von der Redaktion bearbeitet (unverändert), "
+            f"{indexed} im Suchindex")

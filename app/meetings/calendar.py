@@ -1,0 +1,216 @@
+"""Scheduled meetings: ICS files (icalendar), the club's private feed, e-mail invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
+
+import icalendar
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, format_date, format_time
+from flask_babel import gettext as _
+
+from ..clubs.models import Membership
+from ..core import audit_record
+from ..core.db import utcnow
+from ..core.jobs import task
+from ..core.mail import build_message, send_message
+from ..extensions import db
+from .models import CalendarFeed, ScheduledMeeting
+from .services import _external
+
+PRODID = "-//Vereinsraum//Videokonferenzen//DE"
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Berlin"))
+
+
+def to_utc(local_naive: datetime) -> datetime:
+    """A naive local date/time from a form (Berlin time) as aware UTC."""
+    return local_naive.replace(tzinfo=local_tz()).astimezone(timezone.utc)
+
+
+def to_local_naive(value: datetime) -> datetime:
+    return value.astimezone(local_tz()).replace(tzinfo=None)
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+def upcoming(club, limit: int | None = None) -> list[ScheduledMeeting]:
+    query = (sa.select(ScheduledMeeting)
+             .where(ScheduledMeeting.club_id == club.id, ScheduledMeeting.cancelled_at.is_(None),
+                    ScheduledMeeting.starts_at > utcnow() - timedelta(hours=3))
+             .order_by(ScheduledMeeting.starts_at))
+    if limit:
+        query = query.limit(limit)
+    return [m for m in db.session.scalars(query) if m.ends_at > utcnow()]
+
+
+def get_scheduled(club, meeting_id: int) -> ScheduledMeeting | None:
+    return db.session.scalar(sa.select(ScheduledMeeting).where(ScheduledMeeting.id == meeting_id,
+                                                               ScheduledMeeting.club_id == club.id))
+
+
+def feed_for(club) -> CalendarFeed:
+    feed = db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.club_id == club.id))
+    if feed is None:
+        feed = CalendarFeed(club_id=club.id)
+        db.session.add(feed)
+        db.session.commit()
+    return feed
+
+
+def renew_feed(club, by=None) -> CalendarFeed:
+    from .models import new_token
+
+    feed = feed_for(club)
+    feed.token = new_token()
+    audit_record("meeting.feed_renewed", actor=by, club=club)
+    db.session.commit()
+    return feed
+
+
+# --- ICS -------------------------------------------------------------------------------------
+
+def room_link(meeting: ScheduledMeeting) -> str:
+    return _external("meetings.room", slug=meeting.club.slug, room_id=meeting.room_id)
+
+
+def _event(meeting: ScheduledMeeting) -> icalendar.Event:
+    link = room_link(meeting)
+    event = icalendar.Event()
+    event.add("uid", meeting.uid)
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", meeting.starts_at.astimezone(timezone.utc))
+    event.add("dtend", meeting.ends_at.astimezone(timezone.utc))
+    event.add("sequence", meeting.sequence)
+    event.add("summary", meeting.title)
+    event.add("location", link)
+    event.add("url", link)
+    description = _("Videokonferenz von %(club)s im Raum „%(room)s“.", club=meeting.club.name, room=meeting.room.name)
+    description += "\n" + _("Beitreten: %(link)s", link=link)
+    if meeting.agenda:
+        description += "\n\n" + _("Tagesordnung:") + "\n" + meeting.agenda
+    event.add("description", description)
+    if meeting.cancelled_at is not None:
+        event.add("status", "CANCELLED")
+    else:
+        event.add("status", "CONFIRMED")
+    event.add("last-modified", meeting.updated_at or utcnow())
+    return event
+
+
+def calendar_for(meetings, method: str = "PUBLISH", name: str | None = None) -> bytes:
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    if name:
+        cal.add("x-wr-calname", name)
+    organizer = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+    for meeting in meetings:
+        event = _event(meeting)
+        if method in ("REQUEST", "CANCEL"):
+            event.add("organizer", icalendar.vCalAddress(f"mailto:{organizer}"))
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def feed_meetings(club) -> list[ScheduledMeeting]:
+    """Feed: upcoming and recent meetings, cancelled ones included (so calendars drop them)."""
+    return list(db.session.scalars(
+        sa.select(ScheduledMeeting)
+        .where(ScheduledMeeting.club_id == club.id, ScheduledMeeting.starts_at > utcnow() - timedelta(days=90))
+        .order_by(ScheduledMeeting.starts_at)))
+
+
+# --- scheduling and mails ----------------------------------------------------------------------
+
+def schedule(club, *, room, title, starts_at, duration_minutes, agenda, by, notify) -> ScheduledMeeting:
+    meeting = ScheduledMeeting(club_id=club.id, room_id=room.id, title=title, starts_at=starts_at,
+                               duration_minutes=duration_minutes, agenda=agenda or None,
+                               created_by_id=getattr(by, "id", None))
+    db.session.add(meeting)
+    audit_record("meeting.scheduled", actor=by, club=club, title=title)
+    db.session.commit()
+    if notify:
+        notify_members(meeting, "invite")
+    return meeting
+
+
+def update(meeting: ScheduledMeeting, *, room, title, starts_at, duration_minutes, agenda, by, notify) -> bool:
+    """Save changes; bump SEQUENCE and notify when something people care about changed."""
+    before = (meeting.room_id, meeting.title, meeting.starts_at, meeting.duration_minutes, meeting.agenda)
+    meeting.room_id, meeting.title, meeting.starts_at = room.id, title, starts_at
+    meeting.duration_minutes, meeting.agenda = duration_minutes, agenda or None
+    after = (meeting.room_id, meeting.title, meeting.starts_at, meeting.duration_minutes, meeting.agenda)
+    changed = before != after
+    if changed:
+        meeting.sequence += 1
+        meeting.updated_at = utcnow()
+    audit_record("meeting.schedule_changed", actor=by, club=meeting.club, meeting_id=meeting.id)
+    db.session.commit()
+    db.session.refresh(meeting)
+    if changed and notify:
+        notify_members(meeting, "update")
+    return changed
+
+
+def cancel(meeting: ScheduledMeeting, *, by, notify) -> None:
+    meeting.cancelled_at = utcnow()
+    meeting.sequence += 1
+    meeting.updated_at = utcnow()
+    audit_record("meeting.cancelled", actor=by, club=meeting.club, meeting_id=meeting.id)
+    db.session.commit()
+    if notify:
+        notify_members(meeting, "cancel")
+
+
+def member_emails(club) -> list[str]:
+    from ..auth.models import User
+
+    return list(db.session.scalars(
+        sa.select(User.email).join(Membership, Membership.user_id == User.id).where(Membership.club_id == club.id)
+        .order_by(User.email)))
+
+
+SUBJECTS = {
+    "invite": lambda m: _("Einladung: %(title)s am %(date)s", title=m.title, date=format_date(m.starts_at, "short")),
+    "update": lambda m: _("Geändert: %(title)s am %(date)s", title=m.title, date=format_date(m.starts_at, "short")),
+    "cancel": lambda m: _("Abgesagt: %(title)s am %(date)s", title=m.title, date=format_date(m.starts_at, "short")),
+}
+
+
+def notify_members(meeting: ScheduledMeeting, kind: str) -> int:
+    """One mail per member (nobody sees the others' addresses), with the ICS attached."""
+    from flask import render_template
+
+    recipients = member_emails(meeting.club)
+    if not recipients:
+        return 0
+    with force_locale("de"):
+        context = dict(
+            kind=kind, club_name=meeting.club.name, title=meeting.title, room_name=meeting.room.name,
+            date=format_date(meeting.starts_at, "full"), start=format_time(meeting.starts_at, "HH:mm"),
+            end=format_time(meeting.ends_at, "HH:mm"), agenda=meeting.agenda or "", room_link=room_link(meeting),
+            meeting_link=_external("meetings.scheduled", slug=meeting.club.slug, meeting_id=meeting.id),
+        )
+        subject = SUBJECTS[kind](meeting)
+        body = render_template("meetings/email/schedule.txt", **context)
+    ics = calendar_for([meeting], method="CANCEL" if kind == "cancel" else "REQUEST")
+    for address in recipients:
+        deliver_mail(address, subject, body, ics.decode("utf-8"))
+    if kind == "invite":
+        meeting.invitations_sent = True
+        db.session.commit()
+    return len(recipients)
+
+
+@task(retries=3, retry_delay=120)
+def deliver_mail(to: str, subject: str, body: str, ics: str) -> None:
+    message = build_message(to, subject, body, attachments=[("termin.ics", "text/calendar", ics)])
+    send_message(message)

@@ -1,0 +1,106 @@
+"""Meeting rooms, started meetings (runs), scheduled meetings and the club's calendar feed."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from ..core.db import UTCDateTime, utcnow
+from ..extensions import db
+
+START_BOARD = "board"
+START_MEMBERS = "members"
+WHO_MAY_START = {START_BOARD: _l("nur der Vorstand"), START_MEMBERS: _l("alle Mitglieder")}
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Room(db.Model):
+    """A meeting room with a fixed link. ``club_id`` is None for platform-staff rooms (workshops)."""
+
+    __tablename__ = "meeting_room"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(64))
+    is_default: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    who_may_start: so.Mapped[str] = so.mapped_column(sa.String(16), default=START_BOARD)
+    guest_access: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    access_code: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    waiting_room: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    mute_on_join: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    recording_allowed: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    guest_token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=new_token)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    club = so.relationship("Club")
+
+    @property
+    def meeting_id(self) -> str:
+        """The BBB meetingID: stable for the life of the room, never reused across clubs."""
+        if self.club_id is None:
+            return f"vr-staff-room-{self.id}"
+        return f"vr-club-{self.club_id}-room-{self.id}"
+
+    @property
+    def who_may_start_label(self):
+        return WHO_MAY_START.get(self.who_may_start, self.who_may_start)
+
+
+class MeetingRun(db.Model):
+    """One started meeting (admin statistics; ``ended_at`` None while running or unknown)."""
+
+    __tablename__ = "meeting_run"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    room_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("meeting_room.id", ondelete="SET NULL"),
+                                                      index=True)
+    create_time: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    started_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    ended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    started_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+
+class ScheduledMeeting(db.Model):
+    __tablename__ = "scheduled_meeting"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    room_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("meeting_room.id", ondelete="CASCADE"), index=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(120))
+    starts_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True)
+    duration_minutes: so.Mapped[int] = so.mapped_column(default=60)
+    agenda: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    uid: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True,
+                                           default=lambda: f"{secrets.token_hex(12)}@vereinsraum")
+    sequence: so.Mapped[int] = so.mapped_column(default=0)
+    invitations_sent: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    cancelled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    room = so.relationship("Room")
+    club = so.relationship("Club")
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
+class CalendarFeed(db.Model):
+    """The club's private ICS feed: whoever knows the token can read the meeting dates."""
+
+    __tablename__ = "meeting_calendar_feed"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), unique=True)
+    token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=new_token)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

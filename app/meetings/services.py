@@ -1,0 +1,333 @@
+"""Meetings: rooms, starting and joining, live status (cached), recordings.
+
+Other domains (workshops) may use :func:`start_url` and :func:`guest_join_url`
+for staff rooms (``Room.club_id is None``).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
+
+from ..core import audit_record
+from ..core.db import utcnow
+from ..extensions import db
+from ..integrations.bigbluebutton import BBBError, client_from_config
+from .models import START_MEMBERS, MeetingRun, Room
+
+log = logging.getLogger(__name__)
+
+PLATFORM_TAG = "vereinsraum"
+DEFAULT_ROOM_NAME = "Vereinsraum"
+
+
+class MeetingError(Exception):
+    """A user-facing problem (German message)."""
+
+
+# --- rooms --------------------------------------------------------------------------------
+
+def ensure_default_room(club) -> Room:
+    room = db.session.scalar(sa.select(Room).where(Room.club_id == club.id, Room.is_default.is_(True)))
+    if room is None:
+        room = Room(club_id=club.id, name=DEFAULT_ROOM_NAME, is_default=True)
+        db.session.add(room)
+        db.session.flush()
+    return room
+
+
+def rooms_for(club) -> list[Room]:
+    """The club's rooms, default first; creates the default room lazily for active clubs."""
+    rooms = list(db.session.scalars(
+        sa.select(Room).where(Room.club_id == club.id).order_by(Room.is_default.desc(), Room.name, Room.id)
+    ))
+    if club.is_active and not any(r.is_default for r in rooms):
+        rooms.insert(0, ensure_default_room(club))
+        db.session.commit()
+    return rooms
+
+
+def get_room(club, room_id: int) -> Room | None:
+    """A room of exactly this club (isolation: never another club's room)."""
+    return db.session.scalar(sa.select(Room).where(Room.id == room_id, Room.club_id == club.id))
+
+
+def room_by_guest_token(token: str) -> Room | None:
+    if not token or len(token) > 64:
+        return None
+    room = db.session.scalar(sa.select(Room).where(Room.guest_token == token))
+    if room is None or not secrets.compare_digest(room.guest_token, token):
+        return None
+    return room
+
+
+def may_start(room: Room, membership) -> bool:
+    if membership is None:
+        return False
+    return membership.is_board or room.who_may_start == START_MEMBERS
+
+
+def on_club_status_changed(club, old=None, new=None, **_kwargs):
+    """Signal receiver: approved clubs get their default room right away."""
+    from ..clubs.models import ClubStatus
+
+    if new is ClubStatus.APPROVED:
+        ensure_default_room(club)
+        db.session.commit()
+
+
+# --- BBB parameters -------------------------------------------------------------------------
+
+def meta_for(room: Room) -> dict:
+    club = room.club
+    return {
+        "vr-platform": PLATFORM_TAG,
+        "vr-club": club.slug if club is not None else "staff",
+        "vr-room": str(room.id),
+    }
+
+
+def _external(endpoint: str, **values) -> str:
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    base = current_app.config["BASE_URL"].rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
+def workspace_url(room: Room) -> str:
+    if room.club is None:
+        return current_app.config["BASE_URL"].rstrip("/") + "/"
+    return _external("workspace.index", slug=room.club.slug)
+
+
+def user_id_for(user) -> str:
+    return f"vr-user-{user.id}"
+
+
+def meeting_name(room: Room) -> str:
+    if room.club is None:
+        return room.name[:64]
+    name = f"{room.club.name}: {room.name}" if not room.is_default else room.club.name
+    return name[:64] if len(name) >= 2 else room.name
+
+
+def create_meeting(room: Room, started_by=None):
+    """Create the room's meeting, or get the running one (idempotent). Records a run on a fresh start."""
+    client = client_from_config()
+    result = client.create(
+        room.meeting_id, meeting_name(room), meta=meta_for(room), logout_url=workspace_url(room),
+        record=room.recording_allowed, mute_on_start=room.mute_on_join,
+        guest_policy="ASK_MODERATOR" if room.waiting_room else "ALWAYS_ACCEPT",
+    )
+    if not result.duplicate:
+        open_runs = db.session.scalars(
+            sa.select(MeetingRun).where(MeetingRun.room_id == room.id, MeetingRun.ended_at.is_(None)))
+        for run in open_runs:
+            run.ended_at = utcnow()
+        db.session.add(MeetingRun(club_id=room.club_id, room_id=room.id, create_time=result.create_time,
+                                  started_by_id=getattr(started_by, "id", None)))
+        if room.club is not None:
+            audit_record("meeting.started", actor=started_by, club=room.club, room_id=room.id)
+        db.session.commit()
+        if room.club is not None:
+            from .signals import meeting_started
+
+            try:  # a listener's failure (e.g. the chat post) must not keep people out of the meeting
+                meeting_started.send(room.club, room_name=room.name, workspace_url=workspace_url(room),
+                                     started_by=started_by)
+            except Exception:  # noqa: BLE001
+                log.exception("meeting_started listener failed")
+                db.session.rollback()
+    invalidate_status()
+    return result
+
+
+def start_url(room: Room, user_or_name, moderator: bool) -> str:
+    """Create (idempotent) and return the join URL – for the workshops domain and our own views."""
+    started_by = None if isinstance(user_or_name, str) else user_or_name
+    result = create_meeting(room, started_by=started_by if moderator else None)
+    client = client_from_config()
+    if isinstance(user_or_name, str):
+        return client.join_url(room.meeting_id, user_or_name, role="MODERATOR" if moderator else "VIEWER",
+                               create_time=result.create_time, guest=not moderator)
+    return client.join_url(room.meeting_id, user_or_name.name, role="MODERATOR" if moderator else "VIEWER",
+                           create_time=result.create_time, user_id=user_id_for(user_or_name), guest=False)
+
+
+def running_meeting(room: Room) -> dict | None:
+    """The room's meeting if it is running (someone is in it), from the status cache."""
+    info = room_statuses([room])[0].get(room.id)
+    if info and info.get("running"):
+        return info
+    return None
+
+
+def member_join_url(room: Room, user) -> str | None:
+    """Viewer join URL for a member when the meeting runs, else None (→ waiting page)."""
+    info = running_meeting(room)
+    if info is None:
+        return None
+    return client_from_config().join_url(room.meeting_id, user.name, role="VIEWER",
+                                         create_time=info.get("create_time"), user_id=user_id_for(user),
+                                         guest=False)
+
+
+def guest_join_url(room: Room, name: str) -> str | None:
+    """Guest viewer join URL when the meeting runs, else None. Waiting room: BBB holds the guest."""
+    info = running_meeting(room)
+    if info is None:
+        return None
+    return client_from_config().join_url(room.meeting_id, name, role="VIEWER", create_time=info.get("create_time"),
+                                         user_id=f"vr-guest-{secrets.token_hex(6)}", guest=True)
+
+
+def end_meeting(room: Room, by=None) -> bool:
+    ended = client_from_config().end(room.meeting_id)
+    for run in db.session.scalars(sa.select(MeetingRun).where(MeetingRun.room_id == room.id,
+                                                              MeetingRun.ended_at.is_(None))):
+        run.ended_at = utcnow()
+    if room.club is not None:
+        audit_record("meeting.ended", actor=by, club=room.club, room_id=room.id)
+    db.session.commit()
+    invalidate_status()
+    return ended
+
+
+# --- live status: one getMeetings for everybody, cached for a few seconds ----------------------
+
+_cache: dict = {}
+_cache_lock = threading.Lock()
+
+
+def _cache_key(*extra):
+    config = current_app.config
+    return (config.get("BBB_API_URL"), config.get("BBB_SECRET"), *extra)
+
+
+def invalidate_status() -> None:
+    key = _cache_key()
+    with _cache_lock:
+        for cached in [k for k in _cache if k[:2] == key]:
+            _cache.pop(cached, None)
+
+
+def _cached(key, fetch):
+    ttl = float(current_app.config.get("BBB_STATUS_TTL", 5))
+    entry = _cache.get(key)
+    if entry is None or entry[0] <= time.monotonic():
+        with _cache_lock:  # single flight: the others wait and then read the fresh entry
+            entry = _cache.get(key)
+            if entry is None or entry[0] <= time.monotonic():
+                try:
+                    entry = (time.monotonic() + ttl, fetch(), None)
+                except BBBError as error:
+                    entry = (time.monotonic() + ttl, None, error)
+                _cache[key] = entry
+    if entry[2] is not None:
+        raise entry[2]
+    return entry[1]
+
+
+def live_meetings() -> dict:
+    """{meetingID: meeting dict} of every meeting on the server (cached); raises BBBError."""
+    client = client_from_config()
+    return _cached(_cache_key("all"), lambda: {m["meeting_id"]: m for m in client.get_meetings()})
+
+
+def room_statuses(rooms) -> tuple[dict, BBBError | None]:
+    """({room_id: meeting dict or None}, error). Falls back to getMeetingInfo if getMeetings is disabled."""
+    try:
+        meetings = live_meetings()
+        return {room.id: meetings.get(room.meeting_id) for room in rooms}, None
+    except BBBError as error:
+        if error.transport or error.key == "checksumError":
+            return {room.id: None for room in rooms}, error
+    statuses = {}
+    try:
+        client = client_from_config()
+        for room in rooms:
+            statuses[room.id] = _cached(_cache_key("room", room.meeting_id),
+                                        lambda r=room: client.get_meeting_info(r.meeting_id))
+    except BBBError as error:
+        return {room.id: statuses.get(room.id) for room in rooms}, error
+    return statuses, None
+
+
+def close_finished_runs(club, statuses: dict) -> None:
+    """Runs whose meeting BBB no longer knows get an end time (admin statistics)."""
+    open_runs = list(db.session.scalars(
+        sa.select(MeetingRun).where(MeetingRun.club_id == club.id, MeetingRun.ended_at.is_(None))))
+    changed = False
+    for run in open_runs:
+        if run.room_id in statuses and statuses[run.room_id] is None:
+            run.ended_at = utcnow()
+            changed = True
+    if changed:
+        db.session.commit()
+
+
+# --- recordings ------------------------------------------------------------------------------
+
+def recordings_for(room: Room) -> list[dict]:
+    """Recordings of this room, filtered by meetingID *and* our meta tags (club slug, room id)."""
+    meta = meta_for(room)
+    recordings = client_from_config().get_recordings(meeting_id=room.meeting_id,
+                                                     meta={"vr-club": meta["vr-club"], "vr-room": meta["vr-room"]})
+    recordings = [r for r in recordings if r["meeting_id"] == room.meeting_id]
+    return sorted(recordings, key=lambda r: r["start_time"], reverse=True)
+
+
+def find_recording(room: Room, record_id: str) -> dict | None:
+    return next((r for r in recordings_for(room) if r["record_id"] == record_id), None)
+
+
+def set_published(room: Room, record_id: str, publish: bool, by=None) -> None:
+    if find_recording(room, record_id) is None:
+        raise MeetingError(_("Diese Aufzeichnung gibt es nicht (mehr)."))
+    client_from_config().publish_recordings([record_id], publish)
+    audit_record("meeting.recording_published" if publish else "meeting.recording_unpublished", actor=by,
+                 club=room.club, room_id=room.id, record_id=record_id)
+    db.session.commit()
+
+
+def delete_recording(room: Room, record_id: str, by=None) -> None:
+    if find_recording(room, record_id) is None:
+        raise MeetingError(_("Diese Aufzeichnung gibt es nicht (mehr)."))
+    client_from_config().delete_recordings([record_id])
+    audit_record("meeting.recording_deleted", actor=by, club=room.club, room_id=room.id, record_id=record_id)
+    db.session.commit()
+
+
+def delete_room(room: Room, by=None) -> int:
+    """Delete a room and its recordings (BBB first: if that fails, nothing is deleted)."""
+    if room.is_default:
+        raise MeetingError(_("Der Standardraum des Vereins kann nicht gelöscht werden."))
+    client = client_from_config()
+    recordings = recordings_for(room)
+    if recordings:
+        client.delete_recordings([r["record_id"] for r in recordings])
+    try:
+        client.end(room.meeting_id)
+    except BBBError:
+        log.info("could not end meeting of deleted room %s", room.id)
+    audit_record("meeting.room_deleted", actor=by, club=room.club, room_id=room.id, name=room.name,
+                 recordings=len(recordings))
+    db.session.delete(room)
+    db.session.commit()
+    invalidate_status()
+    return len(recordings)
+
+
+def rotate_guest_token(room: Room, by=None) -> None:
+    from .models import new_token
+
+    room.guest_token = new_token()
+    audit_record("meeting.guest_link_renewed", actor=by, club=room.club, room_id=room.id)
+    db.session.commit()

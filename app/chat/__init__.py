@@ -1,7 +1,16 @@
-"""Team-Chat – the workspace panel (filled by its own issue)."""
+"""Team-Chat: the club's linked Mattermost channel (link or provision, member sync, panel, notices)."""
 
 from ..core.tenancy import club_blueprint
 
 bp = club_blueprint("chat", __name__, "/chat")
 
-from . import routes  # noqa: E402,F401
+from . import models, routes  # noqa: E402,F401
+
+
+def init_app(app):
+    from . import cli, signals
+    from .admin import admin_bp
+
+    app.register_blueprint(admin_bp)
+    cli.init_app(app)
+    signals.connect()

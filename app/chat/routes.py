@@ -1,9 +1,132 @@
-from ..core.htmx import render_page
-from ..core.tenancy import club_access
-from . import bp
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..core.errors import fail
+from ..core.forms import EmptyForm
+from ..core.htmx import is_htmx, render_page
+from ..core.tenancy import club_access, require_board
+from . import bp, services
+from .forms import LinkForm, OptionsForm
+
+
+def _panel_context(refresh: bool = False) -> dict:
+    link = services.link_for(g.club)
+    info = services.panel_info(link, refresh=refresh) if link is not None else None
+    return {
+        "link": link, "info": info, "waiting": services.open_op_count(g.club),
+        "platform_ready": services.platform_ready(), "form": EmptyForm(),
+        "no_account": link is not None and services.has_no_account(link, g.membership.user_id),
+        "bot_name": services.bot_username() if link is not None and link.on_platform and not link.bot_can_read
+        else None,
+    }
 
 
 @bp.get("/")
 @club_access("member")
 def panel():
-    return render_page("chat/panel.html", "chat/partials/_panel.html")
+    return render_page("chat/panel.html", "chat/partials/_panel.html",
+                       **_panel_context(refresh=request.args.get("refresh") == "1"))
+
+
+@bp.post("/erneut")
+@club_access("member")
+def retry():
+    require_board()
+    services.retry_now(g.club, by=g.membership.user)
+    if is_htmx():
+        return render_page("chat/panel.html", "chat/partials/_panel.html", **_panel_context(refresh=True))
+    flash(_("Die wartenden Änderungen werden noch einmal gesendet."), "success")
+    return redirect(url_for("chat.panel"), code=303)
+
+
+def _settings(link_form=None, status=200, needs_bot=False):
+    link = services.link_for(g.club)
+    options = OptionsForm(formdata=None, notices=link.notices_enabled if link else True,
+                          board_only=link.board_only if link else False)
+    return render_template(
+        "chat/settings.html", link=link, link_form=link_form or LinkForm(formdata=None), options_form=options,
+        form=EmptyForm(), platform_ready=services.platform_ready(), waiting=services.open_op_count(g.club),
+        bot_name=services.bot_username() if (link and link.on_platform and not link.bot_can_read) or needs_bot
+        else None, needs_bot=needs_bot,
+    ), status
+
+
+@bp.get("/einstellungen")
+@club_access("board")
+def settings():
+    return _settings()
+
+
+@bp.post("/einstellungen/verknuepfen")
+@club_access("board")
+def link():
+    form = LinkForm()
+    if form.validate_on_submit():
+        try:
+            result = services.link_channel(g.club, form.channel_url.data, webhook_url=form.webhook_url.data,
+                                           by=g.membership.user)
+        except services.ChatError as exc:
+            form.channel_url.errors = [*form.channel_url.errors, str(exc)]
+            return _settings(form, 422)
+        if result.needs_bot:
+            flash(_("Der Kanal ist verknüpft. Er ist privat: Damit die Plattform ihn lesen und Hinweise senden kann, "
+                    "fügen Sie bitte den Bot hinzu (siehe unten) – oder hinterlegen Sie eine Webhook-Adresse."),
+                  "success")
+        else:
+            flash(_("Der Kanal ist verknüpft."), "success")
+        return redirect(url_for("chat.settings"), code=303)
+    return _settings(form, 422)
+
+
+@bp.post("/einstellungen/anlegen")
+@club_access("board")
+def provision():
+    if not EmptyForm().validate_on_submit():
+        fail(400, _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu."))
+    if g.club.status.value != "approved":
+        fail(403, _("Solange der Verein gesperrt ist, kann kein Kanal angelegt werden."))
+    try:
+        services.request_provision(g.club, by=g.membership.user)
+    except services.ChatError as exc:
+        fail(409, str(exc))
+    flash(_("Der Kanal wird angelegt. Mitglieder mit einem Konto auf dem Chat-Server werden hinzugefügt."),
+          "success")
+    return redirect(url_for("chat.settings"), code=303)
+
+
+@bp.post("/einstellungen/optionen")
+@club_access("board")
+def options():
+    form = OptionsForm()
+    if not form.validate_on_submit():
+        fail(400, _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu."))
+    try:
+        services.set_options(g.club, notices=form.notices.data, board_only=form.board_only.data,
+                             by=g.membership.user)
+    except services.ChatError as exc:
+        fail(409, str(exc))
+    flash(_("Die Einstellungen sind gespeichert."), "success")
+    return redirect(url_for("chat.settings"), code=303)
+
+
+@bp.post("/einstellungen/pruefen")
+@club_access("board")
+def recheck():
+    link = services.link_for(g.club)
+    if link is None or not EmptyForm().validate_on_submit():
+        fail(400, _("Es ist noch kein Kanal verknüpft."))
+    if services.recheck_access(link):
+        flash(_("Der Bot hat jetzt Zugriff auf den Kanal."), "success")
+    else:
+        flash(_("Der Bot hat noch keinen Zugriff auf den Kanal."), "error")
+    return redirect(url_for("chat.settings"), code=303)
+
+
+@bp.post("/einstellungen/loesen")
+@club_access("board")
+def unlink():
+    if not EmptyForm().validate_on_submit():
+        fail(400, _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu."))
+    services.unlink(g.club, by=g.membership.user)
+    flash(_("Die Verknüpfung ist gelöst. Der Kanal selbst bleibt auf dem Chat-Server bestehen."), "success")
+    return redirect(url_for("chat.settings"), code=303)

@@ -1,0 +1,26 @@
+"""Staff view of the chat sync: open and failed changes, with a retry button (/admin/chat)."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..core.forms import EmptyForm
+from ..core.tenancy import staff_required
+from . import services
+
+admin_bp = Blueprint("chat_admin", __name__, url_prefix="/admin/chat", template_folder="templates")
+
+
+@admin_bp.get("/")
+@staff_required
+def index():
+    return render_template("chat/admin.html", overview=services.staff_overview(), form=EmptyForm())
+
+
+@admin_bp.post("/erneut")
+@staff_required
+def retry():
+    if EmptyForm().validate_on_submit():
+        count = services.retry_now(by=current_user)
+        flash(_("%(count)s Änderungen werden noch einmal gesendet.", count=count), "success")
+    return redirect(url_for("chat_admin.index"), code=303)

@@ -1,0 +1,21 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField
+from wtforms.validators import InputRequired, Length, Optional
+
+
+class LinkForm(FlaskForm):
+    channel_url = StringField(
+        _l("Adresse des Kanals"), validators=[InputRequired(_l("Bitte fügen Sie die Adresse des Kanals ein.")),
+                                              Length(max=500)],
+        description=_l("Öffnen Sie den Kanal im Browser und kopieren Sie die Adresse, "
+                       "z. B. https://chat.example.org/team/channels/kanalname."))
+    webhook_url = StringField(
+        _l("Webhook-Adresse für Hinweise (optional)"), validators=[Optional(), Length(max=500)],
+        description=_l("Nur nötig, wenn der Bot der Plattform nicht in Ihrem Kanal ist: eine „eingehende "
+                       "Webhook“-Adresse aus Mattermost (…/hooks/…). Behandeln Sie sie wie ein Passwort."))
+
+
+class OptionsForm(FlaskForm):
+    notices = BooleanField(_l("Hinweis im Chat, wenn eine Videokonferenz beginnt"))
+    board_only = BooleanField(_l("Nur der Vorstand ist im Kanal (sonst alle Mitglieder)"))

@@ -1,0 +1,97 @@
+"""The club's linked Mattermost channel, the Mattermost ids we know, and the sync queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..core.db import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class ChatLink(db.Model):
+    """One per club: a pasted channel (``linked``) or one we created (``provisioned``)."""
+
+    __tablename__ = "chat_link"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), unique=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16))  # "linked" | "provisioned"
+    site_url: so.Mapped[str] = so.mapped_column(sa.String(255))  # scheme://host[/sub-path]
+    team_name: so.Mapped[str] = so.mapped_column(sa.String(64))
+    channel_name: so.Mapped[str] = so.mapped_column(sa.String(64))
+    display_name: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    team_id: so.Mapped[str | None] = so.mapped_column(sa.String(26))
+    channel_id: so.Mapped[str | None] = so.mapped_column(sa.String(26))
+    private: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    on_platform: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    bot_can_read: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    webhook_url: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    notices_enabled: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    board_only: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    welcome_posted: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    archived_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    club = so.relationship("Club")
+
+    @property
+    def is_provisioned(self) -> bool:
+        return self.kind == "provisioned"
+
+    @property
+    def is_ready(self) -> bool:
+        return bool(self.channel_name)
+
+    @property
+    def web_url(self) -> str:
+        return f"{self.site_url}/{self.team_name}/channels/{self.channel_name}"
+
+    @property
+    def app_url(self) -> str:
+        """Deep link for the Mattermost desktop/mobile apps."""
+        return "mattermost://" + self.web_url.split("://", 1)[1]
+
+    @property
+    def bot_can_post(self) -> bool:
+        return bool(self.on_platform and self.channel_id and self.bot_can_read and self.archived_at is None)
+
+
+class ChatAccount(db.Model):
+    """A platform user's Mattermost user id, matched by verified e-mail (None = no account found)."""
+
+    __tablename__ = "chat_account"
+
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    mm_user_id: so.Mapped[str | None] = so.mapped_column(sa.String(26), index=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    checked_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChatOp(db.Model):
+    """A change that must reach Mattermost. Idempotent; retried with backoff.
+
+    ``key`` identifies the desired state being carried over (e.g. "member:12:34");
+    while an op with a key is open, a new request for it reuses that row.
+    """
+
+    __tablename__ = "chat_op"
+    __table_args__ = (sa.Index("ix_chat_op_status_next_try", "status", "next_try_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(24))
+    key: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)
+    payload: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    status: so.Mapped[str] = so.mapped_column(sa.String(12), default="pending")  # pending | failed | done
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    next_try_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    give_up_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    done_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    club = so.relationship("Club")

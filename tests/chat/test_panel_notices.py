@@ -1,0 +1,174 @@
+"""The chat panel (lazy, cached, safe) and meeting notices; isolation between clubs."""
+
+import sqlalchemy as sa
+
+from app.chat import services
+from app.chat.models import ChatOp
+from app.extensions import db
+from app.meetings.signals import meeting_started
+from tests.conftest import HX
+
+
+def provisioned(club, board, client_for, mm):
+    mm.account(board)
+    client_for(board).post(f"/c/{club.slug}/chat/einstellungen/anlegen")
+    link = services.link_for(club)
+    assert link.channel_id
+    return link
+
+
+def panel(client, club, **params):
+    response = client.get(f"/c/{club.slug}/chat/", headers=HX, query_string=params)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_panel_is_a_whole_section_and_the_workspace_loads_it_lazily(roles, client_for, mm):
+    html = panel(client_for(roles.member), roles.club)
+    assert html.lstrip().startswith('<section class="panel chat-panel" id="chat-panel"') and "<html" not in html
+    assert "noch keinen Mattermost-Kanal" in html
+    calls = len(mm.standin.calls)
+    page = client_for(roles.member).get(f"/c/{roles.club.slug}/").get_data(as_text=True)
+    assert f'hx-get="/c/{roles.club.slug}/chat/"' in page and len(mm.standin.calls) == calls
+    full = client_for(roles.member).get(f"/c/{roles.club.slug}/chat/").get_data(as_text=True)
+    assert "<html" in full and 'id="chat-panel"' in full
+
+
+def test_panel_shows_name_links_member_count_and_three_latest_posts(roles, client_for, mm):
+    link = provisioned(roles.club, roles.board, client_for, mm)
+    author = mm.standin.add_user("anna.schmidt", "anna@example.org")
+    for text in ("eins", "zwei", "drei", "vier"):
+        mm.standin.add_post(link.channel_id, author["id"], f"Beitrag {text}")
+    html = panel(client_for(roles.member), roles.club, refresh="1")
+    assert "Imkerverein Pankow" in html and "Im Chat öffnen" in html
+    assert f'href="{mm.url}/vereinsraum/channels/imkerverein-pankow"' in html
+    assert 'href="mattermost://127.0.0.1:' in html
+    assert "2 Personen im Kanal" in html
+    assert "Beitrag vier" in html and "Beitrag zwei" in html and "Beitrag eins" not in html
+    assert "anna.schmidt" in html and "<time datetime=" in html
+
+
+def test_panel_is_cached_for_a_short_time(roles, client_for, mm):
+    provisioned(roles.club, roles.board, client_for, mm)
+    member = client_for(roles.member)
+    panel(member, roles.club)
+    calls = len(mm.standin.calls)
+    panel(member, roles.club)
+    assert len(mm.standin.calls) == calls
+
+
+def test_xss_in_post_text_and_author_is_neutralised(roles, client_for, mm):
+    link = provisioned(roles.club, roles.board, client_for, mm)
+    evil = mm.standin.add_user("<img src=x onerror=alert(2)>", "evil@example.org")
+    mm.standin.add_post(link.channel_id, evil["id"],
+                        '<script>alert(1)</script><img src=x onerror="alert(3)"> [klick](javascript:alert(4))')
+    html = panel(client_for(roles.member), roles.club, refresh="1")
+    assert "<script>alert(1)" not in html and "<img src=x" not in html and 'onerror="alert' not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'href="javascript:' not in html
+
+
+def test_panel_degrades_with_a_retry_button_when_the_server_is_down(roles, client_for, mm):
+    provisioned(roles.club, roles.board, client_for, mm)
+    mm.standin.down = True
+    html = panel(client_for(roles.member), roles.club, refresh="1")
+    assert "antwortet gerade nicht" in html and "Erneut laden" in html and "Im Chat öffnen" in html
+
+
+def test_panel_answers_in_time_when_the_server_is_slow(app, roles, client_for, mm):
+    import time
+
+    provisioned(roles.club, roles.board, client_for, mm)
+    app.config["MATTERMOST_TIMEOUT"] = 0.3
+    mm.standin.slow = 1.0
+    started = time.monotonic()
+    html = panel(client_for(roles.member), roles.club, refresh="1")
+    assert time.monotonic() - started < 1.5 and "antwortet gerade nicht" in html
+
+
+def test_meeting_start_posts_a_workspace_link_never_a_join_url(roles, client_for, mm):
+    link = provisioned(roles.club, roles.board, client_for, mm)
+    meeting_started.send(roles.club, room_name="Vorstandssitzung @channel",
+                         workspace_url="https://bbb.example/bigbluebutton/api/join?checksum=x", started_by=roles.board)
+    notice = mm.standin.posts_in(link.channel_id)[-1]
+    assert "Vorstandssitzung" in notice["message"] and "hat begonnen" in notice["message"]
+    assert f"http://localhost/c/{roles.club.slug}/" in notice["message"]
+    assert "bigbluebutton" not in notice["message"] and "join" not in notice["message"]
+    assert "@channel" not in notice["message"]
+    assert notice["user_id"] == mm.standin.bot_id
+
+
+def test_board_can_switch_notices_off(roles, client_for, mm):
+    link = provisioned(roles.club, roles.board, client_for, mm)
+    client_for(roles.board).post(f"/c/{roles.club.slug}/chat/einstellungen/optionen", data={})
+    assert not services.link_for(roles.club).notices_enabled
+    before = len(mm.standin.posts_in(link.channel_id))
+    meeting_started.send(roles.club, room_name="Treffen", workspace_url="", started_by=None)
+    assert len(mm.standin.posts_in(link.channel_id)) == before
+
+
+def test_notice_goes_through_the_webhook_when_the_bot_is_not_in_the_channel(roles, client_for, mm):
+    channel = mm.standin.add_channel(mm.team["id"], "privat", private=True)
+    hook = mm.standin.add_hook(channel["id"])
+    client_for(roles.board).post(
+        f"/c/{roles.club.slug}/chat/einstellungen/verknuepfen",
+        data={"channel_url": f"{mm.url}/vereinsraum/channels/privat", "webhook_url": mm.standin.hook_url(hook)})
+    meeting_started.send(roles.club, room_name="Treffen", workspace_url="", started_by=None)
+    posts = mm.standin.posts_in(channel["id"])
+    assert len(posts) == 1 and f"/c/{roles.club.slug}/" in posts[0]["message"]
+    assert posts[0]["props"]["from_webhook"] == "true"
+
+
+def test_notice_survives_a_short_outage_without_duplicates(roles, client_for, mm):
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+
+    link = provisioned(roles.club, roles.board, client_for, mm)
+    mm.standin.down = True
+    meeting_started.send(roles.club, room_name="Treffen", workspace_url="", started_by=None)
+    mm.standin.down = False
+    services.process_due(now=utcnow() + timedelta(minutes=2))
+    services.process_due(now=utcnow() + timedelta(minutes=20))
+    assert len([p for p in mm.standin.posts_in(link.channel_id) if "Treffen" in p["message"]]) == 1
+
+
+def test_stale_notices_are_dropped_after_an_hour(roles, client_for, mm):
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+
+    link = provisioned(roles.club, roles.board, client_for, mm)
+    mm.standin.down = True
+    meeting_started.send(roles.club, room_name="Treffen", workspace_url="", started_by=None)
+    mm.standin.down = False
+    services.process_due(now=utcnow() + timedelta(hours=2))
+    assert not [p for p in mm.standin.posts_in(link.channel_id) if "Treffen" in p["message"]]
+    assert db.session.scalar(sa.select(ChatOp.status).where(ChatOp.kind == "notice")) == "failed"
+
+
+def test_clubs_are_isolated(roles, client_for, mm):
+    link = provisioned(roles.club, roles.board, client_for, mm)
+    other_link = provisioned(roles.other_club, roles.outsider, client_for, mm)
+    assert link.channel_id != other_link.channel_id
+    outsider = client_for(roles.outsider)
+    assert outsider.get(f"/c/{roles.club.slug}/chat/", headers=HX).status_code == 404
+    assert outsider.get(f"/c/{roles.club.slug}/chat/einstellungen").status_code == 404
+    assert outsider.post(f"/c/{roles.club.slug}/chat/einstellungen/loesen").status_code == 404
+    assert outsider.post(f"/c/{roles.club.slug}/chat/erneut").status_code == 404
+    html = panel(outsider, roles.other_club)
+    assert "imkerverein-pankow" not in html and roles.other_club.slug in html
+    # the outsider is not in club A's channel; a meeting in club B posts only to B's channel
+    outsider_mm = services._account_for(roles.outsider, services.mm_client())
+    assert outsider_mm not in mm.standin.members_of(link.channel_id)
+    before = len(mm.standin.posts_in(link.channel_id))
+    meeting_started.send(roles.other_club, room_name="B-Treffen", workspace_url="", started_by=None)
+    assert len(mm.standin.posts_in(link.channel_id)) == before
+    assert "B-Treffen" in mm.standin.posts_in(other_link.channel_id)[-1]["message"]
+    assert services.open_op_count(roles.club) == 0
+
+
+def test_member_without_a_chat_account_gets_a_hint(roles, client_for, mm):
+    provisioned(roles.club, roles.board, client_for, mm)  # the member has no Mattermost account
+    assert "kein Konto mit Ihrer E-Mail-Adresse" in panel(client_for(roles.member), roles.club)
+    assert "kein Konto mit Ihrer E-Mail-Adresse" not in panel(client_for(roles.board), roles.club)

@@ -1,7 +1,13 @@
-"""Staff area: review and approve clubs (issue 7 extends it)."""
+"""Staff area: review and approve clubs, platform statistics, audit log, city-scale seeding."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
-from . import routes  # noqa: E402,F401
+from . import models, routes  # noqa: E402,F401
+
+
+def init_app(app):
+    from . import cli
+
+    cli.init_app(app)

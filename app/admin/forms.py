@@ -8,3 +8,10 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Begründung (geht per E-Mail an den Vorstand)"),
                            validators=[DataRequired(_l("Bitte geben Sie eine Begründung an.")),
                                        Length(max=2000, message=_l("Höchstens 2000 Zeichen."))])
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Neue interne Notiz"),
+                         description=_l("Nur für das Plattform-Team sichtbar, nie für den Verein."),
+                         validators=[DataRequired(_l("Bitte schreiben Sie eine Notiz.")),
+                                     Length(max=4000, message=_l("Höchstens 4000 Zeichen."))])

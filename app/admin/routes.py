@@ -1,16 +1,25 @@
-import sqlalchemy as sa
-import sqlalchemy.orm as so
-from flask import abort, flash, redirect, render_template, url_for
+"""Staff area: clubs (list, detail, decisions, notes), statistics, audit log."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..clubs.models import Club, ClubStatus, Membership, Role
-from ..clubs.services import ClubError, change_status
+from ..clubs.models import DISTRICTS, LEGAL_FORMS, ClubStatus
+from ..clubs.services import ClubError, board_emails, change_status
+from ..core import audit_record
 from ..core.forms import EmptyForm
+from ..core.htmx import is_htmx, render_page
 from ..core.tenancy import staff_required
 from ..extensions import db
-from . import bp
-from .forms import ReasonForm
+from . import bp, charts, queries
+from .forms import NoteForm, ReasonForm
+from .models import StaffNote
 
 
 @bp.get("/")
@@ -19,81 +28,213 @@ def index():
     return redirect(url_for("admin.clubs"))
 
 
+@bp.get("/clubs")
+@staff_required
+def clubs_alias():
+    return redirect(url_for("admin.clubs", **request.args), code=301)
+
+
+# --- club list -------------------------------------------------------------------------------
+
 @bp.get("/vereine")
 @staff_required
 def clubs():
-    counts = dict(db.session.execute(sa.select(Club.status, sa.func.count()).group_by(Club.status)).all())
-    board_counts = (
-        sa.select(sa.func.count()).where(Membership.club_id == Club.id, Membership.role == Role.BOARD)
-        .correlate(Club).scalar_subquery()
-    )
-    rows = db.session.execute(
-        sa.select(Club, board_counts.label("board_count"))
-        .order_by(sa.case((Club.status == ClubStatus.PENDING, 0), else_=1), Club.created_at.desc())
-        .limit(200)
-    ).all()
-    return render_template("admin/clubs.html", rows=rows, counts=counts, statuses=list(ClubStatus))
+    filters = queries.ClubFilters.from_args(request.args)
+    result = queries.club_list(filters)
+    # Lazy translated labels are resolved once per request, not once per table cell (hot path).
+    context = dict(f=filters, result=result, sorts=_plain(queries.SORTS), bands=_plain(queries.SCORE_BANDS),
+                   districts=DISTRICTS, legal_forms=_plain(LEGAL_FORMS), statuses=list(ClubStatus),
+                   status_labels={s: str(s.label) for s in ClubStatus})
+    if is_htmx():
+        context["oob"] = True
+    else:
+        context["counts"] = queries.status_counts()
+    return render_page("admin/clubs.html", "admin/partials/_club_results.html", **context)
 
 
-def _get_club(club_id) -> Club:
-    club = db.session.scalar(
-        sa.select(Club).where(Club.id == club_id).options(so.selectinload(Club.status_changes))
-    )
+def _plain(labels: dict) -> dict:
+    return {key: str(label) for key, label in labels.items()}
+
+
+# --- one club ---------------------------------------------------------------------------------
+
+def _get_club(club_id):
+    club = queries.get_club(club_id)
     if club is None:
         abort(404)
     return club
 
 
-@bp.get("/vereine/<int:club_id>")
-@staff_required
-def club(club_id):
-    club = _get_club(club_id)
-    return _club_page(club)
-
-
-def _club_page(club, status=200, reason_form=None):
-    from ..clubs.services import club_members
-
-    return render_template(
-        "admin/club.html", club=club, members=club_members(club), approve_form=EmptyForm(formdata=None),
-        reason_form=reason_form or ReasonForm(formdata=None), transitions=_transitions(club),
-    ), status
-
-
-def _transitions(club):
-    from ..clubs.services import ALLOWED_TRANSITIONS
-
-    return ALLOWED_TRANSITIONS.get(club.status, set())
-
-
+#: URL action -> (target status, statuses it applies to, needs a reason, button label, heading)
 ACTIONS = {
-    "freischalten": ClubStatus.APPROVED,
-    "ablehnen": ClubStatus.REJECTED,
-    "sperren": ClubStatus.SUSPENDED,
+    "freischalten": (ClubStatus.APPROVED, {ClubStatus.PENDING, ClubStatus.REJECTED}, False,
+                     _l("Freischalten"), _l("Verein freischalten")),
+    "ablehnen": (ClubStatus.REJECTED, {ClubStatus.PENDING}, True, _l("Ablehnen"), _l("Anmeldung ablehnen")),
+    "sperren": (ClubStatus.SUSPENDED, {ClubStatus.APPROVED}, True, _l("Sperren"), _l("Verein sperren")),
+    "reaktivieren": (ClubStatus.APPROVED, {ClubStatus.SUSPENDED}, False,
+                     _l("Wieder freischalten"), _l("Sperre aufheben")),
+}
+
+SUCCESS = {
+    "freischalten": _l("%(name)s ist freigeschaltet. Der Vorstand wurde benachrichtigt."),
+    "ablehnen": _l("%(name)s ist abgelehnt. Der Vorstand wurde benachrichtigt."),
+    "sperren": _l("%(name)s ist gesperrt. Der Vorstand wurde benachrichtigt."),
+    "reaktivieren": _l("%(name)s ist wieder freigeschaltet. Der Vorstand wurde benachrichtigt."),
 }
 
 
-@bp.post("/vereine/<int:club_id>/<action>")
+def available_actions(club):
+    return [(key, spec) for key, spec in ACTIONS.items() if club.status in spec[1]]
+
+
+@bp.get("/vereine/<int:club_id>")
+@staff_required
+def club(club_id):
+    return _club_page(_get_club(club_id))
+
+
+def _club_page(club, status=200, note_form=None):
+    facts = queries.club_facts(club)
+    return render_template(
+        "admin/club.html", club=club, facts=facts, actions=available_actions(club),
+        note_form=note_form or NoteForm(formdata=None), delete_form=EmptyForm(formdata=None),
+        topic_bars=charts.topic_rows(facts), consultation=_consultation_wanted(facts),
+    ), status
+
+
+def _consultation_wanted(facts) -> bool:
+    return bool(facts.assessment is not None and getattr(facts.assessment, "consultation_wanted", False))
+
+
+@bp.get("/vereine/<int:club_id>/antworten")
+@staff_required
+def answers(club_id):
+    """A club's checklist answers and notes – only while its board asks for consultation."""
+    club = _get_club(club_id)
+    facts = queries.club_facts(club)
+    if not _consultation_wanted(facts):
+        from ..core.errors import fail
+
+        fail(403, _("Der Verein hat keine Beratung angefragt. Ohne diese Freigabe sehen Sie nur die Punktzahlen, "
+                    "nicht die einzelnen Antworten."))
+    rows = queries.shared_answers(club)
+    audit_record("admin.answers_viewed", actor=current_user, club=club)
+    db.session.commit()
+    return render_template("admin/answers.html", club=club, rows=rows, topics=queries.topic_titles())
+
+
+@bp.route("/vereine/<int:club_id>/status/<action>", methods=["GET", "POST"])
 @staff_required
 def set_status(club_id, action):
     club = _get_club(club_id)
-    new_status = ACTIONS.get(action)
-    if new_status is None:
+    if action not in ACTIONS:
         abort(404)
-    needs_reason = new_status in (ClubStatus.REJECTED, ClubStatus.SUSPENDED)
+    new_status, applies_to, needs_reason, label, heading = ACTIONS[action]
     form = ReasonForm() if needs_reason else EmptyForm()
+    recipients = board_emails(club)
+    context = dict(club=club, action=action, form=form, needs_reason=needs_reason, label=label, heading=heading,
+                   recipients=recipients)
+    if club.status not in applies_to:
+        flash(_("Dieser Statuswechsel ist bei einem Verein mit Status „%(status)s“ nicht möglich.",
+                status=club.status.label), "error")
+        return redirect(url_for("admin.club", club_id=club.id), code=303)
+    if request.method == "GET":
+        return render_template("admin/confirm_status.html", **context)
     if not form.validate_on_submit():
-        return _club_page(club, 422, reason_form=form if needs_reason else None)
+        return render_template("admin/confirm_status.html", **context), 422
     try:
         change_status(club, new_status, by=current_user, reason=form.reason.data if needs_reason else None)
     except ClubError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return _club_page(club, 409)
-    messages = {
-        ClubStatus.APPROVED: _("%(name)s ist freigeschaltet. Der Vorstand wurde benachrichtigt.", name=club.name),
-        ClubStatus.REJECTED: _("%(name)s ist abgelehnt. Der Vorstand wurde benachrichtigt.", name=club.name),
-        ClubStatus.SUSPENDED: _("%(name)s ist gesperrt. Der Vorstand wurde benachrichtigt.", name=club.name),
-    }
-    flash(messages[new_status], "success")
+        return render_template("admin/confirm_status.html", **context), 409
+    flash(str(SUCCESS[action]) % {"name": club.name}, "success")
     return redirect(url_for("admin.club", club_id=club.id), code=303)
+
+
+@bp.post("/vereine/<int:club_id>/notizen")
+@staff_required
+def add_note(club_id):
+    club = _get_club(club_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _club_page(club, 422, note_form=form)
+    note = StaffNote(club_id=club.id, author_id=current_user.id, body=form.body.data.strip())
+    db.session.add(note)
+    db.session.flush()
+    audit_record("admin.note_added", actor=current_user, club=club, note_id=note.id)
+    db.session.commit()
+    flash(_("Die Notiz ist gespeichert."), "success")
+    return redirect(url_for("admin.club", club_id=club.id, _anchor="notizen"), code=303)
+
+
+@bp.post("/vereine/<int:club_id>/notizen/<int:note_id>/loeschen")
+@staff_required
+def delete_note(club_id, note_id):
+    club = _get_club(club_id)
+    note = db.session.get(StaffNote, note_id)
+    if note is None or note.club_id != club.id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    audit_record("admin.note_deleted", actor=current_user, club=club, note_id=note.id)
+    db.session.delete(note)
+    db.session.commit()
+    flash(_("Die Notiz ist gelöscht."), "success")
+    return redirect(url_for("admin.club", club_id=club.id, _anchor="notizen"), code=303)
+
+
+# --- statistics --------------------------------------------------------------------------------
+
+@bp.get("/statistik")
+@staff_required
+def statistics():
+    stats, computed_at = queries.cached_statistics(fresh=bool(request.args.get("neu")))
+    return render_template("admin/statistics.html", stats=stats, charts=charts.dashboard(stats),
+                           bands=queries.SCORE_BANDS, statuses=list(ClubStatus), computed_at=computed_at,
+                           cache_seconds=current_app.config.get("ADMIN_STATS_CACHE_SECONDS") or 0)
+
+
+@bp.get("/statistik.csv")
+@staff_required
+def statistics_csv():
+    stats, _computed_at = queries.cached_statistics(fresh=bool(request.args.get("neu")))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["bereich", "schluessel", "wert"])
+    for status in ClubStatus:
+        writer.writerow(["vereine_nach_status", status.value, stats.by_status.get(status, 0)])
+    for district, counts, total in stats.by_district:
+        writer.writerow(["vereine_nach_bezirk", district, total])
+        for status in ClubStatus:
+            writer.writerow(["vereine_nach_bezirk_und_status", f"{district}/{status.value}", counts.get(status, 0)])
+    writer.writerow(["selbstcheck", "freigeschaltete_vereine", stats.approved])
+    writer.writerow(["selbstcheck", "begonnen", stats.started])
+    for band in ("not_started", *queries.SCORE_BANDS):
+        writer.writerow(["selbstcheck_score_band", band, stats.adoption.get(band, 0)])
+    for key, _title, average, n in stats.topic_averages:
+        writer.writerow(["durchschnitt_je_thema", key, average])
+    for key, _question, _topic, n in stats.open_items:
+        writer.writerow(["offene_pflichtpunkte", key, n])
+    for monday, n in stats.meetings_per_week:
+        writer.writerow(["konferenzen_pro_woche", monday.isoformat(), n])
+    audit_record("admin.statistics_exported", actor=current_user)
+    db.session.commit()
+    response = make_response("\ufeff" + buffer.getvalue())
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = "attachment; filename=vereinsraum-statistik.csv"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+@bp.get("/protokoll")
+@staff_required
+def audit():
+    filters = queries.AuditFilters.from_args(request.args)
+    rows, total, page, pages, actions = queries.audit_page(filters)
+    status = 422 if filters.errors else 200
+    return render_template("admin/audit.html", f=filters, rows=rows, total=total, page=page, pages=pages,
+                           actions=actions, labels=queries.AUDIT_LABELS,
+                           retention=current_app.config.get("AUDIT_RETENTION_DAYS")), status

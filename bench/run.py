@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+"""Vereinsraum benchmark at city scale (a script, not a test).
+
+    .venv/bin/python bench/run.py --clubs 10000
+
+What it does, all on loopback (127.0.0.1) with bounded request counts and time:
+
+1. creates a throw-away SQLite file in a temp directory (or uses --database-url),
+   migrates it, loads the shipped content and runs ``flask seed-bench --clubs N``;
+2. counts SQL statements per page in-process (test client + SQLAlchemy event);
+3. starts the app under gunicorn and, side by side, a minimal Flask endpoint
+   (bench/baseline.py) under the same gunicorn settings;
+4. logs in as the seeded staff and board accounts and measures requests per
+   second and p50/p95/p99 latency for: baseline, workspace page, checklist save,
+   admin club list (first page, filtered, search) and the statistics dashboard;
+5. prints a Markdown table (paste it into the README) and stops the servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+PASSWORD = "bench-passwort-123"
+
+
+def tool(name: str) -> str:
+    path = BIN / name
+    return str(path) if path.exists() else name
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run(cmd: list[str], env: dict) -> str:
+    started = time.perf_counter()
+    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    print(f"  {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))}: "
+          f"{time.perf_counter() - started:.1f} s")
+    return result.stdout
+
+
+# --- HTTP on loopback -----------------------------------------------------------------------
+
+class Conn:
+    """A keep-alive connection to 127.0.0.1 with a cookie jar of one cookie."""
+
+    def __init__(self, port: int, cookie: str = ""):
+        self.port, self.cookie = port, cookie
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None):
+        headers = dict(headers or {})
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        if body is not None:
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.HTTPException, ConnectionError, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if attempt == 2:
+                    raise
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie" and value.startswith("vr_session="):
+                self.cookie = value.split(";", 1)[0]
+        return response.status, data.decode("utf-8", "replace"), dict(response.getheaders())
+
+
+def wait_ready(port: int, path: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            status, _body, _h = Conn(port).request("GET", path)
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def login(port: int, email: str) -> Conn:
+    conn = Conn(port)
+    _status, html, _h = conn.request("GET", "/konto/anmelden")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    status, _body, _h = conn.request("POST", "/konto/anmelden",
+                                     urlencode({"csrf_token": token, "email": email, "password": PASSWORD}))
+    if status not in (302, 303):
+        raise SystemExit(f"login of {email} failed ({status})")
+    return conn
+
+
+def csrf_header(conn: Conn, path: str) -> str:
+    _status, html, _h = conn.request("GET", path)
+    return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+
+
+def measure(port, cookie, make_request, n: int, concurrency: int, max_seconds: float, warmup: int = 5) -> dict:
+    """make_request(thread_no, i) -> (method, path, body, headers); n requests over `concurrency` threads."""
+    conns = [Conn(port, cookie) for _ in range(concurrency)]
+    for t in range(concurrency):
+        for w in range(max(1, warmup // concurrency)):
+            method, path, body, headers = make_request(t, -1 - w)
+            conns[t].request(method, path, body, headers)
+    latencies, errors, statuses = [], [0], {}
+    counter = itertools.count()
+    lock = threading.Lock()
+    deadline = time.monotonic() + max_seconds
+
+    def worker(t):
+        while time.monotonic() < deadline:
+            i = next(counter)
+            if i >= n:
+                return
+            method, path, body, headers = make_request(t, i)
+            start = time.perf_counter()
+            status, _data, _h = conns[t].request(method, path, body, headers)
+            elapsed = time.perf_counter() - start
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+                if status >= 400:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(round(p / 100 * (len(latencies) - 1))))] * 1000
+
+    return {"n": len(latencies), "rps": len(latencies) / wall if wall else 0, "p50": pct(50), "p95": pct(95),
+            "p99": pct(99), "errors": errors[0], "statuses": statuses}
+
+
+# --- in-process: bench data facts and SQL statements per page ----------------------------------
+
+def in_process(env: dict, pages: list[tuple[str, str, str, dict]]) -> tuple[dict, dict]:
+    """Return (facts, {page name: statements}) using the app in this process."""
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import sqlalchemy as sa
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    facts, counts = {}, {}
+    with app.app_context():
+        from app.auth.models import User
+        from app.clubs.models import Club
+
+        club = db.session.scalar(sa.select(Club).where(Club.slug.like("bench-%")).order_by(Club.id))
+        facts["club_slug"] = club.slug
+        facts["board_email"] = db.session.scalar(
+            sa.select(User.email).where(User.id == club.created_by_id))
+        facts["staff_email"] = db.session.scalar(
+            sa.select(User.email).where(User.is_staff.is_(True), User.email.like("bench-staff-%")).order_by(User.id))
+        facts["club_id"] = club.id
+        facts["answers"] = {}
+        try:
+            from app.admin.queries import current_version_id
+            from app.privacy.models import Answer, ChecklistItem
+
+            keys = list(db.session.scalars(sa.select(ChecklistItem.key).where(
+                ChecklistItem.version_id == current_version_id()).order_by(ChecklistItem.position)))
+            answers = {a.item_key: (a.version, a.status) for a in db.session.scalars(
+                sa.select(Answer).where(Answer.club_id == club.id))}
+            facts["answers"] = {k: answers.get(k, (0, None)) for k in keys}
+        except ImportError:
+            pass
+        users = {"staff": db.session.scalar(sa.select(User).where(User.email == facts["staff_email"])),
+                 "board": db.session.scalar(sa.select(User).where(User.email == facts["board_email"]))}
+        user_ids = {k: u.id for k, u in users.items()}
+        engine = db.engine
+
+    def statements(who, method, path, data, headers):
+        # Requests run outside any app context, so each has its own session (cold, like production).
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user_ids[who])
+            session["_fresh"] = True
+        seen = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            seen.append(statement)
+
+        client.get(path, headers=headers)  # warm caches (content, templates); GET never changes data
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            response = client.open(path, method=method, data=data, headers=headers)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+        timings = []
+        if method == "GET":  # service time of the page itself, no HTTP, one request at a time
+            for _ in range(15):
+                started = time.perf_counter()
+                client.get(path, headers=headers)
+                timings.append((time.perf_counter() - started) * 1000)
+            timings.sort()
+        median = f"{timings[len(timings) // 2]:.0f}" if timings else "–"
+        fastest = f"{timings[0]:.0f}" if timings else "–"
+        return len(seen), response.status_code, median, fastest
+
+    for name, who, path, extra in pages:
+        method = extra.get("method", "GET")
+        data = extra.get("data")
+        if callable(data):
+            data = data()
+        counts[name] = statements(who, method, path, data, extra.get("headers", {}))
+    return facts, counts
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clubs", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=300, help="requests per scenario")
+    parser.add_argument("--concurrency", type=int, default=2,
+                        help="concurrent clients (default = workers, so latency is service time, not queueing)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2-core machine: 2)")
+    parser.add_argument("--max-seconds", type=float, default=60, help="time limit per scenario")
+    parser.add_argument("--database-url", default=None, help="use this database instead of a temp SQLite file")
+    parser.add_argument("--keep", action="store_true", help="keep the temp directory")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="vereinsraum-bench-"))
+    database_url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
+    port, base_port = free_port(), free_port()
+    env = dict(os.environ, DATABASE_URL=database_url, FLASK_APP="wsgi.py", SECRET_KEY="bench-secret-key-0123456789",
+               BASE_URL=f"http://127.0.0.1:{port}", PYTHONPATH=str(ROOT))
+    for key in ("MAIL_SERVER", "BBB_API_URL", "MATTERMOST_URL", "REDIS_URL"):
+        env.pop(key, None)  # stand-ins only: nothing leaves loopback
+    servers: list[subprocess.Popen] = []
+    try:
+        print(f"Seeding {args.clubs} clubs into {database_url}")
+        run([tool("flask"), "db", "upgrade", "heads"], env)
+        run([tool("flask"), "content-sync"], env)
+        seed_started = time.perf_counter()
+        run([tool("flask"), "seed-bench", "--clubs", str(args.clubs), "--password", PASSWORD], env)
+        seed_seconds = time.perf_counter() - seed_started
+
+        search = "/admin/vereine?" + urlencode({"q": "Chor"})
+        filtered = "/admin/vereine?" + urlencode({"status": "approved", "bezirk": "Mitte", "score": "high",
+                                                   "sortierung": "-score"})
+        facts, _ = in_process(env, [])
+        slug, items = facts["club_slug"], list(facts["answers"].items())
+        save_path = f"/c/{slug}/datenschutz/punkt/{items[0][0]}" if items else None
+        pages = [
+            ("Workspace page", "board", f"/c/{slug}/", {}),
+            ("Admin club list", "staff", "/admin/vereine", {}),
+            ("Admin list, filtered", "staff", filtered, {}),
+            ("Admin search (htmx)", "staff", search, {"headers": {"HX-Request": "true"}}),
+            ("Admin club detail", "staff", f"/admin/vereine/{facts['club_id']}", {}),
+            ("Statistics dashboard (recomputed)", "staff", "/admin/statistik?neu=1", {}),
+            ("Audit log", "staff", "/admin/protokoll", {}),
+        ]
+        if save_path:
+            key, (version, status) = items[-1]
+            pages.append(("Checklist save", "board", f"/c/{slug}/datenschutz/punkt/{key}", {
+                "method": "POST", "headers": {"HX-Request": "true"},
+                "data": {"status": "partial" if status == "yes" else "yes", "version": str(version)}}))
+        _facts, query_counts = in_process(env, pages)
+
+        common = [tool("gunicorn"), "--workers", str(args.workers), "--worker-class", "sync",
+                  "--access-logfile", "-", "--error-logfile", str(tmp / "gunicorn-errors.log"), "--log-level", "warning"]
+        servers.append(subprocess.Popen(common + ["--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                                        stdout=subprocess.DEVNULL))
+        servers.append(subprocess.Popen(common + ["--bind", f"127.0.0.1:{base_port}", "--chdir",
+                                                  str(ROOT / "bench"), "baseline:app"],
+                                        cwd=ROOT, env=env, stdout=subprocess.DEVNULL))
+        wait_ready(port, "/healthz")
+        wait_ready(base_port, "/")
+        staff = login(port, facts["staff_email"])
+        board = login(port, facts["board_email"])
+        board_token = csrf_header(board, f"/c/{slug}/")
+
+        get = lambda path, headers=None: (lambda t, i: ("GET", path, None, headers or {}))  # noqa: E731
+        scenarios = [
+            ("Baseline: minimal Flask endpoint", base_port, "", get("/")),
+            ("Workspace page", port, board.cookie, get(f"/c/{slug}/")),
+            ("Admin club list (first page)", port, staff.cookie, get("/admin/vereine")),
+            ("Admin club list, filtered", port, staff.cookie, get(filtered)),
+            ("Admin search as you type (htmx)", port, staff.cookie, get(search, {"HX-Request": "true"})),
+            ("Statistics dashboard (cached aggregates, 60 s)", port, staff.cookie, get("/admin/statistik")),
+            ("Statistics dashboard (recomputed every request)", port, staff.cookie, get("/admin/statistik?neu=1")),
+        ]
+        if items:
+            # one checklist item per client thread, alternating answers, tracking the optimistic-lock version
+            state = {t: list(items[t % len(items)]) for t in range(args.concurrency)}
+
+            def save(t, i):
+                key, (version, status) = state[t][0], state[t][1]
+                new = "partial" if status == "yes" else "yes"
+                state[t][1] = (version + 1, new)
+                return ("POST", f"/c/{slug}/datenschutz/punkt/{key}", urlencode({"status": new, "version": version}),
+                        {"HX-Request": "true", "X-CSRFToken": board_token})
+
+            scenarios.insert(2, ("Checklist save (htmx POST)", port, board.cookie, save))
+        results = []
+        for name, target_port, cookie, make in scenarios:
+            result = measure(target_port, cookie, make, args.requests, args.concurrency, args.max_seconds)
+            results.append((name, result))
+            print(f"  {name}: {result['rps']:.0f} req/s, p95 {result['p95']:.1f} ms, statuses {result['statuses']}")
+
+        print()
+        print(f"Data: {args.clubs} clubs, {args.clubs * 10} users, self-check answers for half the clubs "
+              f"(seeded in {seed_seconds:.0f} s). gunicorn {args.workers} sync workers, {args.concurrency} "
+              f"concurrent keep-alive clients, {args.requests} requests per row, loopback.")
+        print()
+        print("| Scenario | req/s | p50 ms | p95 ms | p99 ms | errors |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for name, r in results:
+            print(f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['errors']} |")
+        print()
+        print("| Page | SQL statements | status | in-process median ms | fastest ms |")
+        print("|---|---:|---:|---:|---:|")
+        for name, (count, status, median, fastest) in query_counts.items():
+            print(f"| {name} | {count} | {status} | {median} | {fastest} |")
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

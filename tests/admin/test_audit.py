@@ -1,0 +1,89 @@
+"""Audit log page (filters, pagination), entries for staff actions, `flask audit prune`."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.core import audit_record
+from app.core.db import utcnow
+from app.core.models import AuditEntry
+from app.extensions import db
+
+
+def _entry(action, club=None, actor=None, days_ago=0):
+    entry = audit_record(action, actor=actor, club=club, info="x")
+    entry.created_at = utcnow() - timedelta(days=days_ago)
+    return entry
+
+
+def _actions(html):
+    import re
+
+    return re.findall(r"<td><code>([^<]+)</code>", html)
+
+
+def test_filters(roles, staff_client):
+    db.session.execute(sa.delete(AuditEntry))
+    _entry("member.role_changed", club=roles.club, actor=roles.board, days_ago=1)
+    _entry("invitation.created", club=roles.other_club, actor=roles.outsider, days_ago=10)
+    _entry("club.approved", club=roles.club, actor=roles.staff, days_ago=40)
+    db.session.commit()
+    get = lambda **args: staff_client.get("/admin/protokoll", query_string=args)  # noqa: E731
+    assert _actions(get().get_data(as_text=True)) == ["member.role_changed", "invitation.created", "club.approved"]
+    assert _actions(get(aktion="club.approved").get_data(as_text=True)) == ["club.approved"]
+    assert _actions(get(verein="anderer").get_data(as_text=True)) == ["invitation.created"]
+    assert _actions(get(verein_id=roles.club.id).get_data(as_text=True)) == ["member.role_changed", "club.approved"]
+    assert _actions(get(person="team@plattform").get_data(as_text=True)) == ["club.approved"]
+    assert _actions(get(person="Vera").get_data(as_text=True)) == ["member.role_changed"]
+    today = utcnow().date()
+    recent = get(von=(today - timedelta(days=15)).isoformat(), bis=today.isoformat()).get_data(as_text=True)
+    assert _actions(recent) == ["member.role_changed", "invitation.created"]
+    bad = get(von="gestern")
+    assert bad.status_code == 422 and "JJJJ-MM-TT" in bad.get_data(as_text=True)
+    html = get().get_data(as_text=True)
+    assert "Vera Vorstand" in html and "Imkerverein Pankow" in html
+
+
+def test_pagination(roles, staff_client):
+    for _ in range(60):
+        _entry("test.action")
+    db.session.commit()
+    first = staff_client.get("/admin/protokoll?aktion=test.action").get_data(as_text=True)
+    assert len(_actions(first)) == 50 and "Seite 1 von 2" in first
+    second = staff_client.get("/admin/protokoll?aktion=test.action&seite=2").get_data(as_text=True)
+    assert len(_actions(second)) == 10
+
+
+def test_staff_actions_write_entries(roles, staff_client, make_club):
+    pending = make_club(name="Prüfling", status="pending")
+    staff_client.post(f"/admin/vereine/{pending.id}/status/ablehnen", data={"reason": "Unvollständig"})
+    staff_client.post(f"/admin/vereine/{roles.club.id}/notizen", data={"body": "Notiz"})
+    staff_client.get("/admin/statistik.csv")
+    rows = db.session.execute(sa.select(AuditEntry.action, AuditEntry.club_id)
+                              .where(AuditEntry.actor_id == roles.staff.id)).all()
+    assert set(rows) == {("club.rejected", pending.id), ("admin.note_added", roles.club.id),
+                         ("admin.statistics_exported", None)}
+
+
+def test_prune_uses_retention(app, roles, runner):
+    db.session.execute(sa.delete(AuditEntry))
+    _entry("old.one", days_ago=400)
+    _entry("old.two", days_ago=40)
+    _entry("new.one", days_ago=1)
+    db.session.commit()
+    result = runner.invoke(args=["audit", "prune"])
+    assert result.exit_code == 0, result.output
+    assert "1 Protokolleinträge älter als 365 Tage gelöscht" in result.output
+    app.config["AUDIT_RETENTION_DAYS"] = 30
+    result = runner.invoke(args=["audit", "prune"])
+    assert "1 Protokolleinträge älter als 30 Tage" in result.output
+    left = set(db.session.scalars(sa.select(AuditEntry.action)))
+    assert left == {"new.one", "audit.pruned"}
+    result = runner.invoke(args=["audit", "prune", "--days", "0"])
+    assert result.exit_code != 0
+
+
+def test_retention_from_environment():
+    from app.config import env_overrides
+
+    assert env_overrides({"AUDIT_RETENTION_DAYS": "90"})["AUDIT_RETENTION_DAYS"] == 90

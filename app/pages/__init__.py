@@ -1,0 +1,21 @@
+"""Public pages: start page, Leichte Sprache, accessibility statement, privacy policy, services.
+
+The texts live in the database (Markdown) so staff can edit them under
+/admin/seiten; the shipped defaults in ``content/`` are loaded by
+``flask content-sync`` and never overwrite what staff edited.
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("pages", __name__, template_folder="templates")
+admin_bp = Blueprint("pages_admin", __name__, url_prefix="/admin/seiten", template_folder="templates")
+
+from . import models, routes  # noqa: E402,F401
+
+
+def init_app(app):
+    from ..core.cli import register_content_sync
+    from .services import sync_defaults
+
+    app.register_blueprint(admin_bp)
+    register_content_sync(app, "Seiten", sync_defaults)

@@ -1,0 +1,120 @@
+"""Reading, rendering and editing the public pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import nh3
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from ..core import audit_record
+from ..extensions import db
+from .models import Page
+
+CONTENT_DIR = Path(__file__).parent / "content"
+
+#: slug -> (URL path, label for staff). The order is the admin list order.
+PAGES = {
+    "start": _l("Startseite (Einleitung)"),
+    "leichte-sprache": _l("Leichte Sprache"),
+    "angebote": _l("Angebote (Videokonferenzen, Team-Chat)"),
+    "barrierefreiheit": _l("Erklärung zur Barrierefreiheit"),
+    "datenschutz": _l("Datenschutzerklärung"),
+}
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+ALLOWED_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "br", "blockquote", "code", "pre",
+                "table", "thead", "tbody", "tr", "th", "td", "hr"}
+
+
+def render_markdown(text: str) -> Markup:
+    """Markdown -> safe HTML (no raw HTML, only a small set of tags, safe links)."""
+    html = _md.render(text or "")
+    # Headings in page bodies start at h2 (the page title is the h1).
+    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}, "th": {"scope"}},
+                      url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener noreferrer")
+    return Markup(clean)
+
+
+@dataclass
+class PageText:
+    slug: str
+    title: str
+    body: str
+    updated_at: object = None
+
+    @property
+    def html(self) -> Markup:
+        return render_markdown(self.body)
+
+
+def load_default(slug: str) -> tuple[str, str]:
+    """The shipped text: first line ``# Title``, the rest is the body."""
+    raw = (CONTENT_DIR / f"{slug}.md").read_text(encoding="utf-8")
+    first, _, rest = raw.partition("\n")
+    return first.lstrip("# ").strip(), rest.strip() + "\n"
+
+
+def get_page(slug: str) -> PageText:
+    if slug not in PAGES:
+        raise KeyError(slug)
+    row = db.session.scalar(sa.select(Page).where(Page.slug == slug))
+    if row is not None:
+        return PageText(row.slug, row.title, row.body, row.updated_at)
+    title, body = load_default(slug)
+    return PageText(slug, title, body)
+
+
+def get_or_create(slug: str) -> Page:
+    row = db.session.scalar(sa.select(Page).where(Page.slug == slug))
+    if row is None:
+        title, body = load_default(slug)
+        row = Page(slug=slug, title=title, body=body)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def update_page(slug: str, *, title: str, body: str, by) -> Page:
+    row = get_or_create(slug)
+    row.title = title.strip()
+    row.body = body.replace("\r\n", "\n")
+    row.edited_by_staff = True
+    row.updated_by_id = getattr(by, "id", None)
+    audit_record("page.updated", actor=by, slug=slug)
+    db.session.commit()
+    return row
+
+
+def reset_page(slug: str, *, by) -> Page:
+    """Back to the shipped text (and to being updated by content-sync)."""
+    row = get_or_create(slug)
+    row.title, row.body = load_default(slug)
+    row.edited_by_staff = False
+    row.updated_by_id = getattr(by, "id", None)
+    audit_record("page.reset", actor=by, slug=slug)
+    db.session.commit()
+    return row
+
+
+def sync_defaults() -> str:
+    """content-sync: create missing pages, refresh untouched ones, keep staff edits."""
+    created = updated = kept = 0
+    for slug in PAGES:
+        title, body = load_default(slug)
+        row = db.session.scalar(sa.select(Page).where(Page.slug == slug))
+        if row is None:
+            db.session.add(Page(slug=slug, title=title, body=body))
+            created += 1
+        elif row.edited_by_staff:
+            kept += 1
+        elif (row.title, row.body) != (title, body):
+            row.title, row.body = title, body
+            updated += 1
+    db.session.commit()
+    return f"{created} neu, {updated} aktualisiert, {kept} von Hand bearbeitet (unverändert)"

@@ -1,0 +1,84 @@
+"""Helpers for the workshops tests: workshops, the consultation schedule, a movable clock."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def berlin(*args) -> datetime:
+    return datetime(*args, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def make_workshop(app):
+    from app.extensions import db
+    from app.workshops.models import Workshop
+
+    def make(title="Sicher im Netz", capacity=3, starts_in=timedelta(days=7), online=False, **extra):
+        start = datetime.now(timezone.utc).replace(microsecond=0) + starts_in
+        values = dict(title=title, description="Passwörter, Updates, Phishing.", topic="online-sicherheit",
+                      starts_at=start, duration_minutes=90, online=online,
+                      address=None if online else "Nachbarschaftshaus, Musterstraße 1, 10115 Berlin",
+                      capacity=capacity, registration_deadline=start - timedelta(hours=1))
+        values.update(extra)
+        workshop = Workshop(**values)
+        db.session.add(workshop)
+        db.session.commit()
+        return workshop
+
+    return make
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock.set(aware_datetime)`` moves the workshops domain's clock."""
+    from app.workshops import services
+
+    class Clock:
+        current = None
+
+        def set(self, value):
+            self.current = value
+            monkeypatch.setattr(services, "now", lambda: value)
+
+    return Clock()
+
+
+@pytest.fixture
+def make_schedule(app):
+    from app.extensions import db
+    from app.workshops.models import ConsultationSchedule
+
+    def make(rrule="FREQ=MONTHLY;BYDAY=+3TU", starts_on=date(2026, 1, 1), start=time(17, 0), end=time(19, 0),
+             slot_minutes=20, room_id=None):
+        schedule = ConsultationSchedule(rrule=rrule, starts_on=starts_on, start_time=start, end_time=end,
+                                        timezone="Europe/Berlin", slot_minutes=slot_minutes, room_id=room_id)
+        db.session.add(schedule)
+        db.session.commit()
+        return schedule
+
+    return make
+
+
+@pytest.fixture
+def staff_room(app):
+    from app.extensions import db
+    from app.meetings.models import Room
+
+    room = Room(club_id=None, name="Sprechstunde", waiting_room=True)
+    db.session.add(room)
+    db.session.commit()
+    return room
+
+
+def ics_of(msg) -> str:
+    for part in msg.iter_attachments():
+        if part.get_content_type() == "text/calendar":
+            data = part.get_payload(decode=True)
+            return data.decode()
+    raise AssertionError("no calendar attachment")

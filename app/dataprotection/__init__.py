@@ -1,0 +1,33 @@
+"""Privacy of the platform itself: "Meine Daten", exports, deletion, club closure, retention.
+
+Blueprints: ``dataprotection`` (/konto/meine-daten, /datenschutz/verarbeitung),
+``clubdata`` (/c/<slug>/daten, board) and ``dataprotection_admin``
+(/admin/datenschutz, staff). The registry of models with personal data is in
+``registry.py``; retention periods in ``retention.py``.
+"""
+
+from flask import Blueprint
+
+from ..core.tenancy import club_blueprint
+
+bp = Blueprint("dataprotection", __name__, template_folder="templates")
+club_bp = club_blueprint("clubdata", __name__, "/daten")
+admin_bp = Blueprint("dataprotection_admin", __name__, url_prefix="/admin/datenschutz", template_folder="templates")
+
+from . import models, routes  # noqa: E402,F401
+
+
+def init_app(app):
+    from . import cli, retention, tasks  # noqa: F401  (tasks: register the Huey tasks)
+    from .declarations import declare_all
+    from .services import author_label, privacy_facts
+
+    retention.init_config(app)
+    app.config.setdefault("DATA_EXPORT_DIR", None)
+    app.config.setdefault("PRIVACY_CONTROLLER", None)
+    app.register_blueprint(club_bp)
+    app.register_blueprint(admin_bp)
+    app.add_template_filter(author_label, "author_label")
+    app.jinja_env.globals["dataprotection_facts"] = privacy_facts
+    declare_all()
+    cli.init_app(app)

@@ -1,0 +1,212 @@
+"""Declarations of every model that holds personal data (see registry.py).
+
+Foundation models and this package's own models are declared here, and – where
+their packages exist – the other domains' models. A model with a FK to ``user``
+or ``club`` that is missing here makes ``tests/dataprotection`` fail.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from .registry import declare
+
+
+def declare_foundation() -> None:
+    from ..auth.models import User
+    from ..clubs.models import Club, ClubStatusChange, Invitation, Membership
+    from ..core.models import AuditEntry
+    from .models import ClubDeletion, DataExport
+    from .services import (
+        audit_clause,
+        delete_exports_of_user,
+        pseudonymise_audit_for_club,
+        pseudonymise_audit_for_user,
+    )
+
+    declare(User, category="account", on_user_delete="self", on_club_delete="keep",
+            club_rows=lambda model, club: model.id.in_(
+                sa.select(Membership.user_id).where(Membership.club_id == club.id)),
+            club_export=_club_members_export)
+    declare(Membership, category="memberships", on_user_delete="delete", on_club_delete="delete",
+            user_export=_my_memberships)
+    declare(Club, category="clubs", on_user_delete=_club_without_person, on_club_delete="self",
+            user_rows=lambda model, user: sa.or_(model.created_by_id == user.id, model.contact_email == user.email))
+    declare(ClubStatusChange, category="clubs", on_user_delete="keep-with-club", on_club_delete="delete")
+
+    def invitations_of(model, user):
+        return sa.or_(model.created_by_id == user.id, model.email == user.email)
+
+    def erase_invitations(user, _pid):
+        # Invitations addressed to the person go; those they sent stay with the club without their name.
+        db.session.execute(sa.delete(Invitation).where(Invitation.email == user.email)
+                           .execution_options(synchronize_session=False))
+        db.session.execute(sa.update(Invitation).where(Invitation.created_by_id == user.id)
+                           .values(created_by_id=None).execution_options(synchronize_session=False))
+
+    declare(Invitation, category="invitations", user_rows=invitations_of, on_user_delete=erase_invitations,
+            on_club_delete="delete")
+    declare(AuditEntry, category="audit", user_rows=audit_clause, on_user_delete=pseudonymise_audit_for_user,
+            on_club_delete=pseudonymise_audit_for_club)
+    declare(DataExport, category="exports", on_user_delete=delete_exports_of_user, on_club_delete="keep")
+
+    def keep_deletion_record(club, _pid):
+        db.session.execute(sa.update(ClubDeletion).where(ClubDeletion.club_id == club.id)
+                           .values(club_id=None).execution_options(synchronize_session=False))
+
+    declare(ClubDeletion, category="clubs", on_user_delete="keep-with-club", on_club_delete=keep_deletion_record)
+
+
+def _club_without_person(user, _pid) -> None:
+    """Clubs stay; "created by" goes, a contact address that is the person's moves to another board member."""
+    from ..auth.models import User
+    from ..clubs.models import Club, Membership, Role
+
+    db.session.execute(sa.update(Club).where(Club.created_by_id == user.id).values(created_by_id=None)
+                       .execution_options(synchronize_session=False))
+    for club in db.session.scalars(sa.select(Club).where(Club.contact_email == user.email)):
+        other = db.session.scalar(
+            sa.select(User.email).join(Membership, Membership.user_id == User.id)
+            .where(Membership.club_id == club.id, Membership.role == Role.BOARD, User.id != user.id)
+            .order_by(Membership.created_at)
+        )
+        club.contact_email = other or ""
+    db.session.flush()
+
+
+def _my_memberships(user) -> list[dict]:
+    from ..clubs.models import Club, Membership
+
+    rows = db.session.execute(
+        sa.select(Membership, Club.name, Club.slug).join(Club, Club.id == Membership.club_id)
+        .where(Membership.user_id == user.id).order_by(Club.name)
+    ).all()
+    return [{"id": m.id, "club_id": m.club_id, "club": name, "club_slug": slug, "role": m.role.value,
+             "created_at": m.created_at.isoformat()} for m, name, slug in rows]
+
+
+def _club_members_export(club) -> list[dict]:
+    from ..auth.models import User
+    from ..clubs.models import Membership
+
+    rows = db.session.execute(
+        sa.select(User.id, User.name, User.email, Membership.role)
+        .join(Membership, Membership.user_id == User.id).where(Membership.club_id == club.id).order_by(User.name)
+    ).all()
+    return [{"id": uid, "name": name, "email": email, "role": role.value} for uid, name, email, role in rows]
+
+
+# --- other domains -----------------------------------------------------------------------
+# Declared when their packages exist, so this file works while they are being built. The
+# generic code works on the FK columns; callables handle copies of names and e-mail addresses.
+
+def _former_member_history(user, pid) -> None:
+    """Checklist history stays with the club: "ehemaliges Mitglied" instead of the name."""
+    from ..privacy.models import AnswerChange
+    from .services import former_member
+
+    label = former_member()
+    needles = {user.name.lower(), user.email.lower()} if user.name else {user.email.lower()}
+    for change in db.session.scalars(sa.select(AnswerChange).where(sa.or_(
+            AnswerChange.user_id == user.id, sa.cast(AnswerChange.changes, sa.Text).ilike(f"%{user.name}%")))):
+        if change.user_id == user.id:
+            change.user_id = None
+            change.user_name = label
+        change.changes = _replace_names(change.changes or {}, needles, label)
+    db.session.flush()
+
+
+def _replace_names(value, needles, label):
+    if isinstance(value, dict):
+        return {k: _replace_names(v, needles, label) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_names(v, needles, label) for v in value]
+    if isinstance(value, str) and value.lower() in needles:
+        return label
+    return value
+
+
+def declare_privacy() -> None:
+    from ..privacy.models import Answer, AnswerChange, Assessment, ReminderSent
+
+    declare(Assessment, category="checklist", on_user_delete="keep-with-club", on_club_delete="delete")
+    declare(Answer, category="checklist", on_user_delete="keep-with-club", on_club_delete="delete")
+    declare(AnswerChange, category="checklist", on_user_delete=_former_member_history, on_club_delete="delete")
+    declare(ReminderSent, category="checklist", on_user_delete="delete", on_club_delete="delete",
+            user_rows=lambda model, user: model.recipient == user.email)
+
+
+def declare_meetings() -> None:
+    from ..meetings.models import CalendarFeed, MeetingRun, Room, ScheduledMeeting
+
+    declare(Room, category="meetings", on_user_delete="keep-with-club", on_club_delete="delete",
+            exclude=("guest_token", "access_code"))
+    declare(MeetingRun, category="meetings", on_user_delete="keep-with-club", on_club_delete="delete")
+    declare(ScheduledMeeting, category="meetings", on_user_delete="keep-with-club", on_club_delete="delete")
+    declare(CalendarFeed, category="meetings", on_user_delete="keep-with-club", on_club_delete="delete")
+
+
+def declare_chat() -> None:
+    from ..chat.models import ChatAccount, ChatLink, ChatOp
+
+    declare(ChatLink, category="chat", on_user_delete="keep-with-club", on_club_delete="delete",
+            exclude=("webhook_url",))
+    declare(ChatAccount, category="chat", on_user_delete="delete", on_club_delete="keep")
+    # Queued Mattermost changes (e.g. removing the person from the channel) must still run after an
+    # account deletion; they carry no FK to the person and are deleted with the club.
+    declare(ChatOp, category="chat", on_user_delete="keep-with-club", on_club_delete="delete")
+
+
+def declare_admin() -> None:
+    from ..admin.models import StaffNote
+
+    declare(StaffNote, category="admin", on_user_delete="keep-with-club", on_club_delete="delete")
+
+
+def declare_content() -> None:
+    from ..guide.models import ContentRevision
+
+    declare(ContentRevision, category="admin", on_user_delete="keep-with-club", on_club_delete="keep")
+
+
+def declare_pages() -> None:
+    from ..pages.models import Page
+
+    declare(Page, category="admin", on_user_delete="keep-with-club", on_club_delete="keep")
+
+
+def declare_workshops() -> None:
+    from ..workshops.models import ConsultationBooking, QueueEntry, Registration, Workshop
+
+    def mine(model, user):
+        return sa.or_(model.user_id == user.id, model.email == user.email)
+
+    declare(Workshop, category="workshops", on_user_delete="keep-with-club", on_club_delete="keep")
+    # Registrations and bookings belong to the person (the club is only context): deleted with the
+    # account, kept without the club reference when the club is deleted.
+    declare(Registration, category="workshops", user_rows=mine, on_user_delete="delete",
+            on_club_delete="pseudonymise")
+    declare(ConsultationBooking, category="workshops", user_rows=mine, on_user_delete="delete",
+            on_club_delete="pseudonymise")
+    declare(QueueEntry, category="workshops", on_user_delete="delete", on_club_delete="pseudonymise")
+
+
+OTHER_DOMAINS = (declare_privacy, declare_meetings, declare_chat, declare_admin, declare_content, declare_pages,
+                 declare_workshops)
+
+
+def declare_other_domains() -> list[str]:
+    """Declare what exists; returns the domains that could not be declared (not built yet)."""
+    missing = []
+    for declare_domain in OTHER_DOMAINS:
+        try:
+            declare_domain()
+        except (ImportError, AttributeError) as exc:
+            missing.append(f"{declare_domain.__name__}: {exc}")
+    return missing
+
+
+def declare_all() -> None:
+    declare_foundation()
+    declare_other_domains()

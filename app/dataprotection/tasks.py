@@ -1,0 +1,38 @@
+"""Background jobs: personal exports and club deletions (retried until done)."""
+
+from ..core.jobs import task
+from ..extensions import db
+
+
+class DeletionIncomplete(RuntimeError):
+    """Raised so Huey retries the deletion later; the failed step is recorded."""
+
+
+@task(retries=2, retry_delay=60)
+def prepare_user_export(export_id: int):
+    from .services import prepare_export
+
+    try:
+        prepare_export(export_id)
+    except Exception:
+        db.session.rollback()
+        from .models import DataExport
+
+        export = db.session.get(DataExport, export_id)
+        if export is not None and export.status != "ready":
+            export.status = "failed"
+            db.session.commit()
+        raise
+
+
+@task(retries=10, retry_delay=900, retry_backoff=2)
+def run_club_deletion(deletion_id: int):
+    from .models import ClubDeletion
+    from .services import execute_deletion
+
+    deletion = db.session.get(ClubDeletion, deletion_id)
+    if deletion is None:
+        return
+    if not execute_deletion(deletion) and deletion.restored_at is None and any(
+            step.status == "failed" for step in deletion.steps):
+        raise DeletionIncomplete(f"club deletion {deletion_id} incomplete")

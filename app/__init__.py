@@ -22,11 +22,15 @@ BLUEPRINTS = (
     "app.meetings",
     "app.chat",
     "app.admin",
+    "app.pages",
+    "app.workshops",
+    "app.dataprotection",
 )
 
 
-def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app; ``instance_path`` (default: ./instance) holds config.py and the secret key."""
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_object(Config)
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(env_overrides())

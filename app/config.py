@@ -73,10 +73,16 @@ class Config:
     MATTERMOST_TOKEN: str | None = None
     MATTERMOST_TEAM: str | None = None
     MATTERMOST_TIMEOUT = 5.0
+    MATTERMOST_AUTO_PROVISION = False  # create a channel for every club when staff approve it
 
     # Extra origins allowed as form-action targets (e.g. the BBB host the
     # "Starten" form redirects to). Filled in by create_app from BBB_API_URL.
     CSP_FORM_ACTION_EXTRA: tuple[str, ...] = ()
+
+    # Audit log: `flask audit prune` deletes entries older than this (days).
+    AUDIT_RETENTION_DAYS = 365
+    # Admin statistics dashboard: seconds the aggregates are reused per worker (0 = always fresh).
+    ADMIN_STATS_CACHE_SECONDS = 60
 
 
 #: Settings taken from the environment, with their type.
@@ -100,7 +106,10 @@ ENV_SETTINGS: dict[str, type] = {
     "MATTERMOST_TOKEN": str,
     "MATTERMOST_TEAM": str,
     "MATTERMOST_TIMEOUT": float,
+    "MATTERMOST_AUTO_PROVISION": bool,
     "SESSION_COOKIE_SECURE": bool,
+    "AUDIT_RETENTION_DAYS": int,
+    "ADMIN_STATS_CACHE_SECONDS": int,
 }
 
 

@@ -48,7 +48,7 @@ def start_standins() -> None:
 
 def start_consumer() -> subprocess.Popen:
     consumer = os.path.join(os.path.dirname(sys.executable), "huey_consumer")
-    return subprocess.Popen([consumer, "app.core.jobs.huey", "-w", "2", "-q"], env=os.environ.copy())
+    return subprocess.Popen([consumer, "app.worker.huey", "-w", "2", "-q"], env=os.environ.copy())
 
 
 def main() -> None:

@@ -42,6 +42,16 @@ def get_metadata():
     return target_db.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Skip tables that migrations create by hand and no model describes
+    (e.g. the full-text search index of app/guide, incl. FTS5 shadow tables).
+    Domains list their prefixes in ``db.metadata.info["unmanaged_table_prefixes"]``."""
+    prefixes = tuple(get_metadata().info.get("unmanaged_table_prefixes", ()))
+    if prefixes and reflected and compare_to is None and type_ == "table" and name.startswith(prefixes):
+        return False
+    return True
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -84,6 +94,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

@@ -126,6 +126,15 @@ def app(app_config):
     application = create_app(app_config)
     from app.extensions import limiter
 
+    @application.url_value_preprocessor
+    def _fresh_g(endpoint, values):
+        # The test keeps one app context open, and Flask reuses it for every
+        # request: clear ``g`` so no request sees the last one's user or club.
+        from flask import g
+
+        for key in list(g):
+            g.pop(key)
+
     with application.app_context():
         limiter.reset()
         yield application
@@ -335,3 +344,29 @@ def page(_browser):
     pg.on("console", lambda msg: msg.type == "error" and pg.console_errors.append(msg.text))
     yield pg
     context.close()
+
+
+# --- BigBlueButton stand-in (issue 5; also used by other domains) -------------------------
+
+@pytest.fixture
+def bbb_standin(app_config):
+    """The BBB stand-in on a free loopback port, with the app pointed at it.
+
+    Request it *before* ``app``/``client``/``live_server`` in the test's arguments
+    (it edits ``app_config``; an already-made app in context is updated too).
+    Exposes ``.calls`` (call log), ``.state`` (knobs: slow, down, fail, malformed,
+    algorithms, add_recording), ``.url``, ``.api_url``, ``.secret``.
+    """
+    from flask import current_app, has_app_context
+
+    from app.integrations.bigbluebutton.standin import StandinServer
+
+    server = StandinServer().start()
+    settings = {"BBB_API_URL": server.api_url, "BBB_SECRET": server.secret, "BBB_STATUS_TTL": 5}
+    app_config.update(settings)
+    if has_app_context():
+        current_app.config.update(settings)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -16,8 +16,16 @@ def init_app(app):
         """Create a confirmed account (for operators)."""
         from .forms import MIN_PASSWORD
 
+        from email_validator import EmailNotValidError, validate_email
+
         if len(password) < MIN_PASSWORD:
             raise click.UsageError(f"Das Passwort muss mindestens {MIN_PASSWORD} Zeichen lang sein.")
+        if not name.strip():
+            raise click.UsageError("Bitte geben Sie einen Namen an (--name).")
+        try:
+            validate_email(email.strip(), check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise click.UsageError(f"Keine gültige E-Mail-Adresse: {email}") from exc
         try:
             user = create_user(email, name, password, staff=staff, confirmed=True)
         except AccountError as exc:

@@ -6,9 +6,15 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 MIN_PASSWORD = 10
 
 
+def strip_text(value):
+    """Form filter: people paste addresses with spaces around them."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def email_field(label=_l("E-Mail-Adresse")):
     return EmailField(
         label,
+        filters=[strip_text],
         validators=[
             DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse an.")),
             Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."), check_deliverability=False),

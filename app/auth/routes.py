@@ -5,6 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..core.db import utcnow
 from ..core.forms import EmptyForm
 from ..core.htmx import is_htmx
+from ..core.mail import MailError
 from ..core.routes import safe_next
 from ..extensions import db, limiter
 from . import bp
@@ -24,6 +25,7 @@ from .services import (
     clubs_blocking_deletion,
     create_user,
     delete_account,
+    equalise_timing,
     get_user_by_email,
     read_token,
     request_email_change,
@@ -58,10 +60,15 @@ def register():
             form.email.errors.append(str(exc))
             return _form_page("auth/register.html", form)
         db.session.commit()
-        send_confirmation(user)
         login_user(user)
-        flash(_("Willkommen! Wir haben Ihnen eine E-Mail geschickt. Bitte bestätigen Sie damit Ihre Adresse."),
-              "success")
+        try:
+            send_confirmation(user)
+        except MailError:
+            flash(_("Willkommen! Die Bestätigungs-E-Mail konnte gerade nicht verschickt werden. Bitte fordern Sie "
+                    "sie unter „Mein Konto“ später erneut an."), "error")
+        else:
+            flash(_("Willkommen! Wir haben Ihnen eine E-Mail geschickt. Bitte bestätigen Sie damit Ihre Adresse."),
+                  "success")
         return redirect(safe_next(request.args.get("next"), url_for("clubs.mine")), code=303)
     return _form_page("auth/register.html", form)
 
@@ -97,6 +104,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = get_user_by_email(form.email.data)
+        if user is None:
+            equalise_timing(form.password.data)  # an unknown address must not answer faster
         if user is None or not user.check_password(form.password.data):
             form.password.errors.append(_("E-Mail-Adresse oder Passwort ist falsch."))
             return _form_page("auth/login.html", form)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..core import audit_record
-from ..core.mail import send_mail
+from ..core.mail import external_url, send_mail
 from ..extensions import db
 from .models import User
 
@@ -33,6 +33,19 @@ def create_user(email: str, name: str, password: str, *, staff: bool = False, co
     db.session.add(user)
     db.session.flush()
     return user
+
+
+_DUMMY_HASH: str | None = None
+
+
+def equalise_timing(password: str) -> None:
+    """Check a password against a throwaway hash, so unknown addresses take as long as known ones."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = generate_password_hash("dummy-password")  # the same scrypt cost as real hashes
+    check_password_hash(_DUMMY_HASH, password)
 
 
 # --- signed tokens ---------------------------------------------------------
@@ -70,7 +83,7 @@ def read_token(purpose: str, token: str, max_age: int) -> tuple[User, dict]:
 # --- e-mails -----------------------------------------------------------------
 
 def send_confirmation(user: User) -> None:
-    link = url_for("auth.confirm", token=make_token("confirm", user), _external=True)
+    link = external_url("auth.confirm", token=make_token("confirm", user))
     send_mail(user.email, _("Bitte bestätigen Sie Ihre E-Mail-Adresse"), "auth/email/confirm", user=user, link=link)
 
 
@@ -79,22 +92,27 @@ def send_password_reset(email: str) -> None:
     user = get_user_by_email(email)
     if user is None:
         return
-    link = url_for("auth.reset_password", token=make_token("reset", user), _external=True)
+    link = external_url("auth.reset_password", token=make_token("reset", user))
     send_mail(user.email, _("Passwort zurücksetzen"), "auth/email/reset", user=user, link=link)
 
 
 def request_email_change(user: User, new_email: str) -> None:
     new_email = User.normalise_email(new_email)
+    if new_email == user.email:
+        raise AccountError(_("Das ist schon Ihre E-Mail-Adresse."))
     if get_user_by_email(new_email) is not None:
         raise AccountError(_("Diese E-Mail-Adresse wird schon für ein anderes Konto verwendet."))
     token = make_token("change-email", user, new=new_email)
-    link = url_for("auth.confirm_email_change", token=token, _external=True)
+    link = external_url("auth.confirm_email_change", token=token)
     send_mail(new_email, _("Neue E-Mail-Adresse bestätigen"), "auth/email/change_email", user=user, link=link)
 
 
 def apply_email_change(token: str) -> User:
     user, payload = read_token("change-email", token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
-    if get_user_by_email(payload["new"]) is not None:
+    holder = get_user_by_email(payload["new"])
+    if holder is user:
+        return user  # the link was clicked twice
+    if holder is not None:
         raise AccountError(_("Diese E-Mail-Adresse wird schon für ein anderes Konto verwendet."))
     old = user.email
     user.email = payload["new"]
@@ -121,6 +139,8 @@ def delete_account(user: User) -> None:
             _("Sie sind der einzige Vorstand von: %(names)s. Bitte ernennen Sie zuerst eine andere Person "
               "zum Vorstand, dann können Sie Ihr Konto löschen.", names=names)
         )
-    audit_record("account.deleted", actor=None, user_id=user.id)
-    db.session.delete(user)
-    db.session.commit()
+    # Walks every model declared in app/dataprotection/registry.py: own data deleted, club content kept as
+    # "ehemaliges Mitglied", audit entries pseudonymised; records "account.deleted" and commits.
+    from ..dataprotection.services import erase_user
+
+    erase_user(user)

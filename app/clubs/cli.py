@@ -26,8 +26,8 @@ def init_app(app):
             raise click.UsageError(f"Unbekannter Bezirk. Möglich: {', '.join(DISTRICTS)}")
         if legal_form not in LEGAL_FORMS:
             raise click.UsageError(f"Unbekannte Rechtsform. Möglich: {', '.join(LEGAL_FORMS)}")
-        if len(name.strip()) < 3:
-            raise click.UsageError("Der Name muss mindestens 3 Zeichen lang sein.")
+        if not 3 <= len(name.strip()) <= 120:
+            raise click.UsageError("Der Name muss 3 bis 120 Zeichen lang sein.")
         club = register_club(user, name=name, legal_form=legal_form, district=district, contact_email=user.email)
         change_status(club, ClubStatus.APPROVED, by=None, notify=False)
         with app.test_request_context(base_url=app.config["BASE_URL"]):

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, URL, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, URL, ValidationError
 
+from ..auth.forms import strip_text
 from .models import DISTRICTS, LEGAL_FORMS, Role
 
 
@@ -26,12 +27,12 @@ class ClubForm(FlaskForm):
                              validators=[DataRequired(_l("Bitte wählen Sie die Rechtsform."))])
     district = SelectField(_l("Bezirk"), choices=_district_choices,
                            validators=[DataRequired(_l("Bitte wählen Sie den Bezirk."))])
-    contact_email = EmailField(_l("Kontakt-E-Mail des Vereins"),
+    contact_email = EmailField(_l("Kontakt-E-Mail des Vereins"), filters=[strip_text],
                                validators=[DataRequired(_l("Bitte geben Sie eine Kontaktadresse an.")),
                                            Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."),
                                                  check_deliverability=False),
                                            Length(max=254)])
-    website = URLField(_l("Website (optional)"),
+    website = URLField(_l("Website (optional)"), filters=[strip_text],
                        validators=[Optional(), Length(max=255),
                                    URL(require_tld=True, message=_l("Bitte geben Sie eine vollständige Adresse "
                                                                     "an, z. B. https://mein-verein.de"))])
@@ -48,7 +49,7 @@ class ClubForm(FlaskForm):
 
 
 class InviteEmailForm(FlaskForm):
-    email = EmailField(_l("E-Mail-Adresse"),
+    email = EmailField(_l("E-Mail-Adresse"), filters=[strip_text],
                        validators=[DataRequired(_l("Bitte geben Sie eine E-Mail-Adresse an.")),
                                    Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."),
                                          check_deliverability=False), Length(max=254)])
@@ -58,7 +59,7 @@ class InviteEmailForm(FlaskForm):
 class InviteLinkForm(FlaskForm):
     role = SelectField(_l("Rolle"), choices=_role_choices, default=Role.MEMBER.value)
     days = IntegerField(_l("Gültig für (Tage)"), default=14,
-                        validators=[DataRequired(_l("Bitte geben Sie an, wie viele Tage der Link gilt.")),
+                        validators=[InputRequired(_l("Bitte geben Sie an, wie viele Tage der Link gilt.")),
                                     NumberRange(1, 90, _l("Ein Link gilt 1 bis 90 Tage."))])
     multi_use = BooleanField(_l("Mehrfach verwendbar (z. B. für die Mitgliederversammlung)"))
 

@@ -17,6 +17,7 @@ class ClubStatus(str, enum.Enum):
     APPROVED = "approved"
     REJECTED = "rejected"
     SUSPENDED = "suspended"
+    CLOSED = "closed"  # closed by the board; deleted after the grace period (app.dataprotection)
 
     @property
     def label(self):
@@ -28,6 +29,7 @@ STATUS_LABELS = {
     ClubStatus.APPROVED: _l("freigeschaltet"),
     ClubStatus.REJECTED: _l("abgelehnt"),
     ClubStatus.SUSPENDED: _l("gesperrt"),
+    ClubStatus.CLOSED: _l("geschlossen"),
 }
 
 

@@ -187,6 +187,9 @@ def change_role(membership_id):
     except ClubError as exc:
         db.session.rollback()
         return _members_page(409, error=str(exc))
+    if membership.user_id == current_user.id and not membership.is_board:
+        flash(_("Sie sind jetzt Mitglied ohne Vorstandsrechte."), "success")
+        return hx_redirect(url_for("workspace.index"))
     return _members_page(notice=_("Die Rolle von %(name)s ist geändert.", name=membership.user.name))
 
 

@@ -8,13 +8,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..core import audit_record
 from ..core.db import utcnow
-from ..core.mail import send_mail
+from ..core.mail import external_url, send_mail
 from ..extensions import db
 from .models import Club, ClubStatus, ClubStatusChange, Invitation, Membership, Role
 
@@ -164,7 +163,7 @@ def change_status(club: Club, new_status: ClubStatus, *, by, reason: str | None 
         if recipients:
             with force_locale("de"):
                 send_mail(recipients, subject(club), template, club=club,
-                          link=url_for("workspace.index", slug=club.slug, _external=True))
+                          link=external_url("workspace.index", slug=club.slug))
 
 
 def update_profile(club: Club, *, by, name, legal_form, district, contact_email, website=None,
@@ -232,10 +231,12 @@ def invite_by_email(club: Club, email: str, role: Role, *, by) -> Invitation:
                             expires_at=utcnow() + timedelta(days=14))
     db.session.add(invitation)
     audit_record("invitation.created", actor=by, club=club, email=email, role=role.value, kind="email")
-    db.session.commit()
-    link = url_for("clubs.accept_invitation", token=invitation.token, _external=True)
+    db.session.flush()
+    link = external_url("clubs.accept_invitation", token=invitation.token)
+    # Mail first, then commit: if the mail server fails, no invitation is left behind.
     send_mail(email, _("Einladung in den Vereinsraum von %(name)s", name=club.name), "clubs/email/invitation",
               club=club, inviter=by, link=link, role=role, invitation=invitation)
+    db.session.commit()
     return invitation
 
 

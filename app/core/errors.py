@@ -47,6 +47,14 @@ def init_app(app):
         custom = error.description if getattr(error, "vereinsraum_message", False) else None
         return render_error(error.code or 500, custom)
 
+    from .mail import MailError
+
+    @app.errorhandler(MailError)
+    def mail_error(error):
+        db.session.rollback()
+        return render_error(503, _("Die E-Mail konnte gerade nicht verschickt werden. Bitte versuchen Sie es in "
+                                   "ein paar Minuten noch einmal."))
+
     @app.errorhandler(Exception)
     def unexpected(error):
         db.session.rollback()

@@ -7,8 +7,13 @@ class EmptyForm(FlaskForm):
     """CSRF protection for POST-only buttons."""
 
 
+def _language_choices():
+    # A callable: literal tuple choices are deprecated in WTForms 3.3 (a warning, an error in tests).
+    return [("de", "Deutsch"), ("en", "English")]
+
+
 class LanguageForm(FlaskForm):
-    lang = SelectField(_l("Sprache"), choices=[("de", "Deutsch"), ("en", "English")])
+    lang = SelectField(_l("Sprache"), choices=_language_choices)
     next = HiddenField()
 
 

@@ -4,7 +4,8 @@ SQLite storage in ``instance/huey.db`` by default, Redis when ``REDIS_URL`` is
 set. Huey needs its instance at import time (for the ``@task`` decorators), so
 the storage is chosen from the environment here; tests switch it to immediate
 mode through ``HUEY_IMMEDIATE``. Start a consumer with
-``huey_consumer app.core.jobs.huey`` (``make run`` does).
+``huey_consumer app.worker.huey`` (``make run`` does; that module builds
+the app so every domain's tasks are registered).
 
 Tasks run inside an application context: in the web process the current one,
 in the consumer one made by ``create_app()``.

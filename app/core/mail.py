@@ -7,7 +7,7 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,14 @@ def send_message(msg: EmailMessage) -> None:
     except (OSError, smtplib.SMTPException) as exc:
         log.exception("sending mail failed")
         raise MailError(str(exc)) from exc
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL for e-mails: from the request, or from BASE_URL (CLI, jobs)."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
 
 
 def send_mail(to, subject: str, template: str, attachments=(), **context) -> None:

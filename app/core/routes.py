@@ -23,8 +23,8 @@ def healthz():
 
 def safe_next(target: str | None, fallback: str) -> str:
     """Only allow local redirect targets (no open redirects)."""
-    if not target:
-        return fallback
+    if not target or "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return fallback  # browsers read "/\\host" as "//host" and drop tabs and newlines
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
@@ -45,8 +45,8 @@ def set_language():
 
 @bp.get("/")
 def index():
-    from flask import render_template
-
     if current_user.is_authenticated:
         return redirect(url_for("clubs.mine"))
-    return render_template("core/index.html")
+    from ..pages.routes import start_page
+
+    return start_page()

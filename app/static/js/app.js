@@ -37,6 +37,19 @@
     if (summary) summary.focus();
   });
 
+  // Datenschutz-Selbstcheck: after an item was saved in place, keep the keyboard focus in that item.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var old = event.detail.target;
+    if (!old || !old.id || old.id.indexOf("item-") !== 0) return;
+    var item = document.getElementById(old.id);
+    if (!item) return;
+    var focusable = item.querySelector("button[type=submit]") || item.querySelector("h4");
+    if (focusable) {
+      if (!focusable.hasAttribute("tabindex") && focusable.tagName === "H4") focusable.setAttribute("tabindex", "-1");
+      focusable.focus();
+    }
+  });
+
   // A panel that cannot be reached (network down) shows a message with a retry.
   document.addEventListener("htmx:sendError", function (event) {
     var target = event.detail.target;

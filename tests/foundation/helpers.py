@@ -1,0 +1,49 @@
+"""Small helpers shared by the foundation tests."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from app.extensions import db
+
+LINK = re.compile(r"https?://\S+")
+
+
+def link_in(mailbox, address: str, path_part: str) -> str:
+    """The first link containing ``path_part`` in the newest mail to ``address``."""
+    messages = mailbox.to(address)
+    assert messages, f"no mail to {address}"
+    body = mailbox.body(messages[-1])
+    links = [link for link in LINK.findall(body) if path_part in link]
+    assert links, f"no link with {path_part!r} in:\n{body}"
+    return links[0]
+
+
+def path_of(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+def count(model) -> int:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def row_counts() -> dict[str, int]:
+    """Committed rows per table – to prove that a refused request wrote nothing."""
+    with db.engine.connect() as conn:
+        return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+                for t in db.metadata.sorted_tables}
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def admin_action_url(app, club_id: int, action: str) -> str:
+    """The staff URL that sets a club's status (``freischalten``, ``ablehnen``, …)."""
+    from flask import url_for
+
+    with app.test_request_context():
+        return url_for("admin.set_status", club_id=club_id, action=action)

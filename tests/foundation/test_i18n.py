@@ -1,0 +1,89 @@
+"""German by default, English selectable; strings go through Flask-Babel."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+
+from app.auth.models import User
+from app.extensions import db
+
+from .helpers import text
+
+
+@pytest.fixture
+def app_config(app_config, tmp_path):
+    """A tiny English catalog, so the test does not depend on the state of app/translations."""
+    catalog = Catalog(locale="en", domain="messages")
+    catalog.add("Anmelden", "Log in")
+    catalog.add("Meine Vereine", "My clubs")
+    catalog.add("Bitte geben Sie Ihre E-Mail-Adresse an.", "Please enter your email address.")
+    folder = tmp_path / "translations" / "en" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with open(folder / "messages.mo", "wb") as fh:
+        write_mo(fh, catalog)
+    app_config["BABEL_TRANSLATION_DIRECTORIES"] = str(tmp_path / "translations")
+    return app_config
+
+
+def test_german_is_the_default(client):
+    html = text(client.get("/konto/anmelden", headers={"Accept-Language": "en-US,en;q=0.9"}))
+    assert '<html lang="de">' in html
+    assert "<h1>Anmelden</h1>" in html
+    assert '<option value="de" lang="de" selected>' in html
+
+
+def test_switch_to_english_and_back(client):
+    response = client.post("/sprache", data={"lang": "en", "next": "/konto/anmelden"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/konto/anmelden")
+    html = text(client.get("/konto/anmelden"))
+    assert '<html lang="en">' in html and "<h1>Log in</h1>" in html
+    assert '<option value="en" lang="en" selected>' in html
+    # form messages are translated too
+    assert "Please enter your email address." in text(client.post("/konto/anmelden", data={"email": ""}))
+    client.post("/sprache", data={"lang": "de", "next": "/konto/anmelden"})
+    assert "<h1>Anmelden</h1>" in text(client.get("/konto/anmelden"))
+
+
+def test_choice_is_saved_for_logged_in_users(client_for, make_user):
+    user = make_user(email="en@example.org")
+    client_for(user).post("/sprache", data={"lang": "en", "next": "/vereine"})
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User.locale).where(User.email == "en@example.org")) == "en"
+    # a new session of the same person starts in English
+    assert "My clubs" in text(client_for(user).get("/vereine"))
+
+
+def test_unknown_language_and_foreign_next_are_ignored(client):
+    response = client.post("/sprache", data={"lang": "fr", "next": "https://evil.example/"})
+    assert response.status_code == 303 and "evil" not in response.headers["Location"]
+    assert '<html lang="de">' in text(client.get("/"))
+
+
+def test_language_switch_returns_to_the_referring_page(client):
+    response = client.post("/sprache", data={"lang": "en"}, headers={"Referer": "http://localhost/konto/anmelden"})
+    assert response.headers["Location"].endswith("/konto/anmelden")
+
+
+def test_status_mails_are_german_even_when_staff_uses_english(app, client_for, make_user, make_club, mailbox):
+    from tests.foundation.helpers import admin_action_url
+
+    board = make_user(email="de@verein.example")
+    club = make_club(status="pending", board=board)
+    staff = client_for(make_user(staff=True))
+    staff.post("/sprache", data={"lang": "en", "next": "/"})
+    staff.post(admin_action_url(app, club.id, "freischalten"))
+    assert "freigeschaltet" in mailbox.to("de@verein.example")[0]["Subject"]
+
+
+def test_english_catalog_exists_and_parses():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[2] / "app" / "translations"
+    with open(root / "en" / "LC_MESSAGES" / "messages.po", "rb") as fh:
+        catalog = read_po(fh)
+    assert str(catalog.locale) == "en" and len(catalog) > 50

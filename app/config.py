@@ -79,8 +79,8 @@ class Config:
     # "Starten" form redirects to). Filled in by create_app from BBB_API_URL.
     CSP_FORM_ACTION_EXTRA: tuple[str, ...] = ()
 
-    # Audit log: `flask audit prune` deletes entries older than this (days).
-    AUDIT_RETENTION_DAYS = 365
+    # Retention periods (AUDIT_RETENTION_DAYS, WORKSHOP_RETENTION_DAYS, …) have their defaults in one
+    # place: app/dataprotection/retention.py (RETENTION_DEFAULTS).
     # Admin statistics dashboard: seconds the aggregates are reused per worker (0 = always fresh).
     ADMIN_STATS_CACHE_SECONDS = 60
 
@@ -109,6 +109,11 @@ ENV_SETTINGS: dict[str, type] = {
     "MATTERMOST_AUTO_PROVISION": bool,
     "SESSION_COOKIE_SECURE": bool,
     "AUDIT_RETENTION_DAYS": int,
+    "WORKSHOP_RETENTION_DAYS": int,
+    "RETENTION_UNCONFIRMED_ACCOUNT_DAYS": int,
+    "RETENTION_EXPIRED_INVITATION_DAYS": int,
+    "CLUB_DELETION_GRACE_DAYS": int,
+    "DATA_EXPORT_EXPIRY_HOURS": int,
     "ADMIN_STATS_CACHE_SECONDS": int,
 }
 

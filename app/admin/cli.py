@@ -22,7 +22,7 @@ def prune_command(days):
     from ..core import audit_record
     from .queries import prune_audit
 
-    days = days or int(current_app.config.get("AUDIT_RETENTION_DAYS") or 365)
+    days = days or int(current_app.config["AUDIT_RETENTION_DAYS"])
     deleted = prune_audit(days)
     audit_record("audit.pruned", retention_days=days, deleted=deleted)
     db.session.commit()

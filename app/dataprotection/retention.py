@@ -8,7 +8,6 @@ the retention run all read them from here, so they cannot drift apart.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
@@ -50,11 +49,9 @@ PERIODS = (
 
 
 def init_config(app) -> None:
-    """Fill in defaults; environment variables of the same name are read too."""
+    """Fill in defaults (instance/config.py and environment variables, see app/config.py, win)."""
     for key, default in RETENTION_DEFAULTS.items():
-        if key not in app.config:
-            raw = os.environ.get(key)
-            app.config[key] = int(raw) if raw and raw.strip().isdigit() else default
+        app.config.setdefault(key, default)
 
 
 def period(key: str) -> int:

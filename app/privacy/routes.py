@@ -309,6 +309,12 @@ def report():
     return render_template("privacy/report.html", **ctx)
 
 
+def _record_export(kind: str) -> None:
+    """Exports of the club's answers are security-relevant: they go to the audit log."""
+    audit_record("privacy.exported", actor=current_user, club=g.club, format=kind)
+    db.session.commit()
+
+
 @bp.get("/bericht.pdf")
 @club_access("member")
 def report_pdf():
@@ -317,6 +323,7 @@ def report_pdf():
     ctx = _overview()
     ctx["open"] = open_states(ctx["states"])
     data = build_pdf(g.club, ctx)
+    _record_export("pdf")
     filename = f"datenschutz-selbstcheck-{g.club.slug}-{date.today().isoformat()}.pdf"
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -329,6 +336,7 @@ def answers_csv():
 
     ctx = _overview()
     data = build_csv(ctx)
+    _record_export("csv")
     filename = f"datenschutz-antworten-{g.club.slug}-{date.today().isoformat()}.csv"
     return Response(data, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

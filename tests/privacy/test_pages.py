@@ -174,3 +174,15 @@ def test_checklist_in_english(roles, content, set_profile, client_for):
     assert "Do you send group e-mails only as blind copy (BCC)" in html
     assert "Member data and disclosure" in html
     assert "Verschicken Sie Rundmails" not in html
+
+
+def test_exports_of_the_answers_are_audited(content, roles, client_for):
+    from app.core.models import AuditEntry
+
+    client = client_for(roles.member)
+    assert client.get(url(roles.club, "bericht.pdf")).status_code == 200
+    assert client.get(url(roles.club, "antworten.csv")).status_code == 200
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "privacy.exported")
+                                 .order_by(AuditEntry.id)).all()
+    assert [(e.actor_id, e.club_id, e.details["format"]) for e in entries] == [
+        (roles.member.id, roles.club.id, "pdf"), (roles.member.id, roles.club.id, "csv")]

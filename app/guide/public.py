@@ -3,7 +3,7 @@
 from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
 
-from ..core.htmx import is_htmx
+from ..core.htmx import render_page
 from . import handbook, services
 from .rendering import render_markdown
 
@@ -97,7 +97,4 @@ def search():
     query = (request.args.get("q") or "")[:200].strip()
     results = services.run_search(query) if query else []
     context = {"query": query, "results": results, "localized": services.localized}
-    template = "guide/handbook/partials/_results.html" if is_htmx() else "guide/handbook/search.html"
-    response = Response(render_template(template, **context))
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render_page("guide/handbook/search.html", "guide/handbook/partials/_results.html", **context)

@@ -14,7 +14,7 @@ from ..clubs.models import ClubStatus
 from ..core import audit_record
 from ..core.errors import fail
 from ..core.forms import EmptyForm, first_error
-from ..core.htmx import is_htmx, render_page
+from ..core.htmx import hx_redirect, is_htmx, render_page
 from ..core.tenancy import club_access
 from ..extensions import db, limiter
 from ..integrations.bigbluebutton import BBBError
@@ -62,15 +62,6 @@ def _remember_consent(room: Room) -> None:
     given = set(session.get(CONSENT_KEY, []))
     given.add(str(room.id))
     session[CONSENT_KEY] = sorted(given)
-
-
-def _navigate(url: str, status: int = 303):
-    """Leave our site (to BBB): HX-Redirect for htmx, else a plain redirect."""
-    if is_htmx():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, code=status)
 
 
 def _bbb_failed(error: BBBError, room: Room | None = None):
@@ -132,7 +123,7 @@ def start(room_id):
         url = services.start_url(room, current_user._get_current_object(), moderator=True)
     except BBBError as error:
         return _bbb_failed(error, room)
-    return _navigate(url)
+    return hx_redirect(url)
 
 
 @bp.post("/raum/<int:room_id>/einverstanden")
@@ -154,7 +145,7 @@ def join(room_id):
     room = _room_or_404(room_id)
     if not _consented(room):
         if is_htmx():
-            return _navigate(url_for("meetings.join", room_id=room.id))
+            return hx_redirect(url_for("meetings.join", room_id=room.id))
         return render_template("meetings/consent.html", room=room, form=ConsentForm(),
                                action=url_for("meetings.consent", room_id=room.id), starting=False)
     try:
@@ -164,7 +155,7 @@ def join(room_id):
             else:
                 url = services.member_join_url(room, current_user)
             if url:
-                return _navigate(url)
+                return hx_redirect(url)
     except BBBError as error:
         if is_htmx():
             return "", 204  # keep waiting; the next poll tries again
@@ -469,7 +460,7 @@ def guest_wait(token):
     except BBBError as error:
         url, bbb_error = None, error
     if url:
-        return _navigate(url)
+        return hx_redirect(url)
     if is_htmx():
         return "", 204
     return render_template("meetings/guest_waiting.html", room=room, name=name, bbb_error=bbb_error)

@@ -79,9 +79,9 @@ def dashboard(stats) -> dict:
 def topic_rows(facts):
     """The bar chart of one club's topic scores (club detail)."""
     assessment = facts.assessment
-    if assessment is None or not getattr(assessment, "topic_scores", None):
+    if assessment is None or not assessment.topic_scores:
         return None
-    scores = assessment.topic_scores or {}
+    scores = assessment.topic_scores
     order = list(facts.topics) + sorted(k for k in scores if k not in facts.topics)
     items = [(facts.topics.get(k, k), scores[k]) for k in order if k in scores]
     return bar_chart("chart-club-topics", _l("Punktzahl je Thema"),

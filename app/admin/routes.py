@@ -103,7 +103,7 @@ def _club_page(club, status=200, note_form=None):
 
 
 def _consultation_wanted(facts) -> bool:
-    return bool(facts.assessment is not None and getattr(facts.assessment, "consultation_wanted", False))
+    return bool(facts.assessment is not None and facts.assessment.consultation_wanted)
 
 
 @bp.get("/vereine/<int:club_id>/antworten")

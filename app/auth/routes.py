@@ -157,14 +157,7 @@ def reset_password(token):
 @bp.get("/")
 @login_required
 def settings():
-    return render_template(
-        "auth/settings.html",
-        profile_form=ProfileForm(obj=current_user),
-        password_form=ChangePasswordForm(),
-        email_form=ChangeEmailForm(),
-        delete_form=DeleteAccountForm(),
-        blocking=clubs_blocking_deletion(current_user),
-    )
+    return _settings_with(status=200)
 
 
 def _settings_with(status=422, **forms):

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from ..core.errors import fail
 from ..core.forms import EmptyForm
 from ..core.htmx import is_htmx, render_page
-from ..core.tenancy import club_access, require_board
+from ..core.tenancy import club_access
 from . import bp, services
 from .forms import LinkForm, OptionsForm
 
@@ -29,9 +29,8 @@ def panel():
 
 
 @bp.post("/erneut")
-@club_access("member")
+@club_access("board")
 def retry():
-    require_board()
     services.retry_now(g.club, by=g.membership.user)
     if is_htmx():
         return render_page("chat/panel.html", "chat/partials/_panel.html", **_panel_context(refresh=True))

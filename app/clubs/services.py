@@ -64,8 +64,8 @@ def club_members(club: Club) -> list[Membership]:
         db.session.scalars(
             sa.select(Membership)
             .where(Membership.club_id == club.id)
-            .options(so.joinedload(Membership.user))
             .join(Membership.user)
+            .options(so.contains_eager(Membership.user))
             .order_by(sa.case((Membership.role == Role.BOARD, 0), else_=1), sa.func.lower(User.name))
         )
     )

@@ -196,15 +196,9 @@ OTHER_DOMAINS = (declare_privacy, declare_meetings, declare_chat, declare_admin,
                  declare_workshops)
 
 
-def declare_other_domains() -> list[str]:
-    """Declare what exists; returns the domains that could not be declared (not built yet)."""
-    missing = []
+def declare_other_domains() -> None:
     for declare_domain in OTHER_DOMAINS:
-        try:
-            declare_domain()
-        except (ImportError, AttributeError) as exc:
-            missing.append(f"{declare_domain.__name__}: {exc}")
-    return missing
+        declare_domain()
 
 
 def declare_all() -> None:

@@ -1,6 +1,7 @@
 """Staff editor: pages, live preview, drafts, publishing, revisions and diffs."""
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -35,8 +36,8 @@ def _preview(form):
 @content_admin.get("/")
 @staff_required
 def index():
-    pages = db.session.scalars(sa.select(ContentPage).order_by(ContentPage.kind, ContentPage.position,
-                                                               ContentPage.slug)).all()
+    pages = db.session.scalars(sa.select(ContentPage).options(so.selectinload(ContentPage.revisions))
+                               .order_by(ContentPage.kind, ContentPage.position, ContentPage.slug)).all()
     groups = [(kind, label, [p for p in pages if p.kind == kind]) for kind, label in (
         ("chapter", _("Leitfaden-Kapitel")), ("article", _("Wissensartikel")), ("template", _("Musterformulierungen")))]
     return render_template("guide/admin/index.html", groups=groups)

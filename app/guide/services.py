@@ -91,18 +91,14 @@ def run_search(query: str, lang: str | None = None, limit: int = 20):
 # --- checklist links (issue 3 provides app.privacy.services) --------------------------------
 
 def checklist_items_for(chapter_id: str) -> list:
-    try:
-        from ..privacy.services import items_for_chapter
-    except ImportError:  # checklist not installed
-        return []
+    from ..privacy.services import items_for_chapter
+
     return list(items_for_chapter(chapter_id))
 
 
 def suggested_chapters(club, limit: int = 5) -> list[ContentPage]:
-    try:
-        from ..privacy.services import open_chapter_ids
-    except ImportError:
-        return []
+    from ..privacy.services import open_chapter_ids
+
     return pages_by_slug("chapter", open_chapter_ids(club))[:limit]
 
 

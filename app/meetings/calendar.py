@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
@@ -40,7 +41,7 @@ def to_local_naive(value: datetime) -> datetime:
 # --- queries ---------------------------------------------------------------------------------
 
 def upcoming(club, limit: int | None = None) -> list[ScheduledMeeting]:
-    query = (sa.select(ScheduledMeeting)
+    query = (sa.select(ScheduledMeeting).options(so.selectinload(ScheduledMeeting.room))
              .where(ScheduledMeeting.club_id == club.id, ScheduledMeeting.cancelled_at.is_(None),
                     ScheduledMeeting.starts_at > utcnow() - timedelta(hours=3))
              .order_by(ScheduledMeeting.starts_at))
@@ -123,7 +124,7 @@ def calendar_for(meetings, method: str = "PUBLISH", name: str | None = None) -> 
 def feed_meetings(club) -> list[ScheduledMeeting]:
     """Feed: upcoming and recent meetings, cancelled ones included (so calendars drop them)."""
     return list(db.session.scalars(
-        sa.select(ScheduledMeeting)
+        sa.select(ScheduledMeeting).options(so.selectinload(ScheduledMeeting.room))
         .where(ScheduledMeeting.club_id == club.id, ScheduledMeeting.starts_at > utcnow() - timedelta(days=90))
         .order_by(ScheduledMeeting.starts_at)))
 

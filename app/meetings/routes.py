@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -400,9 +401,7 @@ def feed(token):
     """Private feed for calendar apps: no login, the unguessable token is the key."""
     club = g.club
     stored = cal.feed_for(club).token if club.is_active else None
-    import secrets as _secrets
-
-    if stored is None or not _secrets.compare_digest(stored, token):
+    if stored is None or not secrets.compare_digest(stored, token):
         abort(404)
     body = cal.calendar_for(cal.feed_meetings(club), name=_("Videokonferenzen – %(club)s", club=club.name))
     response = make_response(body)
@@ -415,9 +414,8 @@ def feed(token):
 
 def _guest_room(token: str) -> Room:
     room = services.room_by_guest_token(token)
-    if room is None or not room.guest_access:
-        fail(404, _("Dieser Gastlink ist nicht (mehr) gültig. Bitte fragen Sie nach einem neuen Link."))
-    if room.club is not None and room.club.status is not ClubStatus.APPROVED:
+    if (room is None or not room.guest_access
+            or (room.club is not None and room.club.status is not ClubStatus.APPROVED)):
         fail(404, _("Dieser Gastlink ist nicht (mehr) gültig. Bitte fragen Sie nach einem neuen Link."))
     return room
 
@@ -432,9 +430,7 @@ def guest_join(token):
     room = _guest_room(token)
     form = GuestJoinForm()
     if form.validate_on_submit():
-        import secrets as _secrets
-
-        if room.access_code and not _secrets.compare_digest(
+        if room.access_code and not secrets.compare_digest(
                 (form.access_code.data or "").encode(), room.access_code.encode()):
             form.access_code.errors.append(_("Der Zugangscode stimmt nicht."))
         if room.recording_allowed and not form.consent.data:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app, url_for
 from flask_babel import gettext as _
 
@@ -53,7 +54,9 @@ def send_reminders(days: int = 7, today: date | None = None) -> tuple[int, int]:
         due = list(_due(club_states(club, assessment, items=items), today, days, already))
         if not due:
             continue
-        memberships = db.session.scalars(sa.select(Membership).where(Membership.club_id == club.id)).all()
+        memberships = db.session.scalars(
+            sa.select(Membership).where(Membership.club_id == club.id).options(so.selectinload(Membership.user))
+        ).all()
         members = {m.user_id: m.user for m in memberships}
         board = [m.user for m in memberships if m.role is Role.BOARD]
         per_recipient: dict[str, list] = {}

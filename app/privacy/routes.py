@@ -110,11 +110,11 @@ def _item_or_404(key: str):
     return item
 
 
-def _item_context(item, answer=None, assessment=None, **extra):
+def _item_context(item, answer=None, assessment=None, members=None, **extra):
     assessment = assessment if assessment is not None else club_assessment(g.club, create=False)
     states = club_states(g.club, assessment, items=[item],
                          answers={item.key: answer} if answer is not None else load_answers_one(item.key))
-    members = _members()
+    members = members if members is not None else _members()
     ctx = {
         "state": states[0],
         "members": members,
@@ -264,20 +264,21 @@ def save(key):
     names = dict(members)
     data, version, errors = _parse_answer(request.form, set(names))
     if errors:
-        ctx = _item_context(item, errors=errors, form_values=request.form)
+        ctx = _item_context(item, assessment=assessment, members=members, errors=errors, form_values=request.form)
         return render_page("privacy/item.html", "privacy/partials/_item.html", status=422, **ctx)
     assessment = assessment or club_assessment(g.club)
     try:
         answer, changed = save_answer(g.club, item, current_user, data, version, names)
     except Conflict as conflict:
-        ctx = _item_context(item, answer=conflict.current, mine=data, conflict=conflict.current)
+        ctx = _item_context(item, answer=conflict.current, members=members, mine=data, conflict=conflict.current)
         return render_page("privacy/item.html", "privacy/partials/_conflict.html", status=409, **ctx)
     if changed:
         refresh_assessment(g.club, assessment)
     db.session.commit()
     if not is_htmx():
         return redirect(url_for(".checklist") + f"#item-{item.key}", code=303)
-    ctx = _item_context(item, answer=answer, assessment=assessment, saved=changed, unchanged=not changed)
+    ctx = _item_context(item, answer=answer, assessment=assessment, members=members, saved=changed,
+                        unchanged=not changed)
     # the checklist page shows the score: update it in place (not needed on the single-item page)
     on_item_page = "/punkt/" in (request.headers.get("HX-Current-URL") or "")
     overview = None if on_item_page else _overview(assessment)

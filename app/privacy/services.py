@@ -385,8 +385,8 @@ def refresh_all_assessments() -> int:
 
     count = 0
     items = current_items()
-    for assessment in db.session.scalars(sa.select(Assessment)).all():
-        club = db.session.get(Club, assessment.club_id)
+    rows = db.session.execute(sa.select(Assessment, Club).join(Club, Club.id == Assessment.club_id)).all()
+    for assessment, club in rows:
         refresh_assessment(club, assessment, club_states(club, assessment, items=items))
         count += 1
     return count

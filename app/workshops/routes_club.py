@@ -36,10 +36,8 @@ def workshop_topics_for(checklist_topics) -> list[str]:
 
 
 def open_checklist_topics(club) -> list[str]:
-    try:
-        from ..privacy.services import open_topics
-    except ImportError:
-        return []
+    from ..privacy.services import open_topics
+
     try:
         return list(open_topics(club))
     except Exception:  # noqa: BLE001 - the checklist must not break this section

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from dateutil.rrule import rrulestr
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
@@ -145,6 +146,7 @@ def participants(workshop: Workshop, include_cancelled: bool = False) -> list[Re
         query = query.where(Registration.status != RegistrationStatus.CANCELLED)
     order = sa.case((Registration.status == RegistrationStatus.CONFIRMED, 0),
                     (Registration.status == RegistrationStatus.WAITING, 1), else_=2)
+    query = query.options(so.selectinload(Registration.club))
     return list(db.session.scalars(query.order_by(order, Registration.queued_at, Registration.id)))
 
 
@@ -637,7 +639,7 @@ def upcoming_bookings(at: datetime | None = None) -> list[ConsultationBooking]:
     at = at or now()
     return list(db.session.scalars(sa.select(ConsultationBooking).where(
         ConsultationBooking.cancelled_at.is_(None), ConsultationBooking.starts_at > at - timedelta(hours=2))
-        .order_by(ConsultationBooking.starts_at)))
+        .options(so.selectinload(ConsultationBooking.club)).order_by(ConsultationBooking.starts_at)))
 
 
 BOOKING_SUBJECTS = {
@@ -720,12 +722,13 @@ def _waiting_query(day: date):
 
 
 def waiting_entries(day: date) -> list[QueueEntry]:
-    return list(db.session.scalars(_waiting_query(day)))
+    return list(db.session.scalars(_waiting_query(day).options(so.selectinload(QueueEntry.club))))
 
 
 def admitted_entries(day: date) -> list[QueueEntry]:
     return list(db.session.scalars(sa.select(QueueEntry).where(
-        QueueEntry.day == day, QueueEntry.status == QueueStatus.ADMITTED).order_by(QueueEntry.admitted_at)))
+        QueueEntry.day == day, QueueEntry.status == QueueStatus.ADMITTED)
+        .options(so.selectinload(QueueEntry.club)).order_by(QueueEntry.admitted_at)))
 
 
 def queue_position(entry: QueueEntry) -> int | None:
@@ -768,12 +771,10 @@ def finish_entry(entry: QueueEntry, status: str = QueueStatus.DONE) -> None:
 
 # --- BigBlueButton (staff rooms from app.meetings) -----------------------------------------------------
 
-def _new_staff_room(name: str) -> int | None:
+def _new_staff_room(name: str) -> int:
     """A staff room (club_id None) with a waiting room, from the meetings domain."""
-    try:
-        from ..meetings.models import Room
-    except ImportError:  # meetings domain not installed
-        return None
+    from ..meetings.models import Room
+
     room = Room(club_id=None, name=str(name)[:64], waiting_room=True, mute_on_join=True)
     db.session.add(room)
     db.session.flush()

@@ -97,9 +97,6 @@ CATEGORIES = {c.key: c for c in (
              _l("Antworten, Notizen und Verlauf des Selbstchecks, die Sie für Ihren Verein eingetragen haben. "
                 "Sie bleiben beim Verein, nach einer Kontolöschung ohne Ihren Namen."),
              _r(_l("Solange der Verein besteht."))),
-    Category("guide", _l("Leitfaden"),
-             _l("Ihr Lesefortschritt und Notizen im Leitfaden Mitgliederverwaltung."),
-             _r(_l("Solange der Verein besteht oder bis Sie Ihr Konto löschen."))),
     Category("meetings", _l("Videokonferenzen"),
              _l("Konferenzräume, Termine, Teilnahmen und Aufzeichnungen Ihres Vereins, soweit sie Sie betreffen."),
              _r(_l("Solange der Verein besteht; Aufzeichnungen nach den Einstellungen des Vereins."))),

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 
 from .config import Config, ensure_secret_key, env_overrides
-from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from .extensions import babel, cache, csrf, db, htmx, limiter, login_manager, migrate
 
 #: Domain packages, each one blueprint (plus its models). Order = URL precedence.
 BLUEPRINTS = (
@@ -44,6 +44,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
 
     from .core import i18n, jobs, security
 
@@ -82,3 +83,10 @@ def _finish_config(app: Flask) -> None:
         parts = urlsplit(app.config["BBB_API_URL"])
         extra.add(f"{parts.scheme}://{parts.netloc}")
     app.config["CSP_FORM_ACTION_EXTRA"] = tuple(sorted(extra))
+    if not app.config.get("CACHE_TYPE"):
+        if app.config.get("REDIS_URL"):
+            app.config["CACHE_TYPE"] = "RedisCache"
+            app.config.setdefault("CACHE_REDIS_URL", app.config["REDIS_URL"])
+        else:
+            app.config["CACHE_TYPE"] = "SimpleCache"
+    app.config.setdefault("CACHE_KEY_PREFIX", "vr:")

@@ -1,6 +1,7 @@
 """Extensions, created unbound and attached in ``create_app``."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -31,4 +32,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = Htmx()
+#: Shared cache: Redis when REDIS_URL is set (several app instances share it), else in-process.
+cache = Cache()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

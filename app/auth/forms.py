@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from ..core.forms import BaseForm
 
 MIN_PASSWORD = 10
 
@@ -52,7 +53,7 @@ def _not_blank(form, field):
         raise ValidationError(_l("Bitte geben Sie Ihren Namen an."))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     name = name_field()
     email = email_field()
     password = new_password_field()
@@ -67,18 +68,18 @@ class RegisterForm(FlaskForm):
         _not_blank(self, field)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = email_field()
     password = PasswordField(_l("Passwort"), validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein."))],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Angemeldet bleiben (30 Tage)"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(BaseForm):
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = new_password_field(_l("Neues Passwort"))
     password_repeat = PasswordField(
         _l("Neues Passwort wiederholen"),
@@ -88,7 +89,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     name = name_field()
 
     def validate_name(self, field):
@@ -101,14 +102,14 @@ class ChangePasswordForm(ResetPasswordForm):
                                      render_kw={"autocomplete": "current-password"})
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(BaseForm):
     email = email_field(_l("Neue E-Mail-Adresse"))
     current_password = PasswordField(_l("Aktuelles Passwort"),
                                      validators=[DataRequired(_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
                                      render_kw={"autocomplete": "current-password"})
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(BaseForm):
     current_password = PasswordField(_l("Passwort zur Bestätigung"),
                                       validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein."))],
                                       render_kw={"autocomplete": "current-password"})

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
+from ..core.forms import BaseForm
 
-class LinkForm(FlaskForm):
+
+class LinkForm(BaseForm):
     channel_url = StringField(
         _l("Adresse des Kanals"), validators=[InputRequired(_l("Bitte fügen Sie die Adresse des Kanals ein.")),
                                               Length(max=500)],
@@ -16,6 +17,6 @@ class LinkForm(FlaskForm):
                        "Webhook“-Adresse aus Mattermost (…/hooks/…). Behandeln Sie sie wie ein Passwort."))
 
 
-class OptionsForm(FlaskForm):
+class OptionsForm(BaseForm):
     notices = BooleanField(_l("Hinweis im Chat, wenn eine Videokonferenz beginnt"))
     board_only = BooleanField(_l("Nur der Vorstand ist im Kanal (sonst alle Mitglieder)"))

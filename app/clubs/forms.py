@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, URL, ValidationError
+
+from ..core.forms import BaseForm
 
 from ..auth.forms import strip_text
 from .models import DISTRICTS, LEGAL_FORMS, Role
@@ -19,7 +20,7 @@ def _role_choices():
     return [(Role.MEMBER.value, _l("Mitglied (Ehrenamtliche)")), (Role.BOARD.value, _l("Vorstand"))]
 
 
-class ClubForm(FlaskForm):
+class ClubForm(BaseForm):
     name = StringField(_l("Name des Vereins oder der Initiative"),
                        validators=[DataRequired(_l("Bitte geben Sie den Namen an.")),
                                    Length(min=3, max=120, message=_l("Der Name muss 3 bis 120 Zeichen lang sein."))])
@@ -48,7 +49,7 @@ class ClubForm(FlaskForm):
             raise ValidationError(_l("Die Adresse muss mit https:// oder http:// beginnen."))
 
 
-class InviteEmailForm(FlaskForm):
+class InviteEmailForm(BaseForm):
     email = EmailField(_l("E-Mail-Adresse"), filters=[strip_text],
                        validators=[DataRequired(_l("Bitte geben Sie eine E-Mail-Adresse an.")),
                                    Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."),
@@ -56,7 +57,7 @@ class InviteEmailForm(FlaskForm):
     role = SelectField(_l("Rolle"), choices=_role_choices, default=Role.MEMBER.value)
 
 
-class InviteLinkForm(FlaskForm):
+class InviteLinkForm(BaseForm):
     role = SelectField(_l("Rolle"), choices=_role_choices, default=Role.MEMBER.value)
     days = IntegerField(_l("Gültig für (Tage)"), default=14,
                         validators=[InputRequired(_l("Bitte geben Sie an, wie viele Tage der Link gilt.")),
@@ -64,7 +65,7 @@ class InviteLinkForm(FlaskForm):
     multi_use = BooleanField(_l("Mehrfach verwendbar (z. B. für die Mitgliederversammlung)"))
 
 
-class RoleForm(FlaskForm):
+class RoleForm(BaseForm):
     role = SelectField(_l("Rolle"), choices=_role_choices)
 
 

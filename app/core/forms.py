@@ -3,7 +3,11 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 
 
-class EmptyForm(FlaskForm):
+class BaseForm(FlaskForm):
+    """The project's form base: every form inherits it, so rules for all fields live in one place."""
+
+
+class EmptyForm(BaseForm):
     """CSRF protection for POST-only buttons."""
 
 
@@ -12,7 +16,7 @@ def _language_choices():
     return [("de", "Deutsch"), ("en", "English")]
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(BaseForm):
     lang = SelectField(_l("Sprache"), choices=_language_choices)
     next = HiddenField()
 

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
 
+from ..core.forms import BaseForm
 
-class CloseClubForm(FlaskForm):
+
+class CloseClubForm(BaseForm):
     understood = BooleanField(
         _l("Ich habe verstanden: Nach Ablauf der Frist werden alle Daten des Vereins endgültig gelöscht."),
         validators=[DataRequired(_l("Bitte bestätigen Sie, dass Sie die Folgen verstanden haben."))],

@@ -1,14 +1,15 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from ..core.forms import BaseForm
 
 KIND_CHOICES = (("article", _l("Wissensartikel")), ("chapter", _l("Leitfaden-Kapitel")),
                 ("template", _l("Musterformulierung")))
 
 
-class PageForm(FlaskForm):
+class PageForm(BaseForm):
     title = StringField(_l("Titel"), validators=[DataRequired(_l("Bitte geben Sie einen Titel an.")), Length(max=200)])
     summary = TextAreaField(_l("Kurzbeschreibung"), validators=[Length(max=500)],
                             description=_l("Ein bis zwei Sätze für Übersichten und Suchergebnisse."))

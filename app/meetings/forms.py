@@ -1,14 +1,15 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..core.forms import BaseForm
 
 from ..auth.forms import strip_text
 from .models import WHO_MAY_START
 
 
-class RoomForm(FlaskForm):
+class RoomForm(BaseForm):
     name = StringField(_l("Name des Raums"), filters=[strip_text],
                        description=_l("Zum Beispiel „Vorstandssitzung“ oder „Mitgliederversammlung“."),
                        validators=[DataRequired(_l("Bitte geben Sie einen Namen an.")),
@@ -30,7 +31,7 @@ class RoomSettingsForm(RoomForm):
                                                     "werden kann."))
 
 
-class GuestJoinForm(FlaskForm):
+class GuestJoinForm(BaseForm):
     name = StringField(_l("Ihr Name"), filters=[strip_text],
                        description=_l("So sehen die anderen Teilnehmenden Sie."),
                        validators=[DataRequired(_l("Bitte geben Sie Ihren Namen an.")),
@@ -39,12 +40,12 @@ class GuestJoinForm(FlaskForm):
     consent = BooleanField(_l("Ich habe den Hinweis zur Aufzeichnung gelesen und bin einverstanden."))
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(BaseForm):
     consent = BooleanField(_l("Ich habe den Hinweis zur Aufzeichnung gelesen und bin einverstanden."),
                            validators=[InputRequired(_l("Bitte bestätigen Sie den Hinweis zur Aufzeichnung."))])
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(BaseForm):
     room_id = SelectField(_l("Raum"), coerce=int, validators=[InputRequired(_l("Bitte wählen Sie einen Raum."))])
     title = StringField(_l("Titel"), filters=[strip_text],
                         validators=[DataRequired(_l("Bitte geben Sie einen Titel an.")),
@@ -64,5 +65,5 @@ class ScheduleForm(FlaskForm):
             raise ValidationError(_l("Bitte geben Sie ein gültiges Datum an."))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(BaseForm):
     notify = BooleanField(_l("Alle Mitglieder per E-Mail über die Absage informieren"), default=True)

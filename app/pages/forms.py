@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..core.forms import BaseForm
 
-class PageForm(FlaskForm):
+
+class PageForm(BaseForm):
     title = StringField(_l("Überschrift"), validators=[DataRequired(_l("Bitte geben Sie eine Überschrift ein.")),
                                                        Length(max=200)])
     body = TextAreaField(

@@ -1,7 +1,6 @@
 from datetime import datetime, time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..core.forms import BaseForm
 
 from .models import CONSULTATION_TOPICS, TOPICS
 
@@ -30,7 +31,7 @@ def _valid_club(field):
         raise ValidationError(_l("Bitte wählen Sie einen Ihrer Vereine."))
 
 
-class WorkshopForm(FlaskForm):
+class WorkshopForm(BaseForm):
     title = StringField(_l("Titel"), validators=[DataRequired(_l("Bitte geben Sie einen Titel ein.")), Length(max=200)])
     description = TextAreaField(_l("Beschreibung"), validators=[Length(max=5000)])
     topic = SelectField(_l("Thema"), choices=_choices(TOPICS))
@@ -65,14 +66,14 @@ class WorkshopForm(FlaskForm):
             raise ValidationError(_l("Bitte geben Sie einen Link mit https:// ein."))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     club = SelectField(_l("Anmelden für"), choices=[], validate_choice=False)
 
     def validate_club(self, field):
         _valid_club(field)
 
 
-class MessageForm(FlaskForm):
+class MessageForm(BaseForm):
     subject = StringField(_l("Betreff"), validators=[DataRequired(_l("Bitte geben Sie einen Betreff ein.")),
                                                      Length(max=150)])
     body = TextAreaField(_l("Nachricht"), validators=[DataRequired(_l("Bitte schreiben Sie eine Nachricht.")),
@@ -80,7 +81,7 @@ class MessageForm(FlaskForm):
     include_waiting = BooleanField(_l("Auch an Personen auf der Warteliste senden"))
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(BaseForm):
     rrule = StringField(_l("Wiederholungsregel (RRULE)"), default="FREQ=MONTHLY;BYDAY=+3TU",
                         validators=[DataRequired(_l("Bitte geben Sie eine Wiederholungsregel ein.")),
                                     Length(max=300)],
@@ -100,12 +101,12 @@ class ScheduleForm(FlaskForm):
             raise ValidationError(_l("Das Ende muss nach dem Beginn liegen."))
 
 
-class ExceptionForm(FlaskForm):
+class ExceptionForm(BaseForm):
     day = DateField(_l("Datum"), validators=[InputRequired(_l("Bitte geben Sie ein Datum an."))])
     reason = StringField(_l("Grund (wird angezeigt)"), validators=[Length(max=200)])
 
 
-class BookingForm(FlaskForm):
+class BookingForm(BaseForm):
     slot = RadioField(_l("Termin"), choices=[], validators=[DataRequired(_l("Bitte wählen Sie einen Termin."))],
                       validate_choice=False)
     topic = SelectField(_l("Thema"), choices=_choices(CONSULTATION_TOPICS))
@@ -124,7 +125,7 @@ class BookingForm(FlaskForm):
             return None
 
 
-class QueueForm(FlaskForm):
+class QueueForm(BaseForm):
     topic = SelectField(_l("Thema"), choices=_choices(CONSULTATION_TOPICS))
     question = TextAreaField(_l("Ihre Frage in ein, zwei Sätzen"), validators=[
         Length(max=500, message=_l("Bitte fassen Sie sich kurz (höchstens 500 Zeichen)."))])

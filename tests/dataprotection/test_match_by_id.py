@@ -187,3 +187,43 @@ def test_recording_code_stores_the_ids_of_the_people_concerned(roles, make_user,
     assert changed.details["user_id"] == roles.member.id
     assert any(e["action"] == "invitation.created" for e in user_data(invitee)["audit"]["audit_entry"])
     assert not any(e["action"] == "invitation.created" for e in user_data(unconfirmed)["audit"]["audit_entry"])
+
+
+def test_audit_entries_name_people_only_under_declared_keys():
+    """Export and deletion look for a person under ``AUDIT_USER_KEYS`` only: every ``audit_record`` call
+    that stores a user id must use one of them (a new key would silently escape export and deletion)."""
+    import ast
+    import pathlib
+
+    from app.dataprotection.registry import AUDIT_USER_KEYS
+
+    app_dir = pathlib.Path(__file__).resolve().parents[2] / "app"
+    undeclared = []
+    for path in app_dir.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None))
+                    in ("audit_record", "record")):
+                continue
+            keys = [kw.arg for kw in node.keywords if kw.arg]
+            for kw in node.keywords:
+                if kw.arg is None:  # **{...}
+                    keys += [k.value for k in ast.walk(kw.value)
+                             if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+            for key in keys:
+                if key.endswith(("user_id", "_user", "user_ids")) and key not in AUDIT_USER_KEYS:
+                    undeclared.append(f"{path.relative_to(app_dir)}:{node.lineno} {key}")
+    assert not undeclared, undeclared
+
+
+def test_my_data_says_what_is_matched_and_where_names_may_remain(roles, client_for, mailbox):
+    import io
+    import zipfile
+
+    page = client_for(roles.member).get("/konto/meine-daten").get_data(as_text=True)
+    for text in ("Wie wir Ihre Daten finden", "nur dann zu Ihren Daten, wenn Sie diese Adresse bestätigt haben",
+                 "Freie Texte durchsuchen wir bewusst nicht"):
+        assert text in page
+    from app.dataprotection.services import build_user_zip
+
+    summary = zipfile.ZipFile(io.BytesIO(build_user_zip(roles.member))).read("uebersicht.html").decode()
+    assert "Wie wir Ihre Daten finden" in summary and "Freie Texte durchsuchen wir bewusst nicht" in summary

@@ -46,8 +46,14 @@ CLUB_TABLE = "club"
 USER_ACTIONS = {"delete", "pseudonymise", "keep-with-club", "self"}
 CLUB_ACTIONS = {"delete", "pseudonymise", "keep", "self"}
 
-#: Columns that are never exported, whatever the model (secrets, not data about the person).
+#: Columns that are never exported, whatever the model (secrets, not data about the person) ...
 ALWAYS_EXCLUDED = frozenset({"password_hash", "token", "secret", "api_key", "access_token"})
+#: ... and any column whose name ends like this (``guest_token``, a future ``session_token``).
+SECRET_SUFFIXES = ("token", "secret", "password_hash", "api_key")
+
+
+def is_secret_column(key: str) -> bool:
+    return key in ALWAYS_EXCLUDED or key.endswith(SECRET_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -194,9 +200,9 @@ def json_value(value):
 
 
 def row_dict(obj, policy: Policy | None = None) -> dict:
-    excluded = ALWAYS_EXCLUDED | set(policy.exclude if policy else ())
+    excluded = set(policy.exclude if policy else ())
     return {col.key: json_value(getattr(obj, col.key)) for col in obj.__mapper__.column_attrs
-            if col.key not in excluded}
+            if col.key not in excluded and not is_secret_column(col.key)}
 
 
 def rows_for(model, clause) -> list:

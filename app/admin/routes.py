@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
@@ -12,7 +11,7 @@ from flask_login import current_user
 
 from ..clubs.models import DISTRICTS, LEGAL_FORMS, ClubStatus
 from ..clubs.services import ClubError, board_emails, change_status
-from ..core import audit_record
+from ..core import audit_record, csvout
 from ..core.forms import EmptyForm
 from ..core.htmx import is_htmx, render_page
 from ..core.tenancy import staff_required
@@ -200,7 +199,7 @@ def statistics():
 def statistics_csv():
     stats, _computed_at = queries.cached_statistics(fresh=bool(request.args.get("neu")))
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csvout.writer(buffer, lineterminator="\r\n")
     writer.writerow(["bereich", "schluessel", "wert"])
     for status in ClubStatus:
         writer.writerow(["vereine_nach_status", status.value, stats.by_status.get(status, 0)])

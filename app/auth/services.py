@@ -117,7 +117,7 @@ def apply_email_change(token: str) -> User:
     old = user.email
     user.email = payload["new"]
     user.confirm_email()
-    audit_record("account.email_changed", actor=user, old=old, new=user.email)
+    audit_record("account.email_changed", actor=user, user_id=user.id, old=old, new=user.email)
     db.session.commit()
     return user
 

@@ -230,8 +230,12 @@ def invite_by_email(club: Club, email: str, role: Role, *, by) -> Invitation:
     invitation = Invitation(club_id=club.id, email=email, role=role, multi_use=False, created_by_id=by.id,
                             expires_at=utcnow() + timedelta(days=14))
     db.session.add(invitation)
-    audit_record("invitation.created", actor=by, club=club, email=email, role=role.value, kind="email")
     db.session.flush()
+    # The invitee by id when they have an account with this (confirmed) address: export and deletion
+    # find entries by id only, never by the address.
+    invitee_id = db.session.scalar(sa.select(User.id).where(User.email == email, User.email_confirmed_at.is_not(None)))
+    audit_record("invitation.created", actor=by, club=club, email=email, role=role.value, kind="email",
+                 invitation_id=invitation.id, **({"invitee_user_id": invitee_id} if invitee_id else {}))
     link = external_url("clubs.accept_invitation", token=invitation.token)
     # Mail first, then commit: if the mail server fails, no invitation is left behind.
     send_mail(email, _("Einladung in den Vereinsraum von %(name)s", name=club.name), "clubs/email/invitation",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..extensions import db
-from .registry import declare
+from .registry import declare, declare_staff_only_audit, email_clause
 
 
 def declare_foundation() -> None:
@@ -20,6 +20,7 @@ def declare_foundation() -> None:
     from .models import ClubDeletion, DataExport
     from .services import (
         audit_clause,
+        audit_club_clause,
         delete_exports_of_user,
         pseudonymise_audit_for_club,
         pseudonymise_audit_for_user,
@@ -32,23 +33,25 @@ def declare_foundation() -> None:
     declare(Membership, category="memberships", on_user_delete="delete", on_club_delete="delete",
             user_export=_my_memberships)
     declare(Club, category="clubs", on_user_delete=_club_without_person, on_club_delete="self",
-            user_rows=lambda model, user: sa.or_(model.created_by_id == user.id, model.contact_email == user.email))
+            user_rows=lambda model, user: sa.or_(model.created_by_id == user.id,
+                                                 email_clause(model.contact_email, user)))
     declare(ClubStatusChange, category="clubs", on_user_delete="keep-with-club", on_club_delete="delete")
 
     def invitations_of(model, user):
-        return sa.or_(model.created_by_id == user.id, model.email == user.email)
+        return sa.or_(model.created_by_id == user.id, email_clause(model.email, user))
 
     def erase_invitations(user, _pid):
-        # Invitations addressed to the person go; those they sent stay with the club without their name.
-        db.session.execute(sa.delete(Invitation).where(Invitation.email == user.email)
+        # Invitations addressed to the person's confirmed address go; those they sent stay with the
+        # club without their name.
+        db.session.execute(sa.delete(Invitation).where(email_clause(Invitation.email, user))
                            .execution_options(synchronize_session=False))
         db.session.execute(sa.update(Invitation).where(Invitation.created_by_id == user.id)
                            .values(created_by_id=None).execution_options(synchronize_session=False))
 
     declare(Invitation, category="invitations", user_rows=invitations_of, on_user_delete=erase_invitations,
             on_club_delete="delete")
-    declare(AuditEntry, category="audit", user_rows=audit_clause, on_user_delete=pseudonymise_audit_for_user,
-            on_club_delete=pseudonymise_audit_for_club)
+    declare(AuditEntry, category="audit", user_rows=audit_clause, club_rows=audit_club_clause,
+            on_user_delete=pseudonymise_audit_for_user, on_club_delete=pseudonymise_audit_for_club)
     declare(DataExport, category="exports", on_user_delete=delete_exports_of_user, on_club_delete="keep")
 
     def keep_deletion_record(club, _pid):
@@ -59,13 +62,17 @@ def declare_foundation() -> None:
 
 
 def _club_without_person(user, _pid) -> None:
-    """Clubs stay; "created by" goes, a contact address that is the person's moves to another board member."""
+    """Clubs stay; "created by" goes, a contact address that is the person's moves to another board member.
+
+    The contact address counts as the person's only if they confirmed it: deleting an unconfirmed
+    account registered with a club's address changes nothing at that club.
+    """
     from ..auth.models import User
     from ..clubs.models import Club, Membership, Role
 
     db.session.execute(sa.update(Club).where(Club.created_by_id == user.id).values(created_by_id=None)
                        .execution_options(synchronize_session=False))
-    for club in db.session.scalars(sa.select(Club).where(Club.contact_email == user.email)):
+    for club in db.session.scalars(sa.select(Club).where(email_clause(Club.contact_email, user))):
         other = db.session.scalar(
             sa.select(User.email).join(Membership, Membership.user_id == User.id)
             .where(Membership.club_id == club.id, Membership.role == Role.BOARD, User.id != user.id)
@@ -102,29 +109,34 @@ def _club_members_export(club) -> list[dict]:
 # generic code works on the FK columns; callables handle copies of names and e-mail addresses.
 
 def _former_member_history(user, pid) -> None:
-    """Checklist history stays with the club: "ehemaliges Mitglied" instead of the name."""
+    """Checklist history stays with the club: "ehemaliges Mitglied" instead of the name.
+
+    Only entries that reference the person by id: as author (``user_id``) or as the responsible person
+    before/after the change (``old_/new_responsible_id``). Answers and notes are never searched for the
+    name: another club's answer "Ja" is not the person "Ja".
+    """
     from ..privacy.models import AnswerChange
     from .services import former_member
 
     label = former_member()
-    needles = {user.name.lower(), user.email.lower()} if user.name else {user.email.lower()}
+    uid = user.id
     for change in db.session.scalars(sa.select(AnswerChange).where(sa.or_(
-            AnswerChange.user_id == user.id, sa.cast(AnswerChange.changes, sa.Text).ilike(f"%{user.name}%")))):
-        if change.user_id == user.id:
+            AnswerChange.user_id == uid, AnswerChange.old_responsible_id == uid,
+            AnswerChange.new_responsible_id == uid))):
+        if change.user_id == uid:
             change.user_id = None
             change.user_name = label
-        change.changes = _replace_names(change.changes or {}, needles, label)
+        changes = dict(change.changes or {})
+        responsible = list(changes.get("responsible_id") or ())
+        for position, column in enumerate(("old_responsible_id", "new_responsible_id")):
+            if getattr(change, column) == uid:
+                setattr(change, column, None)
+                if position < len(responsible):
+                    responsible[position] = label
+        if "responsible_id" in changes:
+            changes["responsible_id"] = responsible
+        change.changes = changes
     db.session.flush()
-
-
-def _replace_names(value, needles, label):
-    if isinstance(value, dict):
-        return {k: _replace_names(v, needles, label) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_replace_names(v, needles, label) for v in value]
-    if isinstance(value, str) and value.lower() in needles:
-        return label
-    return value
 
 
 def declare_privacy() -> None:
@@ -134,7 +146,7 @@ def declare_privacy() -> None:
     declare(Answer, category="checklist", on_user_delete="keep-with-club", on_club_delete="delete")
     declare(AnswerChange, category="checklist", on_user_delete=_former_member_history, on_club_delete="delete")
     declare(ReminderSent, category="checklist", on_user_delete="delete", on_club_delete="delete",
-            user_rows=lambda model, user: model.recipient == user.email)
+            user_rows=lambda model, user: email_clause(model.recipient, user))
 
 
 def declare_meetings() -> None:
@@ -161,7 +173,9 @@ def declare_chat() -> None:
 def declare_admin() -> None:
     from ..admin.models import StaffNote
 
-    declare(StaffNote, category="admin", on_user_delete="keep-with-club", on_club_delete="delete")
+    # Never shown to the club: not in its export, nor are the audit entries that tell a note exists.
+    declare(StaffNote, category="admin", on_user_delete="keep-with-club", on_club_delete="delete", staff_only=True)
+    declare_staff_only_audit("admin.note_added", "admin.note_deleted")
 
 
 def declare_content() -> None:
@@ -179,16 +193,12 @@ def declare_pages() -> None:
 def declare_workshops() -> None:
     from ..workshops.models import ConsultationBooking, QueueEntry, Registration, Workshop
 
-    def mine(model, user):
-        return sa.or_(model.user_id == user.id, model.email == user.email)
-
     declare(Workshop, category="workshops", on_user_delete="keep-with-club", on_club_delete="keep")
     # Registrations and bookings belong to the person (the club is only context): deleted with the
     # account, kept without the club reference when the club is deleted.
-    declare(Registration, category="workshops", user_rows=mine, on_user_delete="delete",
-            on_club_delete="pseudonymise")
-    declare(ConsultationBooking, category="workshops", user_rows=mine, on_user_delete="delete",
-            on_club_delete="pseudonymise")
+    # Found by the user id they always carry, not by the e-mail address copied into them.
+    declare(Registration, category="workshops", on_user_delete="delete", on_club_delete="pseudonymise")
+    declare(ConsultationBooking, category="workshops", on_user_delete="delete", on_club_delete="pseudonymise")
     declare(QueueEntry, category="workshops", on_user_delete="delete", on_club_delete="pseudonymise")
 
 

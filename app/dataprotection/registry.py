@@ -14,7 +14,17 @@ fails on a missing one). A declaration says
 - optionally ``user_rows``/``club_rows`` (``(model, subject) -> where clause``)
   when rows belong to a person or club other than through the FK columns, and
   ``user_export``/``club_export`` (``(subject) -> list[dict]``) for a custom
-  export, ``exclude`` for columns never exported (secrets).
+  export, ``exclude`` for columns never exported (secrets);
+- ``staff_only``: the whole table is internal to platform staff (e.g. staff notes on a
+  club): never part of a club's export; ``staff_only_columns``: single columns of that kind.
+  Audit actions that only staff may see are declared with :func:`declare_staff_only_audit`.
+  ``tests/dataprotection/test_staff_only.py`` checks every such declaration against the
+  club export.
+
+Rows belong to a person only by id: the FK columns, the audit actor and the user-id keys
+of :data:`AUDIT_USER_KEYS` in audit details. A ``user_rows`` clause may add e-mail columns
+(an invitation to an address), but only through :func:`email_clause`, which matches
+confirmed addresses only. Free text is never searched for names or addresses.
 
 Other domains may declare their own models with :func:`declare`.
 """
@@ -36,8 +46,14 @@ CLUB_TABLE = "club"
 USER_ACTIONS = {"delete", "pseudonymise", "keep-with-club", "self"}
 CLUB_ACTIONS = {"delete", "pseudonymise", "keep", "self"}
 
-#: Columns that are never exported, whatever the model (secrets, not data about the person).
+#: Columns that are never exported, whatever the model (secrets, not data about the person) ...
 ALWAYS_EXCLUDED = frozenset({"password_hash", "token", "secret", "api_key", "access_token"})
+#: ... and any column whose name ends like this (``guest_token``, a future ``session_token``).
+SECRET_SUFFIXES = ("token", "secret", "password_hash", "api_key")
+
+
+def is_secret_column(key: str) -> bool:
+    return key in ALWAYS_EXCLUDED or key.endswith(SECRET_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,8 @@ class Policy:
     user_export: Callable | None = None
     club_export: Callable | None = None
     note: Any = None  # optional lazy text: what this table holds
+    staff_only: bool = False
+    staff_only_columns: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -63,11 +81,23 @@ class Policy:
 #: model class -> Policy
 PERSONAL_DATA: dict[type, Policy] = {}
 
+#: Audit actions only platform staff see (never in a club's export), e.g. "admin.note_added".
+STAFF_ONLY_AUDIT_ACTIONS: set[str] = set()
+
+#: Keys of an audit entry's details that hold the id of a person the entry is about (besides the
+#: actor, who is ``actor_id``). Export and deletion find audit entries by these keys and the actor id
+#: only; code that records an entry about a person puts that person's id under one of these keys.
+AUDIT_USER_KEYS = ("user_id", "invitee_user_id")
+
 
 def declare(model, policy: Policy | None = None, **kwargs) -> Policy:
     policy = policy or Policy(**kwargs)
     PERSONAL_DATA[model] = policy
     return policy
+
+
+def declare_staff_only_audit(*actions: str) -> None:
+    STAFF_ONLY_AUDIT_ACTIONS.update(actions)
 
 
 # --- introspection ---------------------------------------------------------------
@@ -121,6 +151,18 @@ def declared() -> list[tuple[type, Policy]]:
     return sorted(PERSONAL_DATA.items(), key=lambda item: order.get(item[0].__table__.name, 0))
 
 
+def email_clause(column, user):
+    """Rows addressed to the person's e-mail address – only once they have confirmed it.
+
+    An unconfirmed account may have been registered by anyone with someone else's address (a
+    club's contact address, an invited person's address): it gets nothing matched by e-mail.
+    Exact equality on the normalised address, never a pattern.
+    """
+    if not user.is_confirmed or not user.email:
+        return sa.false()
+    return column == user.email
+
+
 def user_clause(model, policy: Policy, user):
     if policy.user_rows is not None:
         return policy.user_rows(model, user)
@@ -158,9 +200,9 @@ def json_value(value):
 
 
 def row_dict(obj, policy: Policy | None = None) -> dict:
-    excluded = ALWAYS_EXCLUDED | set(policy.exclude if policy else ())
+    excluded = set(policy.exclude if policy else ())
     return {col.key: json_value(getattr(obj, col.key)) for col in obj.__mapper__.column_attrs
-            if col.key not in excluded}
+            if col.key not in excluded and not is_secret_column(col.key)}
 
 
 def rows_for(model, clause) -> list:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import io
@@ -18,7 +17,7 @@ from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ..core import audit_record
+from ..core import audit_record, csvout
 from ..core.db import utcnow
 from ..extensions import db
 from . import registry
@@ -63,14 +62,22 @@ def user_data(user) -> dict[str, dict[str, list[dict]]]:
 
 
 def club_data(club) -> dict[str, list[dict]]:
-    """Everything the club has on the platform: {table: [rows]}; every declared model appears."""
+    """Everything the club has on the platform: {table: [rows]}.
+
+    Every declared model appears except the staff-only ones (``Policy.staff_only``, e.g. staff notes);
+    staff-only columns are left out of the rows, staff-only audit actions out of the audit log.
+    """
     data = {}
     for model, policy in registry.declared():
+        if policy.staff_only:
+            continue
         if policy.club_export is not None:
             rows = policy.club_export(club)
         else:
             clause = registry.club_clause(model, policy, club)
             rows = [registry.row_dict(obj, policy) for obj in registry.rows_for(model, clause)]
+        if policy.staff_only_columns:
+            rows = [{k: v for k, v in row.items() if k not in policy.staff_only_columns} for row in rows]
         data[model.__tablename__] = rows
     return data
 
@@ -109,7 +116,7 @@ def _csv(rows: list[dict]) -> str:
     out = io.StringIO()
     if rows:
         fields = sorted({k for row in rows for k in row})
-        writer = csv.DictWriter(out, fieldnames=fields)
+        writer = csvout.dict_writer(out, fields)
         writer.writeheader()
         for row in rows:
             writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
@@ -330,43 +337,52 @@ def erase_user(user, *, reason: str = "request") -> str:
     return pid
 
 
-def _scrub(value, *, uid, needles: set[str], drop_emails: bool, pid: str):
+REMOVED = "[entfernt]"
+
+
+def _scrub(value, *, uid: int, pid: str):
+    """One audit entry that references the person by id: their id becomes the pseudonym, e-mail addresses go.
+
+    Only called for entries selected by :func:`audit_clause`. An address in such an entry is the
+    person's own (old/new address, an invitation to them) or one they typed themselves; names are
+    never searched for (the entry may be about others, too).
+    """
     if isinstance(value, dict):
-        return {k: (pid if k.endswith("user_id") and v == uid else
-                    _scrub(v, uid=uid, needles=needles, drop_emails=drop_emails, pid=pid))
+        return {k: (pid if k in registry.AUDIT_USER_KEYS and v == uid else _scrub(v, uid=uid, pid=pid))
                 for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v, uid=uid, needles=needles, drop_emails=drop_emails, pid=pid) for v in value]
-    if isinstance(value, str):
-        lowered = value.lower()
-        if any(n and n in lowered for n in needles) or (drop_emails and "@" in value):
-            return "[entfernt]"
+        return [_scrub(v, uid=uid, pid=pid) for v in value]
+    if isinstance(value, str) and "@" in value:
+        return REMOVED
     return value
 
 
-def _needles(user) -> set[str]:
-    return {user.email.lower(), user.name.lower()} if user.name else {user.email.lower()}
-
-
 def audit_clause(model, user):
-    """Audit entries by the person or about them (their id, e-mail or name in the details)."""
-    text = sa.cast(model.details, sa.Text)
-    return sa.or_(
-        model.actor_id == user.id,
-        text.like(f'%"user_id": {user.id},%'), text.like(f'%"user_id": {user.id}}}%'),
-        *(text.ilike(f"%{n}%") for n in _needles(user) if len(n) >= 3),
-    )
+    """Audit entries by the person (actor id) or about them (their id under a key of ``AUDIT_USER_KEYS``).
+
+    Matched by id only: never by name or e-mail address in the details (an account named ``___`` or
+    ``Anna`` would otherwise match other people's entries).
+    """
+    uid = str(user.id)
+    return sa.or_(model.actor_id == user.id,
+                  *(model.details[key].as_string() == uid for key in registry.AUDIT_USER_KEYS))
+
+
+def audit_club_clause(model, club):
+    """A club's audit log, without the entries only platform staff see (e.g. staff notes)."""
+    clause = model.club_id == club.id
+    if registry.STAFF_ONLY_AUDIT_ACTIONS:
+        clause = sa.and_(clause, model.action.not_in(sorted(registry.STAFF_ONLY_AUDIT_ACTIONS)))
+    return clause
 
 
 def pseudonymise_audit_for_user(user, pid: str) -> None:
-    """Audit entries keep what happened and when, but neither name nor e-mail (actor_id NULL + pseudonym)."""
+    """Audit entries keep what happened and when, but neither id nor e-mail (actor_id NULL + pseudonym)."""
     from ..core.models import AuditEntry
 
-    needles = _needles(user)
     for entry in db.session.scalars(sa.select(AuditEntry).where(audit_clause(AuditEntry, user))):
-        is_actor = entry.actor_id == user.id
-        details = _scrub(dict(entry.details or {}), uid=user.id, needles=needles, drop_emails=is_actor, pid=pid)
-        if is_actor:
+        details = _scrub(dict(entry.details or {}), uid=user.id, pid=pid)
+        if entry.actor_id == user.id:
             details["actor"] = pid
             entry.actor_id = None
         entry.details = details

@@ -8,7 +8,6 @@ outside Latin-1 (dashes, quotes, arrows) with safe equivalents.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import unicodedata
@@ -18,6 +17,7 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from fpdf import FPDF
 
+from ..core import csvout
 from ..core.db import utcnow
 
 FONT_DIR = "/usr/share/fonts/truetype/dejavu"
@@ -150,23 +150,17 @@ def _answer_label(state, labels) -> str:
     return _("noch offen")
 
 
-def _cell(value) -> str:
-    """No spreadsheet formulas from user input."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def build_csv(ctx) -> bytes:
     """All answers, one row per current item (semicolon-separated, UTF-8 with BOM for spreadsheet apps)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
+    writer = csvout.writer(buffer, delimiter=";")
     writer.writerow([_("Thema"), _("ID"), _("Frage"), _("Gewichtung"), _("Trifft zu"), _("Antwort"), _("Notiz"),
                      _("Verantwortlich"), _("Frist"), _("Zuletzt geändert")])
     titles = {t.key: t.title for t in ctx["topics"]}
     names = ctx["names"]
     for state in ctx["states"]:
         answer = state.answer
-        writer.writerow([_cell(v) for v in (
+        writer.writerow((
             titles.get(state.item.topic_key, state.item.topic_key),
             state.item.key,
             state.item.question,
@@ -177,5 +171,5 @@ def build_csv(ctx) -> bytes:
             names.get(answer.responsible_id, "") if answer and answer.responsible_id else "",
             answer.due_date.isoformat() if answer and isinstance(answer.due_date, date) else "",
             answer.updated_at.isoformat(timespec="minutes") if answer and answer.updated_at else "",
-        )])
+        ))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

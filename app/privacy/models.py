@@ -188,6 +188,9 @@ class AnswerChange(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     #: {field: [old, new]} with display values (strings)
     changes: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    #: Who ``changes["responsible_id"]`` names, by id (export and account deletion find the names by these)
+    old_responsible_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    new_responsible_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
 
 class ReminderSent(db.Model):

@@ -367,8 +367,10 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
         db.session.refresh(answer)
     if confirming and not changes:
         changes = {"status": [_display("status", data["status"], member_names)] * 2}
+    responsible = {"old_responsible_id": old["responsible_id"] or None,
+                   "new_responsible_id": data["responsible_id"] or None} if "responsible_id" in changes else {}
     db.session.add(AnswerChange(club_id=club.id, item_key=item.key, user_id=user.id, user_name=user.name,
-                                created_at=now, changes=changes))
+                                created_at=now, changes=changes, **responsible))
     return answer, True
 
 

@@ -8,7 +8,6 @@ writers are serialised) and count the confirmed places inside that lock. A
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import time as time_module
@@ -23,7 +22,7 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ..core import audit_record
+from ..core import audit_record, csvout
 from ..core.db import utcnow
 from ..core.mail import MailError, send_mail
 from ..extensions import db
@@ -275,7 +274,7 @@ def cancel_registration(registration: Registration, *, by=None) -> list[Registra
         current.cancelled_at = at
         moved = _fill_places(workshop, at)
         if by is not None and by.id != current.user_id:
-            audit_record("workshop.registration_cancelled", actor=by, workshop=workshop.id)
+            audit_record("workshop.registration_cancelled", actor=by, workshop=workshop.id, user_id=current.user_id)
         db.session.commit()
         return current, moved
 
@@ -354,21 +353,14 @@ STATUS_LABELS = {RegistrationStatus.CONFIRMED: "bestätigt", RegistrationStatus.
                  RegistrationStatus.CANCELLED: "abgemeldet"}
 
 
-def _csv_safe(value: str) -> str:
-    """Spreadsheet formula injection: never start a cell with = + - @."""
-    value = value or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def participants_csv(workshop: Workshop) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csvout.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     tz = local_tz()
     for person in participants(workshop):
-        writer.writerow([_csv_safe(person.name), _csv_safe(person.email),
-                         _csv_safe(person.club.name if person.club else ""), STATUS_LABELS[person.status],
-                         person.created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M")])
+        writer.writerow([person.name, person.email, person.club.name if person.club else "",
+                         STATUS_LABELS[person.status], person.created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M")])
     return "\ufeff" + out.getvalue()
 
 
@@ -622,7 +614,7 @@ def cancel_booking(booking: ConsultationBooking, *, by=None, reason: str | None 
     booking.cancelled_at = now()
     booking.slot_at = None
     if by is not None and by.id != booking.user_id:
-        audit_record("consultation.booking_cancelled", actor=by, booking=booking.id)
+        audit_record("consultation.booking_cancelled", actor=by, booking=booking.id, user_id=booking.user_id)
     db.session.commit()
     send_booking_mail(booking, "cancelled", reason=reason)
     return True
@@ -754,7 +746,7 @@ def admit_next(day: date, *, by) -> QueueEntry | None:
             sa.update(QueueEntry).where(QueueEntry.id == candidate.id, QueueEntry.status == QueueStatus.WAITING)
             .values(status=QueueStatus.ADMITTED, admitted_at=at)).rowcount
         if changed:
-            audit_record("consultation.admitted", actor=by, entry=candidate.id)
+            audit_record("consultation.admitted", actor=by, entry=candidate.id, user_id=candidate.user_id)
             db.session.commit()
             db.session.refresh(candidate)
             return candidate

@@ -32,7 +32,8 @@ def _content_of(person, club, staff):
         answer=Answer(club_id=club.id, item_key="org-owner", status="yes", note="Vorstand kümmert sich",
                       responsible_id=person.id, updated_by_id=person.id),
         history=AnswerChange(club_id=club.id, item_key="org-owner", user_id=person.id, user_name=person.name,
-                             changes={"responsible": ["–", person.name], "status": ["", "yes"]}),
+                             changes={"responsible_id": ["–", person.name], "status": ["", "yes"]},
+                             new_responsible_id=person.id),
         reminder=ReminderSent(club_id=club.id, item_key="org-owner", due_date=utcnow().date(), kind="soon",
                               recipient=person.email),
         run=MeetingRun(club_id=club.id, room_id=room.id, started_by_id=person.id),
@@ -72,7 +73,8 @@ def test_account_deletion_across_domains_keeps_club_content_anonymous(roles):
     assert answer.note == "Vorstand kümmert sich" and answer.responsible_id is None
     history = db.session.get(AnswerChange, history_id)
     assert history.user_name == "ehemaliges Mitglied"
-    assert history.changes["responsible"] == ["–", "ehemaliges Mitglied"]
+    assert history.changes["responsible_id"] == ["–", "ehemaliges Mitglied"]
+    assert history.new_responsible_id is None
     assert db.session.get(ScheduledMeeting, meeting_id).created_by_id is None
 
 

@@ -33,3 +33,17 @@ def test_policies_use_known_categories(app):
 
     unknown = {p.category for p in registry.PERSONAL_DATA.values()} - set(CATEGORIES)
     assert not unknown
+
+
+def test_secret_columns_are_never_exported_by_name_pattern(roles):
+    """A token column is left out of every export by its name, even without an ``exclude`` entry
+    (a new ``session_token`` on the user must not reach "Meine Daten")."""
+    from app.meetings.models import Room
+
+    room = Room(club_id=roles.club.id, name="Vorstand", guest_token="geheim-123", access_code="4711")
+    row = registry.row_dict(room)  # no policy: only the name pattern protects
+    assert "guest_token" not in row and "geheim-123" not in row.values()
+    assert row["name"] == "Vorstand"
+    for key in ("session_token", "token", "webhook_secret", "password_hash", "api_key"):
+        assert registry.is_secret_column(key), key
+    assert not registry.is_secret_column("tokens_used_by") and not registry.is_secret_column("item_hash")

@@ -271,8 +271,8 @@ def admit_next():
 
 def _warn_rooms_left_open(count: int) -> None:
     if count:
-        flash(_("Der Konferenzserver hat das vorige Gespräch nicht beendet. Es endet von selbst, sobald niemand "
-                "mehr im Raum ist; der Link der Person gilt hier nicht mehr."), "error")
+        flash(_("Der Konferenzserver hat das vorige Gespräch nicht beendet. Es endet von selbst, sobald der Raum "
+                "leer ist; der Vereinsraum gibt dafür keine Links mehr aus."), "error")
 
 
 def _admitted_entry(entry_id) -> QueueEntry:

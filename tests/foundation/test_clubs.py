@@ -535,7 +535,7 @@ def test_a_parallel_registration_or_rename_with_the_same_name_is_a_form_error(ro
     """The check before saving can lose a race; the unique constraint then answers with the form error."""
     from app.clubs import services
 
-    monkeypatch.setattr(services, "check_name_free", lambda *args, **kwargs: None)
+    monkeypatch.setattr(services, "check_name_free", lambda *args, **kwargs: None, raising=False)
     before = row_counts()
     registering = client_for(roles.member).post("/vereine/neu", data=dict(CLUB, name="imkerverein pankow"))
     renaming = client_for(roles.board).post(f"/c/{roles.club.slug}/einstellungen",

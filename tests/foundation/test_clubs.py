@@ -612,3 +612,10 @@ def test_migration_fills_name_keys_and_keeps_legacy_duplicates(database_url, tmp
             with engine.begin() as conn:
                 conn.execute(sa.text("DROP SCHEMA IF EXISTS mig0820 CASCADE"))
             engine.dispose()
+
+
+def test_cli_create_club_refuses_a_taken_name(roles, runner):
+    before = row_counts()
+    result = runner.invoke(args=["create-club", "IMKERVEREIN  PANKOW", "--board", roles.board.email])
+    assert result.exit_code != 0 and "Diesen Namen trägt schon ein anderer Verein" in result.output
+    assert row_counts() == before

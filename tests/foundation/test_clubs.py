@@ -619,3 +619,17 @@ def test_cli_create_club_refuses_a_taken_name(roles, runner):
     result = runner.invoke(args=["create-club", "IMKERVEREIN  PANKOW", "--board", roles.board.email])
     assert result.exit_code != 0 and "Diesen Namen trägt schon ein anderer Verein" in result.output
     assert row_counts() == before
+
+
+def test_closing_a_suspended_club_keeps_the_suspension_for_a_restore(roles, client_for):
+    """Closing is allowed while suspended (the club's data, its deletion); staff restoring it get it suspended."""
+    from app.dataprotection.models import ClubDeletion
+    from app.dataprotection.services import restore_closure
+
+    _suspend(roles.club)
+    response = client_for(roles.board).post(f"/c/{roles.club.slug}/daten/schliessen",
+                                            data={"current_password": PASSWORD, "understood": "y"})
+    assert response.status_code == 303
+    assert club_by_name("Imkerverein Pankow").status is ClubStatus.CLOSED
+    restore_closure(db.session.scalar(sa.select(ClubDeletion)), by=roles.staff)
+    assert club_by_name("Imkerverein Pankow").status is ClubStatus.SUSPENDED

@@ -111,7 +111,8 @@ def test_a_consultations_own_room_is_purged_with_its_queue_entry(app, roles):
                               question="", priority_at=berlin(2026, 1, 20, 17), status="done",
                               room_id=consultation_room.id))
     db.session.commit()
+    kept, purged = workshop_room.id, consultation_room.id
     assert services.purge_expired_participants(now=berlin(2026, 1, 28, 12)) == 1
     db.session.expire_all()
-    assert db.session.get(Room, consultation_room.id) is None
-    assert db.session.get(Room, workshop_room.id) is not None
+    assert db.session.get(Room, purged) is None
+    assert db.session.get(Room, kept) is not None

@@ -137,3 +137,77 @@ def test_route_without_access_rule_fails_app_start(database_url):
     app.register_blueprint(bp)
     with pytest.raises(RuntimeError, match="/c/<slug>/vergessen/"):
         check_routes(app)
+
+
+# --- a suspended club: read and export, nothing more ---------------------------------------------
+
+#: The only club views that accept writes while the club is suspended. A new entry here is a decision:
+#: say in SECURITY.md why the view is safe for a suspended club.
+SUSPENDED_WRITES = {"clubdata.export", "clubdata.close", "members.leave"}
+
+
+def _suspend(club):
+    from app.clubs.models import ClubStatus
+    from app.clubs.services import change_status
+
+    change_status(club, ClubStatus.SUSPENDED, by=None, reason="Spam-Verdacht", notify=False)
+
+
+def test_only_export_leave_and_close_accept_writes_while_suspended(app):
+    allowed = {rule.endpoint for rule, access in club_scoped_rules(app) if getattr(access, "suspended_ok", False)}
+    assert allowed == SUSPENDED_WRITES
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("htmx", [False, True])
+def test_suspended_club_is_read_only_for_every_role(reached_views, roles, client_for, role, htmx):
+    """Every club route on a suspended club: reads work as before, every write is refused (403)."""
+    _suspend(roles.club)
+    users = {"anonymous": None, "member": roles.member, "board": roles.board, "staff": roles.staff,
+             "outsider": roles.outsider}
+    client = client_for(users[role])
+    headers = HX if htmx else {}
+    reads = writes = refused = 0
+    for rule, access in club_scoped_rules(reached_views):
+        url = _url_for_rule(rule, roles.club.slug)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, headers=headers)
+            body = response.get_data(as_text=True)
+            label = f"{method} {rule.rule} as {role} on a suspended club"
+            safe = method == "GET"
+            expected = _expected(access, role)
+            if expected is not None:  # the usual denial comes first: a suspension reveals nothing
+                assert response.status_code in expected, f"{label}: {response.status_code}"
+                assert "REACHED" not in body, label
+            elif safe or getattr(access, "suspended_ok", False):
+                assert response.status_code == 200 and body == "REACHED", label
+                reads += safe
+                writes += not safe
+            else:
+                assert response.status_code == 403, f"{label}: {response.status_code}"
+                assert "REACHED" not in body and "Dieser Verein ist gesperrt" in body, label
+                assert ("<html" in body) == (not htmx), label
+                refused += 1
+    if role == "member":
+        assert reads >= 10 and refused >= 3 and writes == 1  # leaving the club
+    if role == "board":
+        assert reads >= 20 and refused >= 20 and writes == len(SUSPENDED_WRITES)
+
+
+@pytest.mark.parametrize("role", ("member", "board"))
+def test_suspended_club_pages_render_for_reading(app, roles, client_for, role):
+    """The real GET views of a suspended club render (read-only), full page and partial."""
+    _suspend(roles.club)
+    client = client_for(getattr(roles, role))
+    checked = 0
+    for rule, access in club_scoped_rules(app):
+        if "GET" not in rule.methods or rule.arguments != {"slug"}:
+            continue
+        if access.role == "board" and role == "member":
+            continue
+        url = _url_for_rule(rule, roles.club.slug)
+        for headers in ({}, HX):
+            response = client.get(url, headers=headers)
+            assert response.status_code < 400 or response.status_code == 409, f"GET {url} as {role}"
+            checked += 1
+    assert checked >= 10

@@ -200,6 +200,7 @@ class ClubFacts:
     chat: object | None = None
     topics: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    renames: list = field(default_factory=list)  # (AuditEntry, actor name or None), newest first
 
 
 def club_facts(club: Club) -> ClubFacts:
@@ -227,7 +228,19 @@ def club_facts(club: Club) -> ClubFacts:
         sa.select(StaffNote).where(StaffNote.club_id == club.id).options(so.joinedload(StaffNote.author))
         .order_by(StaffNote.created_at.desc(), StaffNote.id.desc())
     ))
+    facts.renames = club_renames(club)
     return facts
+
+
+def club_renames(club: Club) -> list:
+    """The club's renames from the audit log (``club.renamed``), newest first, with who did it."""
+    from ..auth.models import User
+
+    return db.session.execute(
+        sa.select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.actor_id)
+        .where(AuditEntry.club_id == club.id, AuditEntry.action == "club.renamed")
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    ).all()
 
 
 def shared_answers(club: Club):
@@ -372,6 +385,7 @@ AUDIT_LABELS = {
     "club.rejected": _l("Anmeldung abgelehnt"),
     "club.suspended": _l("Verein gesperrt"),
     "club.profile_updated": _l("Vereinsprofil geändert"),
+    "club.renamed": _l("Verein umbenannt"),
     "member.role_changed": _l("Rolle geändert"),
     "member.removed": _l("Mitglied entfernt"),
     "invitation.created": _l("Einladung erstellt"),

@@ -14,7 +14,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from ..clubs.models import DISTRICTS, LEGAL_FORMS, Club, ClubStatus, ClubStatusChange, Membership, Role
+from ..clubs.models import (DISTRICTS, LEGAL_FORMS, Club, ClubStatus, ClubStatusChange, Membership, Role,
+                            club_name_key)
 from ..core.db import utcnow
 from ..core.models import AuditEntry
 from ..extensions import db
@@ -73,7 +74,8 @@ def seed_bench(n_clubs: int, *, users_per_club: int = 10, assessed: float = 0.5,
         name = f"{rng.choice(KINDS)} {district.split('-')[0]} {rng.choice(PLACES)} {cid}"
         club_status[cid] = status
         clubs.append(dict(
-            id=cid, slug=f"bench-{cid}", name=name, legal_form=rng.choice(legal_forms), district=district,
+            id=cid, slug=f"bench-{cid}", name=name, name_key=club_name_key(name),
+            legal_form=rng.choice(legal_forms), district=district,
             contact_email=f"kontakt-{cid}@bench.example", website=None, description=f"Benchmark-Verein {cid}",
             status=status, status_reason="Benchmark" if status in (ClubStatus.REJECTED, ClubStatus.SUSPENDED) else None,
             created_at=created, approved_at=created + timedelta(days=2) if status is not ClubStatus.PENDING else None,

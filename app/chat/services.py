@@ -558,7 +558,7 @@ def post_meeting_notice(club, room_name: str | None = None) -> ChatOp | None:
 
 def _do_notice(op: ChatOp, client) -> None:
     link = link_for(op.club)
-    if link is None or not link.notices_enabled:
+    if link is None or not link.notices_enabled or not op.club.is_active:  # e.g. suspended after it was queued
         return
     if link.bot_can_post:
         _post_once(client, link.channel_id, op.payload["text"], f"op-{op.id}", check=op.attempts > 1)

@@ -17,7 +17,7 @@ def init_app(app):
         """Create an approved club for onboarding by staff; prints slug and URL."""
         from ..auth.models import User
         from .models import DISTRICTS, LEGAL_FORMS, ClubStatus
-        from .services import change_status, register_club
+        from .services import ClubError, change_status, register_club
 
         user = db.session.scalar(sa.select(User).where(User.email == User.normalise_email(board_email)))
         if user is None:
@@ -28,7 +28,11 @@ def init_app(app):
             raise click.UsageError(f"Unbekannte Rechtsform. Möglich: {', '.join(LEGAL_FORMS)}")
         if not 3 <= len(name.strip()) <= 120:
             raise click.UsageError("Der Name muss 3 bis 120 Zeichen lang sein.")
-        club = register_club(user, name=name, legal_form=legal_form, district=district, contact_email=user.email)
+        try:
+            club = register_club(user, name=name, legal_form=legal_form, district=district,
+                                 contact_email=user.email)
+        except ClubError as exc:
+            raise click.ClickException(str(exc)) from None
         change_status(club, ClubStatus.APPROVED, by=None, notify=False)
         with app.test_request_context(base_url=app.config["BASE_URL"]):
             link = url_for("workspace.index", slug=club.slug, _external=True)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import enum
 import secrets
+import unicodedata
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -79,12 +80,29 @@ def enum_column(enum_cls, length=16):
                    validate_strings=True)
 
 
+#: Room for the comparison key of a 120-character name (compatibility forms such as ligatures expand).
+NAME_KEY_LENGTH = 480
+
+
+def club_name_key(name: str) -> str:
+    """The form of a club name that must be unique: case, accents and spacing do not count.
+
+    "Ímkerverein  Pankow", "imkerverein pankow" and "IMKERVEREIN PANKOW" share one key;
+    compatibility forms (full-width letters, ligatures) fold to their plain letters.
+    """
+    text = unicodedata.normalize("NFKD", (name or "").casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
 class Club(db.Model):
     __tablename__ = "club"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     slug: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    #: ``club_name_key(name)``, kept in step by :meth:`_sync_name_key`; unique, so two clubs never share a name.
+    name_key: so.Mapped[str] = so.mapped_column(sa.String(NAME_KEY_LENGTH), unique=True)
     legal_form: so.Mapped[str] = so.mapped_column(sa.String(16))
     district: so.Mapped[str] = so.mapped_column(sa.String(40), index=True)
     contact_email: so.Mapped[str] = so.mapped_column(sa.String(254))
@@ -107,9 +125,23 @@ class Club(db.Model):
     def __repr__(self) -> str:
         return f"<Club {self.slug} {self.status.value}>"
 
+    @so.validates("name")
+    def _sync_name_key(self, _key, value):
+        self.name_key = club_name_key(value)
+        return value
+
     @property
     def is_active(self) -> bool:
-        """Approved clubs have a working workspace; suspended ones read-only."""
+        """Only an approved club works: changes, invitations, mail. Suspended clubs are read-only."""
+        return self.status is ClubStatus.APPROVED
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status is ClubStatus.SUSPENDED
+
+    @property
+    def is_readable(self) -> bool:
+        """The workspace can be read (approved, or suspended: read and export only)."""
         return self.status in (ClubStatus.APPROVED, ClubStatus.SUSPENDED)
 
     @property

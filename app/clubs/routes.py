@@ -41,10 +41,16 @@ def register():
     if not current_user.is_confirmed:
         return render_template("clubs/register.html", form=form, unconfirmed=True), 403
     if form.validate_on_submit():
-        club = register_club(
-            current_user, name=form.name.data, legal_form=form.legal_form.data, district=form.district.data,
-            contact_email=form.contact_email.data, website=form.website.data, description=form.description.data,
-        )
+        try:
+            club = register_club(
+                current_user, name=form.name.data, legal_form=form.legal_form.data, district=form.district.data,
+                contact_email=form.contact_email.data, website=form.website.data,
+                description=form.description.data,
+            )
+        except ClubError as exc:
+            db.session.rollback()
+            form.name.errors.append(str(exc))
+            return render_template("clubs/register.html", form=form, unconfirmed=False), 422
         flash(_("Danke! %(name)s ist angemeldet. Unser Team prüft die Anmeldung, meist innerhalb von zwei "
                 "Werktagen. Sie bekommen dann eine E-Mail.", name=club.name), "success")
         return redirect(url_for("workspace.index", slug=club.slug), code=303)
@@ -140,8 +146,12 @@ def invite_link():
     form = InviteLinkForm()
     if not form.validate_on_submit():
         return _members_page(422, link_form=form)
-    invitation = create_invite_link(g.club, Role(form.role.data), days=form.days.data,
-                                    multi_use=form.multi_use.data, by=current_user)
+    try:
+        invitation = create_invite_link(g.club, Role(form.role.data), days=form.days.data,
+                                        multi_use=form.multi_use.data, by=current_user)
+    except ClubError as exc:
+        db.session.rollback()
+        return _members_page(409, error=str(exc))
     return _members_page(new_link=url_for("clubs.accept_invitation", token=invitation.token, _external=True),
                          notice=_("Der Einladungslink ist erstellt. Kopieren Sie ihn und teilen Sie ihn."))
 
@@ -212,7 +222,7 @@ def remove(membership_id):
 
 
 @members_bp.route("/austreten", methods=["GET", "POST"])
-@club_access("member", inactive_ok=True)
+@club_access("member", inactive_ok=True, suspended_ok=True)
 def leave():
     form = EmptyForm()
     last_board = is_last_board_member(g.membership)

@@ -15,13 +15,54 @@ from ..core import audit_record
 from ..core.db import utcnow
 from ..core.mail import external_url, send_mail
 from ..extensions import db
-from .models import Club, ClubStatus, ClubStatusChange, Invitation, Membership, Role
+from .models import NAME_KEY_LENGTH, Club, ClubStatus, ClubStatusChange, Invitation, Membership, Role, club_name_key
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 
 
 class ClubError(Exception):
     """A user-facing problem with a club operation (German message)."""
+
+
+class ClubNameTaken(ClubError):
+    """The name (ignoring case, accents and spacing) belongs to another club."""
+
+
+def ensure_active(club: Club) -> None:
+    """Changes, invitations and mail only for an approved club (suspended clubs are read-only)."""
+    if club.is_suspended:
+        raise ClubError(_("Dieser Verein ist gesperrt. Sie können die Daten ansehen und exportieren, aber nichts "
+                          "ändern, niemanden einladen und keine E-Mails verschicken."))
+    if not club.is_active:
+        raise ClubError(_("Dieser Verein ist nicht freigeschaltet."))
+
+
+def clean_club_name(name: str) -> str:
+    """The name as stored: trimmed, runs of spaces collapsed."""
+    return " ".join((name or "").split())
+
+
+def check_name_free(name: str, *, club: Club | None = None) -> None:
+    """Raise :class:`ClubNameTaken` when another club has this name (ignoring case, accents, spacing)."""
+    key = club_name_key(name)
+    if len(key) > NAME_KEY_LENGTH:
+        raise ClubError(_("Der Name ist zu lang."))
+    query = sa.select(Club.id).where(Club.name_key == key)
+    if club is not None and club.id is not None:
+        query = query.where(Club.id != club.id)
+    if db.session.scalar(query.limit(1)) is not None:
+        raise ClubNameTaken(_name_taken_message())
+
+
+def _name_taken_message() -> str:
+    return _("Diesen Namen trägt schon ein anderer Verein im Vereinsraum (Groß- und Kleinschreibung, Akzente "
+             "und Leerzeichen zählen dabei nicht). Bitte wählen Sie einen unterscheidbaren Namen, z. B. mit "
+             "dem Ortsteil.")
+
+
+def _is_name_conflict(exc: sa.exc.IntegrityError) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "name_key" in text
 
 
 def slugify(name: str, max_length: int = 48) -> str:
@@ -111,18 +152,27 @@ def _lock_club(club: Club) -> None:
 # --- registration and status ---------------------------------------------------
 
 def register_club(user, *, name, legal_form, district, contact_email, website=None, description=None) -> Club:
+    """Raises :class:`ClubNameTaken` when the name is taken (also when a parallel registration wins)."""
+    name = clean_club_name(name)
+    check_name_free(name)
     club = Club(
-        slug=unique_slug(name), name=name.strip(), legal_form=legal_form, district=district,
+        slug=unique_slug(name), name=name, legal_form=legal_form, district=district,
         contact_email=contact_email.strip().lower(), website=(website or None), description=(description or None),
         status=ClubStatus.PENDING, created_by_id=user.id,
     )
-    db.session.add(club)
-    db.session.flush()
-    db.session.add(Membership(club_id=club.id, user_id=user.id, role=Role.BOARD))
-    db.session.add(ClubStatusChange(club_id=club.id, old_status=None, new_status=ClubStatus.PENDING,
-                                    changed_by_id=user.id))
-    audit_record("club.registered", actor=user, club=club, name=club.name)
-    db.session.commit()
+    try:
+        db.session.add(club)
+        db.session.flush()
+        db.session.add(Membership(club_id=club.id, user_id=user.id, role=Role.BOARD))
+        db.session.add(ClubStatusChange(club_id=club.id, old_status=None, new_status=ClubStatus.PENDING,
+                                        changed_by_id=user.id))
+        audit_record("club.registered", actor=user, club=club, name=club.name)
+        db.session.commit()
+    except sa.exc.IntegrityError as exc:
+        db.session.rollback()
+        if _is_name_conflict(exc):
+            raise ClubNameTaken(_name_taken_message()) from None
+        raise
     return club
 
 
@@ -168,17 +218,34 @@ def change_status(club: Club, new_status: ClubStatus, *, by, reason: str | None 
 
 def update_profile(club: Club, *, by, name, legal_form, district, contact_email, website=None,
                    description=None) -> None:
+    """Save the profile. Raises :class:`ClubError` for a suspended club, :class:`ClubNameTaken` for a taken name.
+
+    A rename is recorded as its own audit entry (``club.renamed``, old and new name) so staff see it in the
+    audit log and on the club's page.
+    """
+    ensure_active(club)
     old_name = club.name
-    club.name = name.strip()
+    name = clean_club_name(name)
+    renamed = name != old_name
+    if renamed:
+        check_name_free(name, club=club)
+        club.name = name  # only on a real change: a legacy duplicate can still save its other fields
     club.legal_form = legal_form
     club.district = district
     club.contact_email = contact_email.strip().lower()
     club.website = website or None
     club.description = description or None
-    audit_record("club.profile_updated", actor=by, club=club,
-                 **({"old_name": old_name, "new_name": club.name} if old_name != club.name else {}))
-    db.session.commit()
-    if old_name != club.name:
+    audit_record("club.profile_updated", actor=by, club=club)
+    if renamed:
+        audit_record("club.renamed", actor=by, club=club, old_name=old_name, new_name=club.name)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError as exc:
+        db.session.rollback()
+        if _is_name_conflict(exc):
+            raise ClubNameTaken(_name_taken_message()) from None
+        raise
+    if renamed:
         from .signals import club_renamed
 
         club_renamed.send(club, old_name=old_name)
@@ -220,6 +287,7 @@ def remove_member(membership: Membership, *, by) -> None:
 def invite_by_email(club: Club, email: str, role: Role, *, by) -> Invitation:
     from ..auth.models import User
 
+    ensure_active(club)
     email = User.normalise_email(email)
     already = db.session.scalar(
         sa.select(Membership.id).join(User, User.id == Membership.user_id)
@@ -245,6 +313,7 @@ def invite_by_email(club: Club, email: str, role: Role, *, by) -> Invitation:
 
 
 def create_invite_link(club: Club, role: Role, *, days: int, multi_use: bool, by) -> Invitation:
+    ensure_active(club)
     invitation = Invitation(club_id=club.id, email=None, role=role, multi_use=multi_use, created_by_id=by.id,
                             expires_at=utcnow() + timedelta(days=days))
     db.session.add(invitation)
@@ -270,7 +339,7 @@ def accept_invitation(invitation: Invitation, user) -> Membership:
     invitation = db.session.scalar(
         sa.select(Invitation).where(Invitation.id == invitation.id).with_for_update()
     )
-    if not invitation.is_usable:
+    if not invitation.is_usable or not invitation.club.is_active:
         raise ClubError(_("Diese Einladung ist nicht mehr gültig. Bitte fragen Sie im Vorstand nach einer neuen."))
     if invitation.email and invitation.email != user.email:
         raise ClubError(_("Diese Einladung gilt für eine andere E-Mail-Adresse (%(email)s). Bitte melden Sie sich "

@@ -10,8 +10,13 @@ Rules (also walked by ``tests/test_tenancy.py`` for every route):
   in the admin area;
 - anonymous -> login (401 + HX-Redirect for htmx);
 - member where board is required -> 403;
-- a club that is not approved (pending, rejected) -> only views marked
-  ``inactive_ok`` (the workspace home explains the state), else 403.
+- a club that is not approved (pending, rejected, closed) -> only views marked
+  ``inactive_ok`` (the workspace home explains the state), else 403;
+- a suspended club is read-only: every safe request (GET, HEAD) works, every
+  other method is refused with 403 and a German message, except views
+  declared ``suspended_ok`` (export the club's data, leave the club, close it).
+  The services that send mail or accept invitations check the status too
+  (``Club.is_active`` is true for approved clubs only).
 """
 
 from __future__ import annotations
@@ -21,29 +26,44 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, abort, current_app, g, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db, login_manager
+from .errors import fail
 
 CLUB_URL_PREFIX = "/c/<slug>"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
 class ClubAccess:
     role: str  # "public" | "member" | "board"
     inactive_ok: bool = False
+    suspended_ok: bool = False
 
 
-def club_access(role: str = "member", *, inactive_ok: bool = False):
-    """Declare who may use a club-scoped view: ``public``, ``member`` or ``board``."""
+def club_access(role: str = "member", *, inactive_ok: bool = False, suspended_ok: bool = False):
+    """Declare who may use a club-scoped view: ``public``, ``member`` or ``board``.
+
+    ``inactive_ok``: also for a club that is not approved (pending, rejected, closed).
+    ``suspended_ok``: writes (POST, …) also for a suspended club – only for export, leaving and closing.
+    """
     if role not in {"public", "member", "board"}:
         raise ValueError(role)
 
     def decorate(view):
-        view.club_access = ClubAccess(role, inactive_ok)
+        view.club_access = ClubAccess(role, inactive_ok, suspended_ok)
         return view
 
     return decorate
+
+
+def refuse_if_suspended(club, access: ClubAccess) -> None:
+    """A suspended club may be read and exported, nothing more (403 with a German message)."""
+    if club.is_suspended and request.method not in SAFE_METHODS and not access.suspended_ok:
+        fail(403, _("Dieser Verein ist gesperrt. Sie können die Daten ansehen und exportieren, aber nichts "
+                    "ändern. Bei Fragen wenden Sie sich bitte an das Plattform-Team."))
 
 
 def club_blueprint(name: str, import_name: str, path: str = "") -> Blueprint:
@@ -91,6 +111,7 @@ def _load_club():
     g.club = club
     g.membership = membership
     if access.role == "public":
+        refuse_if_suspended(club, access)
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
@@ -98,8 +119,9 @@ def _load_club():
         abort(404)
     if access.role == "board" and membership.role is not Role.BOARD:
         abort(403)
-    if not club.is_active and not access.inactive_ok:
+    if not club.is_readable and not access.inactive_ok:
         abort(403)
+    refuse_if_suspended(club, access)
     return None
 
 

@@ -101,7 +101,7 @@ def index():
 
 
 @club_bp.post("/export")
-@club_access("board", inactive_ok=True)
+@club_access("board", inactive_ok=True, suspended_ok=True)
 def export():
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -117,7 +117,7 @@ def export():
 
 
 @club_bp.post("/schliessen")
-@club_access("board", inactive_ok=True)
+@club_access("board", inactive_ok=True, suspended_ok=True)
 def close():
     form = CloseClubForm()
     if not form.validate_on_submit():

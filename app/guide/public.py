@@ -40,7 +40,7 @@ def _my_active_clubs():
     """The visitor's clubs, to link the checklist items to their own self-check."""
     if not current_user.is_authenticated:
         return []
-    return [m.club for m in current_user.memberships if m.club.is_active]
+    return [m.club for m in current_user.memberships if m.club.is_readable]
 
 
 @handbook.get("/leitfaden/vorlagen/<slug>")

@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 
-from ..clubs.models import Membership
+from ..clubs.models import Club, Membership
 from ..core import audit_record
 from ..core.db import utcnow
 from ..core.jobs import task
@@ -187,9 +187,14 @@ SUBJECTS = {
 
 
 def notify_members(meeting: ScheduledMeeting, kind: str) -> int:
-    """One mail per member (nobody sees the others' addresses), with the ICS attached."""
+    """One mail per member (nobody sees the others' addresses), with the ICS attached.
+
+    Nothing is sent for a club that is not approved (a suspended club sends no mail).
+    """
     from flask import render_template
 
+    if not meeting.club.is_active:
+        return 0
     recipients = member_emails(meeting.club)
     if not recipients:
         return 0
@@ -204,7 +209,7 @@ def notify_members(meeting: ScheduledMeeting, kind: str) -> int:
         body = render_template("meetings/email/schedule.txt", **context)
     ics = calendar_for([meeting], method="CANCEL" if kind == "cancel" else "REQUEST")
     for address in recipients:
-        deliver_mail(address, subject, body, ics.decode("utf-8"))
+        deliver_mail(address, subject, body, ics.decode("utf-8"), club_id=meeting.club_id)
     if kind == "invite":
         meeting.invitations_sent = True
         db.session.commit()
@@ -212,6 +217,10 @@ def notify_members(meeting: ScheduledMeeting, kind: str) -> int:
 
 
 @task(retries=3, retry_delay=120)
-def deliver_mail(to: str, subject: str, body: str, ics: str) -> None:
+def deliver_mail(to: str, subject: str, body: str, ics: str, club_id: int | None = None) -> None:
+    if club_id is not None:
+        club = db.session.get(Club, club_id)
+        if club is None or not club.is_active:  # suspended (or deleted) while the mail waited in the queue
+            return
     message = build_message(to, subject, body, attachments=[("termin.ics", "text/calendar", ics)])
     send_message(message)

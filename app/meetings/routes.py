@@ -400,7 +400,7 @@ def renew_feed():
 def feed(token):
     """Private feed for calendar apps: no login, the unguessable token is the key."""
     club = g.club
-    stored = cal.feed_for(club).token if club.is_active else None
+    stored = cal.feed_for(club).token if club.is_readable else None
     if stored is None or not secrets.compare_digest(stored, token):
         abort(404)
     body = cal.calendar_for(cal.feed_meetings(club), name=_("Videokonferenzen – %(club)s", club=club.name))

@@ -116,7 +116,6 @@ class ConsultationSchedule(db.Model):
     timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="Europe/Berlin")
     slot_minutes: so.Mapped[int] = so.mapped_column(default=20)
     note: so.Mapped[str | None] = so.mapped_column(sa.Text)
-    room_id: so.Mapped[int | None] = so.mapped_column()  # app.meetings Room (staff room)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -167,10 +166,22 @@ class QueueStatus:
     LEFT = "left"
 
 
+#: A person holds at most one open place (waiting or admitted) per consultation day.
+ACTIVE_QUEUE_STATUSES = sa.text("status IN ('waiting', 'admitted')")
+
+
 class QueueEntry(db.Model):
-    """A person waiting on the consultation day. Order: ``priority_at`` (slot time or arrival), then id."""
+    """A person waiting on the consultation day. Order: ``priority_at`` (slot time or arrival), then id.
+
+    Each admitted person gets a meeting of their own (``room_id``: a staff room of app.meetings made for
+    this consultation only), ended when the consultation is over.
+    """
 
     __tablename__ = "consultation_queue_entry"
+    __table_args__ = (
+        sa.Index("uq_consultation_queue_entry_active_user", "day", "user_id", unique=True,
+                 sqlite_where=ACTIVE_QUEUE_STATUSES, postgresql_where=ACTIVE_QUEUE_STATUSES),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     day: so.Mapped[date] = so.mapped_column(sa.Date, index=True)
@@ -186,6 +197,7 @@ class QueueEntry(db.Model):
     priority_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     admitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    room_id: so.Mapped[int | None] = so.mapped_column()  # app.meetings Room of this consultation, no FK
 
     club = so.relationship("Club")
     booking = so.relationship("ConsultationBooking")

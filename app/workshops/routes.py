@@ -43,6 +43,12 @@ def chosen_club(user, value):
     return None
 
 
+def require_confirmed_address():
+    """Booking a place or a slot needs a confirmed e-mail address (403, nothing written)."""
+    if not current_user.is_confirmed:
+        fail(403, svc.unconfirmed_message())
+
+
 def get_workshop_or_404(workshop_id: int) -> Workshop:
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None:
@@ -86,6 +92,7 @@ def show(workshop_id):
 @login_required
 def register(workshop_id):
     workshop = get_workshop_or_404(workshop_id)
+    require_confirmed_address()
     form = RegisterForm()
     form.club.choices = club_choices(current_user, _("nur für mich persönlich"))
     if not form.validate():
@@ -186,6 +193,7 @@ def consultation():
 @bp.post("/sprechstunde/buchen")
 @login_required
 def book():
+    require_confirmed_address()
     form = BookingForm()
     form.club.choices = club_choices(current_user, _("mich persönlich"))
     if not form.validate():
@@ -274,11 +282,14 @@ def queue_status(entry_id):
 @login_required
 def queue_join(entry_id):
     entry = _own_entry(entry_id)
-    if entry.status != QueueStatus.ADMITTED:
+    if entry.status == QueueStatus.WAITING:
         fail(403, _("Sie sind noch nicht an der Reihe. Bitte warten Sie, bis das Team Sie hereinholt."))
-    schedule = svc.current_schedule()
+    if entry.status != QueueStatus.ADMITTED:
+        fail(403, _("Ihr Gespräch ist beendet. Für eine neue Frage stellen Sie sich bitte wieder in die "
+                    "Warteschlange."))
     try:
-        url = svc.join_url(schedule.room_id if schedule else None, current_user, moderator=False)
+        # This consultation's own meeting: nobody else's, and closed when the consultation ends.
+        url = svc.consultation_join_url(entry, current_user, moderator=False)
     except svc.WorkshopError as error:
         fail(503, str(error))
     return redirect(url, code=303)

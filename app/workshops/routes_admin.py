@@ -16,7 +16,7 @@ from ..extensions import db
 from . import admin_bp
 from . import services as svc
 from .forms import ExceptionForm, MessageForm, ScheduleForm, WorkshopForm
-from .models import ConsultationBooking, ConsultationException
+from .models import ConsultationBooking, ConsultationException, QueueEntry, QueueStatus
 from .routes import get_workshop_or_404
 
 
@@ -260,22 +260,51 @@ def queue():
 def admit_next():
     if not EmptyForm().validate_on_submit():
         abort(400)
-    entry = svc.admit_next(svc.today_local(), by=current_user)
-    if entry is None:
+    admission = svc.admit_next(svc.today_local(), by=current_user)
+    _warn_rooms_left_open(admission.rooms_left_open)
+    if admission.entry is None:
         flash(_("Niemand wartet gerade."), "success")
     else:
-        flash(_("%(name)s wird in den Raum geholt.", name=entry.name), "success")
+        flash(_("%(name)s wird in den Raum geholt.", name=admission.entry.name), "success")
     return hx_redirect(url_for("workshops_admin.queue"))
 
 
-@admin_bp.post("/sprechstunde/raum")
+def _warn_rooms_left_open(count: int) -> None:
+    if count:
+        flash(_("Der Konferenzserver hat das vorige Gespräch nicht beendet. Es endet von selbst, sobald der Raum "
+                "leer ist; der Vereinsraum gibt dafür keine Links mehr aus."), "error")
+
+
+def _admitted_entry(entry_id) -> QueueEntry:
+    entry = db.session.get(QueueEntry, entry_id)
+    if entry is None:
+        abort(404)
+    if entry.status != QueueStatus.ADMITTED:
+        fail(409, _("Dieses Gespräch ist beendet."))
+    return entry
+
+
+@admin_bp.post("/sprechstunde/warteschlange/<int:entry_id>/raum")
 @staff_required
-def consultation_room():
+def consultation_room(entry_id):
+    """Staff join this consultation's own meeting as moderators."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    schedule = svc.current_schedule()
+    entry = _admitted_entry(entry_id)
     try:
-        url = svc.join_url(schedule.room_id if schedule else None, current_user, moderator=True)
+        url = svc.consultation_join_url(entry, current_user, moderator=True)
     except svc.WorkshopError as error:
         fail(503, str(error))
     return redirect(url, code=303)
+
+
+@admin_bp.post("/sprechstunde/warteschlange/<int:entry_id>/beenden")
+@staff_required
+def finish_consultation(entry_id):
+    """End one consultation without letting the next person in (e.g. the last one of the day)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    entry = _admitted_entry(entry_id)
+    _warn_rooms_left_open(0 if svc.finish_entry(entry) else 1)
+    flash(_("Das Gespräch mit %(name)s ist beendet.", name=entry.name), "success")
+    return hx_redirect(url_for("workshops_admin.queue"))

@@ -47,6 +47,18 @@ class WorkshopError(Exception):
     """A user-facing (German) reason why an action is not possible."""
 
 
+def unconfirmed_message() -> str:
+    return _("Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. Erst dann können Sie einen Workshop-Platz oder "
+             "einen Termin in der Sprechstunde buchen. Den Bestätigungslink können Sie in Ihrem Konto erneut "
+             "anfordern.")
+
+
+def ensure_confirmed(user) -> None:
+    """Places and slots only for confirmed addresses: throwaway accounts cannot book everything out."""
+    if not getattr(user, "is_confirmed", False):
+        raise WorkshopError(unconfirmed_message())
+
+
 def now() -> datetime:
     """The current time (one place, so tests can move the clock)."""
     return utcnow()
@@ -220,6 +232,7 @@ def _fill_places(workshop: Workshop, at: datetime) -> list[Registration]:
 
 def register(workshop_id: int, user, club=None) -> Registration:
     """Register ``user`` (optionally for ``club``): a place, or the waiting list when full."""
+    ensure_confirmed(user)
     at = now()
 
     def attempt():
@@ -522,8 +535,6 @@ def save_schedule(*, rrule: str, starts_on: date, start_time: time, end_time: ti
     schedule.starts_on, schedule.start_time, schedule.end_time = starts_on, start_time, end_time
     schedule.slot_minutes = slot_minutes
     schedule.note = note or None
-    if schedule.room_id is None:
-        schedule.room_id = _new_staff_room(_("Digitale Sprechstunde"))
     audit_record("consultation.schedule_saved", actor=by, rrule=schedule.rrule)
     db.session.commit()
     return schedule
@@ -585,6 +596,7 @@ def find_slot(slot_at: datetime, at: datetime | None = None) -> Occurrence | Non
 
 
 def book_slot(user, slot_at: datetime, *, topic: str, question: str, club=None) -> ConsultationBooking:
+    ensure_confirmed(user)
     at = now()
     occurrence = find_slot(slot_at, at)
     if occurrence is None:
@@ -687,7 +699,20 @@ def active_entry(user, day: date) -> QueueEntry | None:
         QueueEntry.status.in_([QueueStatus.WAITING, QueueStatus.ADMITTED])).order_by(QueueEntry.id.desc()).limit(1))
 
 
+def _booking_served(booking_id: int) -> bool:
+    """Was this booking's consultation already held (someone was let in with it)?"""
+    return db.session.scalar(sa.select(QueueEntry.id).where(
+        QueueEntry.booking_id == booking_id, QueueEntry.admitted_at.is_not(None)).limit(1)) is not None
+
+
 def join_queue(user, *, topic: str, question: str, club=None) -> QueueEntry:
+    """Take one place in today's queue (or return the place the person already holds).
+
+    A booking gives its slot time as priority, but only until its consultation was held: whoever joins
+    again after being served queues by arrival. One person, one place: the partial unique index
+    ``uq_consultation_queue_entry_active_user`` refuses a second waiting or admitted entry for the
+    same day, so simultaneous joins end with the one entry.
+    """
     at = now()
     occurrence = queue_open(at)
     if occurrence is None:
@@ -698,13 +723,22 @@ def join_queue(user, *, topic: str, question: str, club=None) -> QueueEntry:
     booking = db.session.scalar(sa.select(ConsultationBooking).where(
         ConsultationBooking.user_id == user.id, ConsultationBooking.cancelled_at.is_(None),
         ConsultationBooking.starts_at >= occurrence.starts_at, ConsultationBooking.starts_at < occurrence.ends_at))
+    if booking is not None and _booking_served(booking.id):
+        booking = None  # a booking's priority counts once
     entry = QueueEntry(day=occurrence.day, user_id=user.id, club_id=getattr(club, "id", None) or
                        (booking.club_id if booking else None), booking_id=booking.id if booking else None,
                        name=user.name, topic=booking.topic if booking else topic,
                        question=(question or (booking.question if booking else "")).strip(), joined_at=at,
                        priority_at=min(booking.starts_at, at) if booking else at)
     db.session.add(entry)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # a parallel request of the same person was first: that place is theirs
+        existing = active_entry(user, occurrence.day)
+        if existing is None:
+            raise
+        return existing
     return entry
 
 
@@ -733,32 +767,76 @@ def queue_position(entry: QueueEntry) -> int | None:
     return ahead + 1
 
 
-def admit_next(day: date, *, by) -> QueueEntry | None:
-    """One click: whoever is in the room is done, the next person is let in."""
+@dataclass
+class Admission:
+    entry: QueueEntry | None  # the person let in, or None when nobody waits
+    rooms_left_open: int = 0  # earlier consultation rooms the conference server did not close
+
+
+def admit_next(day: date, *, by) -> Admission:
+    """One click: whoever is in the room is done (their meeting is ended), the next person is let in.
+
+    Every admitted person gets a meeting of their own (a staff room made for this consultation only), so
+    nobody joins another person's consultation and an earlier visitor's link ends with their consultation.
+    """
     at = now()
-    for current in admitted_entries(day):
+    finished = admitted_entries(day)
+    for current in finished:
         current.status = QueueStatus.DONE
         current.finished_at = at
     db.session.flush()
+    admitted = None
     for candidate in waiting_entries(day):
         # Conditional update: a double click cannot admit two people.
         changed = db.session.execute(
             sa.update(QueueEntry).where(QueueEntry.id == candidate.id, QueueEntry.status == QueueStatus.WAITING)
             .values(status=QueueStatus.ADMITTED, admitted_at=at)).rowcount
         if changed:
-            audit_record("consultation.admitted", actor=by, entry=candidate.id, user_id=candidate.user_id)
-            db.session.commit()
             db.session.refresh(candidate)
-            return candidate
+            candidate.room_id = _new_staff_room(_("Digitale Sprechstunde"))
+            audit_record("consultation.admitted", actor=by, entry=candidate.id, user_id=candidate.user_id)
+            admitted = candidate
+            break
     db.session.commit()
-    return None
+    left_open = sum(not close_consultation_room(entry) for entry in finished)
+    return Admission(admitted, left_open)
 
 
-def finish_entry(entry: QueueEntry, status: str = QueueStatus.DONE) -> None:
+def finish_entry(entry: QueueEntry, status: str = QueueStatus.DONE) -> bool:
+    """End a place in the queue (done, or left); an admitted person's meeting is ended.
+
+    Returns False when the conference server could not end the meeting (it ends by itself once empty).
+    """
     if entry.status in (QueueStatus.WAITING, QueueStatus.ADMITTED):
         entry.status = status
         entry.finished_at = now()
         db.session.commit()
+        return close_consultation_room(entry)
+    return True
+
+
+def close_consultation_room(entry: QueueEntry) -> bool:
+    """End the meeting of a finished consultation: links handed out for it stop working. False on failure."""
+    room = staff_room(entry.room_id)
+    if room is None:
+        return True
+    from ..integrations.bigbluebutton import BBBError
+    from ..meetings import services as meetings
+
+    try:
+        meetings.end_meeting(room)
+    except BBBError:
+        db.session.rollback()
+        log.warning("could not end the meeting of consultation entry %s", entry.id)
+        return False
+    return True
+
+
+def consultation_join_url(entry: QueueEntry, user, *, moderator: bool) -> str:
+    """The link into this consultation's own meeting, only while the person is admitted."""
+    if entry.status != QueueStatus.ADMITTED or entry.room_id is None:
+        raise WorkshopError(_("Dieses Gespräch ist beendet."))
+    return join_url(entry.room_id, user, moderator=moderator)
 
 
 # --- BigBlueButton (staff rooms from app.meetings) -----------------------------------------------------
@@ -850,8 +928,10 @@ def purge_expired_participants(now: datetime | None = None, dry_run: bool = Fals
         Registration.workshop_id.in_(workshop_ids)))) if workshop_ids else []
     booking_ids = [b.id for b in db.session.scalars(sa.select(ConsultationBooking).where(
         ConsultationBooking.starts_at < cutoff)) if b.ends_at <= cutoff]
-    queue_ids = list(db.session.scalars(sa.select(QueueEntry.id).where(
-        QueueEntry.day < (cutoff.astimezone(local_tz()).date()))))
+    queue_rows = db.session.execute(sa.select(QueueEntry.id, QueueEntry.room_id).where(
+        QueueEntry.day < (cutoff.astimezone(local_tz()).date()))).all()
+    queue_ids = [row.id for row in queue_rows]
+    queue_room_ids = [row.room_id for row in queue_rows if row.room_id is not None]
     total = len(registration_ids) + len(booking_ids) + len(queue_ids)
     if dry_run:
         return total
@@ -864,6 +944,10 @@ def purge_expired_participants(now: datetime | None = None, dry_run: bool = Fals
         db.session.execute(sa.delete(Registration).where(Registration.id.in_(registration_ids)))
     if queue_ids:
         db.session.execute(sa.delete(QueueEntry).where(QueueEntry.id.in_(queue_ids)))
+    if queue_room_ids:  # each consultation's own staff room goes with it
+        from ..meetings.models import Room
+
+        db.session.execute(sa.delete(Room).where(Room.id.in_(queue_room_ids), Room.club_id.is_(None)))
     if booking_ids:
         db.session.execute(sa.update(QueueEntry).where(QueueEntry.booking_id.in_(booking_ids))
                            .values(booking_id=None))

@@ -25,20 +25,26 @@ PANELS = (
 @bp.get("/")
 @club_access("member", inactive_ok=True)
 def index():
-    return render_template("workspace/index.html", panels=PANELS if g.club.is_active else (), form=EmptyForm())
+    return render_template("workspace/index.html", panels=PANELS if g.club.is_readable else (), form=EmptyForm())
 
 
 @bp.route("/einstellungen", methods=["GET", "POST"])
 @club_access("board")
 def settings():
     from ..clubs.forms import ClubSettingsForm
-    from ..clubs.services import update_profile
+    from ..clubs.services import ClubError, update_profile
+    from ..extensions import db
 
     form = ClubSettingsForm(obj=g.club)
     if form.validate_on_submit():
-        update_profile(g.club, by=current_user, name=form.name.data, legal_form=form.legal_form.data,
-                       district=form.district.data, contact_email=form.contact_email.data,
-                       website=form.website.data, description=form.description.data)
+        try:
+            update_profile(g.club, by=current_user, name=form.name.data, legal_form=form.legal_form.data,
+                           district=form.district.data, contact_email=form.contact_email.data,
+                           website=form.website.data, description=form.description.data)
+        except ClubError as exc:  # the name is taken (a parallel rename included), or the club is suspended
+            db.session.rollback()
+            form.name.errors.append(str(exc))
+            return render_template("workspace/settings.html", form=form), 422
         flash(_("Die Vereinsdaten sind gespeichert."), "success")
         return redirect(url_for("workspace.settings"), code=303)
     status = 422 if form.is_submitted() else 200

@@ -77,7 +77,7 @@ def test_slugify(name, slug):
 def test_slugs_are_unique(make_club):
     first = make_club(name="Imkerei Pankow")
     second = make_club(name="Imkerei  Pankow!")
-    third = make_club(name="Imkerei Pankow")
+    third = make_club(name="Imkerei-Pankow")
     assert (first.slug, second.slug, third.slug) == ("imkerei-pankow", "imkerei-pankow-2", "imkerei-pankow-3")
     assert unique_slug("Imkerei Pankow") == "imkerei-pankow-4"
     assert unique_slug("Imkerei") == "imkerei"
@@ -346,3 +346,290 @@ def test_audit_log_records_security_relevant_actions(roles, client_for):
     assert entry.actor_id == roles.board.id and entry.club_id == roles.club.id
     assert entry.details["user_id"] == roles.member.id
     assert PASSWORD not in str(entry.details)
+
+
+# --- a suspended club: read and export, nothing more (issue 12) ---------------------------------------
+
+def _suspend(club):
+    from app.clubs.services import change_status
+
+    change_status(club, ClubStatus.SUSPENDED, by=None, reason="Spam-Verdacht", notify=False)
+
+
+def test_club_is_active_only_when_approved(app):
+    from app.clubs.models import Club as ClubModel
+
+    states = {status: ClubModel(status=status) for status in ClubStatus}
+    assert [s for s, club in states.items() if club.is_active] == [ClubStatus.APPROVED]
+    assert {s for s, club in states.items() if club.is_readable} == {ClubStatus.APPROVED, ClubStatus.SUSPENDED}
+
+
+def test_suspended_club_sends_no_invitation_mail(roles, client_for, mailbox):
+    from app.clubs.services import ClubError, invite_by_email
+
+    _suspend(roles.club)
+    before = row_counts()
+    for headers in ({}, HX):
+        response = client_for(roles.board).post(f"/c/{roles.club.slug}/mitglieder/einladen",
+                                                data={"email": "opfer@example.org", "role": "board"},
+                                                headers=headers)
+        assert response.status_code == 403 and "Dieser Verein ist gesperrt" in text(response)
+    with pytest.raises(ClubError, match="gesperrt"):
+        invite_by_email(roles.club, "opfer@example.org", Role.MEMBER, by=roles.board)
+    db.session.rollback()
+    assert mailbox.messages == [] and row_counts() == before
+
+
+def test_suspended_club_creates_no_invitation_link(roles, client_for):
+    from app.clubs.services import ClubError, create_invite_link
+
+    _suspend(roles.club)
+    before = row_counts()
+    response = client_for(roles.board).post(f"/c/{roles.club.slug}/mitglieder/einladungslink",
+                                            data={"role": "board", "days": "90", "multi_use": "y"})
+    assert response.status_code == 403 and "Dieser Verein ist gesperrt" in text(response)
+    with pytest.raises(ClubError):
+        create_invite_link(roles.club, Role.BOARD, days=90, multi_use=True, by=roles.board)
+    db.session.rollback()
+    assert row_counts() == before
+
+
+def test_invitations_of_a_suspended_club_are_not_accepted(roles, client_for, make_user, client):
+    """Links made before the suspension stop working: outside /c/<slug>, so the page and the service check."""
+    from app.clubs.services import ClubError, accept_invitation, create_invite_link
+
+    link = create_invite_link(roles.club, Role.BOARD, days=14, multi_use=True, by=roles.board)
+    _suspend(roles.club)
+    newcomer = make_user(email="neu@example.org")
+    before = row_counts()
+    assert client_for(newcomer).get(f"/einladung/{link.token}").status_code == 410
+    assert client_for(newcomer).post(f"/einladung/{link.token}", data={}).status_code == 410
+    registering = client.post(f"/einladung/{link.token}", data={
+        "reg-name": "Neue Person", "reg-email": "ganz-neu@example.org", "reg-password": PASSWORD})
+    assert registering.status_code == 410
+    with pytest.raises(ClubError):
+        accept_invitation(link, newcomer)
+    db.session.rollback()
+    assert row_counts() == before
+    assert membership(roles.club, newcomer) is None
+
+
+def test_suspended_club_schedules_no_meeting_and_sends_no_mail(roles, client_for, mailbox):
+    from datetime import datetime, timedelta, timezone
+
+    from app.meetings import calendar
+    from app.meetings.models import Room, ScheduledMeeting
+    from app.meetings.services import ensure_default_room
+
+    room = ensure_default_room(roles.club)
+    db.session.commit()
+    _suspend(roles.club)
+    before = row_counts()
+    starts = (datetime.now(timezone.utc) + timedelta(days=7)).strftime("%Y-%m-%dT19:30")
+    response = client_for(roles.board).post(f"/c/{roles.club.slug}/konferenzen/termine/neu", data={
+        "room_id": room.id, "title": "Werbung", "starts_at": starts, "duration_minutes": "60", "agenda": "Kauft!",
+        "notify": "y"})
+    assert response.status_code == 403 and "Dieser Verein ist gesperrt" in text(response)
+    assert row_counts() == before
+    # The service sends nothing either (e.g. a job or CLI that schedules for the club) …
+    meeting = calendar.schedule(roles.club, room=db.session.get(Room, room.id), title="Werbung",
+                                starts_at=datetime.now(timezone.utc) + timedelta(days=7), duration_minutes=60,
+                                agenda="", by=roles.board, notify=True)
+    assert isinstance(meeting, ScheduledMeeting)
+    # … and a mail queued before the suspension is dropped when the worker gets to it.
+    calendar.deliver_mail("mitglied@verein.example", "Einladung", "Text", "BEGIN:VCALENDAR", club_id=roles.club.id)
+    assert mailbox.messages == []
+
+
+def test_suspended_club_posts_no_chat_notice(roles):
+    from app.chat import services as chat
+    from app.chat.models import ChatLink, ChatOp
+
+    link = ChatLink(club_id=roles.club.id, kind="linked", site_url="https://chat.example", team_name="t",
+                    channel_name="c", channel_id="c" * 26, webhook_url="https://chat.example/hooks/x",
+                    notices_enabled=True)
+    db.session.add(link)
+    db.session.commit()
+    queued = chat.enqueue(roles.club, "notice", "notice:vorher", {"text": "Konferenz!"})
+    _suspend(roles.club)
+    assert chat.post_meeting_notice(roles.club, "Vereinsraum") is None
+
+    class Recorder:
+        calls = []
+
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: self.calls.append(name)
+
+    recorder = Recorder()
+    chat._do_notice(db.session.get(ChatOp, queued.id), recorder)  # queued before the suspension
+    assert recorder.calls == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChatOp)) == 1
+
+
+def test_suspended_club_cannot_be_renamed(roles, client_for):
+    from app.clubs.services import ClubError, update_profile
+
+    _suspend(roles.club)
+    before = row_counts()
+    response = client_for(roles.board).post(f"/c/{roles.club.slug}/einstellungen", data=dict(
+        CLUB, name="Billige Uhren kaufen"))
+    assert response.status_code == 403 and "Dieser Verein ist gesperrt" in text(response)
+    with pytest.raises(ClubError):
+        update_profile(roles.club, by=roles.board, name="Billige Uhren kaufen", legal_form="ev",
+                       district="Pankow", contact_email="x@example.org")
+    db.session.rollback()
+    assert row_counts() == before
+    assert club_by_name("Imkerverein Pankow") is not None
+
+
+def test_suspended_club_can_still_be_read_exported_and_left(roles, client_for):
+    _suspend(roles.club)
+    board, member = client_for(roles.board), client_for(roles.member)
+    members_page = board.get(f"/c/{roles.club.slug}/mitglieder/")
+    assert members_page.status_code == 200 and "Moritz Mitglied" in text(members_page)
+    assert "Einladung senden" not in text(members_page)  # no forms that would be refused
+    export = board.post(f"/c/{roles.club.slug}/daten/export")
+    assert export.status_code == 200 and export.mimetype == "application/zip"
+    assert member.post(f"/c/{roles.club.slug}/mitglieder/austreten").status_code == 303
+    assert membership(roles.club, roles.member) is None
+
+
+# --- club names: unique ignoring case, accents and spacing ------------------------------------------------
+
+@pytest.mark.parametrize("taken", ["Imkerverein Pankow", "imkerverein  pankow", "Ímkerverein Pankow",
+                                   " IMKERVEREIN PANKOW ", "Imkerverein\u00a0Pankow", "Ｉｍｋｅｒｖｅｒｅｉｎ Pankow"])
+def test_registration_refuses_a_taken_name(roles, client_for, taken):
+    before = row_counts()
+    response = client_for(roles.member).post("/vereine/neu", data=dict(CLUB, name=taken))
+    assert response.status_code == 422
+    assert "Diesen Namen trägt schon ein anderer Verein" in text(response)
+    assert row_counts() == before
+
+
+def test_rename_to_a_taken_name_is_refused(roles, client_for):
+    before = row_counts()
+    for name in ("anderer verein", "Ánderer Verein"):
+        response = client_for(roles.board).post(f"/c/{roles.club.slug}/einstellungen", data=dict(CLUB, name=name))
+        assert response.status_code == 422
+        assert "Diesen Namen trägt schon ein anderer Verein" in text(response)
+    assert row_counts() == before
+    assert club_by_name("Imkerverein Pankow").id == roles.club.id
+
+
+def test_own_name_in_another_spelling_is_fine(roles, client_for):
+    response = client_for(roles.board).post(f"/c/{roles.club.slug}/einstellungen",
+                                            data=dict(CLUB, name="IMKERVEREIN   Pankow"))
+    assert response.status_code == 303
+    assert club_by_name("IMKERVEREIN Pankow").id == roles.club.id  # stored with single spaces
+
+
+def test_the_database_refuses_a_second_club_with_the_same_name(roles):
+    db.session.add(Club(slug="zweiter-imkerverein", name="IMKERVEREIN PANKÖW", legal_form="ev", district="Pankow",
+                        contact_email="x@example.org", status=ClubStatus.APPROVED))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_a_parallel_registration_or_rename_with_the_same_name_is_a_form_error(roles, client_for, monkeypatch):
+    """The check before saving can lose a race; the unique constraint then answers with the form error."""
+    from app.clubs import services
+
+    monkeypatch.setattr(services, "check_name_free", lambda *args, **kwargs: None, raising=False)
+    before = row_counts()
+    registering = client_for(roles.member).post("/vereine/neu", data=dict(CLUB, name="imkerverein pankow"))
+    renaming = client_for(roles.board).post(f"/c/{roles.club.slug}/einstellungen",
+                                            data=dict(CLUB, name="Anderer  Verein"))
+    for response in (registering, renaming):
+        assert response.status_code == 422
+        assert "Diesen Namen trägt schon ein anderer Verein" in text(response)
+    assert row_counts() == before
+
+
+def test_rename_of_an_approved_club_is_shown_to_staff(roles, client_for):
+    from app.core.models import AuditEntry
+
+    response = client_for(roles.board).post(f"/c/{roles.club.slug}/einstellungen",
+                                            data=dict(CLUB, name="Imkerei am Mauerpark"))
+    assert response.status_code == 303
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "club.renamed"))
+    assert entry.club_id == roles.club.id and entry.actor_id == roles.board.id
+    assert entry.details == {"old_name": "Imkerverein Pankow", "new_name": "Imkerei am Mauerpark"}
+    staff = client_for(roles.staff)
+    audit = text(staff.get("/admin/protokoll?aktion=club.renamed"))
+    assert "Verein umbenannt" in audit and "Imkerverein Pankow" in audit and "Imkerei am Mauerpark" in audit
+    detail = text(staff.get(f"/admin/vereine/{roles.club.id}"))
+    assert "Umbenennungen" in detail and "„Imkerverein Pankow“ → „Imkerei am Mauerpark“" in detail
+    assert "Vera Vorstand" in detail
+    # a save without a new name is no rename
+    client_for(roles.board).post(f"/c/{roles.club.slug}/einstellungen", data=dict(CLUB, name="Imkerei am Mauerpark"))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "club.renamed")) == 1
+
+
+def test_migration_fills_name_keys_and_keeps_legacy_duplicates(database_url, tmp_path):
+    """0820 on a database with clubs that already share a name (SQLite file, or a scratch schema on PostgreSQL)."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from tests.conftest import _base_config
+
+    if database_url.startswith("postgresql"):
+        engine = sa.create_engine(database_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS mig0820 CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA mig0820"))
+        engine.dispose()
+        url = database_url + ("&" if "?" in database_url else "?") + "options=-csearch_path%3Dmig0820"
+    else:
+        url = "sqlite:///" + str(tmp_path / "mig.db")
+    scratch = create_app(_base_config(url, tmp_path))
+    try:
+        with scratch.app_context():
+            upgrade(revision="0700")
+            rows = [(1, "Imkerverein Pankow"), (2, "imkerverein  pankow"), (3, "Ímkerverein Pankow"),
+                    (4, "Chor Mitte")]
+            with db.engine.begin() as conn:
+                for club_id, name in rows:
+                    conn.execute(sa.text(
+                        "INSERT INTO club (id, slug, name, legal_form, district, contact_email, status, created_at) "
+                        "VALUES (:id, :slug, :name, 'ev', 'Pankow', 'x@example.org', 'approved', :now)"),
+                        {"id": club_id, "slug": f"c{club_id}", "name": name, "now": "2026-01-01 00:00:00"})
+            upgrade(revision="0820")
+            with db.engine.connect() as conn:
+                keys = dict(conn.execute(sa.text("SELECT id, name_key FROM club ORDER BY id")).all())
+                names = dict(conn.execute(sa.text("SELECT id, name FROM club ORDER BY id")).all())
+            assert keys == {1: "imkerverein pankow", 2: "imkerverein pankow #2", 3: "imkerverein pankow #3",
+                            4: "chor mitte"}
+            assert names == dict(rows)  # nobody's name changed
+            with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+                conn.execute(sa.text("UPDATE club SET name_key = 'chor mitte' WHERE id = 1"))
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if database_url.startswith("postgresql"):
+            engine = sa.create_engine(database_url)
+            with engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA IF EXISTS mig0820 CASCADE"))
+            engine.dispose()
+
+
+def test_cli_create_club_refuses_a_taken_name(roles, runner):
+    before = row_counts()
+    result = runner.invoke(args=["create-club", "IMKERVEREIN  PANKOW", "--board", roles.board.email])
+    assert result.exit_code != 0 and "Diesen Namen trägt schon ein anderer Verein" in result.output
+    assert row_counts() == before
+
+
+def test_closing_a_suspended_club_keeps_the_suspension_for_a_restore(roles, client_for):
+    """Closing is allowed while suspended (the club's data, its deletion); staff restoring it get it suspended."""
+    from app.dataprotection.models import ClubDeletion
+    from app.dataprotection.services import restore_closure
+
+    _suspend(roles.club)
+    response = client_for(roles.board).post(f"/c/{roles.club.slug}/daten/schliessen",
+                                            data={"current_password": PASSWORD, "understood": "y"})
+    assert response.status_code == 303
+    assert club_by_name("Imkerverein Pankow").status is ClubStatus.CLOSED
+    restore_closure(db.session.scalar(sa.select(ClubDeletion)), by=roles.staff)
+    assert club_by_name("Imkerverein Pankow").status is ClubStatus.SUSPENDED

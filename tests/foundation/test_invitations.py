@@ -205,11 +205,18 @@ def test_unknown_invitation_is_404(client):
 
 
 def test_invitation_to_a_pending_club_is_not_usable(make_club, make_user, client_for):
-    from app.clubs.services import create_invite_link
+    import pytest
+
+    from app.clubs.services import ClubError, create_invite_link
 
     board = make_user()
     club = make_club(status="pending", board=board)
-    invitation = create_invite_link(club, Role.MEMBER, days=3, multi_use=False, by=board)
+    with pytest.raises(ClubError):  # the service makes none for a club that is not approved …
+        create_invite_link(club, Role.MEMBER, days=3, multi_use=False, by=board)
+    invitation = Invitation(club_id=club.id, role=Role.MEMBER, created_by_id=board.id,  # … and none is accepted
+                            expires_at=utcnow() + timedelta(days=3))
+    db.session.add(invitation)
+    db.session.commit()
     assert client_for(make_user()).get(f"/einladung/{invitation.token}").status_code == 410
 
 

@@ -55,25 +55,14 @@ def make_schedule(app):
     from app.workshops.models import ConsultationSchedule
 
     def make(rrule="FREQ=MONTHLY;BYDAY=+3TU", starts_on=date(2026, 1, 1), start=time(17, 0), end=time(19, 0),
-             slot_minutes=20, room_id=None):
+             slot_minutes=20):
         schedule = ConsultationSchedule(rrule=rrule, starts_on=starts_on, start_time=start, end_time=end,
-                                        timezone="Europe/Berlin", slot_minutes=slot_minutes, room_id=room_id)
+                                        timezone="Europe/Berlin", slot_minutes=slot_minutes)
         db.session.add(schedule)
         db.session.commit()
         return schedule
 
     return make
-
-
-@pytest.fixture
-def staff_room(app):
-    from app.extensions import db
-    from app.meetings.models import Room
-
-    room = Room(club_id=None, name="Sprechstunde", waiting_room=True)
-    db.session.add(room)
-    db.session.commit()
-    return room
 
 
 def ics_of(msg) -> str:

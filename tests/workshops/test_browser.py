@@ -31,9 +31,8 @@ def test_public_start_page_and_workshop_registration(roles, make_workshop, live_
     assert page.console_errors == []
 
 
-def test_booking_queue_and_live_admission(bbb_standin, roles, make_schedule, staff_room, clock, live_server, page,
-                                          _browser):
-    make_schedule(room_id=staff_room.id)
+def test_booking_queue_and_live_admission(bbb_standin, roles, make_schedule, clock, live_server, page, _browser):
+    make_schedule()
     clock.set(berlin(2026, 3, 17, 17, 5))
 
     login_in_browser(page, live_server.url, roles.member.email, PASSWORD)

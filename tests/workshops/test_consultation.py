@@ -1,5 +1,6 @@
 from datetime import date, datetime, time, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
@@ -59,8 +60,7 @@ def test_staff_saves_schedule_and_exceptions(roles, client_for, clock):
         "rrule": "FREQ=MONTHLY;BYDAY=+3TU", "starts_on": "2026-01-01", "start_time": "17:00",
         "end_time": "19:00", "slot_minutes": "20", "note": "Bitte mit Kopfhörern."})
     assert response.status_code == 303
-    schedule = services.current_schedule()
-    assert schedule.room_id is not None  # a staff room (club_id None) from the meetings domain
+    assert services.current_schedule() is not None
     assert services.next_consultation_day().day == date(2026, 3, 17)
     assert staff.post("/admin/workshops/sprechstunde/ausnahmen", data={"day": "2026-03-17",
                                                                        "reason": "Feiertag"}).status_code == 303
@@ -153,9 +153,8 @@ def test_reminders_are_sent_once(roles, client_for, make_schedule, clock, mailbo
 
 # --- same-day queue -----------------------------------------------------------------------------
 
-def test_queue_positions_admit_next_and_live_polling(bbb_standin, roles, client_for, make_schedule, staff_room,
-                                                    clock):
-    make_schedule(room_id=staff_room.id)
+def test_queue_positions_admit_next_and_live_polling(bbb_standin, roles, client_for, make_schedule, clock):
+    make_schedule()
     clock.set(berlin(2026, 3, 17, 17, 5))
     member, board, staff = client_for(roles.member), client_for(roles.board), client_for(roles.staff)
     assert member.post("/sprechstunde/warteschlange", data={"queue-topic": "datenschutz",
@@ -226,3 +225,188 @@ def test_leaving_the_queue(roles, client_for, make_schedule, clock):
     db.session.refresh(entry)
     assert entry.status == "left"
     assert member.get(f"/sprechstunde/warteschlange/{entry.id}", headers=HX).status_code == 286
+
+
+# --- trust (issue 12): a meeting per consultation, one place per person, priority once ------------------------
+
+def _join(client, topic="sonstiges", question=""):
+    return client.post("/sprechstunde/warteschlange", data={"queue-topic": topic, "queue-question": question})
+
+
+def _bbb_join_url(client, entry):
+    response = client.get(f"/sprechstunde/warteschlange/{entry.id}/beitreten")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def _bbb_accepts(url) -> bool:
+    """Follow a join link at the BBB stand-in: a redirect into the room, or an XML error."""
+    import requests
+
+    response = requests.get(url, allow_redirects=False, timeout=5)
+    return response.status_code == 302
+
+
+def test_each_consultation_has_its_own_meeting_and_old_links_die(bbb_standin, roles, client_for, make_schedule,
+                                                                   clock):
+    from tests.meetings.conftest import query_of
+
+    make_schedule()
+    clock.set(berlin(2026, 3, 17, 17, 5))
+    member, board, staff = client_for(roles.member), client_for(roles.board), client_for(roles.staff)
+    _join(member, question="Erste Frage")
+    clock.set(berlin(2026, 3, 17, 17, 6))
+    _join(board, question="Zweite Frage")
+    first, second = db.session.scalars(sa.select(QueueEntry).order_by(QueueEntry.id)).all()
+
+    staff.post("/admin/workshops/sprechstunde/warteschlange/weiter")
+    db.session.refresh(first)
+    first_url = _bbb_join_url(member, first)
+    assert _bbb_accepts(first_url)
+
+    staff.post("/admin/workshops/sprechstunde/warteschlange/weiter")  # the first is done, the second comes in
+    db.session.refresh(first)
+    db.session.refresh(second)
+    assert (first.status, second.status) == ("done", "admitted")
+    second_url = _bbb_join_url(board, second)
+    first_meeting, second_meeting = query_of(first_url)["meetingID"], query_of(second_url)["meetingID"]
+    assert first_meeting != second_meeting
+    # The earlier visitor's link ends with their consultation, and our page no longer hands one out.
+    assert not _bbb_accepts(first_url)
+    assert first_meeting not in bbb_standin.state.meetings
+    refused = member.get(f"/sprechstunde/warteschlange/{first.id}/beitreten")
+    assert refused.status_code == 403 and "Ihr Gespräch ist beendet" in refused.get_data(as_text=True)
+    assert member.get(f"/sprechstunde/warteschlange/{second.id}/beitreten").status_code == 404
+    # In the second consultation's meeting there is nobody from the first one.
+    assert _bbb_accepts(second_url)
+    names = [a.full_name for a in bbb_standin.state.meetings[second_meeting].attendees.values()]
+    assert names == ["Vera Vorstand"]
+    # Staff moderate this consultation's meeting, never a finished one.
+    moderating = staff.post(f"/admin/workshops/sprechstunde/warteschlange/{second.id}/raum")
+    assert moderating.status_code == 303
+    assert query_of(moderating.headers["Location"])["role"] == "MODERATOR"
+    assert query_of(moderating.headers["Location"])["meetingID"] == second_meeting
+    assert staff.post(f"/admin/workshops/sprechstunde/warteschlange/{first.id}/raum").status_code == 409
+
+    # Staff end the last consultation of the day: its link dies too.
+    finished = staff.post(f"/admin/workshops/sprechstunde/warteschlange/{second.id}/beenden")
+    assert finished.status_code == 303
+    db.session.refresh(second)
+    assert second.status == "done" and not _bbb_accepts(second_url)
+
+
+def test_staff_queue_page_opens_the_admitted_persons_own_room(bbb_standin, roles, client_for, make_schedule, clock):
+    make_schedule()
+    clock.set(berlin(2026, 3, 17, 17, 5))
+    _join(client_for(roles.member))
+    staff = client_for(roles.staff)
+    staff.post("/admin/workshops/sprechstunde/warteschlange/weiter")
+    entry = db.session.scalar(sa.select(QueueEntry))
+    page = staff.get("/admin/workshops/sprechstunde/warteschlange").get_data(as_text=True)
+    assert f"/admin/workshops/sprechstunde/warteschlange/{entry.id}/raum" in page
+    assert f"/admin/workshops/sprechstunde/warteschlange/{entry.id}/beenden" in page
+
+
+def test_a_bookings_priority_counts_once(bbb_standin, roles, client_for, make_schedule, clock):
+    make_schedule()
+    clock.set(berlin(2026, 3, 1, 12))
+    _book(client_for(roles.board), datetime(2026, 3, 17, 16, 0, tzinfo=UTC))  # 17:00
+    staff, board = client_for(roles.staff), client_for(roles.board)
+    clock.set(berlin(2026, 3, 17, 17, 1))
+    _join(board)
+    staff.post("/admin/workshops/sprechstunde/warteschlange/weiter")  # served with the booking
+    clock.set(berlin(2026, 3, 17, 17, 10))
+    _join(client_for(roles.outsider))
+    staff.post("/admin/workshops/sprechstunde/warteschlange/weiter")  # the board member is done
+    clock.set(berlin(2026, 3, 17, 17, 12))
+    _join(client_for(roles.member))
+    clock.set(berlin(2026, 3, 17, 17, 20))
+    _join(board)  # again, after being served: no priority from the booking any more
+    order = [e.user_id for e in services.waiting_entries(date(2026, 3, 17))]
+    assert order == [roles.member.id, roles.board.id]
+    again = services.waiting_entries(date(2026, 3, 17))[-1]
+    assert again.booking_id is None and again.priority_at == berlin(2026, 3, 17, 17, 20)
+
+
+def test_leaving_before_being_served_keeps_the_bookings_priority(roles, client_for, make_schedule, clock):
+    make_schedule()
+    clock.set(berlin(2026, 3, 1, 12))
+    _book(client_for(roles.board), datetime(2026, 3, 17, 16, 0, tzinfo=UTC))  # 17:00
+    board = client_for(roles.board)
+    clock.set(berlin(2026, 3, 17, 17, 1))
+    _join(board)
+    entry = db.session.scalar(sa.select(QueueEntry))
+    board.post(f"/sprechstunde/warteschlange/{entry.id}/verlassen")
+    clock.set(berlin(2026, 3, 17, 17, 5))
+    _join(client_for(roles.member))
+    clock.set(berlin(2026, 3, 17, 17, 9))
+    _join(board)
+    assert [e.user_id for e in services.waiting_entries(date(2026, 3, 17))] == [roles.board.id, roles.member.id]
+
+
+def test_one_person_holds_one_place_even_when_the_check_is_raced(roles, client_for, make_schedule, clock,
+                                                                 monkeypatch):
+    """Two requests of one person that both pass the "already waiting?" check: the database keeps one place."""
+    make_schedule()
+    clock.set(berlin(2026, 3, 17, 17, 5))
+    member = client_for(roles.member)
+    assert _join(member).status_code == 303
+    real_active_entry = services.active_entry
+    calls = []
+
+    def raced(user, day):  # the first look (as in the parallel request) finds nothing yet
+        calls.append(user.id)
+        return None if len(calls) == 1 else real_active_entry(user, day)
+
+    monkeypatch.setattr(services, "active_entry", raced)
+    response = _join(member)
+    assert response.status_code == 303
+    entries = db.session.scalars(sa.select(QueueEntry)).all()
+    assert len(entries) == 1 and response.headers["Location"].endswith(f"/warteschlange/{entries[0].id}")
+
+
+def test_parallel_joins_of_one_person_make_one_place(roles, client_for, make_schedule, clock):
+    from .test_concurrency import _parallel
+
+    make_schedule()
+    clock.set(berlin(2026, 3, 17, 17, 5))
+    clients = [client_for(roles.member) for _ in range(6)]
+    responses = _parallel([lambda c=c: _join(c) for c in clients])
+    assert {r.status_code for r in responses} == {303}
+    db.session.expire_all()
+    entries = db.session.scalars(sa.select(QueueEntry)).all()
+    assert len(entries) == 1
+    assert {r.headers["Location"] for r in responses} == {f"/sprechstunde/warteschlange/{entries[0].id}"}
+
+
+def test_the_database_refuses_a_second_open_place(roles, make_schedule):
+    day = date(2026, 3, 17)
+
+    def entry(status):
+        return QueueEntry(day=day, user_id=roles.member.id, name="Moritz", topic="sonstiges", status=status,
+                          priority_at=berlin(2026, 3, 17, 17, 5))
+
+    db.session.add_all([entry("done"), entry("left"), entry("waiting")])
+    db.session.commit()  # closed places do not count
+    db.session.add(entry("admitted"))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_booking_needs_a_confirmed_address(make_user, client_for, make_schedule, clock, mailbox):
+    make_schedule()
+    clock.set(berlin(2026, 3, 1, 12))
+    throwaway = make_user(email="wegwerf@example.org", confirmed=False)
+    client = client_for(throwaway)
+    for headers in ({}, HX):
+        response = client.post("/sprechstunde/buchen", headers=headers, data={
+            "slot": datetime(2026, 3, 17, 16, 0, tzinfo=UTC).isoformat(), "topic": "sonstiges", "question": "x"})
+        assert response.status_code == 403
+        assert "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse" in response.get_data(as_text=True)
+    with pytest.raises(services.WorkshopError, match="bestätigen"):
+        services.book_slot(throwaway, datetime(2026, 3, 17, 16, 0, tzinfo=UTC), topic="sonstiges", question="")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsultationBooking)) == 0
+    assert mailbox.messages == []
+    page = client.get("/sprechstunde").get_data(as_text=True)
+    assert "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse" in page and "Termin buchen</button>" not in page

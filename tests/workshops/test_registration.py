@@ -1,11 +1,13 @@
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
 from app.extensions import db
 from app.workshops import services
 from app.workshops.models import Registration
+from tests.conftest import HX
 
 from .conftest import ics_of
 
@@ -152,3 +154,20 @@ def test_join_online_workshop_through_meetings_service(bbb_standin, roles, clien
     assert outsider.status_code == 403
     moderator = client_for(roles.staff).post(f"/admin/workshops/{workshop.id}/raum")
     assert moderator.status_code == 303 and "role=MODERATOR" in moderator.headers["Location"]
+
+
+def test_a_workshop_place_needs_a_confirmed_address(make_user, client_for, make_workshop, mailbox):
+    """Throwaway accounts cannot book a workshop out (issue 12)."""
+    workshop = make_workshop(capacity=1)
+    throwaway = make_user(email="wegwerf@example.org", confirmed=False)
+    client = client_for(throwaway)
+    for headers in ({}, HX):
+        response = client.post(f"/workshops/{workshop.id}/anmelden", headers=headers)
+        assert response.status_code == 403
+        assert "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse" in response.get_data(as_text=True)
+    with pytest.raises(services.WorkshopError, match="bestätigen"):
+        services.register(workshop.id, throwaway)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+    assert mailbox.messages == []
+    page = client.get(f"/workshops/{workshop.id}").get_data(as_text=True)
+    assert "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse" in page and "Verbindlich anmelden" not in page

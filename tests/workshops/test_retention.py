@@ -97,3 +97,22 @@ def test_queue_entries_of_old_days_are_purged(app, roles):
     db.session.commit()
     assert services.purge_expired_participants(now=berlin(2026, 1, 25, 12)) == 0
     assert services.purge_expired_participants(now=berlin(2026, 1, 28, 12)) == 1
+
+
+def test_a_consultations_own_room_is_purged_with_its_queue_entry(app, roles):
+    from app.meetings.models import Room
+
+    app.config["WORKSHOP_RETENTION_DAYS"] = 7
+    workshop_room = Room(club_id=None, name="Workshop")
+    consultation_room = Room(club_id=None, name="Digitale Sprechstunde")
+    db.session.add_all([workshop_room, consultation_room])
+    db.session.flush()
+    db.session.add(QueueEntry(day=date(2026, 1, 20), user_id=roles.member.id, name="M", topic="sonstiges",
+                              question="", priority_at=berlin(2026, 1, 20, 17), status="done",
+                              room_id=consultation_room.id))
+    db.session.commit()
+    kept, purged = workshop_room.id, consultation_room.id
+    assert services.purge_expired_participants(now=berlin(2026, 1, 28, 12)) == 1
+    db.session.expire_all()
+    assert db.session.get(Room, purged) is None
+    assert db.session.get(Room, kept) is not None

@@ -108,8 +108,10 @@ def test_board_can_switch_notices_off(roles, client_for, mm):
 
 
 def test_notice_goes_through_the_webhook_when_the_bot_is_not_in_the_channel(roles, client_for, mm):
-    channel = mm.standin.add_channel(mm.team["id"], "privat", private=True)
-    hook = mm.standin.add_hook(channel["id"])
+    board_mm = mm.account(roles.board)
+    channel = mm.standin.add_channel(mm.team["id"], "privat", private=True, members=(board_mm["id"],))
+    mm.standin.team_admins.add((mm.team["id"], mm.standin.bot_id))  # the bot may read the team's webhooks
+    hook = mm.standin.add_hook(channel["id"], board_mm["id"])
     client_for(roles.board).post(
         f"/c/{roles.club.slug}/chat/einstellungen/verknuepfen",
         data={"channel_url": f"{mm.url}/vereinsraum/channels/privat", "webhook_url": mm.standin.hook_url(hook)})

@@ -155,9 +155,10 @@ def parse_target(url: str, policy: Policy) -> Target:
     if parts.username is not None or parts.password is not None:
         raise OutboundRefused("credentials", _("Die Adresse darf keine Zugangsdaten enthalten."))
     try:
-        port = parts.port or _DEFAULT_PORTS[scheme]
+        port = parts.port
     except ValueError:
         raise OutboundRefused("port", _("Die Adresse enthält eine ungültige Portnummer."))
+    port = _DEFAULT_PORTS[scheme] if port is None else port
     if port == 0:
         raise OutboundRefused("port", _("Die Adresse enthält eine ungültige Portnummer."))
     host = (parts.hostname or "").lower()

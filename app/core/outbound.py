@@ -229,7 +229,7 @@ def check_url(url: str, policy: Policy, *, timeout: float = 3.0) -> Target:
 @dataclass
 class Reply:
     status: int
-    headers: dict
+    headers: urllib3.HTTPHeaderDict
     body: bytes
 
     @property
@@ -261,7 +261,7 @@ def post_json(url: str, payload, policy: Policy, *, timeout: tuple[float, float]
             raise OutboundFailed(f"{exc.__class__.__name__}") from exc
         finally:
             pool.close()
-        return Reply(response.status, dict(response.headers), response.data or b"")
+        return Reply(response.status, response.headers, response.data or b"")  # headers: case-insensitive
     raise OutboundFailed(f"{last_error.__class__.__name__ if last_error else 'no address'}") from last_error
 
 

@@ -74,6 +74,11 @@ class Config:
     MATTERMOST_TEAM: str | None = None
     MATTERMOST_TIMEOUT = 5.0
     MATTERMOST_AUTO_PROVISION = False  # create a channel for every club when staff approve it
+    # Addresses clubs give us (chat links, webhooks) must be https and resolve to public addresses only
+    # (app/core/outbound.py). For an on-premise chat server: allow http, and/or list its private networks
+    # (comma-separated CIDRs, e.g. "10.20.0.0/16"). MATTERMOST_URL itself is trusted and needs neither.
+    CHAT_ALLOW_HTTP = False
+    OUTBOUND_ALLOWED_NETWORKS = ""
 
     # Extra origins allowed as form-action targets (e.g. the BBB host the
     # "Starten" form redirects to). Filled in by create_app from BBB_API_URL.
@@ -107,6 +112,8 @@ ENV_SETTINGS: dict[str, type] = {
     "MATTERMOST_TEAM": str,
     "MATTERMOST_TIMEOUT": float,
     "MATTERMOST_AUTO_PROVISION": bool,
+    "CHAT_ALLOW_HTTP": bool,
+    "OUTBOUND_ALLOWED_NETWORKS": str,
     "SESSION_COOKIE_SECURE": bool,
     "AUDIT_RETENTION_DAYS": int,
     "WORKSHOP_RETENTION_DAYS": int,

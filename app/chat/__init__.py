@@ -8,8 +8,11 @@ from . import models, routes  # noqa: E402,F401
 
 
 def init_app(app):
+    from ..core.outbound import parse_networks
     from . import cli, signals
     from .admin import admin_bp
+
+    parse_networks(app.config.get("OUTBOUND_ALLOWED_NETWORKS"))  # a typo stops the start, not a request
 
     app.register_blueprint(admin_bp)
     cli.init_app(app)

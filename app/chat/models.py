@@ -24,11 +24,14 @@ class ChatLink(db.Model):
     channel_name: so.Mapped[str] = so.mapped_column(sa.String(64))
     display_name: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     team_id: so.Mapped[str | None] = so.mapped_column(sa.String(26))
-    channel_id: so.Mapped[str | None] = so.mapped_column(sa.String(26))
+    # A Mattermost channel belongs to at most one club (only channels on the platform's server have an id here).
+    channel_id: so.Mapped[str | None] = so.mapped_column(sa.String(26), unique=True)
     private: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     on_platform: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     bot_can_read: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     webhook_url: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    # sha256 of the webhook's id: one webhook serves at most one club, however its URL is spelled.
+    webhook_key: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
     notices_enabled: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     board_only: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     welcome_posted: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())

@@ -11,7 +11,7 @@ from .forms import LinkForm, OptionsForm
 
 def _panel_context(refresh: bool = False) -> dict:
     link = services.link_for(g.club)
-    info = services.panel_info(link, refresh=refresh) if link is not None else None
+    info = services.panel_info(link, g.membership, refresh=refresh) if link is not None else None
     return {
         "link": link, "info": info, "waiting": services.open_op_count(g.club),
         "platform_ready": services.platform_ready(), "form": EmptyForm(),
@@ -114,7 +114,12 @@ def recheck():
     link = services.link_for(g.club)
     if link is None or not EmptyForm().validate_on_submit():
         fail(400, _("Es ist noch kein Kanal verknüpft."))
-    if services.recheck_access(link):
+    try:
+        ok = services.recheck_access(link, g.membership.user)
+    except services.ChatError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("chat.settings"), code=303)
+    if ok:
         flash(_("Der Bot hat jetzt Zugriff auf den Kanal."), "success")
     else:
         flash(_("Der Bot hat noch keinen Zugriff auf den Kanal."), "error")

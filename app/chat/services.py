@@ -10,11 +10,9 @@ op is ``failed`` and shown to the board (panel) and to staff (/admin/chat).
 
 from __future__ import annotations
 
-import ipaddress
+import hashlib
 import logging
 import re
-import threading
-import time
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
@@ -22,13 +20,14 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+import sqlalchemy.exc
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..core import audit_record
+from ..core import audit_record, outbound
 from ..core.db import utcnow
-from ..extensions import db
+from ..extensions import cache, db
 from ..integrations.mattermost import MattermostError, client_from_config
 from ..integrations.mattermost.client import CHANNEL_EXISTS, TEAM_MEMBER_MISSING
 from .models import ChatAccount, ChatLink, ChatOp
@@ -102,37 +101,44 @@ class ChannelUrl:
 
 
 _SEGMENT_RE = re.compile(r"^[A-Za-z0-9._~-]+$")
-_HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
+def _site(scheme: str, netloc: str, sub: str = "") -> str:
+    """``scheme://host[:port]/sub`` in one spelling (lower case, no default port)."""
+    scheme, netloc = scheme.lower(), netloc.lower()
+    default = _DEFAULT_PORTS.get(scheme)
+    if default and netloc.endswith(default) and "@" not in netloc:
+        netloc = netloc[: -len(default)]
+    return f"{scheme}://{netloc}{sub.rstrip('/')}"
 
 
 def _normal_site(url: str) -> str:
     parts = urlsplit(url.strip())
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+    return _site(parts.scheme, parts.netloc, parts.path)
 
 
-def _check_host(parts, on_platform: bool) -> None:
-    host = (parts.hostname or "").lower()
-    if parts.username is not None or parts.password is not None:
-        raise ChatError(_("Die Adresse darf keine Zugangsdaten enthalten."))
+def outbound_policy() -> outbound.Policy:
+    return outbound.Policy.from_config(current_app.config)
+
+
+def check_reachable(url: str) -> None:
+    """The SSRF rule for a URL a club gave us (app/core/outbound.py), as a German :class:`ChatError`."""
     try:
-        parts.port  # noqa: B018 – raises on a bad port
-    except ValueError:
-        raise ChatError(_("Die Adresse enthält eine ungültige Portnummer."))
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        address = None
-    if address is None and not _HOST_RE.match(host):
-        raise ChatError(_("Die Adresse enthält keinen gültigen Servernamen."))
-    internal = host == "localhost" or (address is not None and (address.is_private or address.is_loopback
-                                                               or address.is_link_local or address.is_reserved))
-    if internal and not on_platform:
-        raise ChatError(_("Diese Serveradresse ist nicht öffentlich erreichbar. Bitte fügen Sie die Adresse ein, "
-                          "die Sie im Browser für Ihren Chat verwenden."))
+        outbound.check_url(url, outbound_policy(), timeout=float(current_app.config.get("MATTERMOST_TIMEOUT") or 5))
+    except outbound.OutboundRefused as exc:
+        raise ChatError(exc.message) from exc
+    except outbound.OutboundFailed as exc:
+        raise ChatError(_("Den Server %(host)s finden wir nicht. Bitte prüfen Sie die Adresse.",
+                          host=urlsplit(url).hostname or "")) from exc
 
 
 def parse_channel_url(raw: str) -> ChannelUrl:
-    """Validate a pasted channel link ``https://host[/sub-path]/<team>/channels/<channel>``."""
+    """Validate a pasted channel link ``https://host[/sub-path]/<team>/channels/<channel>``.
+
+    A channel on another server must be reachable under the outbound rules (https, a
+    public address – checked with DNS); the platform's own server is operator-configured.
+    """
     raw = (raw or "").strip()
     if not raw:
         raise ChatError(_("Bitte fügen Sie die Adresse des Kanals ein."))
@@ -155,9 +161,10 @@ def parse_channel_url(raw: str) -> ChannelUrl:
     team, channel, sub = segments[-3].lower(), segments[-1].lower(), segments[:-3]
     if not TEAM_NAME_RE.match(team) or len(channel) > MAX_NAME or not CHANNEL_NAME_RE.match(channel):
         raise ChatError(_("Team- oder Kanalname in der Adresse sind ungültig."))
-    site_url = f"{parts.scheme.lower()}://{parts.netloc.lower()}" + "".join("/" + s for s in sub)
+    site_url = _site(parts.scheme, parts.netloc, "".join("/" + s for s in sub))
     on_platform = bool(platform_url()) and site_url == _normal_site(platform_url())
-    _check_host(parts, on_platform)
+    if not on_platform:
+        check_reachable(site_url)
     return ChannelUrl(site_url, team, channel, on_platform)
 
 
@@ -165,19 +172,28 @@ _HOOK_RE = re.compile(r"^/hooks/[a-z0-9]{26}$")
 
 
 def parse_webhook_url(raw: str, site_url: str) -> str:
-    """An incoming-webhook URL on the same Mattermost server as the channel."""
+    """An incoming-webhook URL on the same Mattermost server as the channel (form only; no DNS)."""
     raw = (raw or "").strip()
     parts = urlsplit(raw)
     if (parts.scheme.lower() not in ("http", "https") or len(raw) > 500 or parts.query or parts.fragment
             or any(ch.isspace() for ch in raw)):
         raise ChatError(_("Die Webhook-Adresse ist ungültig. Sie hat die Form https://chat.example.org/hooks/…"))
-    base = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
     path = parts.path
     sub = urlsplit(site_url).path
-    if base + sub != site_url or not path.startswith(sub + "/hooks/") or not _HOOK_RE.match(path[len(sub):]):
+    if (_site(parts.scheme, parts.netloc, sub) != site_url or not path.startswith(sub + "/hooks/")
+            or not _HOOK_RE.match(path[len(sub):])):
         raise ChatError(_("Die Webhook-Adresse muss zum selben Chat-Server gehören wie der Kanal und die Form "
                           "…/hooks/<Kennung> haben."))
-    return base + path
+    return site_url + path[len(sub):]
+
+
+def hook_id_of(webhook_url: str) -> str:
+    return urlsplit(webhook_url.strip()).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def webhook_key(webhook_url: str) -> str:
+    """What makes a webhook one webhook, however its URL is spelled: its id (stored hashed)."""
+    return hashlib.sha256(hook_id_of(webhook_url).encode()).hexdigest()
 
 
 # --- queries ---------------------------------------------------------------------------
@@ -214,14 +230,16 @@ def has_no_account(link: ChatLink, user_id: int) -> bool:
     return account is not None and account.mm_user_id is None
 
 
-_bot_cache: dict = {}
+BOT_NAME_TTL = 600  # seconds
 
 
 def bot_username() -> str | None:
+    """The bot's @name (shared cache: every app instance asks Mattermost once per ten minutes)."""
     url = platform_url()
-    cached = _bot_cache.get(url)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
+    key = f"chat:bot-name:{url}"
+    name = cache.get(key)
+    if name:
+        return name
     client = mm_client()
     if client is None:
         return None
@@ -229,16 +247,145 @@ def bot_username() -> str | None:
         name = client.me().get("username")
     except MattermostError:
         return None
-    _bot_cache[url] = (time.monotonic() + 600, name)
+    if name:
+        cache.set(key, name, timeout=BOT_NAME_TTL)
     return name
 
 
 # --- linking -----------------------------------------------------------------------------
+#
+# Ownership: a Mattermost channel (by id) and a webhook (by id) belong to at most one club –
+# unique constraints on chat_link, checked first for a clear message. A channel on the
+# platform's server is accepted only when the platform provisioned it for this club, or the
+# acting board member's Mattermost account (found by their *confirmed* e-mail address) is a
+# member of it. A webhook on the platform's server must write into that channel; when the bot
+# cannot see the (private) channel, the hook must have been created by the acting board member.
+# On other servers nothing can be read: a webhook there is used by one club only, and its
+# address must pass the outbound rules (app/core/outbound.py) at link time and at every send.
 
 @dataclass
 class LinkResult:
     link: ChatLink
     needs_bot: bool = False
+
+
+def _unreachable() -> ChatError:
+    return ChatError(_("Der Chat-Server ist gerade nicht erreichbar. Bitte versuchen Sie es in ein paar Minuten noch "
+                       "einmal."))
+
+
+def _taken_channel() -> ChatError:
+    return ChatError(_("Dieser Kanal ist bereits mit einem anderen Verein verknüpft. Ein Kanal kann nur zu einem "
+                       "Verein gehören."))
+
+
+def _taken_webhook() -> ChatError:
+    return ChatError(_("Diese Webhook-Adresse ist bereits bei einem anderen Verein hinterlegt. Bitte legen Sie in "
+                       "Ihrem Kanal eine eigene an."))
+
+
+def _owned_elsewhere(club, channel_id: str | None = None, key: str | None = None) -> bool:
+    column, value = (ChatLink.channel_id, channel_id) if channel_id else (ChatLink.webhook_key, key)
+    if not value:
+        return False
+    return db.session.scalar(sa.select(ChatLink.id).where(column == value, ChatLink.club_id != club.id)) is not None
+
+
+def _refuse_if_taken(club, channel_id: str | None, key: str | None) -> None:
+    if _owned_elsewhere(club, channel_id=channel_id):
+        raise _taken_channel()
+    if _owned_elsewhere(club, key=key):
+        raise _taken_webhook()
+
+
+def _actor_account(actor, client) -> str:
+    """The acting board member's Mattermost id, found by their confirmed e-mail address."""
+    if actor is None or not actor.is_confirmed:
+        raise ChatError(_("Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. Erst dann können wir prüfen, ob Sie auf dem "
+                          "Chat-Server Mitglied dieses Kanals sind."))
+    try:
+        mm_id = _account_for(actor, client)
+    except MattermostError as exc:
+        raise _unreachable() if exc.transient else ChatError(
+            _("Der Kanal konnte nicht geprüft werden (%(code)s).", code=exc.id)) from exc
+    if not mm_id:
+        raise ChatError(_("Auf dem Chat-Server gibt es kein Konto mit Ihrer bestätigten E-Mail-Adresse %(email)s. "
+                          "Verknüpfen können Sie nur einen Kanal, in dem Sie dort Mitglied sind.", email=actor.email))
+    return mm_id
+
+
+def _prove_channel(club, channel: dict, actor, client) -> None:
+    """May this club have this platform channel? Raises ChatError when not."""
+    current = link_for(club)
+    provisioned_here = current is not None and current.is_provisioned and current.channel_id == channel["id"]
+    if not provisioned_here:
+        mm_id = _actor_account(actor, client)
+        try:
+            member = client.is_channel_member(channel["id"], mm_id)
+        except MattermostError as exc:
+            if exc.transient:
+                raise _unreachable() from exc
+            member = False
+        if not member:
+            raise ChatError(_("Sie sind auf dem Chat-Server nicht Mitglied dieses Kanals. Verknüpfen können Sie nur einen "
+                              "Kanal, in dem Ihr Konto (mit Ihrer bestätigten E-Mail-Adresse) Mitglied ist."))
+    if _owned_elsewhere(club, channel_id=channel["id"]):
+        raise _taken_channel()
+
+
+def _verify_platform_hook(club, hook_url: str, channel: dict | None, actor, client) -> str:
+    """A webhook on the platform's server: the channel it writes into (after the ownership checks)."""
+    try:
+        hook = client.incoming_hook(hook_id_of(hook_url))
+    except MattermostError as exc:
+        if exc.status == 404:
+            raise ChatError(_("Diese Webhook-Adresse gibt es auf dem Chat-Server nicht.")) from exc
+        if exc.status == 403:
+            raise ChatError(_("Die Plattform darf auf ihrem Chat-Server nicht prüfen, in welchen Kanal diese "
+                              "Webhook-Adresse schreibt. Bitte fügen Sie stattdessen den Bot zum Kanal hinzu.")) from exc
+        if exc.transient:
+            raise _unreachable() from exc
+        raise ChatError(_("Der Kanal konnte nicht geprüft werden (%(code)s).", code=exc.id)) from exc
+    if hook.get("delete_at"):
+        raise ChatError(_("Diese Webhook-Adresse gibt es auf dem Chat-Server nicht."))
+    hook_channel = hook.get("channel_id")
+    if channel is not None:
+        if hook_channel != channel["id"]:
+            raise ChatError(_("Diese Webhook-Adresse schreibt in einen anderen Kanal als den angegebenen."))
+        return hook_channel
+    # The bot cannot see the private channel: a hook for it can only be made by a member of it.
+    if hook.get("user_id") != _actor_account(actor, client):
+        raise ChatError(_("Diese Webhook-Adresse hat jemand anderes angelegt. Bitte legen Sie selbst in Ihrem Kanal eine "
+                          "an – oder fügen Sie den Bot zum Kanal hinzu."))
+    if _owned_elsewhere(club, channel_id=hook_channel):
+        raise _taken_channel()
+    return hook_channel
+
+
+def _lookup_channel(client, team: str, name: str) -> dict | None:
+    """The pasted platform channel; None when it is private and the bot is not in it."""
+    try:
+        return client.channel_by_team_name(team, name)
+    except MattermostError as exc:
+        if exc.status == 404:
+            raise ChatError(_("Diesen Kanal gibt es auf dem Chat-Server nicht (oder er ist archiviert). Bitte "
+                              "prüfen Sie Team- und Kanalnamen in der Adresse.")) from exc
+        if exc.status == 403:
+            return None
+        if exc.transient:
+            raise _unreachable() from exc
+        raise ChatError(_("Der Kanal konnte nicht geprüft werden (%(code)s).", code=exc.id)) from exc
+
+
+def _commit_owned(club, channel_id: str | None, key: str | None) -> None:
+    """Commit; a race with another club on the same channel or webhook becomes a clear ChatError."""
+    try:
+        db.session.commit()
+    except sqlalchemy.exc.IntegrityError:
+        db.session.rollback()
+        _refuse_if_taken(club, channel_id, key)
+        raise ChatError(_("Die Chat-Einstellungen wurden gerade gleichzeitig geändert. Bitte versuchen Sie es noch "
+                          "einmal."))
 
 
 def link_channel(club, url: str, *, webhook_url: str | None = None, by=None) -> LinkResult:
@@ -250,39 +397,41 @@ def link_channel(club, url: str, *, webhook_url: str | None = None, by=None) -> 
         client = mm_client()
         if client is None:
             raise ChatError(_("Der Chat-Server der Plattform ist nicht eingerichtet."))
-        try:
-            channel = client.channel_by_team_name(parsed.team, parsed.channel)
+        channel = _lookup_channel(client, parsed.team, parsed.channel)
+        if channel is not None:
+            _prove_channel(club, channel, by, client)
             info.update(display_name=channel["display_name"][:MAX_DISPLAY], team_id=channel["team_id"],
                         channel_id=channel["id"], private=channel["type"] == "P", bot_can_read=True)
-        except MattermostError as exc:
-            if exc.status == 404:
-                raise ChatError(_("Diesen Kanal gibt es auf dem Chat-Server nicht (oder er ist archiviert). Bitte "
-                                  "prüfen Sie Team- und Kanalnamen in der Adresse."))
-            if exc.status == 403:
-                needs_bot, info["private"] = True, True
-            elif exc.transient:
-                raise ChatError(_("Der Chat-Server ist gerade nicht erreichbar. Bitte versuchen Sie es in ein paar "
-                                  "Minuten noch einmal."))
-            else:
-                raise ChatError(_("Der Kanal konnte nicht geprüft werden (%(code)s).", code=exc.id))
+        else:
+            needs_bot, info["private"] = True, True
+        if hook:
+            info["channel_id"] = _verify_platform_hook(club, hook, channel, by, client)
+    elif hook:
+        check_reachable(hook)
+    key = webhook_key(hook) if hook else None
+    _refuse_if_taken(club, info["channel_id"], key)
     link = link_for(club) or ChatLink(club_id=club.id)
     link.kind = "linked"
     link.site_url, link.team_name, link.channel_name = parsed.site_url, parsed.team, parsed.channel
     link.on_platform = parsed.on_platform
     link.archived_at = None
-    link.webhook_url = hook
+    link.webhook_url, link.webhook_key = hook, key
     link.welcome_posted = False
-    for key, value in info.items():
-        setattr(link, key, value)
+    for name, value in info.items():
+        setattr(link, name, value)
     db.session.add(link)
     audit_record("chat.linked", actor=by, club=club, url=link.web_url, webhook=bool(hook))
-    db.session.commit()
+    _commit_owned(club, info["channel_id"], key)
     forget_panel(club)
     return LinkResult(link, needs_bot=needs_bot and not hook)
 
 
-def recheck_access(link: ChatLink) -> bool:
-    """After the board added the bot to a private channel: look again."""
+def recheck_access(link: ChatLink, actor=None) -> bool:
+    """After the board added the bot to a private channel: look again (and prove ownership).
+
+    Returns False when the bot still cannot read the channel; raises ChatError when the
+    channel may not be this club's (``actor`` is the board member who asks).
+    """
     client = mm_client()
     if not link.on_platform or client is None:
         return False
@@ -290,11 +439,16 @@ def recheck_access(link: ChatLink) -> bool:
         channel = client.channel_by_team_name(link.team_name, link.channel_name)
     except MattermostError:
         return False
+    if link.channel_id and link.channel_id != channel["id"]:
+        raise ChatError(_("Unter dieser Adresse liegt inzwischen ein anderer Kanal. Bitte verknüpfen Sie ihn neu."))
+    club = link.club
+    if not link.is_provisioned:
+        _prove_channel(club, channel, actor, client)
     link.channel_id, link.team_id = channel["id"], channel["team_id"]
     link.display_name = channel["display_name"][:MAX_DISPLAY]
     link.bot_can_read = True
-    db.session.commit()
-    forget_panel(link.club)
+    _commit_owned(club, channel["id"], None)
+    forget_panel(club)
     return True
 
 
@@ -320,6 +474,7 @@ def set_options(club, *, notices: bool, board_only: bool | None = None, by=None)
         link.board_only = board_only
     audit_record("chat.options", actor=by, club=club, notices=notices, board_only=link.board_only)
     db.session.commit()
+    forget_panel(club)
     if changed:
         from ..clubs.services import club_members
 
@@ -359,6 +514,19 @@ def _purpose(club) -> str:
     return f"Vereinskanal auf Vereinsraum (Nr. {club.id})"
 
 
+def _lost_create(club, channel: dict, bot_id: str, client) -> bool:
+    """Is this the channel an earlier attempt created for this club (its answer lost)?
+
+    Name and purpose can be edited by channel members, so they are not enough: such a
+    channel was created by the bot, has nobody in it but the bot, and no club has it.
+    """
+    if channel.get("creator_id") != bot_id or channel.get("purpose") != _purpose(club) or channel.get("delete_at"):
+        return False
+    if _owned_elsewhere(club, channel_id=channel["id"]):
+        return False
+    return {m["user_id"] for m in client.channel_members(channel["id"])} <= {bot_id}
+
+
 def _do_provision(op: ChatOp, client) -> None:
     club = op.club
     link = link_for(club)
@@ -381,8 +549,7 @@ def _do_provision(op: ChatOp, client) -> None:
                 else:
                     raise
             if existing is not None:
-                if (existing.get("creator_id") == me["id"] and existing.get("purpose") == _purpose(club)
-                        and not existing.get("delete_at")):
+                if _lost_create(club, existing, me["id"], client):
                     channel = existing  # our own, created by an earlier attempt whose answer got lost
                     break
                 continue
@@ -427,7 +594,9 @@ def _account_for(user, client) -> str | None:
     if user.is_confirmed:
         try:
             found = client.user_by_email(user.email)
-            mm_id = None if found.get("delete_at") or found.get("is_bot") else found["id"]
+            # An account Mattermost itself has not verified never counts (someone may have typed this address).
+            unusable = found.get("delete_at") or found.get("is_bot") or found.get("email_verified") is False
+            mm_id = None if unusable else found["id"]
         except MattermostError as exc:
             if exc.status not in (403, 404):
                 raise
@@ -563,8 +732,21 @@ def _do_notice(op: ChatOp, client) -> None:
     if link.bot_can_post:
         _post_once(client, link.channel_id, op.payload["text"], f"op-{op.id}", check=op.attempts > 1)
     elif link.webhook_url:
-        client.post_webhook(link.webhook_url, op.payload["text"])
+        if link.on_platform:
+            _check_hook_target(link, client)
+        client.post_webhook(link.webhook_url, op.payload["text"])  # checked and pinned again (outbound rules)
     forget_panel(op.club)
+
+
+HOOK_MOVED = "vereinsraum.hook_channel_changed"
+
+
+def _check_hook_target(link: ChatLink, client) -> None:
+    """At send time: a platform webhook still writes into this club's own channel."""
+    hook = client.incoming_hook(hook_id_of(link.webhook_url))  # 403/404: a permanent error, nothing is sent
+    if not link.channel_id or hook.get("channel_id") != link.channel_id or hook.get("delete_at"):
+        raise MattermostError(None, HOOK_MOVED, "the webhook no longer writes into the club's channel",
+                              transient=False)
 
 
 def _post_once(client, channel_id: str, text: str, marker: str, *, check: bool) -> None:
@@ -750,43 +932,68 @@ def reconcile() -> list[str]:
 
 # --- panel ---------------------------------------------------------------------------------------------
 
-PANEL_TTL = 60.0
-_panel_cache: dict[int, tuple[float, "PanelInfo"]] = {}
-_panel_lock = threading.Lock()
+# Cached in the shared cache (app.extensions.cache: Redis in production), so every app instance
+# and worker sees the same entry and ``forget_panel`` reaches all of them. The key says what the
+# viewer may see: on a board-only channel, members see no posts and no authors – and nothing is
+# fetched for them at all.
+
+PANEL_TTL = 60  # seconds
+PANEL_ERROR_TTL = 10
+PANEL_SCOPES = ("posts",)
 
 
 @dataclass
 class PanelInfo:
     member_count: int | None = None
     posts: list[dict] = field(default_factory=list)
-    error: str | None = None
+    error: bool = False  # the chat server did not answer (the template says so in the viewer's language)
     can_read: bool = False
+    restricted: bool = False  # board-only channel and the viewer is not on the board
+
+
+def panel_scope(link: ChatLink, membership) -> str | None:
+    """What this viewer may see of the channel: ``"posts"`` (count, posts, authors) or None."""
+    if link.board_only and not (membership is not None and membership.is_board):
+        return None
+    return "posts"
+
+
+def _panel_key(club_id: int, scope: str) -> str:
+    return f"chat:panel:{club_id}:{scope}"
 
 
 def forget_panel(club) -> None:
-    with _panel_lock:
-        _panel_cache.pop(club.id, None)
+    cache.delete_many(*(_panel_key(club.id, scope) for scope in PANEL_SCOPES))
 
 
-def panel_info(link: ChatLink, *, refresh: bool = False) -> PanelInfo:
+def panel_info(link: ChatLink, membership=None, *, refresh: bool = False) -> PanelInfo:
+    """The panel's view of the channel for this viewer (``membership``: theirs in the club)."""
     if not link.on_platform or link.archived_at is not None or mm_client() is None:
         return PanelInfo()
-    now = time.monotonic()
-    with _panel_lock:
-        cached = _panel_cache.get(link.club_id)
-    if cached and cached[0] > now and not refresh:
-        return cached[1]
-    info = _fetch_panel(link)
-    ttl = PANEL_TTL if info.error is None else 10.0
-    with _panel_lock:
-        _panel_cache[link.club_id] = (now + ttl, info)
+    scope = panel_scope(link, membership)
+    if scope is None:
+        return PanelInfo(restricted=True)
+    key = _panel_key(link.club_id, scope)
+    if not refresh:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    actor = membership.user if membership is not None and membership.is_board else None
+    info = _fetch_panel(link, actor)
+    cache.set(key, info, timeout=PANEL_ERROR_TTL if info.error else PANEL_TTL)
     return info
 
 
-def _fetch_panel(link: ChatLink) -> PanelInfo:
+def _fetch_panel(link: ChatLink, actor=None) -> PanelInfo:
     client = mm_client()
     if not link.bot_can_read or not link.channel_id:
-        if link.is_provisioned or not recheck_access(link):
+        # A pasted private channel: when a board member looks, check whether the bot was added meanwhile.
+        if link.is_provisioned or actor is None:
+            return PanelInfo()
+        try:
+            if not recheck_access(link, actor):
+                return PanelInfo()
+        except ChatError:
             return PanelInfo()
     try:
         count = len(client.channel_members(link.channel_id))
@@ -798,15 +1005,15 @@ def _fetch_panel(link: ChatLink) -> PanelInfo:
             link.bot_can_read = False
             db.session.commit()
             return PanelInfo()
-        return PanelInfo(error=_("Der Chat-Server antwortet gerade nicht."))
+        return PanelInfo(error=True)
     except (KeyError, TypeError, AttributeError):
         log.warning("unexpected answer from Mattermost for club %s", link.club_id, exc_info=True)
-        return PanelInfo(error=_("Der Chat-Server antwortet gerade nicht."))
+        return PanelInfo(error=True)
     shown = []
     for post in posts:
         user = users.get(post["user_id"], {})
         shown.append({
-            "author": user.get("username") or _("unbekannt"),
+            "author": user.get("username") or None,
             "time": datetime.fromtimestamp(post.get("create_at", 0) / 1000, tz=timezone.utc),
             "text": _plain(post.get("message", "")),
         })

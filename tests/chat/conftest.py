@@ -2,11 +2,18 @@
 
 Every request our client sends and every response the stand-in returns passes
 through :class:`OpenAPICheck`; a violation fails the test at teardown.
+
+DNS is faked for every chat test (``fake_dns``): the reserved example names
+(``*.example``, ``*.example.org``, RFC 2606) resolve to one public address that no
+test ever connects to, tests can add names (e.g. one resolving to 127.0.0.1), and
+address literals go to the real resolver in numeric mode – so no test needs or
+uses a real DNS server, and the outbound rules see the same answers as in production.
 """
 
 from __future__ import annotations
 
 import io
+import ipaddress
 import socket
 import threading
 from pathlib import Path
@@ -103,6 +110,62 @@ class OpenAPICheck:
         return []
 
 
+PUBLIC_ADDRESS = "93.184.215.14"  # a global address; the network guard keeps tests from ever reaching it
+
+
+class FakeDNS:
+    def __init__(self, real):
+        self.real = real
+        self.names: dict = {}  # name -> list of addresses, or a callable giving one list per lookup
+        self.lookups: list[str] = []
+
+    def __call__(self, host, port, family=0, type=0, proto=0, flags=0):
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        try:
+            ipaddress.ip_address(name)
+            return self.real(host, port, family, type, proto, flags)
+        except ValueError:
+            pass
+        if name == "localhost":
+            return self.real(host, port, family, type, proto, flags)
+        self.lookups.append(name)
+        answers = self.names.get(name.lower())
+        if answers is None and (name.endswith(".example") or name.endswith(".example.org")):
+            answers = [PUBLIC_ADDRESS]
+        if callable(answers):
+            answers = answers()
+        if answers is None:  # numeric spellings (127.1, 0x7f000001, …) as the C library reads them; no network
+            return self.real(host, port, family, type, proto, flags | socket.AI_NUMERICHOST)
+        result = []
+        for address in answers:
+            if ":" in address:
+                result.append((socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port or 0, 0, 0)))
+            else:
+                result.append((socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port or 0)))
+        return result
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch):
+    dns = FakeDNS(socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    return dns
+
+
+def serve(wsgi_app, host="127.0.0.1"):
+    """Serve a WSGI app on a free loopback port: ``(url, stop)``."""
+    port = free_port()
+    server = make_server(host, port, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+
+    def stop():
+        server.shutdown()
+        thread.join(timeout=5)
+
+    return f"http://{host}:{port}", port, stop
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -112,7 +175,7 @@ def free_port() -> int:
 @pytest.fixture
 def mm(app, openapi):
     """A running stand-in with team ``vereinsraum``; the app points at it."""
-    from app.chat import services
+    from app.extensions import cache
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -124,8 +187,7 @@ def mm(app, openapi):
     thread.start()
     app.config.update(MATTERMOST_URL=url, MATTERMOST_TOKEN=standin.token, MATTERMOST_TEAM="vereinsraum",
                       MATTERMOST_TIMEOUT=2.0)
-    services._panel_cache.clear()
-    services._bot_cache.clear()
+    cache.clear()
 
     def account(user, *, in_team=True, username=None):
         """A Mattermost account for a platform user (same e-mail)."""
@@ -141,6 +203,4 @@ def mm(app, openapi):
         standin.down, standin.slow = False, 0.0
         server.shutdown()
         thread.join(timeout=5)
-        services._panel_cache.clear()
-        services._bot_cache.clear()
     assert checker.violations == [], "OpenAPI violations:\n" + "\n".join(checker.violations)

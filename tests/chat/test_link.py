@@ -12,11 +12,20 @@ from tests.conftest import HX
      "berlin-vereine", "radsport-kreuzberg"),
     ("https://Chat.Example.org/chat/berlin/channels/town-square/", "https://chat.example.org/chat", "berlin",
      "town-square"),
-    ("http://chat.example.org:8065/team1/channels/ag_garten", "http://chat.example.org:8065", "team1", "ag_garten"),
+    ("https://chat.example.org:8065/team1/channels/ag_garten", "https://chat.example.org:8065", "team1", "ag_garten"),
+    ("https://chat.example.org:443/team1/channels/ag_garten", "https://chat.example.org", "team1", "ag_garten"),
 ])
 def test_good_channel_urls_are_parsed(app, url, site, team, channel):
     parsed = parse_channel_url(url)
     assert (parsed.site_url, parsed.team, parsed.channel, parsed.on_platform) == (site, team, channel, False)
+
+
+def test_http_only_when_the_setting_allows_it(app):
+    url = "http://chat.example.org:8065/team1/channels/ag_garten"
+    with pytest.raises(ChatError, match="https://"):
+        parse_channel_url(url)
+    app.config["CHAT_ALLOW_HTTP"] = True
+    assert parse_channel_url(url).site_url == "http://chat.example.org:8065"
 
 
 @pytest.mark.parametrize("url", [
@@ -71,7 +80,9 @@ def test_board_links_a_foreign_channel_without_api_calls(roles, client_for, mm):
 
 
 def test_platform_channel_is_checked_through_the_api(roles, client_for, mm):
-    channel = mm.standin.add_channel(mm.team["id"], "imker-offen", "Imker offen", members=(mm.standin.bot_id,))
+    board_mm = mm.account(roles.board)
+    channel = mm.standin.add_channel(mm.team["id"], "imker-offen", "Imker offen",
+                                     members=(mm.standin.bot_id, board_mm["id"]))
     response = client_for(roles.board).post(f"/c/{roles.club.slug}/chat/einstellungen/verknuepfen",
                                             data={"channel_url": f"{mm.url}/vereinsraum/channels/imker-offen"})
     assert response.status_code == 303
@@ -98,7 +109,8 @@ def test_javascript_url_is_a_422_and_nothing_is_stored(roles, client_for, mm):
 
 
 def test_private_channel_explains_adding_the_bot_then_recheck(roles, client_for, mm):
-    channel = mm.standin.add_channel(mm.team["id"], "vorstand", private=True)
+    board_mm = mm.account(roles.board)
+    channel = mm.standin.add_channel(mm.team["id"], "vorstand", private=True, members=(board_mm["id"],))
     board = client_for(roles.board)
     response = board.post(f"/c/{roles.club.slug}/chat/einstellungen/verknuepfen",
                           data={"channel_url": f"{mm.url}/vereinsraum/channels/vorstand"}, follow_redirects=True)
@@ -112,8 +124,10 @@ def test_private_channel_explains_adding_the_bot_then_recheck(roles, client_for,
 
 
 def test_private_channel_with_webhook_is_accepted(roles, client_for, mm):
-    channel = mm.standin.add_channel(mm.team["id"], "vorstand", private=True)
-    hook = mm.standin.add_hook(channel["id"])
+    board_mm = mm.account(roles.board)
+    channel = mm.standin.add_channel(mm.team["id"], "vorstand", private=True, members=(board_mm["id"],))
+    mm.standin.team_admins.add((mm.team["id"], mm.standin.bot_id))  # the bot may read the team's webhooks
+    hook = mm.standin.add_hook(channel["id"], board_mm["id"])  # made by the board member, who is in the channel
     response = client_for(roles.board).post(
         f"/c/{roles.club.slug}/chat/einstellungen/verknuepfen",
         data={"channel_url": f"{mm.url}/vereinsraum/channels/vorstand", "webhook_url": mm.standin.hook_url(hook)})

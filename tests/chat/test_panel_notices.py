@@ -1,10 +1,11 @@
 """The chat panel (lazy, cached, safe) and meeting notices; isolation between clubs."""
 
+import pytest
 import sqlalchemy as sa
 
 from app.chat import services
 from app.chat.models import ChatOp
-from app.extensions import db
+from app.extensions import cache, db
 from app.meetings.signals import meeting_started
 from tests.conftest import HX
 
@@ -108,8 +109,10 @@ def test_board_can_switch_notices_off(roles, client_for, mm):
 
 
 def test_notice_goes_through_the_webhook_when_the_bot_is_not_in_the_channel(roles, client_for, mm):
-    channel = mm.standin.add_channel(mm.team["id"], "privat", private=True)
-    hook = mm.standin.add_hook(channel["id"])
+    board_mm = mm.account(roles.board)
+    channel = mm.standin.add_channel(mm.team["id"], "privat", private=True, members=(board_mm["id"],))
+    mm.standin.team_admins.add((mm.team["id"], mm.standin.bot_id))  # the bot may read the team's webhooks
+    hook = mm.standin.add_hook(channel["id"], board_mm["id"])
     client_for(roles.board).post(
         f"/c/{roles.club.slug}/chat/einstellungen/verknuepfen",
         data={"channel_url": f"{mm.url}/vereinsraum/channels/privat", "webhook_url": mm.standin.hook_url(hook)})
@@ -172,3 +175,92 @@ def test_member_without_a_chat_account_gets_a_hint(roles, client_for, mm):
     provisioned(roles.club, roles.board, client_for, mm)  # the member has no Mattermost account
     assert "kein Konto mit Ihrer E-Mail-Adresse" in panel(client_for(roles.member), roles.club)
     assert "kein Konto mit Ihrer E-Mail-Adresse" not in panel(client_for(roles.board), roles.club)
+
+
+# --- board-only channels (issue 12, item 10) and the shared cache ------------------------------------------
+
+
+def board_only(club, board, client_for):
+    response = client_for(board).post(f"/c/{club.slug}/chat/einstellungen/optionen",
+                                      data={"notices": "y", "board_only": "y"})
+    assert response.status_code == 303 and services.link_for(club).board_only
+
+
+def test_a_board_only_channel_shows_members_no_posts_and_no_authors(roles, client_for, mm):
+    link = provisioned(roles.club, roles.board, client_for, mm)
+    author = mm.standin.add_user("anna.vorstand", "anna@example.org")
+    mm.standin.add_post(link.channel_id, author["id"], "Kassenprüfung: Ergebnis vertraulich")
+    board_only(roles.club, roles.board, client_for)
+
+    board_view = panel(client_for(roles.board), roles.club)  # the board looks first: its view is cached
+    assert "Kassenprüfung" in board_view and "anna.vorstand" in board_view
+    calls = len(mm.standin.calls)
+    member_view = panel(client_for(roles.member), roles.club)
+    assert "Kassenprüfung" not in member_view and "anna.vorstand" not in member_view
+    assert "Personen im Kanal" not in member_view and "nur für den Vorstand" in member_view
+    assert len(mm.standin.calls) == calls  # nothing is even fetched for a member
+    assert "Kassenprüfung" not in panel(client_for(roles.member), roles.club, refresh="1")
+    assert "Kassenprüfung" in panel(client_for(roles.board), roles.club)
+
+
+def test_switching_board_only_on_hides_posts_at_once(roles, client_for, mm):
+    link = provisioned(roles.club, roles.board, client_for, mm)
+    mm.standin.add_post(link.channel_id, mm.standin.bot_id, "Für alle sichtbar")
+    assert "Für alle sichtbar" in panel(client_for(roles.member), roles.club)  # cached for members
+    board_only(roles.club, roles.board, client_for)
+    assert "Für alle sichtbar" not in panel(client_for(roles.member), roles.club)
+
+
+@pytest.fixture
+def shared_cache(app_config, tmp_path):
+    """Two app instances (think: two gunicorn workers) with one shared cache backend."""
+    app_config.update(CACHE_TYPE="FileSystemCache", CACHE_DIR=str(tmp_path / "cache"), CACHE_DEFAULT_TIMEOUT=300)
+    return app_config
+
+
+@pytest.fixture
+def second_app(shared_cache, app, mm):
+    from app import create_app
+
+    other = create_app(dict(shared_cache, **{k: app.config[k] for k in (
+        "MATTERMOST_URL", "MATTERMOST_TOKEN", "MATTERMOST_TEAM", "MATTERMOST_TIMEOUT")}))
+    yield other
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_panel_cache_is_shared_between_app_instances(shared_cache, second_app, roles, client_for, mm):
+    from tests.conftest import login
+
+    link = provisioned(roles.club, roles.board, client_for, mm)
+    mm.standin.add_post(link.channel_id, mm.standin.bot_id, "Erster Beitrag")
+    assert "Erster Beitrag" in panel(client_for(roles.member), roles.club)
+    calls = len(mm.standin.calls)
+    other_member = login(second_app.test_client(), roles.member)
+    assert "Erster Beitrag" in panel(other_member, roles.club)
+    assert len(mm.standin.calls) == calls  # served from the shared cache
+
+    # A change seen by one instance clears the entry for all of them.
+    mm.standin.add_post(link.channel_id, mm.standin.bot_id, "Zweiter Beitrag")
+    with second_app.app_context():
+        services.forget_panel(roles.club)
+    assert "Zweiter Beitrag" in panel(client_for(roles.member), roles.club)
+
+    # Nothing is kept beside the shared backend: when it is flushed, the next view asks Mattermost again.
+    mm.standin.add_post(link.channel_id, mm.standin.bot_id, "Dritter Beitrag")
+    with second_app.app_context():
+        cache.clear()
+    assert "Dritter Beitrag" in panel(client_for(roles.member), roles.club)
+
+
+def test_the_bot_name_is_cached_once_for_all_instances(shared_cache, second_app, mm):
+    assert services.bot_username() == "vereinsraum-bot"
+    calls = len(mm.standin.api_calls("GET", "/api/v4/users/me"))
+    with second_app.app_context():
+        assert services.bot_username() == "vereinsraum-bot"
+    assert len(mm.standin.api_calls("GET", "/api/v4/users/me")) == calls
+    with second_app.app_context():
+        cache.clear()
+    assert services.bot_username() == "vereinsraum-bot"
+    assert len(mm.standin.api_calls("GET", "/api/v4/users/me")) == calls + 1

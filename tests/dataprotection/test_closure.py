@@ -217,5 +217,6 @@ def test_provisioned_mattermost_channel_is_archived(app, roles, client_for):
     finally:
         server.shutdown()
         thread.join(timeout=5)
-        chat._panel_cache.clear()
-        chat._bot_cache.clear()
+        from app.extensions import cache
+
+        cache.clear()  # the chat panel and bot-name caches live in the shared cache

@@ -8,15 +8,21 @@
   (``max_wait``); otherwise the error carries ``retry_after`` for the caller
   (the background jobs reschedule themselves).
 - No cookies are kept (a ``MMAUTHTOKEN`` cookie would win over the token).
+- Incoming webhooks are URLs a club gave us: they go through the guarded
+  outbound layer (app/core/outbound.py: https only, global addresses only,
+  the checked address pinned, no redirects) under the client's ``policy``.
 """
 
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import time
 from urllib.parse import quote
 
 import requests
+
+from ...core import outbound
 
 #: Error ids we branch on.
 CHANNEL_EXISTS = "store.sql_channel.save_channel.exists.app_error"
@@ -24,23 +30,29 @@ TEAM_MEMBER_MISSING = "app.team.get_member.missing.app_error"
 UNREACHABLE = "vereinsraum.unreachable"
 RATE_LIMITED = "vereinsraum.rate_limited"
 BAD_RESPONSE = "vereinsraum.bad_response"
+REFUSED = "vereinsraum.refused_target"
+REDIRECT = "vereinsraum.redirect_not_followed"
+CHANNEL_MEMBER_MISSING = "app.channel.get_member.missing.app_error"
 
 
 class MattermostError(Exception):
     """A failed call. ``status`` is None when the server was not reached."""
 
     def __init__(self, status: int | None, error_id: str, message: str = "", *, request_id: str = "",
-                 retry_after: float | None = None):
+                 retry_after: float | None = None, transient: bool | None = None):
         super().__init__(f"{status or '-'} {error_id}: {message}".strip())
         self.status = status
         self.id = error_id
         self.message = message
         self.request_id = request_id
         self.retry_after = retry_after
+        self._transient = transient
 
     @property
     def transient(self) -> bool:
-        """Worth retrying later: unreachable, rate limited or a server error."""
+        """Worth retrying later: unreachable, rate limited or a server error (never a refused target)."""
+        if self._transient is not None:
+            return self._transient
         return self.status is None or self.status == 429 or self.status >= 500
 
     def __repr__(self) -> str:
@@ -71,9 +83,11 @@ def retry_after_from(headers) -> float | None:
 
 class MattermostClient:
     def __init__(self, base_url: str, token: str, *, timeout: float = 5.0, connect_timeout: float | None = None,
-                 max_wait: float = 0.0, sleep=time.sleep):
+                 max_wait: float = 0.0, sleep=time.sleep, policy: outbound.Policy | None = None):
         self.base_url = base_url.rstrip("/")
         self.token = token
+        #: Rules for webhook URLs (the platform's own server is trusted by default).
+        self.policy = policy or outbound.Policy(trusted_origins=frozenset({outbound.origin_of(self.base_url)}))
         self.timeout = (connect_timeout or min(3.05, timeout), timeout)
         self.max_wait = max_wait
         self._sleep = sleep
@@ -111,18 +125,22 @@ class MattermostClient:
 
     @staticmethod
     def _error(response) -> MattermostError:
+        return MattermostClient._error_from(response.status_code, response.headers.get("Content-Type", ""),
+                                            response.content, response.headers, reason=response.reason or "")
+
+    @staticmethod
+    def _error_from(status: int, content_type: str, content: bytes, headers, *, reason: str = "") -> MattermostError:
         body = {}
-        if response.headers.get("Content-Type", "").startswith("application/json"):
+        if content_type.startswith("application/json"):
             try:
-                body = response.json()
+                body = json.loads(content.decode("utf-8"))
             except ValueError:
                 body = {}
         if not isinstance(body, dict):
             body = {}
         return MattermostError(
-            response.status_code, str(body.get("id") or f"http.{response.status_code}"),
-            str(body.get("message") or response.reason or ""),
-            request_id=str(body.get("request_id") or response.headers.get("X-Request-Id", "")),
+            status, str(body.get("id") or f"http.{status}"), str(body.get("message") or reason),
+            request_id=str(body.get("request_id") or headers.get("X-Request-Id", "")),
         )
 
     def _json(self, method, path, **kwargs):
@@ -172,6 +190,9 @@ class MattermostClient:
     def user_by_email(self, email: str) -> dict:
         return self._json("GET", f"/users/email/{quote(email, safe='@')}")
 
+    def user(self, user_id: str) -> dict:
+        return self._json("GET", f"/users/{quote(user_id, safe='')}")
+
     def users_by_ids(self, ids: list[str]) -> list[dict]:
         return self._json("POST", "/users/ids", json=list(ids)) if ids else []
 
@@ -203,6 +224,19 @@ class MattermostClient:
                 return members
             page += 1
 
+    def channel_member(self, channel_id: str, user_id: str) -> dict:
+        """One membership; 404 ``app.channel.get_member.missing.app_error`` when the user is not in the channel."""
+        return self._json("GET", f"/channels/{quote(channel_id, safe='')}/members/{quote(user_id, safe='')}")
+
+    def is_channel_member(self, channel_id: str, user_id: str) -> bool:
+        try:
+            self.channel_member(channel_id, user_id)
+        except MattermostError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
     def add_channel_member(self, channel_id: str, user_id: str) -> dict:
         return self._json("POST", f"/channels/{quote(channel_id, safe='')}/members", json={"user_id": user_id})
 
@@ -219,17 +253,32 @@ class MattermostClient:
         return self._json("GET", f"/channels/{quote(channel_id, safe='')}/posts",
                           params={"page": 0, "per_page": per_page})
 
+    def incoming_hook(self, hook_id: str) -> dict:
+        """An incoming webhook (its ``channel_id``, ``team_id`` and creator ``user_id``).
+
+        Needs the right to manage that hook: its creator, or a team/system admin
+        (``manage_others_incoming_webhooks``); otherwise 403.
+        """
+        return self._json("GET", f"/hooks/incoming/{quote(hook_id, safe='')}")
+
     def post_webhook(self, hook_url: str, text: str) -> None:
-        """Post through an incoming webhook (full hook URL; no auth header; answers ``ok``)."""
+        """Post through an incoming webhook (full hook URL; no auth header; answers ``ok``).
+
+        The URL is checked (and its address pinned) by :mod:`app.core.outbound` under
+        ``self.policy``; a refused URL is a permanent error (``REFUSED``), never retried.
+        """
         try:
-            response = self.session.post(hook_url, json={"text": text}, timeout=self.timeout,
-                                         allow_redirects=False, headers={"Accept": "application/json"})
-        except requests.RequestException as exc:
-            raise MattermostError(None, UNREACHABLE, exc.__class__.__name__) from exc
-        if response.status_code == 429:
-            raise MattermostError(429, RATE_LIMITED, "rate limited", retry_after=retry_after_from(response.headers))
-        if response.status_code >= 400:
-            raise self._error(response)
+            reply = outbound.post_json(hook_url, {"text": text}, self.policy, timeout=self.timeout)
+        except outbound.OutboundRefused as exc:
+            raise MattermostError(None, REFUSED, exc.code, transient=False) from exc
+        except outbound.OutboundFailed as exc:
+            raise MattermostError(None, UNREACHABLE, str(exc)) from exc
+        if reply.status == 429:
+            raise MattermostError(429, RATE_LIMITED, "rate limited", retry_after=retry_after_from(reply.headers))
+        if 300 <= reply.status < 400:
+            raise MattermostError(reply.status, REDIRECT, "webhook answered with a redirect", transient=False)
+        if reply.status >= 400:
+            raise self._error_from(reply.status, reply.content_type, reply.body, reply.headers)
 
 
 def client_from_config(config, *, max_wait: float = 0.0) -> MattermostClient | None:
@@ -237,4 +286,5 @@ def client_from_config(config, *, max_wait: float = 0.0) -> MattermostClient | N
     url, token = config.get("MATTERMOST_URL"), config.get("MATTERMOST_TOKEN")
     if not url or not token:
         return None
-    return MattermostClient(url, token, timeout=float(config.get("MATTERMOST_TIMEOUT") or 5.0), max_wait=max_wait)
+    return MattermostClient(url, token, timeout=float(config.get("MATTERMOST_TIMEOUT") or 5.0), max_wait=max_wait,
+                            policy=outbound.Policy.from_config(config))

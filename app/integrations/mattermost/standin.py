@@ -55,6 +55,7 @@ class MattermostStandin:
         self.base_url = base_url.rstrip("/")
         self.lock = threading.RLock()
         self.calls: list[tuple[str, str]] = []
+        self.host_headers: list[str] = []
         self.down = False
         self.slow = 0.0
         self._limited = 0
@@ -62,6 +63,8 @@ class MattermostStandin:
         self.users: dict[str, dict] = {}
         self.teams: dict[str, dict] = {}
         self.team_members: set[tuple[str, str]] = set()
+        #: (team_id, user_id): team admins may read every incoming webhook of the team.
+        self.team_admins: set[tuple[str, str]] = set()
         self.channels: dict[str, dict] = {}
         self.channel_members: dict[str, set[str]] = {}
         self.posts: dict[str, dict] = {}
@@ -91,20 +94,23 @@ class MattermostStandin:
             Rule("/api/v4/channels/<channel_id>/members", endpoint="add_member", methods=["POST"]),
             Rule("/api/v4/channels/<channel_id>/members/<user_id>", endpoint="remove_member",
                  methods=["DELETE"]),
+            Rule("/api/v4/channels/<channel_id>/members/<user_id>", endpoint="get_member", methods=["GET"]),
             Rule("/api/v4/posts", endpoint="create_post", methods=["POST"]),
             Rule("/api/v4/channels/<channel_id>/posts", endpoint="channel_posts", methods=["GET"]),
             Rule("/api/v4/hooks/incoming", endpoint="create_hook", methods=["POST"]),
+            Rule("/api/v4/hooks/incoming/<hook_id>", endpoint="get_hook", methods=["GET"]),
             Rule("/hooks/<hook_id>", endpoint="use_hook", methods=["POST"]),
         ])
 
     # --- seeding and inspection (tests, devserver) ---------------------------------------
 
     def add_user(self, username: str, email: str = "", *, is_bot: bool = False, first_name: str = "",
-                 last_name: str = "", deleted: bool = False) -> dict:
+                 last_name: str = "", deleted: bool = False, email_verified: bool = True) -> dict:
         with self.lock:
             user = {
                 "id": new_id(), "create_at": now_ms(), "update_at": now_ms(), "delete_at": now_ms() if deleted else 0,
                 "username": username, "auth_data": "", "auth_service": "", "email": email.lower(),
+                "email_verified": email_verified,
                 "nickname": "", "first_name": first_name, "last_name": last_name, "position": "",
                 "roles": "system_user", "locale": "de", "is_bot": is_bot,
                 "timezone": {"automaticTimezone": "Europe/Berlin", "manualTimezone": "", "useAutomaticTimezone": "true"},
@@ -195,6 +201,7 @@ class MattermostStandin:
     def dispatch(self, request: Request) -> Response:
         with self.lock:
             self.calls.append((request.method, request.path))
+            self.host_headers.append(request.host)
         if self.slow:
             time.sleep(self.slow)
         if self.down:
@@ -429,6 +436,13 @@ class MattermostStandin:
         self.channel_members[channel_id].add(user_id)
         return 201, self._member(channel_id, user_id)
 
+    def on_get_member(self, request, channel_id, user_id):
+        self._channel(channel_id, request)
+        if user_id not in self.channel_members[channel_id]:
+            raise ApiError(404, "app.channel.get_member.missing.app_error",
+                           "No channel member found for that user ID and channel ID.")
+        return 200, self._member(channel_id, user_id)
+
     def on_remove_member(self, request, channel_id, user_id):
         self._channel(channel_id, request)
         self._user(user_id)
@@ -469,6 +483,17 @@ class MattermostStandin:
         if not isinstance(channel_id, str) or channel_id not in self.channels:
             raise ApiError(400, "api.context.invalid_body_param.app_error", "Invalid or missing channel_id in request body.")
         return 201, self.add_hook(channel_id, request.user_id)
+
+    def on_get_hook(self, request, hook_id):
+        hook = self.hooks.get(hook_id)
+        if hook is None or hook["delete_at"]:
+            raise ApiError(404, "app.webhooks.get_incoming.app_error", "Unable to get the webhook.")
+        # manage_incoming_webhooks on the channel, plus manage_others_incoming_webhooks for someone else's hook:
+        # the creator, or a team admin of the hook's team.
+        if request.user_id != hook["user_id"] and (hook["team_id"], request.user_id) not in self.team_admins:
+            raise ApiError(403, "api.context.permissions.app_error",
+                           "You do not have the appropriate permissions. (manage_others_incoming_webhooks)")
+        return 200, hook
 
     def on_use_hook(self, request, hook_id):
         hook = self.hooks.get(hook_id)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0800'
-down_revision = '0820'
+down_revision = '0700'
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0830'
-down_revision = '0700'
+down_revision = '0820'
 branch_labels = None
 depends_on = None
 

@@ -246,8 +246,10 @@ def make_club(app, make_user):
 
 
 def login(client, user):
+    """Log ``client`` in as ``user``: the session holds the account's session token (``get_id``), as after
+    a real login, so it ends when the token changes."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     return client
 

@@ -37,7 +37,7 @@ USER_ACTIONS = {"delete", "pseudonymise", "keep-with-club", "self"}
 CLUB_ACTIONS = {"delete", "pseudonymise", "keep", "self"}
 
 #: Columns that are never exported, whatever the model (secrets, not data about the person).
-ALWAYS_EXCLUDED = frozenset({"password_hash", "token", "secret", "api_key", "access_token"})
+ALWAYS_EXCLUDED = frozenset({"password_hash", "session_token", "token", "secret", "api_key", "access_token"})
 
 
 @dataclass(frozen=True)

@@ -228,12 +228,13 @@ def change_email():
 
 @bp.get("/email/<token>")
 def confirm_email_change(token):
+    acting_id = current_user.id if current_user.is_authenticated else None  # before the token changes
     try:
         user = apply_email_change(token)
     except AccountError as exc:
         flash(str(exc), "error")
     else:
-        if current_user.is_authenticated and current_user.id == user.id:
+        if acting_id == user.id:
             keep_this_session(user)
         flash(_("Ihre neue E-Mail-Adresse ist bestätigt."), "success")
     return redirect(url_for("auth.settings" if current_user.is_authenticated else "auth.login"))

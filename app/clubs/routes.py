@@ -72,6 +72,7 @@ def accept_invitation(token):
             sa.select(Membership.id).where(Membership.club_id == invitation.club_id,
                                            Membership.user_id == current_user.id)):
         # e.g. signed up through this link, confirmed the address and logged in: straight to the workspace
+        flash(_("Willkommen im Vereinsraum von %(name)s!", name=invitation.club.name), "success")
         return redirect(url_for("workspace.index", slug=invitation.club.slug))
     if not invitation.is_usable or not invitation.club.is_active:
         return render_template("clubs/invitation.html", invalid=True, **context), 410

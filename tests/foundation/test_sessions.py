@@ -89,14 +89,14 @@ def test_tokens_differ_per_account_and_are_not_exported(app, make_user):
 
 def test_password_change_ends_the_other_sessions_and_keeps_this_one(sessions, app):
     user, acting, plain, remembered = sessions(acting_remember=True)
-    old_token = user.session_token
+    old_id = user.get_id()
     response = acting.post("/konto/passwort", data={"current_password": PASSWORD, "password": NEW_PASSWORD,
                                                     "password_repeat": NEW_PASSWORD}, follow_redirects=True)
-    assert "Auf allen anderen Geräten sind Sie jetzt abgemeldet" in text(response)
-    assert fresh(user).session_token != old_token
     assert not logged_in(plain)
     assert not logged_in(remembered)
     assert logged_in(acting)
+    assert "Auf allen anderen Geräten sind Sie jetzt abgemeldet" in text(response)
+    assert fresh(user).get_id() != old_id
     # the acting browser got a new remember-me cookie that still works after a restart
     acting.delete_cookie(SESSION_COOKIE)
     assert logged_in(acting)
@@ -196,13 +196,13 @@ def test_deleted_account_cookie_never_opens_a_new_account(app, make_user):
     response = client.post("/konto/loeschen", data={"current_password": PASSWORD})
     assert response.status_code == 303
     newcomer = make_user(email="neu@example.org", name="Nora Neu")
-    assert newcomer.id > old_id  # ids are never handed out twice
     for name, value in old_cookies.items():
         client.set_cookie(name, value)
+    assert "Nora Neu" not in text(client.get("/konto/", follow_redirects=True))
     assert not logged_in(client)
     client.delete_cookie(SESSION_COOKIE)  # the remember-me cookie alone
     assert not logged_in(client)
-    assert "Nora Neu" not in text(client.get("/konto/", follow_redirects=True))
+    assert newcomer.id > old_id  # ids are never handed out twice
 
 
 def test_user_ids_are_never_reused(app, make_user):

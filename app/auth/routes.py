@@ -22,6 +22,7 @@ from .forms import (
 from .services import (
     AccountError,
     apply_email_change,
+    check_your_inbox,
     clubs_blocking_deletion,
     delete_account,
     equalise_timing,
@@ -48,12 +49,6 @@ def _form_page(template, form, **context):
     return render_template(template, form=form, **context), status
 
 
-def check_your_inbox():
-    """The one answer to a registration, whether the address was free or not (no enumeration)."""
-    flash(_("Fast geschafft! Wir haben Ihnen eine E-Mail geschickt. Bitte sehen Sie in Ihr Postfach und folgen "
-            "Sie dem Link darin. Danach können Sie sich hier anmelden."), "success")
-
-
 def keep_this_session(user) -> None:
     """After the account's session token changed: keep the acting browser logged in (with a new
     remember-me cookie if it had one); every other session has ended."""
@@ -70,7 +65,7 @@ def register():
     if form.validate_on_submit():
         # New account or not, the answer is the same; the mailbox tells its owner which it was.
         register_account(form.email.data, form.name.data, form.password.data)
-        check_your_inbox()
+        flash(check_your_inbox(), "success")
         return redirect(url_for("auth.login", next=safe_next(request.args.get("next"), None)), code=303)
     return _form_page("auth/register.html", form)
 

@@ -106,6 +106,12 @@ def send_account_exists_notice(user: User, reason: str) -> None:
               reset_link=external_url("auth.reset_password", token=make_token("reset", user)))
 
 
+def check_your_inbox() -> str:
+    """The one answer to a registration, whether the address was free or not (no enumeration)."""
+    return _("Fast geschafft! Wir haben Ihnen eine E-Mail geschickt. Bitte sehen Sie in Ihr Postfach und folgen "
+             "Sie dem Link darin. Danach können Sie sich hier anmelden.")
+
+
 def register_account(email: str, name: str, password: str, *, reason: str = "register",
                      address_proven: bool = False, commit: bool = True) -> User | None:
     """Registration that never tells whether the address already has an account.
@@ -191,4 +197,5 @@ def delete_account(user: User) -> None:
     # "ehemaliges Mitglied", audit entries pseudonymised; records "account.deleted" and commits.
     from ..dataprotection.services import erase_user
 
+    user.end_sessions()  # the row goes below; should erasure ever keep it, no old cookie may open it
     erase_user(user)

@@ -5,8 +5,7 @@ from flask_login import current_user, login_required
 
 from ..auth.forms import RegisterForm
 from ..auth.models import User
-from ..auth.routes import check_your_inbox
-from ..auth.services import register_account
+from ..auth.services import check_your_inbox, register_account
 from ..core.forms import EmptyForm
 from ..core.htmx import hx_redirect, render_page
 from ..core.ratelimit import email_in_form, mail_limits
@@ -114,7 +113,7 @@ def _sign_up_for_invitation(invitation, register_form, context):
         except ClubError as exc:
             db.session.rollback()
             return render_template("clubs/invitation.html", error=str(exc), **context), 409
-    check_your_inbox()
+    flash(check_your_inbox(), "success")
     return redirect(url_for("auth.login", next=url_for("clubs.accept_invitation", token=invitation.token)),
                     code=303)
 
@@ -142,7 +141,8 @@ def index():
 
 @members_bp.post("/einladen")
 @club_access("board")
-@mail_limits(recipient=email_in_form("email"), per_client="INVITATION_RATE_LIMIT", per_account="INVITATION_RATE_LIMIT")
+@mail_limits(recipient=email_in_form("email"), per_client="INVITATION_RATE_LIMIT",
+             per_account="INVITATION_RATE_LIMIT")
 def invite():
     form = InviteEmailForm()
     if not form.validate_on_submit():

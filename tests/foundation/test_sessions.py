@@ -231,6 +231,8 @@ def test_the_test_login_helper_uses_the_token(app, make_user, client_for):
 
 def test_account_deletion_ends_the_other_sessions(sessions):
     user, acting, plain, remembered = sessions()
+    email = user.email
     assert acting.post("/konto/loeschen", data={"current_password": PASSWORD}).status_code == 303
-    assert db.session.scalar(sa.select(User).where(User.email == user.email)) is None
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User).where(User.email == email)) is None
     assert not logged_in(acting) and not logged_in(plain) and not logged_in(remembered)

@@ -236,3 +236,29 @@ def test_account_deletion_ends_the_other_sessions(sessions):
     db.session.expire_all()
     assert db.session.scalar(sa.select(User).where(User.email == email)) is None
     assert not logged_in(acting) and not logged_in(plain) and not logged_in(remembered)
+
+
+def test_migration_gives_existing_accounts_tokens_and_never_reuses_ids(tmp_path, make_app):
+    """The migration on a database with accounts in it (SQLite: the user table is rebuilt)."""
+    from flask_migrate import upgrade
+
+    application = make_app({"TESTING": True, "SECRET_KEY": "x", "BASE_URL": "http://localhost",
+                            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'alt.db'}"},
+                           instance_path=str(tmp_path / "instance"))
+    insert = sa.text('INSERT INTO "user" (email, name, password_hash, is_staff, created_at) '
+                     "VALUES (:email, 'Alt', 'x', false, '2026-01-01 00:00:00')")
+    with application.app_context():
+        upgrade(revision="0700")
+        with db.engine.begin() as conn:
+            for n in range(3):
+                conn.execute(insert, {"email": f"alt{n}@example.org"})
+        upgrade(revision="heads")
+        with db.engine.begin() as conn:
+            tokens = conn.execute(sa.text('SELECT session_token FROM "user" ORDER BY id')).scalars().all()
+            assert len(tokens) == 3 and len(set(tokens)) == 3 and all(len(t) >= 40 for t in tokens)
+            conn.execute(sa.text('DELETE FROM "user" WHERE id = 3'))
+        newcomer = User(email="neu@example.org", name="Neu", password_hash="x")
+        db.session.add(newcomer)
+        db.session.commit()
+        assert newcomer.id == 4
+        db.session.remove()

@@ -37,6 +37,13 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     if config:
         app.config.update(config)
     _finish_config(app)
+    if app.config["TRUSTED_PROXY_COUNT"] > 0:
+        # Behind nginx: the client address and scheme come from the proxies' headers, counted from the
+        # right, so a client cannot forge them (werkzeug's ProxyFix). Without a proxy they are ignored.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        proxies = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
@@ -75,6 +82,15 @@ def _finish_config(app: Flask) -> None:
         app.config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "vereinsraum.db")
+    base = urlsplit(app.config["BASE_URL"])
+    if base.scheme not in ("http", "https") or not base.hostname:
+        raise ValueError(f"BASE_URL must be an absolute http(s) URL, not {app.config['BASE_URL']!r}")
+    # Requests for any other host get 400: links are never built from the Host header anyway.
+    extra = app.config.get("TRUSTED_HOSTS_EXTRA") or ()
+    if isinstance(extra, str):
+        extra = extra.split(",")
+    app.config["TRUSTED_HOSTS"] = list(dict.fromkeys(
+        [base.hostname.lower(), *(name.strip().lower() for name in extra if name.strip())]))
     if app.config["BASE_URL"].startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -19,8 +19,13 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
 
-    # Public base URL used in e-mails and calendar feeds when there is no request.
+    # Public base URL: every absolute link (mails, calendar feeds, links to share) is built from it alone.
     BASE_URL = "http://127.0.0.1:5000"
+    # Host names accepted in the Host header besides BASE_URL's host; any other host gets 400.
+    TRUSTED_HOSTS_EXTRA: tuple[str, ...] = ()
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are believed
+    # (0: the app is reached directly and those headers are ignored).
+    TRUSTED_PROXY_COUNT = 0
 
     # Sessions: the only cookie we set.
     SESSION_COOKIE_NAME = "vr_session"
@@ -53,7 +58,12 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
+    LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"  # login attempts per client address
+    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute; 20 per hour"  # failed logins per account (e-mail address)
+    REGISTER_RATE_LIMIT = "10 per hour; 30 per day"  # new accounts per client address (also via invitations)
+    MAIL_RATE_LIMIT = "20 per hour"  # per client address on each form that sends account mail
+    MAIL_ACCOUNT_RATE_LIMIT = "5 per hour"  # account mails per account / recipient address, all forms together
+    INVITATION_RATE_LIMIT = "50 per hour; 200 per day"  # invitations by e-mail per inviting account and address
 
     # Token lifetimes (seconds)
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
@@ -94,6 +104,8 @@ class Config:
 ENV_SETTINGS: dict[str, type] = {
     "SECRET_KEY": str,
     "BASE_URL": str,
+    "TRUSTED_HOSTS_EXTRA": tuple,
+    "TRUSTED_PROXY_COUNT": int,
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
     "MAIL_USERNAME": str,
@@ -102,6 +114,12 @@ ENV_SETTINGS: dict[str, type] = {
     "MAIL_USE_SSL": bool,
     "MAIL_DEFAULT_SENDER": str,
     "RATELIMIT_STORAGE_URI": str,
+    "LOGIN_RATE_LIMIT": str,
+    "LOGIN_ACCOUNT_RATE_LIMIT": str,
+    "REGISTER_RATE_LIMIT": str,
+    "MAIL_RATE_LIMIT": str,
+    "MAIL_ACCOUNT_RATE_LIMIT": str,
+    "INVITATION_RATE_LIMIT": str,
     "REDIS_URL": str,
     "BBB_API_URL": str,
     "BBB_SECRET": str,
@@ -128,6 +146,8 @@ ENV_SETTINGS: dict[str, type] = {
 def _coerce(kind: type, raw: str):
     if kind is bool:
         return raw.strip().lower() in {"1", "true", "yes", "on", "ja"}
+    if kind is tuple:  # a comma-separated list
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     return kind(raw)
 
 

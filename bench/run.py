@@ -175,7 +175,8 @@ def in_process(env: dict, pages: list[tuple[str, str, str, dict]]) -> tuple[dict
     from app import create_app
     from app.extensions import db
 
-    app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    # The test client speaks as "localhost"; BASE_URL's host is trusted anyway.
+    app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "TRUSTED_HOSTS_EXTRA": ("localhost",)})
     facts, counts = {}, {}
     with app.app_context():
         from app.auth.models import User
@@ -202,14 +203,14 @@ def in_process(env: dict, pages: list[tuple[str, str, str, dict]]) -> tuple[dict
             pass
         users = {"staff": db.session.scalar(sa.select(User).where(User.email == facts["staff_email"])),
                  "board": db.session.scalar(sa.select(User).where(User.email == facts["board_email"]))}
-        user_ids = {k: u.id for k, u in users.items()}
+        user_ids = {k: u.get_id() for k, u in users.items()}  # the session holds the session token
         engine = db.engine
 
     def statements(who, method, path, data, headers):
         # Requests run outside any app context, so each has its own session (cold, like production).
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_ids[who])
+            session["_user_id"] = user_ids[who]
             session["_fresh"] = True
         seen = []
 

@@ -246,8 +246,10 @@ def make_club(app, make_user):
 
 
 def login(client, user):
+    """Log ``client`` in as ``user``: the session holds the account's session token (``get_id``), as after
+    a real login, so it ends when the token changes."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     return client
 
@@ -309,7 +311,9 @@ def live_server(app, app_config):
     """
     from tests.browser import LiveServer
 
-    config = dict(app_config, WTF_CSRF_ENABLED=True, BASE_URL="http://127.0.0.1")
+    # The browser uses 127.0.0.1 (BASE_URL's host); tests may also reach this app with its test client
+    # ("localhost").
+    config = dict(app_config, WTF_CSRF_ENABLED=True, BASE_URL="http://127.0.0.1", TRUSTED_HOSTS_EXTRA=("localhost",))
     application = create_app(config)
     server = LiveServer(application)
     application.config["BASE_URL"] = server.url

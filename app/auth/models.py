@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,10 +12,19 @@ from ..core.db import UTCDateTime, utcnow
 from ..extensions import db, login_manager
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
+    # Ids are never handed out twice (SQLite would reuse the highest id after a deletion without this).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # What the session and the remember-me cookie hold instead of the id (Flask-Login's get_id). A new value
+    # ends every session of the account: password change or reset, e-mail change, "Überall abmelden".
+    session_token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=new_session_token)
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
@@ -35,6 +45,13 @@ class User(UserMixin, db.Model):
     def normalise_email(email: str) -> str:
         return email.strip().lower()
 
+    def get_id(self) -> str:
+        return self.session_token
+
+    def end_sessions(self) -> None:
+        """Log the account out everywhere: sessions and remember-me cookies hold the old token."""
+        self.session_token = new_session_token()
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)  # scrypt
 
@@ -51,8 +68,8 @@ class User(UserMixin, db.Model):
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
+def load_user(token: str):
+    """The session (or remember-me cookie) holds the account's session token, never its id."""
+    if not token or len(token) > 64:
         return None
+    return db.session.scalar(sa.select(User).where(User.session_token == token))

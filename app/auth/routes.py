@@ -1,13 +1,13 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.db import utcnow
 from ..core.forms import EmptyForm
 from ..core.htmx import is_htmx
-from ..core.mail import MailError
+from ..core.ratelimit import current_email, email_in_form, login_limits, mail_limits
 from ..core.routes import safe_next
-from ..extensions import db, limiter
+from ..extensions import db
 from . import bp
 from .forms import (
     ChangeEmailForm,
@@ -22,12 +22,13 @@ from .forms import (
 from .services import (
     AccountError,
     apply_email_change,
+    check_your_inbox,
     clubs_blocking_deletion,
-    create_user,
     delete_account,
     equalise_timing,
     get_user_by_email,
     read_token,
+    register_account,
     request_email_change,
     send_confirmation,
     send_password_reset,
@@ -48,28 +49,24 @@ def _form_page(template, form, **context):
     return render_template(template, form=form, **context), status
 
 
+def keep_this_session(user) -> None:
+    """After the account's session token changed: keep the acting browser logged in (with a new
+    remember-me cookie if it had one); every other session has ended."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=remembered)
+
+
 @bp.route("/registrieren", methods=["GET", "POST"])
+@mail_limits(recipient=email_in_form("email"), per_client="REGISTER_RATE_LIMIT")
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("clubs.mine"))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            user = create_user(form.email.data, form.name.data, form.password.data)
-        except AccountError as exc:
-            form.email.errors.append(str(exc))
-            return _form_page("auth/register.html", form)
-        db.session.commit()
-        login_user(user)
-        try:
-            send_confirmation(user)
-        except MailError:
-            flash(_("Willkommen! Die Bestätigungs-E-Mail konnte gerade nicht verschickt werden. Bitte fordern Sie "
-                    "sie unter „Mein Konto“ später erneut an."), "error")
-        else:
-            flash(_("Willkommen! Wir haben Ihnen eine E-Mail geschickt. Bitte bestätigen Sie damit Ihre Adresse."),
-                  "success")
-        return redirect(safe_next(request.args.get("next"), url_for("clubs.mine")), code=303)
+        # New account or not, the answer is the same; the mailbox tells its owner which it was.
+        register_account(form.email.data, form.name.data, form.password.data)
+        flash(check_your_inbox(), "success")
+        return redirect(url_for("auth.login", next=safe_next(request.args.get("next"), None)), code=303)
     return _form_page("auth/register.html", form)
 
 
@@ -88,6 +85,7 @@ def confirm(token):
 
 @bp.post("/bestaetigen/erneut")
 @login_required
+@mail_limits(recipient=current_email)
 def resend_confirmation():
     form = EmptyForm()
     if form.validate_on_submit() and not current_user.is_confirmed:
@@ -97,7 +95,7 @@ def resend_confirmation():
 
 
 @bp.route("/anmelden", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@login_limits("email")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("clubs.mine"))
@@ -126,7 +124,7 @@ def logout():
 
 
 @bp.route("/passwort-vergessen", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@mail_limits(recipient=email_in_form("email"))
 def forgot_password():
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -148,6 +146,7 @@ def reset_password(token):
     if form.validate_on_submit():
         user.set_password(form.password.data)
         user.confirm_email()  # the link reached the mailbox
+        user.end_sessions()  # e.g. someone who registered this address before its owner reclaimed it
         db.session.commit()
         flash(_("Ihr Passwort ist geändert. Sie können sich jetzt anmelden."), "success")
         return redirect(url_for("auth.login"), code=303)
@@ -166,6 +165,7 @@ def _settings_with(status=422, **forms):
         password_form=ChangePasswordForm(formdata=None),
         email_form=ChangeEmailForm(formdata=None),
         delete_form=DeleteAccountForm(formdata=None),
+        logout_everywhere_form=EmptyForm(formdata=None),
         blocking=clubs_blocking_deletion(current_user),
     )
     context.update(forms)
@@ -190,9 +190,12 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if current_user.check_password(form.current_password.data):
-            current_user.set_password(form.password.data)
+            user = current_user._get_current_object()
+            user.set_password(form.password.data)
+            user.end_sessions()
             db.session.commit()
-            flash(_("Ihr Passwort ist geändert."), "success")
+            keep_this_session(user)
+            flash(_("Ihr Passwort ist geändert. Auf allen anderen Geräten sind Sie jetzt abgemeldet."), "success")
             return redirect(url_for("auth.settings"), code=303)
         form.current_password.errors.append(_("Das aktuelle Passwort ist falsch."))
     return _settings_with(password_form=form)
@@ -200,6 +203,7 @@ def change_password():
 
 @bp.post("/email")
 @login_required
+@mail_limits(recipient=email_in_form("email"), per_account="MAIL_ACCOUNT_RATE_LIMIT")
 def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
@@ -219,13 +223,30 @@ def change_email():
 
 @bp.get("/email/<token>")
 def confirm_email_change(token):
+    acting_id = current_user.id if current_user.is_authenticated else None  # before the token changes
     try:
-        apply_email_change(token)
+        user = apply_email_change(token)
     except AccountError as exc:
         flash(str(exc), "error")
     else:
+        if acting_id == user.id:
+            keep_this_session(user)
         flash(_("Ihre neue E-Mail-Adresse ist bestätigt."), "success")
     return redirect(url_for("auth.settings" if current_user.is_authenticated else "auth.login"))
+
+
+@bp.post("/ueberall-abmelden")
+@login_required
+def logout_everywhere():
+    """End every session of the account, on every device, this one included."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    user.end_sessions()
+    db.session.commit()
+    logout_user()
+    flash(_("Sie sind jetzt auf allen Geräten abgemeldet."), "success")
+    return redirect(url_for("auth.login"), code=303)
 
 
 @bp.post("/loeschen")

@@ -81,10 +81,12 @@ def read_token(purpose: str, token: str, max_age: int) -> tuple[User, dict]:
 
 
 # --- e-mails -----------------------------------------------------------------
+# Mails to an address nobody has confirmed yet carry no text the registrant chose (no display name):
+# otherwise anyone could send a phishing text from our own sender to any address.
 
 def send_confirmation(user: User) -> None:
     link = external_url("auth.confirm", token=make_token("confirm", user))
-    send_mail(user.email, _("Bitte bestätigen Sie Ihre E-Mail-Adresse"), "auth/email/confirm", user=user, link=link)
+    send_mail(user.email, _("Bitte bestätigen Sie Ihre E-Mail-Adresse"), "auth/email/confirm", link=link)
 
 
 def send_password_reset(email: str) -> None:
@@ -96,15 +98,66 @@ def send_password_reset(email: str) -> None:
     send_mail(user.email, _("Passwort zurücksetzen"), "auth/email/reset", user=user, link=link)
 
 
+def send_account_exists_notice(user: User, reason: str) -> None:
+    """Tell the owner of an address that someone tried to use it (``reason``: "register",
+    "invitation" or "email-change"); the form itself answers as if all went well."""
+    send_mail(user.email, _("Ihr Vereinsraum-Konto"), "auth/email/account_exists", reason=reason,
+              login_link=external_url("auth.login"),
+              reset_link=external_url("auth.reset_password", token=make_token("reset", user)))
+
+
+def check_your_inbox() -> str:
+    """The one answer to a registration, whether the address was free or not (no enumeration)."""
+    return _("Fast geschafft! Wir haben Ihnen eine E-Mail geschickt. Bitte sehen Sie in Ihr Postfach und folgen "
+             "Sie dem Link darin. Danach können Sie sich hier anmelden.")
+
+
+def register_account(email: str, name: str, password: str, *, reason: str = "register",
+                     address_proven: bool = False, commit: bool = True) -> User | None:
+    """Registration that never tells whether the address already has an account.
+
+    A free address gets a new account and a mail: the confirmation link, or (``address_proven``: an
+    invitation sent to this address is being used) a welcome with the login link. A taken address gets a
+    notice to its owner instead, after the same password-hashing work. The mail goes out before the commit:
+    if the mail server fails, nothing is left behind (MailError). ``commit=False`` leaves the new account
+    in the session for the caller to finish. Returns the new account, or None when the address was taken.
+    """
+    if get_user_by_email(email) is None:
+        try:
+            user = create_user(email, name, password)
+        except (AccountError, sa.exc.IntegrityError):
+            db.session.rollback()  # registered a moment ago by a parallel request
+            user = None
+        if user is not None:
+            if address_proven:
+                send_mail(user.email, _("Willkommen im Vereinsraum"), "auth/email/welcome",
+                          login_link=external_url("auth.login"))
+            else:
+                send_confirmation(user)
+            if commit:
+                db.session.commit()
+            return user
+    else:
+        equalise_timing(password)
+    holder = get_user_by_email(email)
+    if holder is not None:
+        send_account_exists_notice(holder, reason)
+    return None
+
+
 def request_email_change(user: User, new_email: str) -> None:
+    """Mail a confirmation link to the new address; if another account has it, mail that account's owner
+    instead. The answer is the same either way (no enumeration)."""
     new_email = User.normalise_email(new_email)
     if new_email == user.email:
         raise AccountError(_("Das ist schon Ihre E-Mail-Adresse."))
-    if get_user_by_email(new_email) is not None:
-        raise AccountError(_("Diese E-Mail-Adresse wird schon für ein anderes Konto verwendet."))
+    holder = get_user_by_email(new_email)
+    if holder is not None:
+        send_account_exists_notice(holder, "email-change")
+        return
     token = make_token("change-email", user, new=new_email)
     link = external_url("auth.confirm_email_change", token=token)
-    send_mail(new_email, _("Neue E-Mail-Adresse bestätigen"), "auth/email/change_email", user=user, link=link)
+    send_mail(new_email, _("Neue E-Mail-Adresse bestätigen"), "auth/email/change_email", link=link)
 
 
 def apply_email_change(token: str) -> User:
@@ -117,6 +170,7 @@ def apply_email_change(token: str) -> User:
     old = user.email
     user.email = payload["new"]
     user.confirm_email()
+    user.end_sessions()  # a session on the old address must not outlive the change
     audit_record("account.email_changed", actor=user, user_id=user.id, old=old, new=user.email)
     db.session.commit()
     return user
@@ -143,4 +197,5 @@ def delete_account(user: User) -> None:
     # "ehemaliges Mitglied", audit entries pseudonymised; records "account.deleted" and commits.
     from ..dataprotection.services import erase_user
 
+    user.end_sessions()  # the row goes below; should erasure ever keep it, no old cookie may open it
     erase_user(user)

@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 
 from ..core import audit_record, outbound
 from ..core.db import utcnow
+from ..core.urls import external_url
 from ..extensions import cache, db
 from ..integrations.mattermost import MattermostError, client_from_config
 from ..integrations.mattermost.client import CHANNEL_EXISTS, TEAM_MEMBER_MISSING
@@ -700,7 +701,7 @@ def _do_archive(op: ChatOp, client) -> None:
 # --- notices ------------------------------------------------------------------------------------
 
 def workspace_url(club) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + f"/c/{club.slug}/"
+    return external_url("workspace.index", slug=club.slug)
 
 
 def _no_mentions(text: str) -> str:

@@ -1,8 +1,8 @@
 import click
 import sqlalchemy as sa
-from flask import url_for
 from flask.cli import with_appcontext
 
+from ..core.urls import external_url
 from ..extensions import db
 
 
@@ -34,6 +34,5 @@ def init_app(app):
         except ClubError as exc:
             raise click.ClickException(str(exc)) from None
         change_status(club, ClubStatus.APPROVED, by=None, notify=False)
-        with app.test_request_context(base_url=app.config["BASE_URL"]):
-            link = url_for("workspace.index", slug=club.slug, _external=True)
+        link = external_url("workspace.index", slug=club.slug)
         click.echo(f"Verein angelegt: {club.name}\nSlug: {club.slug}\nArbeitsbereich: {link}")

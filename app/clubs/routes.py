@@ -1,13 +1,16 @@
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from ..auth.forms import RegisterForm
-from ..auth.services import AccountError, create_user
+from ..auth.models import User
+from ..auth.services import check_your_inbox, register_account
 from ..core.forms import EmptyForm
 from ..core.htmx import hx_redirect, render_page
+from ..core.ratelimit import email_in_form, mail_limits
 from ..core.tenancy import club_access
+from ..core.urls import external_url
 from ..extensions import db
 from . import bp, members_bp
 from .forms import ClubForm, InviteEmailForm, InviteLinkForm, RoleForm
@@ -61,6 +64,8 @@ def register():
 # --- invitations (platform level: the invitee is not a member yet) -------------
 
 @bp.route("/einladung/<token>", methods=["GET", "POST"])
+@mail_limits(recipient=email_in_form("reg-email"), per_client="REGISTER_RATE_LIMIT",
+             exempt_when=lambda: current_user.is_authenticated)  # signing up sends mail; accepting does not
 def accept_invitation(token):
     invitation = find_invitation(token)
     if invitation is None:
@@ -68,6 +73,12 @@ def accept_invitation(token):
     accept_form = EmptyForm(prefix="accept")
     register_form = RegisterForm(prefix="reg")
     context = dict(invitation=invitation, accept_form=accept_form, register_form=register_form)
+    if current_user.is_authenticated and request.method == "GET" and db.session.scalar(
+            sa.select(Membership.id).where(Membership.club_id == invitation.club_id,
+                                           Membership.user_id == current_user.id)):
+        # e.g. signed up through this link, confirmed the address and logged in: straight to the workspace
+        flash(_("Willkommen im Vereinsraum von %(name)s!", name=invitation.club.name), "success")
+        return redirect(url_for("workspace.index", slug=invitation.club.slug))
     if not invitation.is_usable or not invitation.club.is_active:
         return render_template("clubs/invitation.html", invalid=True, **context), 410
 
@@ -76,32 +87,41 @@ def accept_invitation(token):
             register_form.email.data = invitation.email
         return render_template("clubs/invitation.html", **context)
 
-    user = current_user if current_user.is_authenticated else None
-    if user is None:
-        if not register_form.validate_on_submit():
-            return render_template("clubs/invitation.html", **context), 422
-        try:
-            user = create_user(register_form.email.data, register_form.name.data, register_form.password.data)
-        except AccountError:
-            register_form.email.errors.append(
-                _("Für diese Adresse gibt es schon ein Konto. Bitte melden Sie sich an, um die Einladung anzunehmen.")
-            )
-            return render_template("clubs/invitation.html", **context), 422
-    elif not accept_form.validate_on_submit():
+    if not current_user.is_authenticated:
+        return _sign_up_for_invitation(invitation, register_form, context)
+    if not accept_form.validate_on_submit():
         abort(400)
     try:
-        membership = accept_invitation_service(invitation, user)
+        membership = accept_invitation_service(invitation, current_user)
     except ClubError as exc:
         db.session.rollback()
         return render_template("clubs/invitation.html", error=str(exc), **context), 409
-    if not current_user.is_authenticated:
-        login_user(user)
-        if not user.is_confirmed:
-            from ..auth.services import send_confirmation
-
-            send_confirmation(user)
     flash(_("Willkommen im Vereinsraum von %(name)s!", name=membership.club.name), "success")
     return redirect(url_for("workspace.index", slug=membership.club.slug), code=303)
+
+
+def _sign_up_for_invitation(invitation, register_form, context):
+    """A new account through an invitation. Whether the address already had an account is never shown:
+    the answer is always "check your inbox", and the mailbox learns which it was (no enumeration)."""
+    if not register_form.validate_on_submit():
+        return render_template("clubs/invitation.html", **context), 422
+    email = User.normalise_email(register_form.email.data)
+    if invitation.email and invitation.email != email:
+        # Depends only on what was typed, not on which accounts exist.
+        return render_template("clubs/invitation.html", error=_(
+            "Diese Einladung gilt für eine andere E-Mail-Adresse (%(email)s). Bitte melden Sie sich mit dieser "
+            "Adresse an.", email=invitation.email), **context), 409
+    user = register_account(email, register_form.name.data, register_form.password.data, reason="invitation",
+                            address_proven=invitation.email == email, commit=False)
+    if user is not None:
+        try:
+            accept_invitation_service(invitation, user)  # commits the new account with its membership
+        except ClubError as exc:
+            db.session.rollback()
+            return render_template("clubs/invitation.html", error=str(exc), **context), 409
+    flash(check_your_inbox(), "success")
+    return redirect(url_for("auth.login", next=url_for("clubs.accept_invitation", token=invitation.token)),
+                    code=303)
 
 
 # --- member administration (club-scoped) ----------------------------------------
@@ -127,6 +147,8 @@ def index():
 
 @members_bp.post("/einladen")
 @club_access("board")
+@mail_limits(recipient=email_in_form("email"), per_client="INVITATION_RATE_LIMIT",
+             per_account="INVITATION_RATE_LIMIT")
 def invite():
     form = InviteEmailForm()
     if not form.validate_on_submit():
@@ -152,7 +174,7 @@ def invite_link():
     except ClubError as exc:
         db.session.rollback()
         return _members_page(409, error=str(exc))
-    return _members_page(new_link=url_for("clubs.accept_invitation", token=invitation.token, _external=True),
+    return _members_page(new_link=external_url("clubs.accept_invitation", token=invitation.token),
                          notice=_("Der Einladungslink ist erstellt. Kopieren Sie ihn und teilen Sie ihn."))
 
 

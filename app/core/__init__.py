@@ -17,6 +17,11 @@ def init_app(app):
     from flask_babel import format_date, format_datetime
 
     app.add_template_filter(lambda value: format_date(value, "medium") if value else "", "format_date")
+    from .mail import salutation
+    from .urls import external_url
+
+    app.add_template_global(external_url, "external_url")  # links people copy and share: from BASE_URL
+    app.add_template_global(salutation, "salutation")  # a name in a mail only for confirmed addresses
     app.add_template_filter(lambda value: format_datetime(value, "short") if value else "", "format_datetime")
 
     @app.context_processor

@@ -2,7 +2,7 @@
 
 from flask import render_template
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.exceptions import HTTPException, SecurityError, default_exceptions
 
 from ..extensions import db
 from .htmx import is_htmx
@@ -39,6 +39,18 @@ def init_app(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(400, _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und senden Sie es erneut."))
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # TRUSTED_HOSTS refused the Host header before routing: build the page's own links from BASE_URL.
+        from flask.globals import request_ctx
+
+        from .urls import base_url_adapter
+
+        if request_ctx.url_adapter is None:
+            request_ctx.url_adapter = base_url_adapter()
+        return render_error(400, _("Diese Adresse kennt der Vereinsraum nicht. Bitte rufen Sie die Seite über "
+                                   "die gewohnte Adresse auf."))
 
     @app.errorhandler(HTTPException)
     def http_error(error):

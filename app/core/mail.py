@@ -7,13 +7,25 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
+from flask_babel import gettext as _
+
+from .urls import external_url  # noqa: F401 - links in mails come from BASE_URL only
 
 log = logging.getLogger(__name__)
 
 
 class MailError(Exception):
     pass
+
+
+def salutation(user=None) -> str:
+    """A mail's first line. It names the person only when their address is confirmed: whoever registers
+    an address must not be able to place their own text in a mail to it."""
+    name = getattr(user, "name", None)
+    if name and getattr(user, "is_confirmed", False):
+        return _("Guten Tag %(name)s,", name=name)
+    return _("Guten Tag,")
 
 
 def build_message(to, subject: str, body: str, html: str | None = None, attachments=()) -> EmailMessage:
@@ -51,14 +63,6 @@ def send_message(msg: EmailMessage) -> None:
     except (OSError, smtplib.SMTPException) as exc:
         log.exception("sending mail failed")
         raise MailError(str(exc)) from exc
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL for e-mails: from the request, or from BASE_URL (CLI, jobs)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
 
 
 def send_mail(to, subject: str, template: str, attachments=(), **context) -> None:

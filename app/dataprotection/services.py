@@ -13,12 +13,13 @@ import zipfile
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..core import audit_record, csvout
 from ..core.db import utcnow
+from ..core.urls import external_url
 from ..extensions import db
 from . import registry
 from .models import ClubDeletion, ClubDeletionStep, DataExport
@@ -228,11 +229,7 @@ def request_export(user) -> DataExport:
     return export
 
 
-def _external_url(endpoint: str, **values) -> str:
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+_external_url = external_url  # links in mails come from BASE_URL only
 
 
 def prepare_export(export_id: int) -> DataExport | None:

@@ -17,6 +17,7 @@ from ..core.errors import fail
 from ..core.forms import EmptyForm, first_error
 from ..core.htmx import hx_redirect, is_htmx, render_page
 from ..core.tenancy import club_access
+from ..core.urls import external_url
 from ..extensions import db, limiter
 from ..integrations.bigbluebutton import BBBError
 from . import bp, guest_bp
@@ -102,7 +103,7 @@ def room(room_id):
     return render_template("meetings/room.html", room=room, info=statuses.get(room.id), bbb_error=error,
                            may_start=services.may_start(room, g.membership), form=EmptyForm(),
                            club_suspended=g.club.status is ClubStatus.SUSPENDED,
-                           guest_url=url_for("meetings_guest.join", token=room.guest_token, _external=True))
+                           guest_url=external_url("meetings_guest.join", token=room.guest_token))
 
 
 @bp.post("/raum/<int:room_id>/starten")
@@ -384,7 +385,7 @@ def scheduled_ics(meeting_id):
 def calendar():
     feed = cal.feed_for(g.club)
     return render_template("meetings/calendar.html", form=EmptyForm(),
-                           feed_url=url_for("meetings.feed", token=feed.token, _external=True))
+                           feed_url=external_url("meetings.feed", token=feed.token))
 
 
 @bp.post("/kalender/erneuern")

@@ -12,11 +12,12 @@ import threading
 import time
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
 from ..core import audit_record
 from ..core.db import utcnow
+from ..core.urls import external_url
 from ..extensions import db
 from ..integrations.bigbluebutton import BBBError, client_from_config
 from .models import START_MEMBERS, MeetingRun, Room
@@ -93,12 +94,7 @@ def meta_for(room: Room) -> dict:
     }
 
 
-def _external(endpoint: str, **values) -> str:
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = current_app.config["BASE_URL"].rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
+_external = external_url  # links in mails and calendar feeds come from BASE_URL only
 
 
 def workspace_url(room: Room) -> str:

@@ -11,11 +11,12 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
 from ..clubs.models import Club, ClubStatus, Membership, Role
 from ..core.mail import MailError, send_mail
+from ..core.urls import external_url
 from ..extensions import db
 from .models import ReminderSent
 from .services import club_assessment, club_states, current_items
@@ -69,7 +70,7 @@ def send_reminders(days: int = 7, today: date | None = None) -> tuple[int, int]:
                                         kind=kind, recipient=", ".join(u.email for u in recipients)[:254]))
         base = current_app.config.get("BASE_URL", "http://localhost")
         with current_app.test_request_context(base_url=base):
-            plan_url = url_for("privacy.plan", slug=club.slug, _external=True)
+            plan_url = external_url("privacy.plan", slug=club.slug)
             try:
                 for email, entries in per_recipient.items():
                     send_mail(email, _("Erinnerung: Datenschutz-Aufgaben für %(club)s", club=club.name),

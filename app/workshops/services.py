@@ -18,13 +18,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from dateutil.rrule import rrulestr
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..core import audit_record, csvout
 from ..core.db import utcnow
 from ..core.mail import MailError, send_mail
+from ..core.urls import external_url
 from ..extensions import db
 from . import ics
 from .models import (
@@ -66,13 +67,6 @@ def now() -> datetime:
 
 def local_tz() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Berlin")
-
-
-def external_url(endpoint: str, **values) -> str:
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
 
 
 def _mail(to, subject, template, **kwargs) -> bool:

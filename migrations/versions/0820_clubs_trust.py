@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0820'
-down_revision = '0800'
+down_revision = '0810'
 branch_labels = None
 depends_on = None
 

@@ -16,7 +16,7 @@ from app.clubs.models import Membership, Role
 from app.extensions import db
 from tests.conftest import PASSWORD
 
-from .helpers import count, link_in, path_of, text
+from .helpers import link_in, path_of, row_counts, text
 
 NEW_PASSWORD = "ein-ganz-neues-passwort"
 
@@ -50,7 +50,7 @@ def in_the_future(monkeypatch, seconds):
 
 def test_register_hashes_password_with_scrypt_and_sends_confirmation(client, mailbox):
     response = register(client, email="  Nele@Example.ORG ")
-    assert response.status_code == 303
+    assert response.status_code == 303 and "/konto/anmelden" in response.headers["Location"]
     user = user_by_email("nele@example.org")
     assert user is not None and user.name == "Nele Neu"
     assert user.password_hash.startswith("scrypt:")
@@ -59,8 +59,31 @@ def test_register_hashes_password_with_scrypt_and_sends_confirmation(client, mai
     mail = mailbox.to("nele@example.org")
     assert len(mail) == 1
     assert "bestätigen" in mail[0]["Subject"]
-    # registration logs the person in
+    # registration does not log in (a login would tell that the address was free); the login page says
+    # to check the inbox, and the person logs in with the new password
+    assert client.get("/vereine").status_code == 302
+    assert "Bitte sehen Sie in Ihr Postfach" in text(client.get(response.headers["Location"]))
+    assert login(client, "nele@example.org").status_code == 303
     assert client.get("/vereine").status_code == 200
+
+
+def test_register_keeps_a_local_next_for_the_login(client, mailbox):
+    data = {"name": "N", "email": "n@example.org", "password": PASSWORD, "password_repeat": PASSWORD}
+    response = client.post("/konto/registrieren?next=/vereine/neu", data=data)
+    assert response.status_code == 303 and response.headers["Location"].endswith("next=/vereine/neu")
+    evil = client.post("/konto/registrieren?next=//evil.example/", data={**data, "email": "m@example.org"})
+    assert evil.status_code == 303 and "evil" not in evil.headers["Location"]
+
+
+def test_confirmation_mail_carries_no_text_chosen_by_the_registrant(client, mailbox):
+    """Anyone can register any address: the mail to it must not carry the registrant's text."""
+    bait = "Ihr Konto wird gesperrt! Jetzt hier entsperren: https://phish.example/login"
+    register(client, email="opfer@example.org", name=bait[:120])
+    mail = mailbox.to("opfer@example.org")
+    assert len(mail) == 1
+    body = mailbox.body(mail[0])
+    assert "phish.example" not in body and "gesperrt" not in body and "/konto/bestaetigen/" in body
+    assert "phish" not in mail[0]["Subject"]
 
 
 def test_confirmation_link_confirms_the_address(client, mailbox):
@@ -113,13 +136,28 @@ def test_resend_confirmation(client_for, make_user, mailbox):
     assert link_in(mailbox, user.email, "/konto/bestaetigen/")
 
 
-def test_register_twice_with_the_same_address_is_refused(client, make_user):
-    make_user(email="da@example.org")
-    before = count(User)
-    response = register(client, email="DA@example.org")
-    assert response.status_code == 422
-    assert "gibt es schon ein Konto" in text(response)
-    assert count(User) == before
+def test_registration_never_tells_whether_the_address_has_an_account(client, make_user, mailbox):
+    owner = make_user(email="da@example.org", name="Dana Da")
+    before = row_counts()
+    taken = register(client, email="DA@example.org", name="Mallory")
+    assert row_counts() == before  # nothing written, the owner's account untouched
+    assert user_by_email("da@example.org").check_password(PASSWORD)
+    free = register(client, email="frei@example.org", name="Mallory")
+    # the same answer: a redirect to the login page that says "check your inbox"
+    assert taken.status_code == free.status_code == 303
+    assert taken.headers["Location"] == free.headers["Location"]
+    assert [c for c in taken.headers.getlist("Set-Cookie") if "remember" in c] == []
+    assert client.get("/vereine").status_code == 302  # neither logged anybody in
+    assert "gibt es schon" not in text(client.get(taken.headers["Location"]))
+    # the owner gets a notice with a reset link (and nothing the registrant typed) instead
+    notice = mailbox.to("da@example.org")
+    assert len(notice) == 1
+    body = mailbox.body(notice[0])
+    assert "gibt es aber schon ein Konto" in body and "Mallory" not in body and "Dana" not in body
+    reset = path_of(link_in(mailbox, "da@example.org", "/konto/passwort-neu/"))
+    assert client.get(reset).status_code == 200
+    assert link_in(mailbox, "da@example.org", "/konto/anmelden")
+    assert owner.id == user_by_email("da@example.org").id
 
 
 def test_logged_in_user_is_sent_away_from_register_and_login(client_for, make_user):
@@ -328,15 +366,39 @@ def test_change_email_goes_through_the_new_address(client_for, make_user, mailbo
     assert "Ihre neue E-Mail-Adresse ist bestätigt" in text(client.get(link, follow_redirects=True))
 
 
-def test_change_email_refuses_taken_address_and_wrong_password(client_for, make_user, mailbox):
-    make_user(email="besetzt@example.org")
-    user = make_user(email="ich@example.org")
+def test_change_email_to_a_taken_address_answers_as_usual_and_tells_its_owner(client_for, make_user, mailbox):
+    make_user(email="besetzt@example.org", name="Bea Besetzt")
+    user = make_user(email="ich@example.org", name="Ida Ich")
     client = client_for(user)
-    taken = client.post("/konto/email", data={"email": "besetzt@example.org", "current_password": PASSWORD})
-    assert taken.status_code == 422 and "schon für ein anderes Konto" in text(taken)
+    before = row_counts()
+    taken = client.post("/konto/email", data={"email": "besetzt@example.org", "current_password": PASSWORD},
+                        follow_redirects=True)
+    free = client.post("/konto/email", data={"email": "frei@example.org", "current_password": PASSWORD},
+                       follow_redirects=True)
+    assert taken.status_code == free.status_code == 200
+    assert "Wir haben einen Bestätigungslink an die neue Adresse geschickt" in text(taken)
+    assert normalised(taken, "besetzt@") == normalised(free, "frei@")
+    assert "schon für ein anderes Konto" not in text(taken)
+    assert row_counts() == before
+    notice = mailbox.body(mailbox.to("besetzt@example.org")[0])
+    assert "Zu dieser Adresse gehört aber schon Ihr Konto" in notice and "Ida" not in notice
+    assert "/konto/email/" not in notice  # no link that could move the address
+    assert user_by_email("ich@example.org") is not None and user_by_email("besetzt@example.org").name == "Bea Besetzt"
+
+
+def test_change_email_needs_the_current_password(client_for, make_user, mailbox):
+    client = client_for(make_user(email="ich@example.org"))
     wrong = client.post("/konto/email", data={"email": "frei@example.org", "current_password": "falsch-falsch"})
     assert wrong.status_code == 422 and "Das aktuelle Passwort ist falsch" in text(wrong)
     assert mailbox.messages == []
+
+
+def test_change_email_mail_carries_no_text_of_the_account(client_for, make_user, mailbox):
+    """The new address is not confirmed yet: the account's name must not reach it."""
+    client = client_for(make_user(email="ich@example.org", name="Gewinnspiel: Antworten Sie mit Ihrer IBAN"))
+    client.post("/konto/email", data={"email": "ziel@example.org", "current_password": PASSWORD})
+    body = mailbox.body(mailbox.to("ziel@example.org")[0])
+    assert "IBAN" not in body and "Gewinnspiel" not in body and "/konto/email/" in body
 
 
 def test_change_email_to_the_same_address(client_for, make_user, mailbox):

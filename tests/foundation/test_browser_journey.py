@@ -36,11 +36,14 @@ def test_register_club_approve_invite_and_volunteer_sees_workspace(app, make_use
     page.get_by_label("Passwort", exact=True).fill(PASSWORD)
     page.get_by_label("Passwort wiederholen").fill(PASSWORD)
     page.get_by_role("button", name="Konto anlegen").click()
-    page.wait_for_url(re.compile(r"/vereine$"))
+    page.wait_for_url(re.compile(r"/konto/anmelden"))  # "check your inbox", whether the address was new or not
+    page.get_by_text("Bitte sehen Sie in Ihr Postfach").wait_for()
     assert_accessible(page)
     page.goto(link_in(mailbox, "hanna@imker.example", "/konto/bestaetigen/"))
     page.get_by_text("Ihre E-Mail-Adresse ist bestätigt").wait_for()
     assert_accessible(page)
+    login_in_browser(page, base, "hanna@imker.example", PASSWORD)
+    page.wait_for_url(re.compile(r"/vereine$"))
 
     # 2. She registers her club; it waits for approval.
     page.get_by_role("link", name="Verein anmelden").click()
@@ -97,6 +100,12 @@ def test_register_club_approve_invite_and_volunteer_sees_workspace(app, make_use
     page.get_by_label("Passwort", exact=True).fill(PASSWORD)
     page.get_by_label("Passwort wiederholen").fill(PASSWORD)
     page.get_by_role("button", name="Konto anlegen und beitreten").click()
+    page.wait_for_url(re.compile(r"/konto/anmelden\?next="))
+    page.get_by_text("Bitte sehen Sie in Ihr Postfach").wait_for()
+    assert "Ihr Konto im Vereinsraum ist angelegt" in mailbox.body(mailbox.to("jonas@imker.example")[-1])
+    page.get_by_label("E-Mail-Adresse").fill("jonas@imker.example")
+    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
     page.wait_for_url(re.compile(r"/c/imkerverein-weissensee/$"))
     page.get_by_text("Willkommen im Vereinsraum von Imkerverein Weißensee").wait_for()
     for panel in PANELS:

@@ -117,7 +117,8 @@ def test_healthz_ok(client):
 
 
 def test_healthz_reports_an_unreachable_database(tmp_path, clean_env):
-    app = make(tmp_path, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db"})
+    app = make(tmp_path, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db",
+                          "BASE_URL": "http://localhost"})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "degraded", "database": "error"}

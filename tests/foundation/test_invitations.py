@@ -62,13 +62,21 @@ def test_invite_by_email_sends_a_link_and_a_new_person_registers(roles, client_f
     page = client.get(link)
     assert page.status_code == 200 and 'value="neu@example.org"' in text(page)
     response = client.post(link, data=register_data("neu@example.org"))
-    assert response.status_code == 303 and response.headers["Location"].endswith(f"/c/{roles.club.slug}/")
+    # not logged in yet (that would tell a stranger that the address was free): "check your inbox"
+    assert response.status_code == 303 and response.headers["Location"].startswith("/konto/anmelden?next=")
+    assert "Bitte sehen Sie in Ihr Postfach" in text(client.get(response.headers["Location"]))
     user = db.session.scalar(sa.select(User).where(User.email == "neu@example.org"))
     assert user.is_confirmed  # the invitation reached this mailbox
     assert user.password_hash.startswith("scrypt:")
     assert role_of(roles.club, "neu@example.org") is Role.MEMBER
-    workspace = client.get(f"/c/{roles.club.slug}/")
-    assert workspace.status_code == 200 and "Willkommen im Vereinsraum" in text(workspace)
+    welcome = mailbox.body(mailbox.to("neu@example.org")[-1])
+    assert "Ihr Konto im Vereinsraum ist angelegt" in welcome and "Ina" not in welcome
+    # logging in leads through the invitation link to the workspace
+    response = client.post(response.headers["Location"], data={"email": "neu@example.org", "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == link
+    response = client.get(link)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/c/{roles.club.slug}/")
+    assert client.get(f"/c/{roles.club.slug}/").status_code == 200
     # single use: the link is dead now
     assert client_for(roles.outsider).get(link).status_code == 410
 
@@ -87,15 +95,38 @@ def test_email_invitation_links_an_existing_account(roles, client_for, make_user
     assert role_of(roles.club, "da@example.org") is Role.BOARD
 
 
-def test_anonymous_with_existing_address_is_asked_to_log_in(roles, client_for, client, make_user, mailbox):
+def test_sign_up_with_an_existing_address_answers_as_usual_and_tells_the_owner(roles, client_for, app, make_user,
+                                                                               mailbox):
+    """A shared link lets anyone try addresses: the answer must not tell which ones have an account."""
+    make_user(email="da@example.org", name="Dana Da")
+    link = invite_link(client_for(roles.board), roles.club, multi_use=True)
+    before = row_counts()
+    taken = app.test_client().post(link, data=register_data("DA@example.org", name="Mallory"))
+    assert row_counts() == before  # no account, no membership, the link not used
+    free = app.test_client().post(link, data=register_data("frei@example.org", name="Mallory"))
+    assert taken.status_code == free.status_code == 303
+    assert taken.headers["Location"] == free.headers["Location"]
+    assert role_of(roles.club, "da@example.org") is None and role_of(roles.club, "frei@example.org") is Role.MEMBER
+    notice = mailbox.body(mailbox.to("da@example.org")[-1])
+    assert "um einer Einladung in den Vereinsraum zu folgen" in notice and "Mallory" not in notice
+    assert link not in notice  # the owner is not handed someone else's invitation link
+    assert "/konto/passwort-neu/" in notice
+    # the owner logs in and opens the link: member as usual
+    owner = client_for(db.session.scalar(sa.select(User).where(User.email == "da@example.org")))
+    assert owner.post(link).status_code == 303
+    assert role_of(roles.club, "da@example.org") is Role.MEMBER
+
+
+def test_sign_up_for_an_email_invitation_with_an_existing_address(roles, client_for, client, make_user, mailbox):
     make_user(email="da@example.org")
     client_for(roles.board).post(members_url(roles.club, "einladen"), data={"email": "da@example.org", "role": "member"})
     link = path_of(link_in(mailbox, "da@example.org", "/einladung/"))
     before = row_counts()
     response = client.post(link, data=register_data("da@example.org"))
-    assert response.status_code == 422
-    assert "Bitte melden Sie sich an, um die Einladung anzunehmen" in text(response)
+    assert response.status_code == 303 and response.headers["Location"].startswith("/konto/anmelden?next=")
+    assert "gibt es schon ein Konto" not in text(client.get(response.headers["Location"]))
     assert row_counts() == before
+    assert "Melden Sie sich mit Ihrem Konto an" in mailbox.body(mailbox.to("da@example.org")[-1])
 
 
 def test_email_invitation_for_another_address_is_refused(roles, client_for, mailbox, client):

@@ -59,6 +59,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         app.register_blueprint(module.bp)
         if hasattr(module, "init_app"):
             module.init_app(app)
+    jobs.load_tasks(BLUEPRINTS)  # every domain's tasks.py: the consumer knows all tasks
 
     from .core.tenancy import check_routes
 

@@ -60,8 +60,10 @@ class Config:
     RESET_TOKEN_MAX_AGE = 2 * 3600
     INVITATION_DEFAULT_DAYS = 14
 
-    # Background jobs (Huey): SQLite file in instance/ unless REDIS_URL is set.
+    # Background jobs (Huey): Redis when REDIS_URL is set, else the SQLite file HUEY_SQLITE_PATH
+    # (default: instance/huey.db). HUEY_IMMEDIATE runs tasks at once, in process (unit tests).
     REDIS_URL: str | None = None
+    HUEY_SQLITE_PATH: str | None = None
     HUEY_IMMEDIATE = False
 
     # BigBlueButton and Mattermost (stand-ins are used when unset in development).
@@ -98,6 +100,7 @@ ENV_SETTINGS: dict[str, type] = {
     "MAIL_DEFAULT_SENDER": str,
     "RATELIMIT_STORAGE_URI": str,
     "REDIS_URL": str,
+    "HUEY_SQLITE_PATH": str,
     "BBB_API_URL": str,
     "BBB_SECRET": str,
     "BBB_CHECKSUM": str,
@@ -114,6 +117,7 @@ ENV_SETTINGS: dict[str, type] = {
     "RETENTION_EXPIRED_INVITATION_DAYS": int,
     "CLUB_DELETION_GRACE_DAYS": int,
     "DATA_EXPORT_EXPIRY_HOURS": int,
+    "DATA_EXPORT_DIR": str,
     "ADMIN_STATS_CACHE_SECONDS": int,
 }
 

@@ -16,11 +16,10 @@ from flask_babel import gettext as _
 from ..clubs.models import Membership
 from ..core import audit_record
 from ..core.db import utcnow
-from ..core.jobs import task
-from ..core.mail import build_message, send_message
 from ..extensions import db
 from .models import CalendarFeed, ScheduledMeeting
 from .services import _external
+from .tasks import deliver_mail
 
 PRODID = "-//Vereinsraum//Videokonferenzen//DE"
 
@@ -209,9 +208,3 @@ def notify_members(meeting: ScheduledMeeting, kind: str) -> int:
         meeting.invitations_sent = True
         db.session.commit()
     return len(recipients)
-
-
-@task(retries=3, retry_delay=120)
-def deliver_mail(to: str, subject: str, body: str, ics: str) -> None:
-    message = build_message(to, subject, body, attachments=[("termin.ics", "text/calendar", ics)])
-    send_message(message)

@@ -32,6 +32,10 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
 
+    # Largest request body in bytes (Flask/werkzeug answer 413 before reading more). No route takes
+    # file uploads; a route that ever needs more sets ``request.max_content_length`` for itself.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
 
@@ -100,6 +104,7 @@ ENV_SETTINGS: dict[str, type] = {
     "MAIL_DEFAULT_SENDER": str,
     "RATELIMIT_STORAGE_URI": str,
     "REDIS_URL": str,
+    "MAX_CONTENT_LENGTH": int,
     "HUEY_SQLITE_PATH": str,
     "BBB_API_URL": str,
     "BBB_SECRET": str,

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from ..clubs.models import Membership
 from ..core import audit_record
 from ..core.db import utcnow
+from ..core.errors import carry_on
 from ..extensions import db
 from .models import CalendarFeed, ScheduledMeeting
 from .services import _external
@@ -203,7 +204,8 @@ def notify_members(meeting: ScheduledMeeting, kind: str) -> int:
         body = render_template("meetings/email/schedule.txt", **context)
     ics = calendar_for([meeting], method="CANCEL" if kind == "cancel" else "REQUEST")
     for address in recipients:
-        deliver_mail(address, subject, body, ics.decode("utf-8"))
+        with carry_on("meeting %s mail (%s)", meeting.id, kind):  # one failure must not stop the others
+            deliver_mail(address, subject, body, ics.decode("utf-8"))
     if kind == "invite":
         meeting.invitations_sent = True
         db.session.commit()

@@ -67,3 +67,9 @@ def test_a_rule_made_before_the_converter_stops_the_app():
     early.add_url_rule("/x/<int:item>", "x", lambda item: "")
     with pytest.raises(RuntimeError, match="without an upper bound"):
         check_rules(early)
+
+
+def test_a_huge_club_id_in_the_audit_filter_is_an_unknown_club(roles, client_for):
+    response = client_for(roles.staff).get(f"/admin/protokoll?verein_id={HUGE}")
+    assert response.status_code < 500
+    assert "Unbekannter Verein." in response.get_data(as_text=True)

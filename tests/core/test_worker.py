@@ -174,13 +174,13 @@ def tasks_after_importing_everything() -> set[str]:
     for module in pkgutil.walk_packages(app_package.__path__, "app."):
         if module.name not in ("app.worker", "app.devserver"):
             importlib.import_module(module.name)
-    return jobs.registered_tasks()
+    return set(jobs.huey._registry._registry)
 
 
 def test_consumer_knows_every_task_defined_under_app(consumer):
     in_source = tasks_in_source()
     imported = tasks_after_importing_everything()
-    assert "app.chat.tasks.run_op" in in_source and len(in_source) >= 5  # the scan itself works
+    assert any(name.endswith(".run_op") for name in in_source) and len(in_source) >= 5  # the scan works
     assert in_source <= imported
     assert consumer.tasks == imported, (
         f"missing in the consumer: {sorted(imported - consumer.tasks)}; "

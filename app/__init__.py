@@ -53,8 +53,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     limiter.init_app(app)
     cache.init_app(app)
 
-    from .core import i18n, jobs, security
+    from .core import converters, i18n, jobs, security
 
+    converters.init_app(app)  # before any blueprint: every <int:...> is bounded
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     security.init_app(app)
     jobs.init_app(app)
@@ -66,10 +67,12 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         app.register_blueprint(module.bp)
         if hasattr(module, "init_app"):
             module.init_app(app)
+    jobs.load_tasks(BLUEPRINTS)  # every domain's tasks.py: the consumer knows all tasks
 
     from .core.tenancy import check_routes
 
     check_routes(app)
+    converters.check_rules(app)
 
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -37,6 +37,10 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
 
+    # Largest request body in bytes (Flask/werkzeug answer 413 before reading more). No route takes
+    # file uploads; a route that ever needs more sets ``request.max_content_length`` for itself.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
 
@@ -70,8 +74,10 @@ class Config:
     RESET_TOKEN_MAX_AGE = 2 * 3600
     INVITATION_DEFAULT_DAYS = 14
 
-    # Background jobs (Huey): SQLite file in instance/ unless REDIS_URL is set.
+    # Background jobs (Huey): Redis when REDIS_URL is set, else the SQLite file HUEY_SQLITE_PATH
+    # (default: instance/huey.db). HUEY_IMMEDIATE runs tasks at once, in process (unit tests).
     REDIS_URL: str | None = None
+    HUEY_SQLITE_PATH: str | None = None
     HUEY_IMMEDIATE = False
 
     # BigBlueButton and Mattermost (stand-ins are used when unset in development).
@@ -121,6 +127,8 @@ ENV_SETTINGS: dict[str, type] = {
     "MAIL_ACCOUNT_RATE_LIMIT": str,
     "INVITATION_RATE_LIMIT": str,
     "REDIS_URL": str,
+    "MAX_CONTENT_LENGTH": int,
+    "HUEY_SQLITE_PATH": str,
     "BBB_API_URL": str,
     "BBB_SECRET": str,
     "BBB_CHECKSUM": str,
@@ -139,6 +147,7 @@ ENV_SETTINGS: dict[str, type] = {
     "RETENTION_EXPIRED_INVITATION_DAYS": int,
     "CLUB_DELETION_GRACE_DAYS": int,
     "DATA_EXPORT_EXPIRY_HOURS": int,
+    "DATA_EXPORT_DIR": str,
     "ADMIN_STATS_CACHE_SECONDS": int,
 }
 

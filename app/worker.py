@@ -1,7 +1,8 @@
 """Entry point for the Huey consumer: ``huey_consumer app.worker.huey``.
 
-Building the app imports every domain package, which registers all their
-tasks with the shared Huey instance; tasks then run in this app's context.
+Building the app reads the settings (defaults < instance/config.py <
+environment), points Huey at the configured storage and imports every
+domain's ``tasks`` module; tasks then run in this app's context.
 """
 
 from . import create_app

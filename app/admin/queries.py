@@ -14,6 +14,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from ..clubs.models import DISTRICTS, LEGAL_FORMS, Club, ClubStatus, ClubStatusChange, Membership, Role
+from ..core.converters import MAX_DB_INT
 from ..core.db import utcnow
 from ..core.models import AuditEntry
 from ..chat.models import ChatLink
@@ -417,7 +418,10 @@ class AuditFilters:
                 actor=(args.get("person") or "").strip()[:100])
         try:
             f.club_id = int(args["verein_id"]) if args.get("verein_id") else None
+            if f.club_id is not None and not 0 < f.club_id <= MAX_DB_INT:  # beyond INTEGER: 500 on PostgreSQL
+                raise ValueError
         except ValueError:
+            f.club_id = None
             f.errors["verein_id"] = _l("Unbekannter Verein.")
         for name, attr in (("von", "date_from"), ("bis", "date_to")):
             raw = (args.get(name) or "").strip()

@@ -142,12 +142,16 @@ def set_status(club_id, action):
     if not form.validate_on_submit():
         return render_template("admin/confirm_status.html", **context), 422
     try:
-        change_status(club, new_status, by=current_user, reason=form.reason.data if needs_reason else None)
+        mailed = change_status(club, new_status, by=current_user, reason=form.reason.data if needs_reason else None)
     except ClubError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return render_template("admin/confirm_status.html", **context), 409
-    flash(str(SUCCESS[action]) % {"name": club.name}, "success")
+    if mailed:
+        flash(str(SUCCESS[action]) % {"name": club.name}, "success")
+    else:
+        flash(_("Der neue Status von %(name)s ist gespeichert, aber die E-Mail an den Vorstand konnte nicht "
+                "verschickt werden. Bitte benachrichtigen Sie den Vorstand selbst.", name=club.name), "error")
     return redirect(url_for("admin.club", club_id=club.id), code=303)
 
 

@@ -786,7 +786,7 @@ def enqueue(club, kind: str, key: str, payload: dict, *, lifetime: timedelta = M
 
 
 def schedule(op_id: int, eta: datetime | None = None) -> None:
-    from .jobs import run_op
+    from .tasks import run_op
 
     if eta is None:
         run_op(op_id)

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from ..core import audit_record
 from ..core.db import utcnow
-from ..core.mail import external_url, send_mail
+from ..core.mail import external_url, send_mail, try_send_mail
 from ..extensions import db
 from .models import NAME_KEY_LENGTH, Club, ClubStatus, ClubStatusChange, Invitation, Membership, Role, club_name_key
 
@@ -190,7 +190,8 @@ ALLOWED_TRANSITIONS = {
 }
 
 
-def change_status(club: Club, new_status: ClubStatus, *, by, reason: str | None = None, notify: bool = True) -> None:
+def change_status(club: Club, new_status: ClubStatus, *, by, reason: str | None = None, notify: bool = True) -> bool:
+    """Save the new status, then mail the board. False when that mail failed (logged; the status stays)."""
     if new_status not in ALLOWED_TRANSITIONS.get(club.status, set()):
         raise ClubError(_("Dieser Statuswechsel ist nicht möglich."))
     if new_status in (ClubStatus.REJECTED, ClubStatus.SUSPENDED) and not (reason or "").strip():
@@ -212,8 +213,9 @@ def change_status(club: Club, new_status: ClubStatus, *, by, reason: str | None 
         recipients = board_emails(club)
         if recipients:
             with force_locale("de"):
-                send_mail(recipients, subject(club), template, club=club,
-                          link=external_url("workspace.index", slug=club.slug))
+                return try_send_mail(recipients, subject(club), template, club=club,
+                                     link=external_url("workspace.index", slug=club.slug))
+    return True
 
 
 def update_profile(club: Club, *, by, name, legal_form, district, contact_email, website=None,

@@ -1,6 +1,8 @@
-"""Error pages in the site layout; a short message in place for htmx."""
+"""Error pages in the site layout; a short message in place for htmx; loops that carry on."""
 
-from flask import render_template
+import logging
+
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, SecurityError, default_exceptions
 
@@ -13,11 +15,48 @@ MESSAGES = {
     403: lambda: _("Dafür fehlt Ihnen die Berechtigung."),
     404: lambda: _("Diese Seite gibt es nicht (mehr)."),
     405: lambda: _("Diese Aktion ist hier nicht möglich."),
-    413: lambda: _("Die Daten sind zu groß."),
+    413: lambda: _("Die gesendeten Daten sind zu groß (höchstens %(size)s). Bitte kürzen Sie Ihre Eingabe und "
+                   "versuchen Sie es noch einmal.", size=_size(current_app.config.get("MAX_CONTENT_LENGTH"))),
     422: lambda: _("Die Eingaben konnten nicht verarbeitet werden."),
     429: lambda: _("Zu viele Versuche. Bitte warten Sie einen Moment und versuchen Sie es dann erneut."),
     500: lambda: _("Ein unerwarteter Fehler ist aufgetreten. Wir kümmern uns darum."),
 }
+
+
+log = logging.getLogger(__name__)
+
+
+class carry_on:  # noqa: N801 - used like a function: ``with carry_on(...)``
+    """One failure in a loop over clubs or recipients is logged, and the loop goes on.
+
+    ``with carry_on("privacy reminders for club %s", club.id) as step: ...`` – an exception
+    in the block rolls the session back (what the block did is undone), is logged with the
+    description, and is swallowed; ``step.failed`` tells the caller.
+    """
+
+    def __init__(self, what: str, *args):
+        self.what, self.args, self.failed = what, args, False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None or not issubclass(exc_type, Exception):
+            return False
+        self.failed = True
+        try:
+            db.session.rollback()
+        finally:
+            log.error(self.what + " failed; carrying on", *self.args, exc_info=(exc_type, exc, tb))
+        return True
+
+
+def _size(limit) -> str:
+    if not limit:
+        return "?"
+    from flask_babel import format_decimal
+
+    return f"{format_decimal(round(limit / 1024 / 1024, 1))} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
 
 
 def fail(code: int, message: str):

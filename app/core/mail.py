@@ -1,4 +1,11 @@
-"""E-mail over SMTP; printed to the log when no MAIL_SERVER is configured."""
+"""E-mail over SMTP; printed to the log when no MAIL_SERVER is configured.
+
+Header values are made safe here, from whatever is stored: a club or person name
+with a line break or control character (U+2028, ``\\x0b``, ``\\x85`` …) becomes one
+line, so it can neither break the message nor add a header. :func:`try_send_mail`
+is for loops over recipients and for notices after a commit: a failure is logged
+and reported back, never raised.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,8 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 
 from .urls import external_url  # noqa: F401 - links in mails come from BASE_URL only
+
+from .text import has_control, single_line
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +37,25 @@ def salutation(user=None) -> str:
     return _("Guten Tag,")
 
 
+def header_value(value) -> str:
+    """A header value on one line, whatever the stored text contains."""
+    return single_line(str(value))
+
+
+def recipient(address) -> str:
+    """One plain address; anything else (spaces, line breaks, a second address) is refused, not mended."""
+    value = str(address).strip()
+    if not value or has_control(value) or any(char.isspace() or char in ",;:<>\"" for char in value):
+        raise MailError("invalid recipient address")
+    return value
+
+
 def build_message(to, subject: str, body: str, html: str | None = None, attachments=()) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    msg["To"] = ", ".join(to) if isinstance(to, (list, tuple)) else to
+    msg["Subject"] = header_value(subject)
+    msg["From"] = header_value(current_app.config["MAIL_DEFAULT_SENDER"])
+    addresses = to if isinstance(to, (list, tuple)) else [to]
+    msg["To"] = ", ".join(recipient(address) for address in addresses)
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="vereinsraum.local")
     msg.set_content(body)
@@ -42,7 +65,7 @@ def build_message(to, subject: str, body: str, html: str | None = None, attachme
         maintype, subtype = content_type.split("/", 1)
         if isinstance(data, str):
             data = data.encode()
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=header_value(filename))
     return msg
 
 
@@ -77,3 +100,18 @@ def send_mail(to, subject: str, template: str, attachments=(), **context) -> Non
         if not isinstance(exc, TemplateNotFound):
             raise
     send_message(build_message(to, subject, body, html, attachments))
+
+
+def try_send_mail(to, subject: str, template: str, attachments=(), **context) -> bool:
+    """:func:`send_mail` that never raises: True when sent, else the failure is logged and False returned.
+
+    For loops over recipients (one bad address or name must not stop the others) and for
+    notices after a commit (what was saved stays saved; the caller tells the user).
+    """
+    try:
+        send_mail(to, subject, template, attachments=attachments, **context)
+    except Exception:  # noqa: BLE001 - logged; the caller decides what to tell the user
+        count = len(to) if isinstance(to, (list, tuple)) else 1
+        log.exception("mail %s to %d recipient(s) failed", template, count)
+        return False
+    return True

@@ -18,7 +18,7 @@ from . import models, routes  # noqa: E402,F401
 
 
 def init_app(app):
-    from . import cli, retention, tasks  # noqa: F401  (tasks: register the Huey tasks)
+    from . import cli, retention
     from .declarations import declare_all
     from .services import author_label, privacy_facts
 

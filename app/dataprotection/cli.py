@@ -16,11 +16,15 @@ def init_app(app):
 
         results = retention.run(dry_run=dry_run)
         for rule, count in results:
-            if count < 0:
+            if count is None:
+                click.echo(f"{rule.label}: fehlgeschlagen (Details im Protokoll); die anderen Fristen wurden angewendet")
+            elif count < 0:
                 click.echo(f"{rule.label}: Probelauf nicht möglich (nur echter Lauf)")
             elif dry_run:
                 click.echo(f"{rule.label}: würde {count} löschen")
             else:
                 click.echo(f"{rule.label}: {count} gelöscht")
-        total = sum(c for _, c in results if c > 0)
+        total = sum(c for _, c in results if c is not None and c > 0)
         click.echo(("Probelauf – nichts gelöscht. Insgesamt: %d" if dry_run else "Fertig. Insgesamt: %d") % total)
+        if any(c is None for _, c in results):
+            raise click.exceptions.Exit(1)

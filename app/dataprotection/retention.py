@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..core.db import utcnow
+from ..core.errors import carry_on
 from ..extensions import db
 
 log = logging.getLogger(__name__)
@@ -149,8 +150,9 @@ def purge_unconfirmed_accounts(dry_run: bool) -> int:
     ).all()
     users = [u for u in users if not clubs_blocking_deletion(u)]
     if not dry_run:
-        for user in users:
-            erase_user(user, reason="retention")
+        for user_id in [user.id for user in users]:
+            with carry_on("retention: erasing unconfirmed account %s", user_id):
+                erase_user(db.session.get(User, user_id), reason="retention")
     return len(users)
 
 
@@ -182,7 +184,8 @@ def purge_closed_clubs(dry_run: bool) -> int:
     if dry_run:
         return len(due)
     for deletion in unfinished_closures():  # due ones plus earlier failed attempts (retried until done)
-        run_club_deletion(deletion.id)
+        with carry_on("retention: club deletion %s", deletion.id):
+            run_club_deletion(deletion.id)
     return len(due)
 
 
@@ -220,7 +223,9 @@ def run(dry_run: bool = False) -> list[tuple[Rule, int]]:
     """Apply every retention rule once. Idempotent: a second run finds nothing."""
     results = []
     for rule in rules():
-        count = rule.run(dry_run)
+        count = None  # None: the rule failed (logged); the other rules still run
+        with carry_on("retention rule %s", rule.key):
+            count = rule.run(dry_run)
+            log.info("retention %s: %s %s", rule.key, "would delete" if dry_run else "deleted", count)
         results.append((rule, count))
-        log.info("retention %s: %s %s", rule.key, "would delete" if dry_run else "deleted", count)
     return results

@@ -13,14 +13,14 @@ from flask import current_app
 from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 
-from ..clubs.models import Club, Membership
+from ..clubs.models import Membership
 from ..core import audit_record
 from ..core.db import utcnow
-from ..core.jobs import task
-from ..core.mail import build_message, send_message
+from ..core.errors import carry_on
 from ..extensions import db
 from .models import CalendarFeed, ScheduledMeeting
 from .services import _external
+from .tasks import deliver_mail
 
 PRODID = "-//Vereinsraum//Videokonferenzen//DE"
 
@@ -209,18 +209,9 @@ def notify_members(meeting: ScheduledMeeting, kind: str) -> int:
         body = render_template("meetings/email/schedule.txt", **context)
     ics = calendar_for([meeting], method="CANCEL" if kind == "cancel" else "REQUEST")
     for address in recipients:
-        deliver_mail(address, subject, body, ics.decode("utf-8"), club_id=meeting.club_id)
+        with carry_on("meeting %s mail (%s)", meeting.id, kind):  # one failure must not stop the others
+            deliver_mail(address, subject, body, ics.decode("utf-8"), club_id=meeting.club_id)
     if kind == "invite":
         meeting.invitations_sent = True
         db.session.commit()
     return len(recipients)
-
-
-@task(retries=3, retry_delay=120)
-def deliver_mail(to: str, subject: str, body: str, ics: str, club_id: int | None = None) -> None:
-    if club_id is not None:
-        club = db.session.get(Club, club_id)
-        if club is None or not club.is_active:  # suspended (or deleted) while the mail waited in the queue
-            return
-    message = build_message(to, subject, body, attachments=[("termin.ics", "text/calendar", ics)])
-    send_message(message)

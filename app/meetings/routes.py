@@ -407,7 +407,6 @@ def feed(token):
     body = cal.calendar_for(cal.feed_meetings(club), name=_("Videokonferenzen – %(club)s", club=club.name))
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Cache-Control"] = "private, max-age=300"
     return response
 
 

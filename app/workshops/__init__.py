@@ -18,7 +18,7 @@ from . import models, routes, routes_admin, routes_club  # noqa: E402,F401
 
 
 def init_app(app):
-    from . import cli, jobs  # noqa: F401  (periodic job registration)
+    from . import cli
 
     app.config.setdefault("WORKSHOP_REMINDER_HOURS", 24)
     app.config.setdefault("CONSULTATION_SLOT_MINUTES", 20)

@@ -8,6 +8,7 @@ writers are serialised) and count the confirmed places inside that lock. A
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import time as time_module
@@ -24,7 +25,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..core import audit_record, csvout
 from ..core.db import utcnow
-from ..core.mail import MailError, send_mail
+from ..core.mail import try_send_mail
 from ..core.urls import external_url
 from ..extensions import db
 from . import ics
@@ -70,13 +71,22 @@ def local_tz() -> ZoneInfo:
 
 
 def _mail(to, subject, template, **kwargs) -> bool:
-    """Send one mail; a failing mail server must not undo what was saved."""
-    try:
-        send_mail(to, subject, template, **kwargs)
-        return True
-    except MailError:
-        log.warning("mail %s to %s failed", template, to)
-        return False
+    """Send one mail; a failing mail server must not undo what was saved (logged, False)."""
+    return try_send_mail(to, subject, template, **kwargs)
+
+
+def _never_raises(fn):
+    """For the per-person mails sent in loops: one failure is logged and the loop goes on."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs) -> bool:
+        try:
+            return fn(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - logged; the others still get their mail
+            log.exception("%s failed", fn.__name__)
+            return False
+
+    return run
 
 
 # --- signed links ---------------------------------------------------------------------------
@@ -385,6 +395,7 @@ REGISTRATION_SUBJECTS = {
 }
 
 
+@_never_raises
 def send_registration_mail(registration: Registration, kind: str) -> bool:
     workshop = registration.workshop
     workshop_url = external_url("workshops.show", workshop_id=workshop.id)
@@ -647,6 +658,7 @@ BOOKING_SUBJECTS = {
 }
 
 
+@_never_raises
 def send_booking_mail(booking: ConsultationBooking, kind: str, reason: str | None = None) -> bool:
     page_url = external_url("workshops.consultation")
     calendar = ics.booking_calendar(booking, page_url, cancelled=kind == "cancelled")

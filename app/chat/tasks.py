@@ -1,11 +1,10 @@
-"""Background jobs of the chat domain (Huey)."""
+"""Background jobs of the chat domain (Huey); imported by ``create_app`` like every domain's ``tasks``."""
 
 from __future__ import annotations
 
-from flask import has_app_context
 from huey import crontab
 
-from ..core.jobs import huey, task
+from ..core.jobs import periodic_task, task
 
 
 @task()
@@ -16,14 +15,9 @@ def run_op(op_id: int):
     return execute_op(op_id)
 
 
-@huey.periodic_task(crontab(minute="*/5"), name="chat.process_due")
+@periodic_task(crontab(minute="*/5"), name="chat.process_due")
 def process_due_periodic():
     """Safety net: pick up due ops that no scheduled job is waiting for."""
     from .services import process_due
 
-    if has_app_context():
-        return process_due()
-    from ..core.jobs import _app_context
-
-    with _app_context():
-        return process_due()
+    return process_due()

@@ -1,0 +1,36 @@
+"""Characters that do not belong in a single line of text (names, titles, mail headers).
+
+Line breaks of every kind (``\\n``, ``\\r``, ``\\x0b``, ``\\x0c``, ``\\x1c``–``\\x1e``,
+``\\x85``, U+2028, U+2029), every other control character (Unicode category Cc,
+NUL included) and the invisible format characters (Cf: bidi overrides, zero-width
+space, soft hyphen, BOM …) – except the zero-width (non-)joiner, which emoji
+sequences and some scripts need.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Format characters that are part of ordinary text.
+ALLOWED_FORMAT = frozenset({"\u200c", "\u200d"})
+_REFUSED_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+
+
+def is_control(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category in _REFUSED_CATEGORIES or (category == "Cf" and char not in ALLOWED_FORMAT)
+
+
+def has_control(value: str) -> bool:
+    return any(is_control(char) for char in value)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def single_line(value: str) -> str:
+    """``value`` on one line: every control or line-break character becomes a space, runs of spaces one."""
+    if not has_control(value) and "  " not in value:
+        return value
+    return _SPACES.sub(" ", "".join(" " if is_control(char) else char for char in value)).strip()

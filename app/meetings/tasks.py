@@ -1,0 +1,16 @@
+"""Background jobs of the meetings domain (Huey): one invitation mail per member, retried."""
+
+from ..clubs.models import Club
+from ..core.jobs import task
+from ..core.mail import build_message, send_message
+from ..extensions import db
+
+
+@task(retries=3, retry_delay=120)
+def deliver_mail(to: str, subject: str, body: str, ics: str, club_id: int | None = None) -> None:
+    if club_id is not None:
+        club = db.session.get(Club, club_id)
+        if club is None or not club.is_active:  # suspended (or deleted) while the mail waited in the queue
+            return
+    message = build_message(to, subject, body, attachments=[("termin.ics", "text/calendar", ics)])
+    send_message(message)

@@ -49,11 +49,14 @@ class Config:
     MAIL_TIMEOUT = 10
     MAIL_DEFAULT_SENDER = "Vereinsraum <noreply@vereinsraum.local>"
 
-    # Rate limiting (Flask-Limiter); memory by default, Redis in production.
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Rate limiting (Flask-Limiter). Storage: RATELIMIT_STORAGE_URI when set, else REDIS_URL (shared by every
+    # app instance), else memory. When Redis is down the limits fall back to per-process memory.
+    RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
+    MEETINGS_GUEST_RATE_LIMIT = "10 per minute; 50 per hour"
 
     # Token lifetimes (seconds)
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
@@ -63,12 +66,16 @@ class Config:
     # Background jobs (Huey): SQLite file in instance/ unless REDIS_URL is set.
     REDIS_URL: str | None = None
     HUEY_IMMEDIATE = False
+    # /healthz: the worker counts as down when its last heartbeat is older than this (seconds).
+    # The consumer writes one at start and every minute (app/core/health.py).
+    WORKER_HEARTBEAT_MAX_AGE = 180
 
     # BigBlueButton and Mattermost (stand-ins are used when unset in development).
     BBB_API_URL: str | None = None
     BBB_SECRET: str | None = None
     BBB_CHECKSUM = "sha256"
     BBB_TIMEOUT = 5.0
+    BBB_STATUS_TTL = 5.0  # seconds one getMeetings answer serves every club (shared by all app instances)
     MATTERMOST_URL: str | None = None
     MATTERMOST_TOKEN: str | None = None
     MATTERMOST_TEAM: str | None = None
@@ -81,8 +88,12 @@ class Config:
 
     # Retention periods (AUDIT_RETENTION_DAYS, WORKSHOP_RETENTION_DAYS, …) have their defaults in one
     # place: app/dataprotection/retention.py (RETENTION_DEFAULTS).
-    # Admin statistics dashboard: seconds the aggregates are reused per worker (0 = always fresh).
+    # Admin statistics dashboard: seconds the aggregates are reused (shared cache; 0 = always fresh).
     ADMIN_STATS_CACHE_SECONDS = 60
+
+    # Static files: the build made by ``flask assets`` (hashed names, .gz/.br); empty = <project>/build/static.
+    # Without a build, Flask serves app/static directly (development).
+    STATIC_BUILD_DIR: str | None = None
 
 
 #: Settings taken from the environment, with their type.
@@ -102,6 +113,12 @@ ENV_SETTINGS: dict[str, type] = {
     "BBB_SECRET": str,
     "BBB_CHECKSUM": str,
     "BBB_TIMEOUT": float,
+    "BBB_STATUS_TTL": float,
+    "MEETINGS_GUEST_RATE_LIMIT": str,
+    "LOGIN_RATE_LIMIT": str,
+    "INVITATION_DEFAULT_DAYS": int,
+    "WORKER_HEARTBEAT_MAX_AGE": int,
+    "STATIC_BUILD_DIR": str,
     "MATTERMOST_URL": str,
     "MATTERMOST_TOKEN": str,
     "MATTERMOST_TEAM": str,

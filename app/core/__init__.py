@@ -9,7 +9,7 @@ from .errors import init_app as _init_errors  # noqa: E402
 
 
 def init_app(app):
-    from . import cli
+    from . import cli, health  # noqa: F401  (health: the worker's heartbeat task)
 
     _init_errors(app)
     cli.init_app(app)

@@ -95,6 +95,9 @@ class Config:
     # Without a build, Flask serves app/static directly (development).
     STATIC_BUILD_DIR: str | None = None
 
+    # `flask backup` / `flask restore` on PostgreSQL: folder of pg_dump/pg_restore (empty = from PATH).
+    PG_BIN_DIR: str | None = None
+
 
 #: Settings taken from the environment, with their type.
 ENV_SETTINGS: dict[str, type] = {
@@ -119,6 +122,7 @@ ENV_SETTINGS: dict[str, type] = {
     "INVITATION_DEFAULT_DAYS": int,
     "WORKER_HEARTBEAT_MAX_AGE": int,
     "STATIC_BUILD_DIR": str,
+    "PG_BIN_DIR": str,
     "MATTERMOST_URL": str,
     "MATTERMOST_TOKEN": str,
     "MATTERMOST_TEAM": str,

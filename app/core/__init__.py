@@ -13,6 +13,9 @@ def init_app(app):
 
     _init_errors(app)
     cli.init_app(app)
+    from . import assets
+
+    assets.init_app(app)
 
     from flask_babel import format_date, format_datetime
 

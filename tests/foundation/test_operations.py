@@ -179,3 +179,58 @@ def test_backup_and_restore_commands(tmp_path):
     result = runner.invoke(args=["restore", "--yes", str(tmp_path / "backup.db")])
     assert result.exit_code == 0, result.output
     assert _rows(live) == ["Antwort"]
+
+
+# --- static files (WhiteNoise) -----------------------------------------------------------------------
+
+def _app_with_build(tmp_path, build_dir):
+    from app import create_app
+
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "k",
+                       "STATIC_BUILD_DIR": str(build_dir)}, instance_path=str(tmp_path / "instance"))
+
+
+def _fetch(client, url, **kwargs):
+    """(status, headers, body) – the response is closed (WhiteNoise streams the file)."""
+    response = client.get(url, **kwargs)
+    try:
+        return response.status_code, response.headers, response.get_data()
+    finally:
+        response.close()
+
+
+def test_hashed_asset_is_immutable_and_precompressed(tmp_path):
+    import gzip
+    import re
+
+    from app.core.assets import build
+
+    manifest = build(os.path.join(os.path.dirname(health.__file__), "..", "static"), str(tmp_path / "static"))
+    hashed_css = manifest["files"]["css/app.css"]["hashed"]
+    client = _app_with_build(tmp_path, tmp_path / "static").test_client()
+    page = client.get("/konto/anmelden").get_data(as_text=True)
+    assert f'href="/static/{hashed_css}"' in page
+    assert re.search(r'src="/static/vendor/htmx/htmx-2\.0\.8\.min\.[0-9a-f]{12}\.js"', page)
+    status, headers, body = _fetch(client, f"/static/{hashed_css}", headers={"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip" and headers["Vary"] == "Accept-Encoding"
+    assert headers["Cache-Control"] == "max-age=31536000, public, immutable"
+    assert gzip.decompress(body) == (tmp_path / "static" / "css" / "app.css").read_bytes()
+    assert _fetch(client, f"/static/{hashed_css}", headers={"Accept-Encoding": "br"})[1]["Content-Encoding"] == "br"
+    status, headers, _body = _fetch(client, "/static/css/app.css")
+    assert status == 200 and "immutable" not in headers["Cache-Control"]
+
+
+def test_a_stale_build_is_not_used_for_a_changed_file(tmp_path):
+    import json
+
+    from app.core.assets import build
+
+    build(os.path.join(os.path.dirname(health.__file__), "..", "static"), str(tmp_path / "static"))
+    manifest_path = tmp_path / "static" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"]["css/app.css"]["sha256"] = "0" * 64  # app.css changed after the build
+    manifest_path.write_text(json.dumps(manifest))
+    client = _app_with_build(tmp_path, tmp_path / "static").test_client()
+    page = client.get("/konto/anmelden").get_data(as_text=True)
+    assert 'href="/static/css/app.css"' in page and "/static/js/app." in page
+    assert _fetch(client, "/static/css/app.css")[2] == (tmp_path / "static" / "css" / "app.css").read_bytes()

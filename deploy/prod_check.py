@@ -259,7 +259,8 @@ class Topology:
             "VR_APP1": f"127.0.0.1:{self.ports['app1']}", "VR_APP2": f"127.0.0.1:{self.ports['app2']}",
             "VR_LISTEN": f"127.0.0.1:{self.ports['nginx']}", "VR_SERVER_NAME": "127.0.0.1 localhost",
             "VR_ACCESS_LOG": str(run_dir / "access.log"), "VR_RUN_DIR": str(run_dir),
-            "VR_SITE_CONF": str(run_dir / "site.conf"), "VR_USER_LINE": "user root;" if self.root_user else "",
+            "VR_SITE_CONF": str(run_dir / "site.conf"),
+            "VR_LOG_FORMAT_CONF": str(ROOT / "deploy" / "nginx" / "log-format.conf"), "VR_USER_LINE": "user root;" if self.root_user else "",
         }
         render(ROOT / "deploy" / "nginx" / "vereinsraum.conf.template", run_dir / "site.conf", values)
         render(ROOT / "deploy" / "nginx" / "nginx-main.conf.template", run_dir / "nginx.conf", values)
@@ -550,11 +551,14 @@ class Check:
         info = channel()
         welcomes = [m for m in info["markers"] if m and m.startswith("welcome-")]
         ops = self.t.psql("SELECT kind || ':' || status || ':' || attempts FROM chat_op ORDER BY id")
+        add_calls = len([c for c in state["calls"] if c.startswith("POST /api/v4/channels/") and c.endswith("/members")])
         ok = len(creates) == 1 and len(welcomes) == 1 and sorted(info["members"]) == expected \
             and retry.status_code in (200, 303) and pending != "0"
         return ok, (f"killed after {killed_after} member adds with {pending} op(s) pending; after restart + "
                     f"'Jetzt erneut versuchen': channels created {len(creates)}, welcome posts {len(welcomes)}, "
-                    f"members {len(info['members'])}/{len(expected)}, ops {ops.split()}")
+                    f"members {len(info['members'])}/{len(expected)}, ops {ops.split()} (kind:status:attempts); "
+                    f"{add_calls} add-member calls for {len(expected) - 1} members: the resumed attempt re-adds the "
+                    f"{killed_after} added before the kill (idempotent in Mattermost)")
 
     def check_postgres_restart(self):
         b = self.browser()

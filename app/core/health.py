@@ -1,8 +1,9 @@
 """Health of one app instance: database, Redis, the worker's heartbeat and the queue (``/healthz``).
 
 The Huey consumer writes a heartbeat into Huey's own storage (Redis in production, so every app
-instance reads the same one): when it starts, every minute (a periodic task, so a heartbeat also proves
-that the scheduler and the workers run tasks), and a "stopped" mark when it shuts down cleanly.
+instance reads the same one): when it starts, after every task, every minute (a periodic task, so a
+heartbeat also proves that the scheduler and the workers run tasks), and a "stopped" mark when it shuts
+down cleanly.
 ``/healthz`` answers 503 when the database or Redis does not answer, or when the worker's last
 heartbeat is older than ``WORKER_HEARTBEAT_MAX_AGE`` seconds (or it said it stopped).
 """
@@ -47,6 +48,11 @@ def _heartbeat_on_startup():
 @jobs.huey.on_shutdown(name="core.heartbeat_on_shutdown")
 def _heartbeat_on_shutdown():
     record_heartbeat("stopped")
+
+
+@jobs.huey.post_execute(name="core.heartbeat_after_task")
+def _heartbeat_after_task(task, task_value, exc):
+    record_heartbeat()
 
 
 @jobs.huey.periodic_task(crontab(), name="core.worker_heartbeat")

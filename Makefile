@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test setup install translations assets db chromium bench prod-check clean
+.PHONY: run test setup install translations assets db chromium bench prod-check prod-serve clean
 
 run: setup ## set everything up and serve on 127.0.0.1:5000
 	$(BIN)/python -m app.devserver
@@ -55,6 +55,9 @@ prod-check: install translations ## the production topology on loopback: nginx, 
 	    $(if $(shell command -v sudo 2>/dev/null),sudo,) apt-get install -y -qq $$pkg >/dev/null; }; \
 	done
 	$(BIN)/python deploy/prod_check.py $(PROD_CHECK_ARGS)
+
+prod-serve: ## the same topology with demo data, kept running until Ctrl-C (URL printed)
+	$(MAKE) prod-check PROD_CHECK_ARGS=--serve
 
 clean:
 	rm -rf $(VENV) .pytest_cache build

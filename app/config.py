@@ -126,6 +126,7 @@ ENV_SETTINGS: dict[str, type] = {
     "DATA_EXPORT_DIR": str,
     "WORKSHOP_REMINDER_HOURS": int,
     "CONSULTATION_SLOT_MINUTES": int,
+    "PRIVACY_CONTROLLER": str,
     "MATTERMOST_URL": str,
     "MATTERMOST_TOKEN": str,
     "MATTERMOST_TEAM": str,

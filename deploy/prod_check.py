@@ -723,6 +723,8 @@ with app.app_context():
 def main() -> int:
     parser = argparse.ArgumentParser(description="Production topology on loopback")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory (logs) after the run")
+    parser.add_argument("--serve", action="store_true",
+                        help="start the topology with demo data and keep it running until Ctrl-C (no checks)")
     args = parser.parse_args()
     for tool in ("nginx", "redis-server"):
         if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
@@ -763,6 +765,17 @@ def main() -> int:
         topo.start_nginx()
         check.record("topology up", True, f"PostgreSQL {topo.pgbin.parent.name}, Redis, nginx, 2 × gunicorn, "
                      f"consumer, stand-ins ({time.monotonic() - started:.1f} s)")
+        if args.serve:
+            say(f"\nVereinsraum hinter nginx: {check.nginx}/  (Demo-Zugänge: README, Passwort {PASSWORD})\n"
+                f"Instanzen: http://127.0.0.1:{topo.ports['app1']}/healthz, "
+                f"http://127.0.0.1:{topo.ports['app2']}/healthz; Protokolle: {topo.tmp}\nBeenden mit Ctrl-C.")
+            try:
+                while all(p.poll() is None for p in topo.procs.values()):
+                    time.sleep(1)
+                say("Ein Prozess hat sich beendet – alles wird gestoppt.")
+            except KeyboardInterrupt:
+                pass
+            return 0
 
         check.run("health: /healthz on each instance (database, Redis, worker heartbeat, queue)", check.check_health_ok)
         check.run("static: hashed asset, immutable, gzip", check.check_static)

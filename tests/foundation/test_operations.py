@@ -234,3 +234,63 @@ def test_a_stale_build_is_not_used_for_a_changed_file(tmp_path):
     page = client.get("/konto/anmelden").get_data(as_text=True)
     assert 'href="/static/css/app.css"' in page and "/static/js/app." in page
     assert _fetch(client, "/static/css/app.css")[2] == (tmp_path / "static" / "css" / "app.css").read_bytes()
+
+
+# --- settings that were read but could not be set; state shared between instances -------------------
+
+def test_settings_read_by_the_code_can_be_set_from_the_environment(monkeypatch):
+    from app.config import env_overrides
+
+    for key, raw in (("BBB_STATUS_TTL", "1.5"), ("MEETINGS_GUEST_RATE_LIMIT", "3 per minute"),
+                     ("INVITATION_DEFAULT_DAYS", "3"), ("DATA_EXPORT_DIR", "/srv/exports")):
+        monkeypatch.setenv(key, raw)
+    values = env_overrides()
+    assert values["BBB_STATUS_TTL"] == 1.5 and values["MEETINGS_GUEST_RATE_LIMIT"] == "3 per minute"
+    assert values["INVITATION_DEFAULT_DAYS"] == 3 and values["DATA_EXPORT_DIR"] == "/srv/exports"
+
+
+def test_invitations_last_invitation_default_days(app, roles):
+    from datetime import timedelta
+
+    from app.clubs.models import Role
+    from app.clubs.services import invite_by_email
+    from app.core.db import utcnow
+
+    app.config["INVITATION_DEFAULT_DAYS"] = 3
+    invitation = invite_by_email(roles.club, "neu@verein.example", Role.MEMBER, by=roles.board)
+    assert abs(invitation.expires_at - (utcnow() + timedelta(days=3))) < timedelta(minutes=1)
+
+
+def test_limits_and_cache_follow_redis_url(tmp_path):
+    from app import create_app
+
+    url = f"redis://127.0.0.1:{_closed_port()}/0"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "k", "REDIS_URL": url},
+                     instance_path=str(tmp_path / "instance"))
+    assert app.config["RATELIMIT_STORAGE_URI"] == url
+    assert app.config["CACHE_TYPE"] == "app.core.cache.ResilientRedisCache"
+    explicit = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "k",
+                           "REDIS_URL": url, "RATELIMIT_STORAGE_URI": "memory://"},
+                          instance_path=str(tmp_path / "instance"))
+    assert explicit.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_admin_statistics_are_shared_between_instances(app_config, tmp_path, monkeypatch):
+    """Two app instances with one shared cache compute the statistics once (was: once per process)."""
+    from app import create_app
+    from app.admin import queries
+
+    shared = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(tmp_path / "cache"), "ADMIN_STATS_CACHE_SECONDS": 60}
+    computed = []
+    real = queries.statistics
+    monkeypatch.setattr(queries, "statistics", lambda *a, **k: computed.append(1) or real(*a, **k))
+    first, second = create_app({**app_config, **shared}), create_app({**app_config, **shared})
+    for instance in (first, second):
+        with instance.test_request_context():
+            queries.cached_statistics()
+    assert computed == [1]
+    for instance in (first, second):
+        with instance.app_context():
+            from app.extensions import db
+
+            db.engine.dispose()

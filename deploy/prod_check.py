@@ -738,6 +738,7 @@ def main() -> int:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started with SIGINT ignored
     signal.signal(signal.SIGHUP, on_signal)
     check = Check(topo)
     try:
@@ -773,8 +774,8 @@ def main() -> int:
                 while all(p.poll() is None for p in topo.procs.values()):
                     time.sleep(1)
                 say("Ein Prozess hat sich beendet – alles wird gestoppt.")
-            except KeyboardInterrupt:
-                pass
+            except (KeyboardInterrupt, SystemExit):
+                say("Wird beendet …")
             return 0
 
         check.run("health: /healthz on each instance (database, Redis, worker heartbeat, queue)", check.check_health_ok)

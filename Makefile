@@ -5,15 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test setup install translations db chromium bench clean
+.PHONY: run test setup install translations assets db chromium bench prod-check prod-serve clean
 
 run: setup ## set everything up and serve on 127.0.0.1:5000
 	$(BIN)/python -m app.devserver
 
-test: install translations chromium ## install what tests need and run every test
+test: install translations assets chromium ## install what tests need and run every test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-setup: install translations db
+setup: install translations assets db
 
 install: $(VENV)/.installed
 
@@ -25,6 +25,9 @@ $(VENV)/.installed: pyproject.toml
 
 translations: install ## compile the message catalogs (.po -> .mo)
 	$(BIN)/pybabel compile -f -d app/translations
+
+assets: install ## static files with hashed names + .gz/.br (build/static, served by WhiteNoise)
+	$(BIN)/flask assets
 
 db: install ## migrate, load content, seed demo data when empty
 	$(BIN)/flask db upgrade heads
@@ -44,5 +47,17 @@ messages: install ## extract strings and update the English catalog
 bench: setup ## performance measurements (see README)
 	$(BIN)/python bench/run.py
 
+prod-check: install translations ## the production topology on loopback: nginx, 2 × gunicorn, PostgreSQL, Redis, worker
+	@for pkg in nginx redis-server postgresql; do \
+	  dpkg -s $$pkg >/dev/null 2>&1 || { \
+	    echo "Installing Debian $$pkg for the production check"; \
+	    $(if $(shell command -v sudo 2>/dev/null),sudo,) apt-get update -qq && \
+	    $(if $(shell command -v sudo 2>/dev/null),sudo,) apt-get install -y -qq $$pkg >/dev/null; }; \
+	done
+	$(BIN)/python deploy/prod_check.py $(PROD_CHECK_ARGS)
+
+prod-serve: ## the same topology with demo data, kept running until Ctrl-C (URL printed)
+	$(MAKE) prod-check PROD_CHECK_ARGS=--serve
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build

@@ -103,9 +103,13 @@ def _finish_config(app: Flask) -> None:
         extra.add(f"{parts.scheme}://{parts.netloc}")
     app.config["CSP_FORM_ACTION_EXTRA"] = tuple(sorted(extra))
     if not app.config.get("CACHE_TYPE"):
-        if app.config.get("REDIS_URL"):
-            app.config["CACHE_TYPE"] = "RedisCache"
+        if app.config.get("REDIS_URL"):  # shared by every app instance; falls back per process (core/cache.py)
+            app.config["CACHE_TYPE"] = "app.core.cache.ResilientRedisCache"
             app.config.setdefault("CACHE_REDIS_URL", app.config["REDIS_URL"])
         else:
             app.config["CACHE_TYPE"] = "SimpleCache"
     app.config.setdefault("CACHE_KEY_PREFIX", "vr:")
+    if not app.config.get("RATELIMIT_STORAGE_URI"):  # the limits follow REDIS_URL unless set explicitly
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://", "unix://")):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})

@@ -58,16 +58,19 @@ class Config:
     MAIL_TIMEOUT = 10
     MAIL_DEFAULT_SENDER = "Vereinsraum <noreply@vereinsraum.local>"
 
-    # Rate limiting (Flask-Limiter); memory by default, Redis in production.
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Rate limiting (Flask-Limiter). Storage: RATELIMIT_STORAGE_URI when set, else REDIS_URL (shared by every
+    # app instance), else memory. When Redis is down the limits fall back to per-process memory.
+    RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"  # login attempts per client address
     LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute; 20 per hour"  # failed logins per account (e-mail address)
     REGISTER_RATE_LIMIT = "10 per hour; 30 per day"  # new accounts per client address (also via invitations)
     MAIL_RATE_LIMIT = "20 per hour"  # per client address on each form that sends account mail
     MAIL_ACCOUNT_RATE_LIMIT = "5 per hour"  # account mails per account / recipient address, all forms together
     INVITATION_RATE_LIMIT = "50 per hour; 200 per day"  # invitations by e-mail per inviting account and address
+    MEETINGS_GUEST_RATE_LIMIT = "10 per minute; 50 per hour"
 
     # Token lifetimes (seconds)
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
@@ -79,12 +82,16 @@ class Config:
     REDIS_URL: str | None = None
     HUEY_SQLITE_PATH: str | None = None
     HUEY_IMMEDIATE = False
+    # /healthz: the worker counts as down when its last heartbeat is older than this (seconds).
+    # The consumer writes one at start and every minute (app/core/health.py).
+    WORKER_HEARTBEAT_MAX_AGE = 180
 
     # BigBlueButton and Mattermost (stand-ins are used when unset in development).
     BBB_API_URL: str | None = None
     BBB_SECRET: str | None = None
     BBB_CHECKSUM = "sha256"
     BBB_TIMEOUT = 5.0
+    BBB_STATUS_TTL = 5.0  # seconds one getMeetings answer serves every club (shared by all app instances)
     MATTERMOST_URL: str | None = None
     MATTERMOST_TOKEN: str | None = None
     MATTERMOST_TEAM: str | None = None
@@ -102,8 +109,15 @@ class Config:
 
     # Retention periods (AUDIT_RETENTION_DAYS, WORKSHOP_RETENTION_DAYS, …) have their defaults in one
     # place: app/dataprotection/retention.py (RETENTION_DEFAULTS).
-    # Admin statistics dashboard: seconds the aggregates are reused per worker (0 = always fresh).
+    # Admin statistics dashboard: seconds the aggregates are reused (shared cache; 0 = always fresh).
     ADMIN_STATS_CACHE_SECONDS = 60
+
+    # Static files: the build made by ``flask assets`` (hashed names, .gz/.br); empty = <project>/build/static.
+    # Without a build, Flask serves app/static directly (development).
+    STATIC_BUILD_DIR: str | None = None
+
+    # `flask backup` / `flask restore` on PostgreSQL: folder of pg_dump/pg_restore (empty = from PATH).
+    PG_BIN_DIR: str | None = None
 
 
 #: Settings taken from the environment, with their type.
@@ -133,6 +147,16 @@ ENV_SETTINGS: dict[str, type] = {
     "BBB_SECRET": str,
     "BBB_CHECKSUM": str,
     "BBB_TIMEOUT": float,
+    "BBB_STATUS_TTL": float,
+    "MEETINGS_GUEST_RATE_LIMIT": str,
+    "INVITATION_DEFAULT_DAYS": int,
+    "WORKER_HEARTBEAT_MAX_AGE": int,
+    "STATIC_BUILD_DIR": str,
+    "PG_BIN_DIR": str,
+    "DATA_EXPORT_DIR": str,
+    "WORKSHOP_REMINDER_HOURS": int,
+    "CONSULTATION_SLOT_MINUTES": int,
+    "PRIVACY_CONTROLLER": str,
     "MATTERMOST_URL": str,
     "MATTERMOST_TOKEN": str,
     "MATTERMOST_TEAM": str,
@@ -147,7 +171,6 @@ ENV_SETTINGS: dict[str, type] = {
     "RETENTION_EXPIRED_INVITATION_DAYS": int,
     "CLUB_DELETION_GRACE_DAYS": int,
     "DATA_EXPORT_EXPIRY_HOURS": int,
-    "DATA_EXPORT_DIR": str,
     "ADMIN_STATS_CACHE_SECONDS": int,
 }
 

@@ -258,27 +258,27 @@ def shared_answers(club: Club):
 
 WEEKS = 12
 
-#: Per-process cache of the statistics: {(app id, locale, date): (monotonic time, computed at, Statistics)}
-_STATS_CACHE: dict = {}
-
-
 def cached_statistics(fresh: bool = False):
-    """The statistics and when they were computed, reused for ADMIN_STATS_CACHE_SECONDS."""
-    import time
+    """The statistics and when they were computed, reused for ADMIN_STATS_CACHE_SECONDS.
 
+    Kept in the shared cache (Flask-Caching: Redis when REDIS_URL is set), so every app instance shows
+    the same figures and only one of them computes them per period.
+    """
     from flask import current_app
     from flask_babel import get_locale
 
+    from ..extensions import cache
+
     ttl = int(current_app.config.get("ADMIN_STATS_CACHE_SECONDS") or 0)
-    key = (id(current_app._get_current_object()), str(get_locale()), utcnow().date())
-    hit = _STATS_CACHE.get(key)
-    if ttl > 0 and not fresh and hit and time.monotonic() - hit[0] < ttl:
-        return hit[2], hit[1]
+    key = f"admin-stats:{get_locale()}:{utcnow().date().isoformat()}"
+    if ttl > 0 and not fresh:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit[1], hit[0]
     stats = statistics()
     computed_at = utcnow()
     if ttl > 0:
-        _STATS_CACHE.clear()  # one entry per process is enough
-        _STATS_CACHE[key] = (time.monotonic(), computed_at, stats)
+        cache.set(key, (computed_at, stats), timeout=ttl)
     return stats, computed_at
 
 

@@ -39,6 +39,7 @@ OPEN = ("pending", "failed")
 MEMBER_OP_LIFETIME = timedelta(days=1)
 NOTICE_LIFETIME = timedelta(hours=1)
 BACKOFF_CAP = 3600  # seconds
+OP_LEASE = timedelta(minutes=10)  # an attempt longer than this counts as crashed and may run again
 
 
 class ChatError(Exception):
@@ -813,8 +814,18 @@ def execute_op(op_id: int, now: datetime | None = None) -> str | None:
         op.status, op.last_error = "failed", "Hinweis verfallen: zu spät, um noch nützlich zu sein."
         db.session.commit()
         return op.status
-    op.attempts += 1
+    # Claim this attempt atomically: a scheduled run and the periodic sweep may race for the same op, and
+    # only one of them may carry it out. A worker killed mid-way leaves the op claimed until OP_LEASE has
+    # passed; then it is due again and the sweep (or "Jetzt erneut versuchen") finishes it.
+    claimed = db.session.execute(
+        sa.update(ChatOp)
+        .where(ChatOp.id == op.id, ChatOp.status == "pending", ChatOp.attempts == op.attempts)
+        .values(attempts=ChatOp.attempts + 1, next_try_at=utcnow() + OP_LEASE)
+        .execution_options(synchronize_session=False))
     db.session.commit()
+    if claimed.rowcount != 1:
+        return None  # another worker has it
+    db.session.refresh(op)
     try:
         HANDLERS[op.kind](op, client)
     except MattermostError as exc:

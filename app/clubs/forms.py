@@ -57,9 +57,15 @@ class InviteEmailForm(BaseForm):
     role = SelectField(_l("Rolle"), choices=_role_choices, default=Role.MEMBER.value)
 
 
+def _invitation_days() -> int:
+    from .services import invitation_default_days
+
+    return min(90, invitation_default_days())
+
+
 class InviteLinkForm(BaseForm):
     role = SelectField(_l("Rolle"), choices=_role_choices, default=Role.MEMBER.value)
-    days = IntegerField(_l("Gültig für (Tage)"), default=14,
+    days = IntegerField(_l("Gültig für (Tage)"), default=lambda: _invitation_days(),
                         validators=[InputRequired(_l("Bitte geben Sie an, wie viele Tage der Link gilt.")),
                                     NumberRange(1, 90, _l("Ein Link gilt 1 bis 90 Tage."))])
     multi_use = BooleanField(_l("Mehrfach verwendbar (z. B. für die Mitgliederversammlung)"))

@@ -286,6 +286,13 @@ def remove_member(membership: Membership, *, by) -> None:
 
 # --- invitations ----------------------------------------------------------------
 
+def invitation_default_days() -> int:
+    """How long an invitation is valid unless the board says otherwise (INVITATION_DEFAULT_DAYS)."""
+    from flask import current_app
+
+    return int(current_app.config.get("INVITATION_DEFAULT_DAYS") or 14)
+
+
 def invite_by_email(club: Club, email: str, role: Role, *, by) -> Invitation:
     from ..auth.models import User
 
@@ -298,7 +305,7 @@ def invite_by_email(club: Club, email: str, role: Role, *, by) -> Invitation:
     if already:
         raise ClubError(_("Diese Person ist schon Mitglied im Verein."))
     invitation = Invitation(club_id=club.id, email=email, role=role, multi_use=False, created_by_id=by.id,
-                            expires_at=utcnow() + timedelta(days=14))
+                            expires_at=utcnow() + timedelta(days=invitation_default_days()))
     db.session.add(invitation)
     db.session.flush()
     # The invitee by id when they have an account with this (confirmed) address: export and deletion

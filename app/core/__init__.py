@@ -9,10 +9,13 @@ from .errors import init_app as _init_errors  # noqa: E402
 
 
 def init_app(app):
-    from . import cli
+    from . import cli, health  # noqa: F401  (health: the worker's heartbeat task)
 
     _init_errors(app)
     cli.init_app(app)
+    from . import assets
+
+    assets.init_app(app)
 
     from flask_babel import format_date, format_datetime
 

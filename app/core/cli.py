@@ -1,4 +1,4 @@
-"""Platform CLI: demo data."""
+"""Platform CLI: demo data, backup and restore."""
 
 import click
 import sqlalchemy as sa
@@ -65,6 +65,44 @@ def init_app(app):
             click.echo(f"{name}: {fn() or 'ok'}")
         if not syncs:
             click.echo("Keine Inhalte zu laden.")
+
+    @app.cli.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False))
+    @with_appcontext
+    def backup_command(target):
+        """Back up the database to TARGET (pg_dump, or SQLite's online backup)."""
+        from flask import current_app
+
+        from .backup import BackupError, backup
+
+        try:
+            kind = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], target,
+                          pg_bin_dir=current_app.config.get("PG_BIN_DIR"))
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Sicherung ({kind}) geschrieben: {target}")
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Ohne Rückfrage: der Inhalt der Datenbank wird ersetzt")
+    @with_appcontext
+    def restore_command(source, yes):
+        """Replace the database's contents with the backup SOURCE (then run `flask db upgrade`)."""
+        from flask import current_app
+
+        from .backup import BackupError, restore
+
+        if not yes:
+            click.confirm("Alle Daten der konfigurierten Datenbank werden durch die Sicherung ersetzt. Weiter?",
+                          abort=True)
+        db.session.remove()
+        db.engine.dispose()
+        try:
+            kind = restore(current_app.config["SQLALCHEMY_DATABASE_URI"], source,
+                           pg_bin_dir=current_app.config.get("PG_BIN_DIR"))
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Sicherung ({kind}) eingespielt aus {source}. Danach: flask db upgrade heads")
 
     @app.cli.command("seed-demo")
     @click.option("--password", default="vereinsraum-demo", show_default=True, help="Passwort für alle Demo-Konten")

@@ -1,6 +1,5 @@
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 
@@ -11,14 +10,14 @@ from .forms import LanguageForm
 
 @bp.get("/healthz")
 def healthz():
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-        database = "ok"
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
-        database = "error"
-    status = 200 if database == "ok" else 503
-    return jsonify(status="ok" if status == 200 else "degraded", database=database), status
+    """Database, Redis, the worker's heartbeat and the queue depth; 503 when one of them is down."""
+    from .health import report
+
+    body, status = report()
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def safe_next(target: str | None, fallback: str) -> str:

@@ -6,19 +6,19 @@ for staff rooms (``Room.club_id is None``).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
-import threading
-import time
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
 from ..core import audit_record
+from ..core.cache import single_flight
 from ..core.db import utcnow
 from ..core.urls import external_url
-from ..extensions import db
+from ..extensions import cache, db
 from ..integrations.bigbluebutton import BBBError, client_from_config
 from .models import START_MEMBERS, MeetingRun, Room
 
@@ -141,7 +141,7 @@ def create_meeting(room: Room, started_by=None):
             except Exception:  # noqa: BLE001
                 log.exception("meeting_started listener failed")
                 db.session.rollback()
-    invalidate_status()
+    invalidate_status(room)
     return result
 
 
@@ -192,43 +192,45 @@ def end_meeting(room: Room, by=None) -> bool:
     if room.club is not None:
         audit_record("meeting.ended", actor=by, club=room.club, room_id=room.id)
     db.session.commit()
-    invalidate_status()
+    invalidate_status(room)
     return ended
 
 
 # --- live status: one getMeetings for everybody, cached for a few seconds ----------------------
+# The cache is the shared one (Flask-Caching: Redis when REDIS_URL is set), so every app instance and
+# worker process sees the same entry, and a cross-process single flight makes sure that at most one of
+# them asks BBB per BBB_STATUS_TTL.
 
-_cache: dict = {}
-_cache_lock = threading.Lock()
-
-
-def _cache_key(*extra):
+def _cache_key(*extra) -> str:
     config = current_app.config
-    return (config.get("BBB_API_URL"), config.get("BBB_SECRET"), *extra)
+    server = hashlib.sha256(f"{config.get('BBB_API_URL')}|{config.get('BBB_SECRET')}".encode()).hexdigest()[:16]
+    return ":".join(("bbb-status", server, *map(str, extra)))
 
 
-def invalidate_status() -> None:
-    key = _cache_key()
-    with _cache_lock:
-        for cached in [k for k in _cache if k[:2] == key]:
-            _cache.pop(cached, None)
+def invalidate_status(room: Room | None = None) -> None:
+    keys = [_cache_key("all")]
+    if room is not None:
+        keys.append(_cache_key("room", room.meeting_id))
+    cache.delete_many(*keys)
 
 
 def _cached(key, fetch):
     ttl = float(current_app.config.get("BBB_STATUS_TTL", 5))
-    entry = _cache.get(key)
-    if entry is None or entry[0] <= time.monotonic():
-        with _cache_lock:  # single flight: the others wait and then read the fresh entry
-            entry = _cache.get(key)
-            if entry is None or entry[0] <= time.monotonic():
-                try:
-                    entry = (time.monotonic() + ttl, fetch(), None)
-                except BBBError as error:
-                    entry = (time.monotonic() + ttl, None, error)
-                _cache[key] = entry
-    if entry[2] is not None:
-        raise entry[2]
-    return entry[1]
+
+    def compute():
+        try:
+            return ("ok", fetch())
+        except BBBError as error:  # cached as well: the next dashboards do not wait for a broken server
+            return ("error", (error.message, error.key, error.detail))
+
+    if ttl <= 0:
+        kind, value = compute()
+    else:
+        wait = float(current_app.config.get("BBB_TIMEOUT") or 5) + 1
+        kind, value = single_flight(key, compute, ttl=ttl, wait=wait)
+    if kind == "error":
+        raise BBBError(*value)
+    return value
 
 
 def live_meetings() -> dict:
@@ -315,9 +317,9 @@ def delete_room(room: Room, by=None) -> int:
         log.info("could not end meeting of deleted room %s", room.id)
     audit_record("meeting.room_deleted", actor=by, club=room.club, room_id=room.id, name=room.name,
                  recordings=len(recordings))
+    invalidate_status(room)  # before the delete: the room's meeting id is needed for the key
     db.session.delete(room)
     db.session.commit()
-    invalidate_status()
     return len(recordings)
 
 

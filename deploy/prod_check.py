@@ -423,21 +423,29 @@ class Check:
                    f"same cookie directly on app1/app2: {direct}"
 
     def check_rate_limit(self):
+        """Both login limits are shared: per client address (10/min: 11th attempt → 429, each with another
+        unknown address so the per-account limit does not interfere) and per account (5 failed/min: the 6th
+        attempt on one account → 429), with the attempts alternating between the instances."""
         self.flush_rate_limits()
         b = self.browser()
         mark = self.log_mark()
-        codes = []
         token = b.csrf("/konto/anmelden")  # one token for the session: the POSTs alternate between instances
-        for _ in range(11):
-            response = b.session.post(self.nginx + "/konto/anmelden",
-                                      data={"email": BOARD, "password": "falsch-falsch", "csrf_token": token},
-                                      allow_redirects=False, timeout=15)
-            codes.append(response.status_code)
+
+        def attempt(email):
+            return b.session.post(self.nginx + "/konto/anmelden",
+                                  data={"email": email, "password": "falsch-falsch", "csrf_token": token},
+                                  allow_redirects=False, timeout=15).status_code
+
+        per_address = [attempt(f"niemand-{n}@example.org") for n in range(11)]
         served = self.upstreams(mark, "POST", "/konto/anmelden")
         self.flush_rate_limits()
-        ok = set(codes[:10]) == {422} and codes[10] == 429 and set(served) == self.app_ports()
+        per_account = [attempt(BOARD) for _ in range(6)]
+        self.flush_rate_limits()
+        ok = (set(per_address[:10]) == {422} and per_address[10] == 429
+              and set(per_account[:5]) == {422} and per_account[5] == 429 and set(served) == self.app_ports())
         spread = {addr: served.count(addr) for addr in sorted(set(served))}
-        return ok, f"statuses {codes} (422 = wrong password); attempts per instance {spread}"
+        return ok, (f"per address {per_address}, per account {per_account} (422 = wrong password); "
+                    f"attempts per instance {spread}")
 
     def check_bbb_cache(self):
         import requests
@@ -512,8 +520,8 @@ class Check:
         board = self.browser()
         assert logged_in(board.login(BOARD))
         registered = self.t.log_text("worker")
-        if "app.chat.jobs.run_op" not in registered:
-            return False, ("the consumer does not know the chat tasks (app.chat.jobs.run_op is not in its task "
+        if "app.chat.tasks.run_op" not in registered:
+            return False, ("the consumer does not know the chat tasks (app.chat.tasks.run_op is not in its task "
                            "list) – ISSUE 12 item 6")
         self.mm_knobs(slow=0.25)
         response = board.post(f"/c/{self.slug}/chat/einstellungen/anlegen", csrf_from=f"/c/{self.slug}/chat/einstellungen")
@@ -781,7 +789,7 @@ def main() -> int:
         check.run("health: /healthz on each instance (database, Redis, worker heartbeat, queue)", check.check_health_ok)
         check.run("static: hashed asset, immutable, gzip", check.check_static)
         check.run("shared login across both instances", check.check_shared_login)
-        check.run("shared login rate limit: 11th attempt across both instances is 429", check.check_rate_limit)
+        check.run("shared login rate limits: 11th attempt per address, 6th per account across both instances is 429", check.check_rate_limit)
         check.run("shared BBB live-status cache: at most one getMeetings per TTL", check.check_bbb_cache)
         check.run("job queued on one instance runs in the consumer exactly once", check.check_job_once)
         check.run("fault: consumer killed mid chat sync, restarted: every operation once", check.check_chat_kill)

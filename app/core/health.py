@@ -17,7 +17,6 @@ import time
 
 import sqlalchemy as sa
 from flask import current_app
-from huey import crontab
 
 from ..extensions import db
 from . import jobs
@@ -52,12 +51,6 @@ def _heartbeat_on_shutdown():
 
 @jobs.huey.post_execute(name="core.heartbeat_after_task")
 def _heartbeat_after_task(task, task_value, exc):
-    record_heartbeat()
-
-
-@jobs.huey.periodic_task(crontab(), name="core.worker_heartbeat")
-def worker_heartbeat():
-    """Every minute: the worker is alive and runs tasks."""
     record_heartbeat()
 
 

@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
+from itertools import count
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -83,6 +85,9 @@ class Token:
     kinds: tuple[str, ...]
     bound: str | None = None
     login: bool = False  # the route needs a login (anonymous -> login page)
+    #: A member of the link's club is sent to its workspace whatever the state of the link (after signing up
+    #: through a single-use invitation, the used link brings its new member home); nothing changes.
+    members_go_home: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,8 +114,8 @@ ROUTES = {
     "auth.reset_password": Token(("reset",)),
     "auth.confirm_email_change": Token(("email_change",)),
     "dataprotection.download_export": Token(("export",), bound="login", login=True),
-    "clubs.accept_invitation": Token(("invitation",), bound="address"),
-    "clubs.accept_invitation#link": Token(("invite_link",)),
+    "clubs.accept_invitation": Token(("invitation",), bound="address", members_go_home=True),
+    "clubs.accept_invitation#link": Token(("invite_link",), members_go_home=True),
     "meetings_guest.join": Token(("guest",)),
     "meetings_guest.wait": Token(("guest",)),
     "workshops.cancel_link": Token(("workshop_cancel",)),
@@ -430,19 +435,23 @@ class Walker:
             return "refused"
         return "reached"
 
-    def expect_refused(self, method, url, *, status=None, htmx=False, login_first=False, label=""):
-        """The request is refused, changes nothing, sends no mail and shows nothing of A's."""
+    def expect_refused(self, method, url, *, status=None, htmx=False, login_first=False, label="", or_home=None):
+        """The request is refused, changes nothing, sends no mail and shows nothing of A's.
+
+        ``or_home``: a redirect to this path (a club's workspace, for its own members) counts as well."""
         mails = len(self.mailbox.messages)
         with watch_writes() as writes:
             response, flashes = self.send(method, url, htmx)
         body = response.get_data(as_text=True)
         label = f"{method} {url} as {self.role}{' (htmx)' if htmx else ''} {label}".strip()
         outcome = self.verdict(response, flashes)
-        if self.user is None and login_first:
+        if self.user is None and login_first and response.status_code not in (400, 404):
+            # (a malformed URL may be refused before the login check: 400 for a NUL, 404 for a bad number)
             assert outcome == "login", f"{label}: {response.status_code} {outcome}, expected the login page"
             assert (response.status_code == 401 and "HX-Redirect" in response.headers) if htmx \
                 else response.status_code == 302, f"{label}: {response.status_code}"
-        else:
+        elif not (or_home and response.status_code in (302, 303)
+                  and urlsplit(response.headers["Location"]).path == or_home):
             assert outcome == "refused", f"{label}: {response.status_code} {outcome}, expected a refusal"
             if status is not None:
                 assert response.status_code in status, f"{label}: {response.status_code}, expected {status}"
@@ -767,11 +776,14 @@ def _registration_id_reused(w, kind):
     yield token
 
 
+_HOURS = count(50)
+
+
 @contextmanager
 def _booking_id_reused(w, kind):
     from app.workshops.models import ConsultationBooking
 
-    old = _booking(w.a, 50)
+    old = _booking(w.a, next(_HOURS))
     db.session.commit()
     token = w.tokens.issue(kind, obj=old)
     booking_id, created, slot = old.id, old.created_at, old.slot_at
@@ -823,12 +835,17 @@ def test_bad_tokens_are_refused_cleanly(world, walker, role):
     refusal on every token route for every role, nothing changed, no mail."""
     walk = walker(role)
     genuine = {kind: world.tokens.issue(kind) for kind in STALE}
+    served = {}  # endpoint -> the token kinds it accepts
+    for rule, key, spec in rules_of(walk.app, Token):
+        served.setdefault(rule.endpoint, set()).update(spec.kinds)
+    member_of_a = role in ("member", "board")
     checked = 0
     for rule, key, spec in rules_of(walk.app, Token):
         arg = only_argument(rule)
+        home = f"/c/{world.club.slug}/" if spec.members_go_home and member_of_a else None
         for kind in spec.kinds:
             bad = [secrets.token_urlsafe(24), _tampered(genuine[kind]), *ODD]
-            bad += [token for other, token in genuine.items() if other != kind]
+            bad += [token for other, token in genuine.items() if other not in served[rule.endpoint]]
             for method in methods(rule):
                 for htmx in (False, True):
                     for token in bad:
@@ -837,8 +854,9 @@ def test_bad_tokens_are_refused_cleanly(world, walker, role):
                         checked += 1
                     for label, stale in STALE[kind]:
                         with stale(world, kind) as token:
-                            walk.expect_refused(method, fill(rule, {arg: token}), htmx=htmx,
-                                                login_first=spec.login, label=f"({key}: {label})")
+                            walk.expect_refused(method, fill(rule, {arg: token}), htmx=htmx, login_first=spec.login,
+                                                label=f"({key}: {label})", or_home=home if method == "GET" else None)
+                        walk.fresh_client()  # staling may have ended A's sessions (an e-mail change)
                         checked += 1
     assert checked >= 500
 
@@ -929,3 +947,61 @@ def test_odd_values_in_every_argument_are_refused_cleanly(world, walker, role):
                     walk.expect_refused(method, url, label=f"(<{name}> = {value[:20]})")
                     checked += 1
     assert checked >= 300
+
+
+# --- holes the walk found ----------------------------------------------------------------------------------
+
+def _link(mailbox, address, path):
+    import re
+
+    [message] = mailbox.to(address)
+    return re.search(r"https?://[^/\s]+(" + re.escape(path) + r"\S+)", mailbox.body(message)).group(1)
+
+
+def test_a_mistyped_email_change_link_dies_when_the_right_one_is_confirmed(roles, client_for, mailbox):
+    """A types a wrong address (someone else's mailbox), then the right one and confirms it. The first link,
+    in the stranger's mailbox, used to stay valid for three days: one click moved A's account to the
+    stranger's address (then "Passwort vergessen" gave them the account)."""
+    from .conftest import PASSWORD
+
+    client = client_for(roles.member)
+    client.post("/konto/email", data={"email": "vertippt@fremd.example", "current_password": PASSWORD})
+    client.post("/konto/email", data={"email": "richtig@verein.example", "current_password": PASSWORD})
+    mistyped = _link(mailbox, "vertippt@fremd.example", "/konto/email/")
+    right = _link(mailbox, "richtig@verein.example", "/konto/email/")
+    assert client.get(right).status_code == 302
+    db.session.refresh(roles.member)
+    assert roles.member.email == "richtig@verein.example"
+    stranger = client_for(None)
+    response = stranger.get(mistyped, follow_redirects=True)
+    assert "Der Link ist ungültig oder wurde schon benutzt" in response.get_data(as_text=True)
+    db.session.refresh(roles.member)
+    assert roles.member.email == "richtig@verein.example"
+
+
+def test_an_email_change_link_works_once(roles, client_for, mailbox):
+    """Used once, moved back by a later change: the first link must not move the address again."""
+    from .conftest import PASSWORD
+
+    client = client_for(roles.member)
+    client.post("/konto/email", data={"email": "zwischen@verein.example", "current_password": PASSWORD})
+    first = _link(mailbox, "zwischen@verein.example", "/konto/email/")
+    client.get(first)
+    client = client_for(db.session.get(type(roles.member), roles.member.id))  # the change ended the session
+    mailbox.clear()
+    client.post("/konto/email", data={"email": A_EMAIL, "current_password": PASSWORD})
+    client.get(_link(mailbox, A_EMAIL, "/konto/email/"))
+    db.session.refresh(roles.member)
+    assert roles.member.email == A_EMAIL
+    again = client_for(None).get(first, follow_redirects=True)  # whoever has the intermediate mailbox now
+    assert "Der Link ist ungültig oder wurde schon benutzt" in again.get_data(as_text=True)
+    db.session.refresh(roles.member)
+    assert roles.member.email == A_EMAIL
+    # the same link clicked twice in a row is still fine (nothing changes, the page says it is done)
+    client = client_for(roles.member)
+    mailbox.clear()
+    client.post("/konto/email", data={"email": "neu@verein.example", "current_password": PASSWORD})
+    link = _link(mailbox, "neu@verein.example", "/konto/email/")
+    client.get(link)
+    twice = client_for(None).get(link, follow_redirects=True)
+    assert "Ihre neue E-Mail-Adresse ist bestätigt" in twice.get_data(as_text=True)

@@ -59,13 +59,18 @@ def _fingerprint(value: str) -> str:
 
 
 def make_token(purpose: str, user: User, **extra) -> str:
-    # The password fingerprint makes reset links single-use and kills old links
-    # after a password change; the e-mail binds confirmation to one address.
+    # The password fingerprint makes reset links single-use and kills old links after a password change;
+    # the e-mail fingerprint binds a link to the address it was sent for. An e-mail change link also carries
+    # the session-token fingerprint: applying it rotates that token, so the link works once, and every older
+    # change link (say, to a mistyped address) dies with it.
     payload = {"uid": user.id, "pw": _fingerprint(user.password_hash), "em": _fingerprint(user.email), **extra}
+    if purpose == "change-email":
+        payload["st"] = _fingerprint(user.session_token)
     return _serializer(purpose).dumps(payload)
 
 
-def read_token(purpose: str, token: str, max_age: int) -> tuple[User, dict]:
+def _load_token(purpose: str, token: str, max_age: int) -> tuple[User, dict]:
+    """The account a signed, unexpired link names (not yet checked against the account's current state)."""
     try:
         payload = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:
@@ -73,10 +78,22 @@ def read_token(purpose: str, token: str, max_age: int) -> tuple[User, dict]:
     except BadSignature as exc:
         raise AccountError(_("Der Link ist ungültig.")) from exc
     user = db.session.get(User, payload.get("uid"))
-    if user is None or payload.get("pw") != _fingerprint(user.password_hash):
+    if user is None:
         raise AccountError(_("Der Link ist ungültig oder wurde schon benutzt."))
-    if purpose != "change-email" and payload.get("em") != _fingerprint(user.email):
+    return user, payload
+
+
+def _check_current(purpose: str, user: User, payload: dict) -> None:
+    current = payload.get("pw") == _fingerprint(user.password_hash) and payload.get("em") == _fingerprint(user.email)
+    if purpose == "change-email":
+        current = current and payload.get("st") == _fingerprint(user.session_token)
+    if not current:
         raise AccountError(_("Der Link ist ungültig oder wurde schon benutzt."))
+
+
+def read_token(purpose: str, token: str, max_age: int) -> tuple[User, dict]:
+    user, payload = _load_token(purpose, token, max_age)
+    _check_current(purpose, user, payload)
     return user, payload
 
 
@@ -161,10 +178,11 @@ def request_email_change(user: User, new_email: str) -> None:
 
 
 def apply_email_change(token: str) -> User:
-    user, payload = read_token("change-email", token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    user, payload = _load_token("change-email", token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    if user.email == payload.get("new"):
+        return user  # the link was clicked twice: nothing to do
+    _check_current("change-email", user, payload)  # a used or superseded link must not move the address again
     holder = get_user_by_email(payload["new"])
-    if holder is user:
-        return user  # the link was clicked twice
     if holder is not None:
         raise AccountError(_("Diese E-Mail-Adresse wird schon für ein anderes Konto verwendet."))
     old = user.email

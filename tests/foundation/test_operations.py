@@ -65,7 +65,7 @@ def test_real_consumer_writes_a_heartbeat_at_start(tmp_path):
     import app as package
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(package.__file__)))
-    env = {**os.environ, "PYTHONPATH": root, "HUEY_SQLITE": str(tmp_path / "huey.db"),
+    env = {**os.environ, "PYTHONPATH": root, "HUEY_SQLITE_PATH": str(tmp_path / "huey.db"),
            "DATABASE_URL": "sqlite:///" + str(tmp_path / "app.db"), "SECRET_KEY": "x" * 32}
     env.pop("REDIS_URL", None)
     consumer = os.path.join(os.path.dirname(sys.executable), "huey_consumer")
@@ -187,6 +187,7 @@ def _app_with_build(tmp_path, build_dir):
     from app import create_app
 
     return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "k",
+                       "BASE_URL": "http://localhost",  # the test client's host (others get 400)
                        "STATIC_BUILD_DIR": str(build_dir)}, instance_path=str(tmp_path / "instance"))
 
 

@@ -680,7 +680,8 @@ class Check:
         refused_htmx = asker.post("/konto/meine-daten/export", csrf_from="/konto/meine-daten",
                                   headers={"HX-Request": "true"})
         written_after = written()
-        after_refusal = [b.get("/").status_code for _ in range(4)]  # the 503s took no instance out of nginx
+        anonymous = self.browser()
+        after_refusal = [anonymous.get("/").status_code for _ in range(4)]  # the 503s took no instance out of nginx
         refusal_ok = (asker_login and refused.status_code == 503 and "<html" in refused.text
                       and "in ein paar Minuten erneut" in refused.text and "nichts gespeichert" in refused.text
                       and refused_htmx.status_code == 503 and "<html" not in refused_htmx.text

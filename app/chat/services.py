@@ -580,13 +580,14 @@ def _do_provision(op: ChatOp, client) -> None:
     # Progress is recorded in the op (committed after each member), so an attempt that resumes after a
     # worker was killed does not add those members again; for the others it first asks whether an add
     # of the killed attempt reached Mattermost after all (its answer lost) – one GET per remaining member.
-    done = set((op.payload or {}).get("members_done") or ())
+    progress = op.payload or {}
+    done = set(progress.get("members_done") or ()) if progress.get("members_channel") == link.channel_id else set()
     for membership in club_members(club):
         if membership.user_id in done:
             continue
         _sync_member(link, membership.user_id, client, check_first=op.attempts > 1)
         done.add(membership.user_id)
-        op.payload = {**(op.payload or {}), "members_done": sorted(done)}
+        op.payload = {**(op.payload or {}), "members_channel": link.channel_id, "members_done": sorted(done)}
         db.session.commit()
     if not link.welcome_posted:
         with force_locale("de"):

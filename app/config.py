@@ -97,6 +97,10 @@ class Config:
     MATTERMOST_TEAM: str | None = None
     MATTERMOST_TIMEOUT = 5.0
     MATTERMOST_AUTO_PROVISION = False  # create a channel for every club when staff approve it
+    # Chat sync ops (chat_op): one attempt may take this long before it counts as crashed (its worker
+    # killed) and runs again; the periodic sweep that picks such ops up runs every CHAT_SWEEP_MINUTES.
+    CHAT_OP_LEASE_SECONDS = 600
+    CHAT_SWEEP_MINUTES = 5
     # Addresses clubs give us (chat links, webhooks) must be https and resolve to public addresses only
     # (app/core/outbound.py). For an on-premise chat server: allow http, and/or list its private networks
     # (comma-separated CIDRs, e.g. "10.20.0.0/16"). MATTERMOST_URL itself is trusted and needs neither.
@@ -163,6 +167,8 @@ ENV_SETTINGS: dict[str, type] = {
     "MATTERMOST_TIMEOUT": float,
     "MATTERMOST_AUTO_PROVISION": bool,
     "CHAT_ALLOW_HTTP": bool,
+    "CHAT_OP_LEASE_SECONDS": int,
+    "CHAT_SWEEP_MINUTES": int,
     "OUTBOUND_ALLOWED_NETWORKS": str,
     "SESSION_COOKIE_SECURE": bool,
     "AUDIT_RETENTION_DAYS": int,

@@ -5,7 +5,9 @@ repository: PostgreSQL (initdb), Redis (redis-server), the BigBlueButton and Mat
 processes), an SMTP sink, two gunicorn instances of the app, the Huey consumer (as the README starts it)
 and nginx with deploy/nginx/vereinsraum.conf.template in front. Then it proves, through nginx, what
 ISSUE 13 asks (shared login, shared rate limit, shared BBB status cache, jobs exactly once, health) and
-the faults (consumer killed mid chat sync, PostgreSQL restarted, Redis stopped), and a backup + restore.
+the faults (consumer killed mid chat sync and finished by the periodic sweep, PostgreSQL restarted, Redis
+stopped: pages serve, a request that needs a new job gets a German 503 and writes nothing), and a backup +
+restore.
 
 Prints PASS/FAIL per check and a summary; exits non-zero on any failure; removes everything on exit.
 Run with the project's venv: ``.venv/bin/python deploy/prod_check.py`` (``--keep`` leaves the temp dir).
@@ -35,6 +37,12 @@ BOARD = "vorstand@imker-pankow.example"
 MEMBER = "ehrenamt@imker-pankow.example"
 EXTRA_MEMBERS = [f"mitglied{i}@imker-pankow.example" for i in range(1, 9)]
 BBB_TTL = 2.0
+# A chat op attempt longer than this counts as crashed (its worker killed); the sweep runs every minute.
+# The lease is longer than the slowed-down provisioning takes before the kill, so no sweep ever starts a
+# second attempt next to a running one.
+CHAT_OP_LEASE = 10
+EXPORT_ASKER = EXTRA_MEMBERS[0]
+QUEUE_DOWN_LOG = "Warteschlange nimmt keine Aufgabe an"
 
 
 def say(text: str) -> None:
@@ -233,6 +241,8 @@ class Topology:
             "STATIC_BUILD_DIR": str(self.tmp / "static"),
             "PG_BIN_DIR": str(self.pgbin),
             "WEB_CONCURRENCY": "2",
+            "CHAT_OP_LEASE_SECONDS": str(CHAT_OP_LEASE),
+            "CHAT_SWEEP_MINUTES": "1",
         }
 
     def flask(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -389,7 +399,22 @@ class Check:
                 return False, f"app{n}: {status} {body}"
             details.append(f"app{n} {status} worker={body['worker']} queue={body['queue']}")
         outside = self.browser().get("/healthz")
-        return True, "; ".join(details) + f"; via nginx from loopback {outside.status_code}"
+        # nginx lets only 127.0.0.1/::1 see /healthz: from another address (127.0.0.2, still this machine)
+        # it is 403, while the login page is served to that address as usual.
+        other = {path: self.from_address("127.0.0.2", path) for path in ("/healthz", "/konto/anmelden")}
+        ok = outside.status_code == 200 and other == {"/healthz": 403, "/konto/anmelden": 200}
+        return ok, "; ".join(details) + (f"; via nginx from 127.0.0.1: {outside.status_code}, from 127.0.0.2: "
+                                         f"/healthz {other['/healthz']}, login page {other['/konto/anmelden']}")
+
+    def from_address(self, source: str, path: str) -> int:
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.t.ports["nginx"], timeout=10, source_address=(source, 0))
+        try:
+            conn.request("GET", path)
+            return conn.getresponse().status
+        finally:
+            conn.close()
 
     def check_static(self):
         b = self.browser()
@@ -508,8 +533,12 @@ class Check:
         mails = self.t.mails_to(MEMBER, "Datenexport")
         runs = len(self.executions("prepare_user_export"))
         ready = self.t.psql("SELECT count(*) FROM data_export WHERE status = 'ready'")
-        ok = response.status_code == 200 and mails == 1 and runs == 1 and ready == "1"
-        return ok, f"queued by {served}; consumer ran it {runs}×; mails {mails}; ready exports {ready}"
+        # any log format: a line written twice (root handler and huey's own) would show up here
+        lines = [line for line in self.t.log_text("worker").splitlines()
+                 if "Executing app.dataprotection.tasks.prepare_user_export" in line]
+        ok = response.status_code == 200 and mails == 1 and runs == 1 and ready == "1" and len(lines) == 1
+        return ok, (f"queued by {served}; consumer ran it {runs}×; mails {mails}; ready exports {ready}; "
+                    f"'Executing' lines in the consumer log: {len(lines)}")
 
     def executions(self, task: str) -> list[str]:
         """Task ids the consumer started, from its log (huey's own log format: one line per execution)."""
@@ -517,6 +546,9 @@ class Check:
 
     # 2. faults ---------------------------------------------------------------------------------------------
     def check_chat_kill(self):
+        """SIGKILL the consumer in the middle of provisioning a channel (members being added), restart it, press
+        nothing: once CHAT_OP_LEASE has passed, the periodic sweep (every minute here) resumes the op, which
+        skips what the killed attempt recorded and asks Mattermost about the one add in flight."""
         board = self.browser()
         assert logged_in(board.login(BOARD))
         registered = self.t.log_text("worker")
@@ -533,12 +565,12 @@ class Check:
 
         wait_for(lambda: len(adds()) >= 3, 60, 0.1, "three members added")
         self.t.stop("worker", signal.SIGKILL)
+        killed_at = time.monotonic()
         killed_after = len(adds())
         self.mm_knobs(slow=0)
         pending = self.t.psql("SELECT count(*) FROM chat_op WHERE status = 'pending'")
+        worker_log_before = len(self.t.log_text("worker"))
         self.t.start_consumer()
-        wait_for(lambda: self.health(1)[1]["worker"]["status"] == "ok", 60, 0.5, "consumer back")
-        retry = board.post(f"/c/{self.slug}/chat/erneut", csrf_from=f"/c/{self.slug}/chat/einstellungen")
         expected = sorted([BOARD, MEMBER, *EXTRA_MEMBERS, "vereinsraum-bot"])
 
         def channel():
@@ -552,7 +584,8 @@ class Check:
             return info and sorted(info["members"]) == expected and \
                 self.t.psql("SELECT count(*) FROM chat_op WHERE status <> 'done'") == "0"
 
-        wait_for(complete, 60, 0.3, "channel complete")
+        wait_for(complete, CHAT_OP_LEASE + 90, 0.3, "channel complete (periodic sweep after the lease)")
+        finished_after = time.monotonic() - killed_at
         time.sleep(2)
         state = self.mm_state()
         creates = [c for c in state["calls"] if c == "POST /api/v4/channels"]
@@ -560,13 +593,18 @@ class Check:
         welcomes = [m for m in info["markers"] if m and m.startswith("welcome-")]
         ops = self.t.psql("SELECT kind || ':' || status || ':' || attempts FROM chat_op ORDER BY id")
         add_calls = len([c for c in state["calls"] if c.startswith("POST /api/v4/channels/") and c.endswith("/members")])
-        ok = len(creates) == 1 and len(welcomes) == 1 and sorted(info["members"]) == expected \
-            and retry.status_code in (200, 303) and pending != "0"
-        return ok, (f"killed after {killed_after} member adds with {pending} op(s) pending; after restart + "
-                    f"'Jetzt erneut versuchen': channels created {len(creates)}, welcome posts {len(welcomes)}, "
+        members = len(expected) - 1  # the bot created the channel
+        sweeps = self.t.log_text("worker")[worker_log_before:].count("Executing app.chat.tasks.chat.process_due")
+        pressed = self.upstreams(0, "POST", f"/c/{self.slug}/chat/erneut")
+        ok = (len(creates) == 1 and len(welcomes) == 1 and sorted(info["members"]) == expected
+              and add_calls == members and pending != "0" and sweeps >= 1 and not pressed
+              and ops.split() == ["provision:done:2"])
+        return ok, (f"killed after {killed_after} member adds with {pending} op(s) pending; restarted, no button: "
+                    f"the sweep ({sweeps} run(s) since the restart) finished it {finished_after:.0f} s after the "
+                    f"kill (lease {CHAT_OP_LEASE} s); channels created {len(creates)}, welcome posts {len(welcomes)}, "
                     f"members {len(info['members'])}/{len(expected)}, ops {ops.split()} (kind:status:attempts); "
-                    f"{add_calls} add-member calls for {len(expected) - 1} members: the resumed attempt re-adds the "
-                    f"{killed_after} added before the kill (idempotent in Mattermost)")
+                    f"add-member calls {add_calls} for {members} members (each once: progress recorded per member, "
+                    f"the add in flight at the kill checked before repeating it)")
 
     def check_postgres_restart(self):
         b = self.browser()
@@ -627,6 +665,28 @@ class Check:
         login_ok = logged_in(b.login(BOARD))
         work = [b.get(f"/c/{self.slug}/").status_code for _ in range(4)]
         panel = [b.get(f"/c/{self.slug}/konferenzen/", headers={"HX-Request": "true"}).status_code for _ in range(4)]
+        # a request that needs a new job while Redis is down: German 503 with "try again", nothing written
+        asker = self.browser()
+        asker_login = logged_in(asker.login(EXPORT_ASKER))
+        uid = self.t.psql(f"SELECT id FROM \"user\" WHERE email = '{EXPORT_ASKER}'")
+
+        def written():
+            return (self.t.psql(f"SELECT count(*) FROM data_export WHERE user_id = {uid}"),
+                    self.t.psql(f"SELECT count(*) FROM audit_entry WHERE actor_id = {uid} "
+                                "AND action = 'privacy.export_requested'"))
+
+        written_before = written()
+        refused = asker.post("/konto/meine-daten/export", csrf_from="/konto/meine-daten")
+        refused_htmx = asker.post("/konto/meine-daten/export", csrf_from="/konto/meine-daten",
+                                  headers={"HX-Request": "true"})
+        written_after = written()
+        anonymous = self.browser()
+        after_refusal = [anonymous.get("/").status_code for _ in range(4)]  # the 503s took no instance out of nginx
+        refusal_ok = (asker_login and refused.status_code == 503 and "<html" in refused.text
+                      and "in ein paar Minuten erneut" in refused.text and "nichts gespeichert" in refused.text
+                      and refused_htmx.status_code == 503 and "<html" not in refused_htmx.text
+                      and "in ein paar Minuten erneut" in refused_htmx.text
+                      and written_before == written_after == ("0", "0") and set(after_refusal) == {200})
         wrong = self.browser()
         codes = []
         token = wrong.csrf("/konto/anmelden")
@@ -639,23 +699,34 @@ class Check:
         log_lines = [line for line in logs.splitlines()
                      if "Redis nicht erreichbar" in line or "storage unreachable" in line.lower()]
         limiter_fallback = any("storage unreachable" in line.lower() for line in log_lines)
+        queue_lines = [line for line in logs.splitlines() if QUEUE_DOWN_LOG in line]  # one per refused request
         self.t.start_consumer()  # it starts while Redis is down and waits for it
         time.sleep(2)
         not_run = self.t.mails_to(BOARD, "Datenexport") == before_mails
         self.t.start_redis()
         wait_for(lambda: self.t.mails_to(BOARD, "Datenexport") == before_mails + 1, 60, 0.3, "queued export ran")
+        # Redis is back: the same request as before now works (no export left "pending" blocks it)
+        retried = asker.post("/konto/meine-daten/export", csrf_from="/konto/meine-daten")
+        wait_for(lambda: self.t.mails_to(EXPORT_ASKER, "Datenexport") == 1, 60, 0.3, "retried export ran")
         time.sleep(2)
         once = self.t.mails_to(BOARD, "Datenexport") == before_mails + 1
+        retried_once = self.t.mails_to(EXPORT_ASKER, "Datenexport") == 1 and written() == ("1", "1")
         wait_for(lambda: all(self.health(n)[0] == 200 for n in (1, 2)), 90, 0.5, "healthy again")
         ok = (response.status_code == 200 and queued >= 1 and set(pages) == {200} and login_ok
               and set(work) == {200} and set(panel) == {200} and 429 in codes and limiter_fallback
               and all(s == 503 and body["redis"] == "error" for s, body in health)
-              and log_lines and not_run and once)
+              and log_lines and not_run and once and refusal_ok and len(queue_lines) == 2
+              and retried.status_code == 200 and retried_once)
         return ok, (f"job queued ({queued} pending), Redis stopped: pages {pages}, login {'ok' if login_ok else 'FAILED'}, "
-                    f"workspace {work}, BBB panel {panel}, limiter fell back to memory: {limiter_fallback}, "
+                    f"workspace {work}, BBB panel {panel}; personal export requested: {refused.status_code} page + "
+                    f"{refused_htmx.status_code} htmx message ('… in ein paar Minuten erneut versuchen'), "
+                    f"written (exports, audit) {written_before} → {written_after}, pages after it {after_refusal}, "
+                    f"{len(queue_lines)} log line(s) for the 2 refusals; limiter fell back to memory: {limiter_fallback}, "
                     f"429 at attempt {len(codes) if 429 in codes else '-'} (limits per process now), "
                     f"/healthz {[(s, body['redis']) for s, body in health]}, log: {log_lines[0].split(' ', 2)[-1][:90] if log_lines else '-'!r}; "
-                    f"job waited while Redis was down: {not_run}; ran once after Redis returned: {once}; health 200 again")
+                    f"job waited while Redis was down: {not_run}; ran once after Redis returned: {once}; "
+                    f"same export request after Redis returned: {retried.status_code}, mailed once: {retried_once}; "
+                    f"health 200 again")
 
     # 3. backup and restore -------------------------------------------------------------------------------
     def check_backup_restore(self):
@@ -792,10 +863,12 @@ def main() -> int:
         check.run("shared login rate limits: 11th attempt per address, 6th per account across both instances is 429", check.check_rate_limit)
         check.run("shared BBB live-status cache: at most one getMeetings per TTL", check.check_bbb_cache)
         check.run("job queued on one instance runs in the consumer exactly once", check.check_job_once)
-        check.run("fault: consumer killed mid chat sync, restarted: every operation once", check.check_chat_kill)
+        check.run("fault: consumer killed (SIGKILL) mid chat sync, restarted: the sweep finishes it, every operation once",
+                  check.check_chat_kill)
         check.run("fault: PostgreSQL restarted while requests run (pool pre-ping)", check.check_postgres_restart)
         check.run("health: 503 when the worker is down", check.check_worker_down_health)
-        check.run("fault: Redis stopped (pages, limiter, caches, queued jobs)", check.check_redis_down)
+        check.run("fault: Redis stopped (pages, limiter, caches, queued jobs; a new job is refused with 503, nothing "
+                  "written, and works once Redis is back)", check.check_redis_down)
         check.run("backup, wipe, restore; board member finds answers, meetings, audit log", check.check_backup_restore)
     except BaseException as exc:  # noqa: BLE001 – report, clean up, fail
         check.record("prod-check aborted", False, f"{exc.__class__.__name__}: {exc}")

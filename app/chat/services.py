@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 
 from ..core import audit_record, outbound
 from ..core.db import utcnow
+from ..core.jobs import JobQueueUnavailable
 from ..core.urls import external_url
 from ..extensions import cache, db
 from ..integrations.mattermost import MattermostError, client_from_config
@@ -39,7 +40,11 @@ OPEN = ("pending", "failed")
 MEMBER_OP_LIFETIME = timedelta(days=1)
 NOTICE_LIFETIME = timedelta(hours=1)
 BACKOFF_CAP = 3600  # seconds
-OP_LEASE = timedelta(minutes=10)  # an attempt longer than this counts as crashed and may run again
+
+
+def op_lease() -> timedelta:
+    """How long one attempt may take before it counts as crashed (its worker killed) and may run again."""
+    return timedelta(seconds=int(current_app.config.get("CHAT_OP_LEASE_SECONDS") or 600))
 
 
 class ChatError(Exception):
@@ -572,8 +577,18 @@ def _do_provision(op: ChatOp, client) -> None:
         db.session.commit()
     from ..clubs.services import club_members
 
+    # Progress is recorded in the op (committed after each member), so an attempt that resumes after a
+    # worker was killed does not add those members again; for the others it first asks whether an add
+    # of the killed attempt reached Mattermost after all (its answer lost) – one GET per remaining member.
+    progress = op.payload or {}
+    done = set(progress.get("members_done") or ()) if progress.get("members_channel") == link.channel_id else set()
     for membership in club_members(club):
-        _sync_member(link, membership.user_id, client)
+        if membership.user_id in done:
+            continue
+        _sync_member(link, membership.user_id, client, check_first=op.attempts > 1)
+        done.add(membership.user_id)
+        op.payload = {**(op.payload or {}), "members_channel": link.channel_id, "members_done": sorted(done)}
+        db.session.commit()
     if not link.welcome_posted:
         with force_locale("de"):
             text = _("Willkommen im Kanal von %(name)s! Hier tauschen sich Vorstand und Mitglieder aus. Wenn eine "
@@ -627,8 +642,12 @@ def _add(link: ChatLink, mm_id: str, client) -> None:
         client.add_channel_member(link.channel_id, mm_id)
 
 
-def _sync_member(link: ChatLink, user_id: int, client, known_mm_id: str | None = None) -> str | None:
-    """Make the channel match the club for one person. Returns "added", "removed" or None."""
+def _sync_member(link: ChatLink, user_id: int, client, known_mm_id: str | None = None, *,
+                 check_first: bool = False) -> str | None:
+    """Make the channel match the club for one person. Returns "added", "removed" or None.
+
+    ``check_first``: an earlier attempt may have added them already (a resumed op): ask before adding.
+    """
     from ..auth.models import User
     from ..clubs.models import Membership
 
@@ -640,7 +659,8 @@ def _sync_member(link: ChatLink, user_id: int, client, known_mm_id: str | None =
     mm_id = _account_for(user, client) if user is not None else None
     if _wants(link, membership) and mm_id:
         client.ensure_team_member(link.team_id, mm_id)
-        _add(link, mm_id, client)
+        if not (check_first and client.is_channel_member(link.channel_id, mm_id)):
+            _add(link, mm_id, client)
         if previous and previous != mm_id:
             client.remove_channel_member(link.channel_id, previous)
         return "added"
@@ -661,7 +681,7 @@ def _do_member(op: ChatOp, client) -> None:
     if link is None or not link.is_provisioned or not link.channel_id or link.archived_at is not None:
         return  # provisioning (when it runs) adds everyone who is a member then
     link.team_id = link.team_id or client.team_by_name(link.team_name)["id"]
-    _sync_member(link, op.payload["user_id"], client, op.payload.get("mm_user_id"))
+    _sync_member(link, op.payload["user_id"], client, op.payload.get("mm_user_id"), check_first=op.attempts > 1)
     forget_panel(op.club)
 
 
@@ -787,12 +807,16 @@ def enqueue(club, kind: str, key: str, payload: dict, *, lifetime: timedelta = M
 
 
 def schedule(op_id: int, eta: datetime | None = None) -> None:
+    """Queue a job for a committed op. When the queue is down, the op waits in ``chat_op`` for the sweep."""
     from .tasks import run_op
 
-    if eta is None:
-        run_op(op_id)
-    else:
-        run_op.schedule((op_id,), eta=eta)
+    try:
+        if eta is None:
+            run_op(op_id)
+        else:
+            run_op.schedule((op_id,), eta=eta)
+    except JobQueueUnavailable:
+        log.warning("chat op %s not queued (queue unavailable); the periodic sweep picks it up", op_id)
 
 
 def backoff(attempts: int) -> int:
@@ -815,12 +839,13 @@ def execute_op(op_id: int, now: datetime | None = None) -> str | None:
         db.session.commit()
         return op.status
     # Claim this attempt atomically: a scheduled run and the periodic sweep may race for the same op, and
-    # only one of them may carry it out. A worker killed mid-way leaves the op claimed until OP_LEASE has
-    # passed; then it is due again and the sweep (or "Jetzt erneut versuchen") finishes it.
+    # only one of them may carry it out. A worker killed mid-way leaves the op claimed until the lease
+    # (CHAT_OP_LEASE_SECONDS) has passed; then it is due again and the periodic sweep (or "Jetzt erneut
+    # versuchen") finishes it, skipping what the killed attempt recorded as done.
     claimed = db.session.execute(
         sa.update(ChatOp)
         .where(ChatOp.id == op.id, ChatOp.status == "pending", ChatOp.attempts == op.attempts)
-        .values(attempts=ChatOp.attempts + 1, next_try_at=utcnow() + OP_LEASE)
+        .values(attempts=ChatOp.attempts + 1, next_try_at=utcnow() + op_lease())
         .execution_options(synchronize_session=False))
     db.session.commit()
     if claimed.rowcount != 1:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from huey import crontab
-
-from ..core.jobs import periodic_task, task
+from ..core.jobs import every_minutes, periodic_task, task
 
 
 @task()
@@ -15,9 +13,9 @@ def run_op(op_id: int):
     return execute_op(op_id)
 
 
-@periodic_task(crontab(minute="*/5"), name="chat.process_due")
+@periodic_task(every_minutes("CHAT_SWEEP_MINUTES", 5), name="chat.process_due")
 def process_due_periodic():
-    """Safety net: pick up due ops that no scheduled job is waiting for."""
+    """Safety net: pick up due ops that no job is waiting for (queue was down, worker killed mid-op)."""
     from .services import process_due
 
     return process_due()

@@ -106,6 +106,17 @@ def init_app(app):
         return render_error(503, _("Die E-Mail konnte gerade nicht verschickt werden. Bitte versuchen Sie es in "
                                    "ein paar Minuten noch einmal."))
 
+    from .jobs import JobQueueUnavailable
+
+    @app.errorhandler(JobQueueUnavailable)
+    def queue_unavailable(error):
+        # Raised while the request enqueued a background job (before it committed): undo everything.
+        db.session.rollback()
+        response = render_error(503, _("Der Auftrag konnte gerade nicht angenommen werden, weil ein Hintergrunddienst "
+                                       "nicht erreichbar ist. Es wurde nichts gespeichert. Bitte versuchen Sie es in "
+                                       "ein paar Minuten erneut."))
+        return response[0], 503, {"Retry-After": "120"}
+
     @app.errorhandler(Exception)
     def unexpected(error):
         db.session.rollback()

@@ -1,9 +1,9 @@
 """Health of one app instance: database, Redis, the worker's heartbeat and the queue (``/healthz``).
 
 The Huey consumer writes a heartbeat into Huey's own storage (Redis in production, so every app
-instance reads the same one): when it starts, after every task, every minute (a periodic task, so a
-heartbeat also proves that the scheduler and the workers run tasks), and a "stopped" mark when it shuts
-down cleanly.
+instance reads the same one): when it starts, after every task, every minute (a periodic task in
+``core/tasks.py``, so a heartbeat also proves that the scheduler and the workers run tasks), and a
+"stopped" mark when it shuts down cleanly.
 ``/healthz`` answers 503 when the database or Redis does not answer, or when the worker's last
 heartbeat is older than ``WORKER_HEARTBEAT_MAX_AGE`` seconds (or it said it stopped).
 """

@@ -1,12 +1,13 @@
-"""Background jobs of the core (Huey): the worker's heartbeat for /healthz."""
+"""Background jobs of the core (Huey): the worker's heartbeat (see ``health.py``)."""
 
 from huey import crontab
 
-from . import jobs
-from .health import record_heartbeat
+from .jobs import huey
 
 
-@jobs.huey.periodic_task(crontab(), name="core.worker_heartbeat")
+@huey.periodic_task(crontab(), name="core.worker_heartbeat")
 def worker_heartbeat():
     """Every minute: the worker is alive and runs tasks."""
+    from .health import record_heartbeat
+
     record_heartbeat()

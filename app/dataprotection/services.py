@@ -222,10 +222,13 @@ def request_export(user) -> DataExport:
                         expires_at=utcnow() + timedelta(hours=period("DATA_EXPORT_EXPIRY_HOURS")))
     db.session.add(export)
     audit_record("privacy.export_requested", actor=user)
-    db.session.commit()
+    db.session.flush()
     from .tasks import prepare_user_export
 
+    # Queued before the commit: when the queue is down, JobQueueUnavailable rolls all of this back
+    # (503, nothing written); the job waits for this commit (core/jobs.py ``committed``).
     prepare_user_export(export.id)
+    db.session.commit()
     return export
 
 

@@ -1,6 +1,6 @@
 """Background jobs: personal exports and club deletions (retried until done)."""
 
-from ..core.jobs import task
+from ..core.jobs import committed, task
 from ..extensions import db
 
 
@@ -10,8 +10,10 @@ class DeletionIncomplete(RuntimeError):
 
 @task(retries=2, retry_delay=60)
 def prepare_user_export(export_id: int):
+    from .models import DataExport
     from .services import prepare_export
 
+    committed(DataExport, export_id)  # queued by a request just before it commits
     try:
         prepare_export(export_id)
     except Exception:

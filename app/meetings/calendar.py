@@ -16,11 +16,10 @@ from flask_babel import gettext as _
 from ..clubs.models import Membership
 from ..core import audit_record
 from ..core.db import utcnow
-from ..core.errors import carry_on
 from ..extensions import db
 from .models import CalendarFeed, ScheduledMeeting
 from .services import _external
-from .tasks import deliver_mail
+from .tasks import deliver_invitations, deliver_mail  # noqa: F401 – deliver_mail: the per-member job
 
 PRODID = "-//Vereinsraum//Videokonferenzen//DE"
 
@@ -137,9 +136,10 @@ def schedule(club, *, room, title, starts_at, duration_minutes, agenda, by, noti
                                created_by_id=getattr(by, "id", None))
     db.session.add(meeting)
     audit_record("meeting.scheduled", actor=by, club=club, title=title)
-    db.session.commit()
+    db.session.flush()
     if notify:
-        notify_members(meeting, "invite")
+        notify_members(meeting, "invite")  # queued before the commit: a queue failure undoes the meeting too
+    db.session.commit()
     return meeting
 
 
@@ -154,10 +154,11 @@ def update(meeting: ScheduledMeeting, *, room, title, starts_at, duration_minute
         meeting.sequence += 1
         meeting.updated_at = utcnow()
     audit_record("meeting.schedule_changed", actor=by, club=meeting.club, meeting_id=meeting.id)
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(meeting)
     if changed and notify:
         notify_members(meeting, "update")
+    db.session.commit()
     return changed
 
 
@@ -166,9 +167,10 @@ def cancel(meeting: ScheduledMeeting, *, by, notify) -> None:
     meeting.sequence += 1
     meeting.updated_at = utcnow()
     audit_record("meeting.cancelled", actor=by, club=meeting.club, meeting_id=meeting.id)
-    db.session.commit()
+    db.session.flush()
     if notify:
         notify_members(meeting, "cancel")
+    db.session.commit()
 
 
 def member_emails(club) -> list[str]:
@@ -189,7 +191,9 @@ SUBJECTS = {
 def notify_members(meeting: ScheduledMeeting, kind: str) -> int:
     """One mail per member (nobody sees the others' addresses), with the ICS attached.
 
-    Nothing is sent for a club that is not approved (a suspended club sends no mail).
+    Nothing is sent for a club that is not approved (a suspended club sends no mail). Queues one job
+    (a single enqueue, so the queue takes all mails or none) that waits for the caller's commit and
+    then queues one retried mail job per member; the caller commits.
     """
     from flask import render_template
 
@@ -208,10 +212,8 @@ def notify_members(meeting: ScheduledMeeting, kind: str) -> int:
         subject = SUBJECTS[kind](meeting)
         body = render_template("meetings/email/schedule.txt", **context)
     ics = calendar_for([meeting], method="CANCEL" if kind == "cancel" else "REQUEST")
-    for address in recipients:
-        with carry_on("meeting %s mail (%s)", meeting.id, kind):  # one failure must not stop the others
-            deliver_mail(address, subject, body, ics.decode("utf-8"), club_id=meeting.club_id)
     if kind == "invite":
         meeting.invitations_sent = True
-        db.session.commit()
+    deliver_invitations(meeting.id, meeting.sequence, recipients, subject, body, ics.decode("utf-8"),
+                        club_id=meeting.club_id)
     return len(recipients)

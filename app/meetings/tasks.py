@@ -1,7 +1,7 @@
 """Background jobs of the meetings domain (Huey): one invitation mail per member, retried."""
 
 from ..clubs.models import Club
-from ..core.jobs import task
+from ..core.jobs import committed, task
 from ..core.mail import build_message, send_message
 from ..extensions import db
 
@@ -14,3 +14,15 @@ def deliver_mail(to: str, subject: str, body: str, ics: str, club_id: int | None
             return
     message = build_message(to, subject, body, attachments=[("termin.ics", "text/calendar", ics)])
     send_message(message)
+
+
+@task()
+def deliver_invitations(meeting_id: int, sequence: int, recipients: list[str], subject: str, body: str, ics: str,
+                        club_id: int) -> int:
+    """Once the change that queued this is committed (the meeting at this ``sequence``), queue one mail per member."""
+    from .models import ScheduledMeeting
+
+    committed(ScheduledMeeting, meeting_id, lambda meeting: meeting.sequence >= sequence)
+    for address in recipients:
+        deliver_mail(address, subject, body, ics, club_id=club_id)
+    return len(recipients)

@@ -52,3 +52,17 @@ def test_immediate_mode_is_per_app_not_sticky(instance):
     assert jobs.huey.immediate and isinstance(jobs.huey.storage, MemoryStorage)
     create_app(dict(BASE), instance_path=str(instance))
     assert not jobs.huey.immediate and isinstance(jobs.huey.storage, SqliteStorage)
+
+
+def test_the_chat_sweep_period_is_a_setting_read_when_the_scheduler_asks(instance):
+    from datetime import datetime
+
+    from app.chat.tasks import process_due_periodic
+
+    due = process_due_periodic.task_class().validate_datetime
+    create_app(dict(BASE, CHAT_SWEEP_MINUTES=1), instance_path=str(instance))
+    assert all(due(datetime(2026, 3, 1, 10, minute)) for minute in range(60))
+    create_app(dict(BASE), instance_path=str(instance))  # default: every 5 minutes
+    assert [m for m in range(60) if due(datetime(2026, 3, 1, 10, m))] == list(range(0, 60, 5))
+    create_app(dict(BASE, CHAT_SWEEP_MINUTES=90), instance_path=str(instance))  # counted from midnight
+    assert [h * 60 + m for h in range(24) for m in range(60) if due(datetime(2026, 3, 1, h, m))][:3] == [0, 90, 180]

@@ -257,3 +257,20 @@ def test_club_deletion_runs_in_the_consumer(consumer, roles, client_for, runner)
 
     eventually(deleted, what="the club deletion", consumer=consumer)
     assert executed(consumer, "app.dataprotection.tasks.run_club_deletion")
+
+
+def test_consumer_writes_each_log_line_once(consumer, roles, client_for, mailbox):
+    """create_app's root handler and huey_consumer's own handler must not both write huey's lines."""
+    import re
+
+    client_for(roles.board).post("/konto/meine-daten/export")
+    eventually(lambda: [m for m in mailbox.to(roles.board.email) if "Datenexport" in m["Subject"]],
+               what="the export mail", consumer=consumer)
+    time.sleep(0.3)  # the "executed in" line follows the mail
+    log = consumer.log()
+    executing = re.findall(r"Executing (\S+): ([0-9a-f-]{36})", log)
+    finished = re.findall(r"(\S+): ([0-9a-f-]{36}) executed in", log)
+    assert ("app.dataprotection.tasks.prepare_user_export" in {name for name, _id in executing})
+    for lines in (executing, finished):
+        doubled = sorted({line for line in lines if lines.count(line) > 1})
+        assert not doubled, f"logged more than once: {doubled}\n{log[-3000:]}"

@@ -187,7 +187,8 @@ def _app_with_build(tmp_path, build_dir):
     from app import create_app
 
     return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "k",
-                       "BASE_URL": "http://localhost", "STATIC_BUILD_DIR": str(build_dir)}, instance_path=str(tmp_path / "instance"))
+                       "BASE_URL": "http://localhost",  # the test client's host (others get 400)
+                       "STATIC_BUILD_DIR": str(build_dir)}, instance_path=str(tmp_path / "instance"))
 
 
 def _fetch(client, url, **kwargs):

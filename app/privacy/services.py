@@ -72,7 +72,7 @@ PROFILE_QUESTIONS = (
      _l("Bei Ihnen gehen weniger als 20 Personen regelmäßig mit Mitgliederdaten um.")),
     # § 38 Abs. 1 S. 2 BDSG and Art. 37 Abs. 1 lit. c DSGVO: a DPO is required regardless of the 20 persons
     ("dpia", _l("Hat Ihre Prüfung ergeben, dass Sie für eine Verarbeitung eine Datenschutz-Folgenabschätzung "
-                "(eine vorgeschriebene Risikoprüfung, z. B. bei Kameraüberwachung) machen müssen?"),
+                "(eine vorgeschriebene Risikoprüfung, z. B. bei umfangreicher Videoüberwachung) machen müssen?"),
      _l("Ihr Verein muss keine Datenschutz-Folgenabschätzung machen.")),
     ("art9core", _l("Ist der Umgang mit Gesundheitsdaten oder anderen besonders geschützten Daten in großem "
                     "Umfang der Kern Ihrer Vereinsarbeit (z. B. ein großer Selbsthilfe- oder Rehasportverband)?"),

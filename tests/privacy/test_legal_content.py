@@ -13,7 +13,13 @@ import pytest
 
 from app.extensions import db
 from app.privacy.content import ContentError, publish, read_file, validate
-from app.privacy.services import PROFILE_QUESTIONS, club_assessment, club_states, current_item, refresh_assessment
+from app.privacy.services import (
+    PROFILE_QUESTIONS,
+    club_assessment,
+    club_states,
+    current_item,
+    refresh_assessment,
+)
 
 from .test_pages import url
 
@@ -141,7 +147,7 @@ def test_consent_for_minors_applies_to_a_club_whose_youngest_are_16_or_17(roles,
     assert _answer_profile(client, roles.club, under18=True).status_code == 303
     assert _states(roles.club)["consent-minors"].applicable
     page = client.get(url(roles.club, "selbstcheck")).get_data(as_text=True)
-    assert 'action="/c/%s/datenschutz/punkt/consent-minors"' % roles.club.slug in page
+    assert f'action="/c/{roles.club.slug}/datenschutz/punkt/consent-minors"' in page
 
     assert _answer_profile(client, roles.club, under18=False).status_code == 303
     state = _states(roles.club)["consent-minors"]

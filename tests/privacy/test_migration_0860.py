@@ -8,7 +8,7 @@ questions whose wording, severity, legal basis or conditions changed ask for con
 """
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -57,7 +57,7 @@ def test_upgrade_keeps_old_content_and_the_next_publish_fills_the_new_fields(scr
         script = ScriptDirectory.from_config(scratch.extensions["migrate"].migrate.get_config())
         before = script.get_revision(REVISION).down_revision
         upgrade(revision=before)
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = datetime.now(UTC).replace(tzinfo=None)
         with db.engine.begin() as conn:
             meta = sa.MetaData()
             version, topic, item, page, revision = (sa.Table(n, meta, autoload_with=conn) for n in (

@@ -7,7 +7,7 @@ Public views read the page columns, so a draft can never leak into them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -40,6 +40,9 @@ class ContentPage(db.Model):
     staff_edited: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     #: Hash of the shipped files last loaded into this page.
     source_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    #: "Stand" and sources of the published text (``[{label, url?, label_en?}]``, app.core.sources)
+    reviewed_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    sources: so.Mapped[list | None] = so.mapped_column(sa.JSON)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -83,6 +86,9 @@ class ContentRevision(db.Model):
     author_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    #: carried over from the page unless the revision sets them (shipped content does)
+    reviewed_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    sources: so.Mapped[list | None] = so.mapped_column(sa.JSON)
 
     page: so.Mapped[ContentPage] = so.relationship(back_populates="revisions")
     author = so.relationship("User")

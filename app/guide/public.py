@@ -17,7 +17,7 @@ def _page_context(page):
 def index():
     chapters = services.published("chapter")
     return render_template("guide/handbook/index.html", chapters=chapters, templates=services.published("template"),
-                           localized=services.localized)
+                           glossary=services.published_page("article", "glossar"), localized=services.localized)
 
 
 @handbook.get("/leitfaden/<chapter_id>")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ import yaml
 from flask_babel import get_locale
 
 from ..core.db import utcnow
+from ..core.sources import SourceError, localized_sources, parse_reviewed, parse_sources
 from ..extensions import db
 from . import search
 from .models import KINDS, ContentPage, ContentRevision
@@ -43,14 +45,19 @@ class Localized:
     body: str
     lang: str  # the language actually shown
     fallback: bool  # English wanted but only German available
+    reviewed_on: date | None = None  # "Stand"
+    sources: list = field(default_factory=list)  # [{label, url}] in the language shown
 
 
 def localized(page_or_revision, lang: str | None = None) -> Localized:
     lang = lang or ui_lang()
     p = page_or_revision
+    dated = {"reviewed_on": p.reviewed_on}
     if lang == "en" and p.body_en:
-        return Localized(p.title_en or p.title, p.summary_en or p.summary, p.body_en, "en", False)
-    return Localized(p.title, p.summary, p.body, "de", lang == "en")
+        return Localized(p.title_en or p.title, p.summary_en or p.summary, p.body_en, "en", False, **dated,
+                         sources=localized_sources(p.sources, english=True))
+    return Localized(p.title, p.summary, p.body, "de", lang == "en", **dated,
+                     sources=localized_sources(p.sources, english=False))
 
 
 def published(kind: str) -> list[ContentPage]:
@@ -110,9 +117,11 @@ def _next_number(page: ContentPage) -> int:
 
 
 def add_revision(page: ContentPage, data: dict, *, author=None, note: str = "", source: str = "staff") -> ContentRevision:
+    """A new revision of ``page``; "Stand" and sources stay those of the page unless ``data`` brings its own."""
     revision = ContentRevision(
         page=page, number=_next_number(page), note=note or "", source=source,
         author_id=author.id if author is not None else None,
+        reviewed_on=data.get("reviewed_on", page.reviewed_on), sources=data.get("sources", page.sources),
         **{field: (data.get(field) or "").strip() if field.startswith("title") or field.startswith("summary")
            else (data.get(field) or "") for field in ContentRevision.FIELDS},
     )
@@ -124,8 +133,8 @@ def add_revision(page: ContentPage, data: dict, *, author=None, note: str = "", 
 
 
 def publish_revision(page: ContentPage, revision: ContentRevision, *, index: bool = True) -> None:
-    for field in ContentRevision.FIELDS:
-        setattr(page, field, getattr(revision, field))
+    for name in (*ContentRevision.FIELDS, "reviewed_on", "sources"):
+        setattr(page, name, getattr(revision, name))
     now = utcnow()
     revision.published_at = now
     page.published_at = now
@@ -190,8 +199,16 @@ def _read(path: Path) -> tuple[dict, str]:
     return {}, text.strip() + "\n"
 
 
+class ShippedContentError(ValueError):
+    """A shipped content file lacks what every legal text must carry."""
+
+
 def shipped_content() -> list[tuple[str, str, dict, str]]:
-    """[(kind, slug, data, hash)] from the files in ``content/``."""
+    """[(kind, slug, data, hash)] from the files in ``content/``.
+
+    Every file's front matter must carry ``reviewed`` (the "Stand" date) and
+    ``sources`` (at least one ``{label, url?, label_en?}``, see app.core.sources).
+    """
     items = []
     for kind, folder in FOLDERS.items():
         for path in sorted((CONTENT_DIR / folder).glob("*.md")):
@@ -201,9 +218,14 @@ def shipped_content() -> list[tuple[str, str, dict, str]]:
             meta, body = _read(path)
             en_path = path.with_name(f"{slug}.en.md")
             meta_en, body_en = _read(en_path) if en_path.exists() else ({}, "")
+            try:
+                reviewed_on, sources = parse_reviewed(meta.get("reviewed")), parse_sources(meta.get("sources"))
+            except SourceError as exc:
+                raise ShippedContentError(f"{folder}/{path.name}: {exc}") from None
             data = {"title": meta.get("title", slug), "summary": meta.get("summary", ""), "body": body,
                     "title_en": meta_en.get("title", ""), "summary_en": meta_en.get("summary", ""),
-                    "body_en": body_en, "position": int(meta.get("position", 0))}
+                    "body_en": body_en, "position": int(meta.get("position", 0)),
+                    "reviewed_on": reviewed_on, "sources": sources}
             digest = hashlib.sha256(repr(sorted(data.items())).encode()).hexdigest()
             items.append((kind, slug, data, digest))
     return items

@@ -18,6 +18,7 @@ import os
 import yaml
 from flask_babel import lazy_gettext as _l
 
+from ..core.sources import SourceError, parse_reviewed, parse_sources
 from ..extensions import db
 from .models import ChecklistItem, ChecklistTopic, ChecklistVersion
 from .services import PROFILE_FLAGS, current_items, current_version, refresh_all_assessments
@@ -46,7 +47,8 @@ GUIDE_TITLES = {
     "website": _l("Website"),
 }
 GUIDE_CHAPTERS = tuple(GUIDE_TITLES)
-REQUIRED = ("id", "topic", "severity", "question", "question_en", "why", "why_en", "legal_basis")
+REQUIRED = ("id", "topic", "severity", "question", "question_en", "why", "why_en", "legal_basis",
+            "action", "action_en", "reviewed", "sources")
 
 
 class ContentError(ValueError):
@@ -59,7 +61,7 @@ def read_file(path: str = CONTENT_FILE) -> dict:
 
 
 def _hash(value) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
 def item_hash(raw: dict) -> str:
@@ -95,9 +97,11 @@ def validate(data: dict) -> None:
         for chapter in raw.get("guide") or []:
             if chapter not in GUIDE_CHAPTERS:
                 raise ContentError(f"Punkt {raw['id']}: unbekanntes Leitfaden-Kapitel {chapter}.")
-        for url in raw.get("sources") or []:
-            if not str(url).startswith("https://"):
-                raise ContentError(f"Punkt {raw['id']}: Quellen müssen https-Links sein.")
+        try:
+            parse_reviewed(raw["reviewed"])
+            parse_sources(raw["sources"])
+        except SourceError as exc:
+            raise ContentError(f"Punkt {raw['id']}: {exc}") from None
 
 
 def publish(data: dict, note: str | None = None) -> ChecklistVersion:
@@ -124,8 +128,9 @@ def publish(data: dict, note: str | None = None) -> ChecklistVersion:
             severity=SEVERITIES[raw["severity"]], question_de=raw["question"].strip(),
             question_en=raw["question_en"].strip(), why_de=raw["why"].strip(), why_en=raw["why_en"].strip(),
             legal_basis=raw["legal_basis"].strip(), applies_if=list(raw.get("applies_if") or []),
-            chapters=list(raw.get("guide") or []), sources=list(raw.get("sources") or []),
-            content_hash=digest, change=change,
+            chapters=list(raw.get("guide") or []), sources=parse_sources(raw["sources"]),
+            action_de=raw["action"].strip(), action_en=raw["action_en"].strip(),
+            reviewed_on=parse_reviewed(raw["reviewed"]), content_hash=digest, change=change,
         ))
     db.session.flush()
     refresh_all_assessments()

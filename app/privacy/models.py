@@ -18,6 +18,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from ..core.db import UTCDateTime, utcnow
+from ..core.sources import localized_sources
 from ..extensions import db
 
 
@@ -111,10 +112,24 @@ class ChecklistItem(db.Model):
     content_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     #: compared with the previous version: "new", "changed" or None
     change: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    #: what to do when the answer is not "Ja" ("Benennen Sie …"); versions before 0860 have none
+    action_de: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    action_en: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    #: "Stand": when the item's legal content was last checked
+    reviewed_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
 
     @property
     def question(self) -> str:
         return self.question_en if _english() and self.question_en else self.question_de
+
+    @property
+    def action(self) -> str:
+        return (self.action_en if _english() and self.action_en else self.action_de) or ""
+
+    @property
+    def source_links(self) -> list[dict]:
+        """``[{label, url}]`` in the current language (``url`` may be None)."""
+        return localized_sources(self.sources, _english())
 
     @property
     def why(self) -> str:

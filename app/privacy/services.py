@@ -44,8 +44,10 @@ PROFILE_QUESTIONS = (
      _l("Ihr Verein veröffentlicht keine persönlichen Nachrichten über Mitglieder.")),
     ("employees", _l("Beschäftigt Ihr Verein bezahlte Kräfte (auch Minijobs oder Honorar-Trainer)?"),
      _l("Ihr Verein beschäftigt keine bezahlten Kräfte.")),
-    ("minors", _l("Haben Sie Mitglieder oder Teilnehmende unter 16 Jahren?"),
-     _l("Ihr Verein hat keine Mitglieder oder Teilnehmenden unter 16 Jahren.")),
+    # "under18" replaced "minors" (under 16), whose "no" did not mean "no minors": answers to the old
+    # question are not carried over, so the consent-for-minors question applies until this one is answered.
+    ("under18", _l("Haben Sie Mitglieder oder Teilnehmende unter 18 Jahren?"),
+     _l("Ihr Verein hat keine Mitglieder oder Teilnehmenden unter 18 Jahren.")),
     ("youth72a", _l("Arbeiten Sie in der Kinder- und Jugendarbeit mit Führungszeugnissen (§ 72a SGB VIII)?"),
      _l("Ihr Verein sieht keine Führungszeugnisse ein.")),
     ("art9", _l("Verarbeiten Sie Gesundheitsdaten oder andere besonders geschützte Daten (z. B. Religion, Selbsthilfe)?"),
@@ -68,6 +70,13 @@ PROFILE_QUESTIONS = (
      _l("Ihr Verein hat keine Veranstaltungen mit Anmeldung.")),
     ("dpo20", _l("Gehen 20 oder mehr Personen regelmäßig mit Mitgliederdaten am Computer um (Ehrenamtliche zählen mit)?"),
      _l("Bei Ihnen gehen weniger als 20 Personen regelmäßig mit Mitgliederdaten um.")),
+    # § 38 Abs. 1 S. 2 BDSG and Art. 37 Abs. 1 lit. c DSGVO: a DPO is required regardless of the 20 persons
+    ("dpia", _l("Hat Ihre Prüfung ergeben, dass Sie für eine Verarbeitung eine Datenschutz-Folgenabschätzung "
+                "(eine vorgeschriebene Risikoprüfung, z. B. bei umfangreicher Videoüberwachung) machen müssen?"),
+     _l("Ihr Verein muss keine Datenschutz-Folgenabschätzung machen.")),
+    ("art9core", _l("Ist der Umgang mit Gesundheitsdaten oder anderen besonders geschützten Daten in großem "
+                    "Umfang der Kern Ihrer Vereinsarbeit (z. B. ein großer Selbsthilfe- oder Rehasportverband)?"),
+     _l("Besonders geschützte Daten in großem Umfang sind nicht der Kern Ihrer Vereinsarbeit.")),
 )
 PROFILE_FLAGS = tuple(key for key, _q, _r in PROFILE_QUESTIONS)
 PROFILE_REASONS = {key: reason for key, _q, reason in PROFILE_QUESTIONS}

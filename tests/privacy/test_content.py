@@ -31,7 +31,8 @@ def test_shipped_file_is_complete():
         assert raw.get("guide"), f"{raw['id']} links no guide chapter"
         assert set(raw["guide"]) <= set(GUIDE_CHAPTERS)
         assert set(raw.get("applies_if") or []) <= set(PROFILE_FLAGS)
-        assert all(url.startswith("https://") for url in raw.get("sources") or [])
+        # sources became structured ({label, url?}, issue 17); links stay https-only
+        assert all(source.get("url", "https://").startswith("https://") for source in raw["sources"])
     # every topic is used, and several items depend on the profile
     assert {raw["topic"] for raw in data["items"]} == {t["key"] for t in data["topics"]}
     assert sum(1 for raw in data["items"] if raw.get("applies_if")) >= 10
@@ -91,6 +92,8 @@ def test_publish_new_version_carries_answers_and_marks_changes(app, content, rol
         "id": "neu-punkt", "topic": "organisation", "severity": "Tipp", "question": "Eine neue Frage?",
         "question_en": "A new question?", "why": "Weil.", "why_en": "Because.", "legal_basis": "Art. 5 DSGVO",
         "guide": ["sicherheit"],
+        # fields every item needs since issue 16/17
+        "action": "Tun Sie es.", "action_en": "Do it.", "reviewed": "2026-12-02", "sources": [{"label": "Art. 5 DSGVO"}],
     })
     import yaml
 

@@ -19,7 +19,7 @@ audit_cli = AppGroup("audit", help="Protokoll (Audit-Log) verwalten.")
 @with_appcontext
 def prune_command(days):
     """Delete audit entries older than the retention period."""
-    from ..core import audit_record
+    from ..core.audit import audit_record
     from .queries import prune_audit
 
     days = days or int(current_app.config["AUDIT_RETENTION_DAYS"])

@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 
 from ..clubs.models import Club, Membership
 from ..core.db import UTCDateTime, utcnow
-from ..core.models import AuditEntry
+from ..core.audit import AuditEntry
 from ..extensions import db
 from ..privacy.models import Answer
 

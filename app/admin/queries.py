@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ..clubs.models import DISTRICTS, LEGAL_FORMS, Club, ClubStatus, ClubStatusChange, Membership, Role
 from ..core.converters import MAX_DB_INT
 from ..core.db import utcnow
-from ..core.models import AuditEntry
+from ..core.audit import AuditEntry
 from ..chat.models import ChatLink
 from ..extensions import db
 from ..meetings.models import MeetingRun

@@ -11,7 +11,8 @@ from flask_login import current_user
 
 from ..clubs.models import DISTRICTS, LEGAL_FORMS, ClubStatus
 from ..clubs.services import ClubError, board_emails, change_status
-from ..core import audit_record, csvout
+from ..core import csvout
+from ..core.audit import audit_record
 from ..core.forms import EmptyForm
 from ..core.htmx import is_htmx, render_page
 from ..core.tenancy import staff_required

@@ -17,7 +17,7 @@ from werkzeug.security import generate_password_hash
 from ..clubs.models import (DISTRICTS, LEGAL_FORMS, Club, ClubStatus, ClubStatusChange, Membership, Role,
                             club_name_key)
 from ..core.db import utcnow
-from ..core.models import AuditEntry
+from ..core.audit import AuditEntry
 from ..extensions import db
 from ..meetings.models import MeetingRun
 from ..privacy.models import Answer, Assessment, ChecklistItem

@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ..core import audit_record
+from ..core.audit import audit_record
 from ..core.mail import external_url, send_mail
 from ..extensions import db
 from .models import User

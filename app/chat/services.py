@@ -25,7 +25,8 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..core import audit_record, outbound
+from ..core import outbound
+from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.jobs import JobQueueUnavailable
 from ..core.urls import external_url

@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..core import audit_record
+from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.mail import external_url, send_mail, try_send_mail
 from ..extensions import db

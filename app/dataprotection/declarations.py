@@ -16,7 +16,7 @@ from .registry import declare, declare_staff_only_audit, email_clause
 def declare_foundation() -> None:
     from ..auth.models import User
     from ..clubs.models import Club, ClubStatusChange, Invitation, Membership
-    from ..core.models import AuditEntry
+    from ..core.audit import AuditEntry
     from .models import ClubDeletion, DataExport
     from .services import (
         audit_clause,

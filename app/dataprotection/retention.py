@@ -165,7 +165,7 @@ def purge_expired_invitations(dry_run: bool) -> int:
 
 
 def purge_audit_log(dry_run: bool) -> int:
-    from ..core.models import AuditEntry
+    from ..core.audit import AuditEntry
 
     return _delete_where(AuditEntry, AuditEntry.created_at < _cutoff("AUDIT_RETENTION_DAYS"), dry_run)
 

@@ -105,7 +105,7 @@ def index():
 def export():
     if not EmptyForm().validate_on_submit():
         abort(400)
-    from ..core import audit_record
+    from ..core.audit import audit_record
 
     data = build_club_zip(g.club)
     audit_record("club.exported", actor=current_user, club=g.club)

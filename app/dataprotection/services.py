@@ -17,7 +17,8 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ..core import audit_record, csvout
+from ..core import csvout
+from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.urls import external_url
 from ..extensions import db
@@ -378,7 +379,7 @@ def audit_club_clause(model, club):
 
 def pseudonymise_audit_for_user(user, pid: str) -> None:
     """Audit entries keep what happened and when, but neither id nor e-mail (actor_id NULL + pseudonym)."""
-    from ..core.models import AuditEntry
+    from ..core.audit import AuditEntry
 
     for entry in db.session.scalars(sa.select(AuditEntry).where(audit_clause(AuditEntry, user))):
         details = _scrub(dict(entry.details or {}), uid=user.id, pid=pid)
@@ -391,7 +392,7 @@ def pseudonymise_audit_for_user(user, pid: str) -> None:
 
 def pseudonymise_audit_for_club(club, pid: str) -> None:
     """After a club is deleted its audit entries keep action and time only."""
-    from ..core.models import AuditEntry
+    from ..core.audit import AuditEntry
 
     for entry in db.session.scalars(sa.select(AuditEntry).where(AuditEntry.club_id == club.id)):
         entry.details = {"club": pid}

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core import audit_record
+from ..core.audit import audit_record
 from ..core.forms import EmptyForm
 from ..core.tenancy import staff_required
 from ..extensions import db

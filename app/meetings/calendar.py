@@ -14,7 +14,7 @@ from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 
 from ..clubs.models import Membership
-from ..core import audit_record
+from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..extensions import db
 from .models import CalendarFeed, ScheduledMeeting

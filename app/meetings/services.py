@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from ..core import audit_record
+from ..core.audit import audit_record
 from ..core.cache import single_flight
 from ..core.db import utcnow
 from ..core.urls import external_url

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from ..core import audit_record
+from ..core.audit import audit_record
 from ..extensions import db
 from .models import Page
 

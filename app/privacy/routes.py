@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ..auth.models import User
 from ..clubs.models import Membership
-from ..core import audit_record
+from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.htmx import is_htmx, render_page
 from ..core.tenancy import club_access

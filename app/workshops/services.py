@@ -23,7 +23,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ..core import audit_record, csvout
+from ..core import csvout
+from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.mail import try_send_mail
 from ..core.urls import external_url

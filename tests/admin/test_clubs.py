@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.clubs.models import Club, ClubStatus
-from app.core.models import AuditEntry
+from app.core.audit import AuditEntry
 from app.extensions import db
 from tests.conftest import HX
 

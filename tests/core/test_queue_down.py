@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.core import jobs
-from app.core.models import AuditEntry
+from app.core.audit import AuditEntry
 from app.dataprotection.models import DataExport
 from app.extensions import db
 from tests.conftest import HX

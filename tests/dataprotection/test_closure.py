@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.auth.models import User
 from app.clubs.models import Club, ClubStatus, Membership
 from app.core.db import utcnow
-from app.core.models import AuditEntry
+from app.core.audit import AuditEntry
 from app.dataprotection import retention, services
 from app.dataprotection.models import ClubDeletion
 from app.extensions import db

@@ -124,7 +124,7 @@ def test_club_export_contains_the_checklist_report_pdf(roles, client_for):
 
 
 def test_audit_entries_about_me_are_in_my_export(roles):
-    from app.core import audit_record
+    from app.core.audit import audit_record
 
     audit_record("member.role_changed", actor=roles.board, club=roles.club, user_id=roles.member.id,
                  old="member", new="board")

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from app.auth.services import apply_email_change, make_token
 from app.clubs.models import ClubStatus, Membership, Role
 from app.clubs.services import change_role, change_status, invite_by_email
-from app.core import audit_record
-from app.core.models import AuditEntry
+from app.core.audit import audit_record
+from app.core.audit import AuditEntry
 from app.dataprotection.services import erase_user, pseudonym, user_data
 from app.extensions import db
 

@@ -338,7 +338,7 @@ def test_membership_signals_are_sent(roles, client_for):
 
 
 def test_audit_log_records_security_relevant_actions(roles, client_for):
-    from app.core.models import AuditEntry
+    from app.core.audit import AuditEntry
 
     m = membership(roles.club, roles.member)
     client_for(roles.board).post(f"/c/{roles.club.slug}/mitglieder/{m.id}/entfernen")
@@ -547,7 +547,7 @@ def test_a_parallel_registration_or_rename_with_the_same_name_is_a_form_error(ro
 
 
 def test_rename_of_an_approved_club_is_shown_to_staff(roles, client_for):
-    from app.core.models import AuditEntry
+    from app.core.audit import AuditEntry
 
     response = client_for(roles.board).post(f"/c/{roles.club.slug}/einstellungen",
                                             data=dict(CLUB, name="Imkerei am Mauerpark"))

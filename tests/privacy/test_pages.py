@@ -177,7 +177,7 @@ def test_checklist_in_english(roles, content, set_profile, client_for):
 
 
 def test_exports_of_the_answers_are_audited(content, roles, client_for):
-    from app.core.models import AuditEntry
+    from app.core.audit import AuditEntry
 
     client = client_for(roles.member)
     assert client.get(url(roles.club, "bericht.pdf")).status_code == 200

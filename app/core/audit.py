@@ -1,4 +1,7 @@
-"""Platform-wide models: the audit log."""
+"""The audit log: who did what, when, on which club (security-relevant actions only).
+
+Every domain records through :func:`audit_record`; the entry joins the caller's transaction.
+"""
 
 from __future__ import annotations
 
@@ -23,11 +26,12 @@ class AuditEntry(db.Model):
     action: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
     details: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
 
+    # By table name only: the core imports no domain (the models are registered by auth and clubs).
     actor = so.relationship("User", foreign_keys=[actor_id])
     club = so.relationship("Club", foreign_keys=[club_id])
 
 
-def record(action: str, *, actor=None, club=None, **details) -> AuditEntry:
+def audit_record(action: str, *, actor=None, club=None, **details) -> AuditEntry:
     """Add an audit entry to the current transaction (the caller commits)."""
     entry = AuditEntry(
         action=action,

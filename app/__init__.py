@@ -69,6 +69,10 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
             module.init_app(app)
     jobs.load_tasks(BLUEPRINTS)  # every domain's tasks.py: the consumer knows all tasks
 
+    from . import demo
+
+    demo.init_app(app)  # ``flask seed-demo``: seeds every domain, so it sits above them like this factory
+
     from .core.tenancy import check_routes
 
     check_routes(app)

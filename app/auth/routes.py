@@ -264,5 +264,5 @@ def delete():
             else:
                 logout_user()
                 flash(_("Ihr Konto ist gelöscht. Auf Wiedersehen!"), "success")
-                return redirect(url_for("core.index"), code=303)
+                return redirect(url_for("pages.index"), code=303)
     return _settings_with(delete_form=form)

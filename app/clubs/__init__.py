@@ -16,7 +16,9 @@ from . import models, routes  # noqa: E402,F401
 
 
 def init_app(app):
-    from . import cli
+    from ..core.tenancy import set_club_loader
+    from . import cli, services
 
     app.register_blueprint(members_bp)
+    set_club_loader(app, services.club_and_membership)  # /c/<slug>/… becomes this club (core/tenancy.py)
     cli.init_app(app)

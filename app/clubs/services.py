@@ -86,6 +86,17 @@ def unique_slug(name: str) -> str:
 
 # --- queries -----------------------------------------------------------------
 
+def club_and_membership(slug: str, user) -> tuple[Club | None, Membership | None]:
+    """The club with this slug and the user's membership in it (None for anonymous visitors and non-members)."""
+    club = db.session.scalar(sa.select(Club).where(Club.slug == slug))
+    if club is None or user is None or not user.is_authenticated:
+        return club, None
+    membership = db.session.scalar(
+        sa.select(Membership).where(Membership.club_id == club.id, Membership.user_id == user.id)
+    )
+    return club, membership
+
+
 def memberships_of(user) -> list[Membership]:
     return list(
         db.session.scalars(

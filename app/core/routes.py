@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import current_app, jsonify, redirect, request, session, url_for
+from flask import current_app, jsonify, redirect, request, session
 from flask_login import current_user
 
 from ..extensions import db
@@ -39,13 +39,4 @@ def set_language():
             current_user.locale = form.lang.data
             db.session.commit()
     return redirect(safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path,
-                              url_for("core.index")), code=303)
-
-
-@bp.get("/")
-def index():
-    if current_user.is_authenticated:
-        return redirect(url_for("clubs.mine"))
-    from ..pages.routes import start_page
-
-    return start_page()
+                              request.script_root + "/"), code=303)

@@ -9,8 +9,11 @@ from .forms import PageForm
 from .services import PAGES, get_page, reset_page, update_page
 
 
-def start_page():
-    """The public start page (core.index renders it for anonymous visitors)."""
+@bp.get("/")
+def index():
+    """The start page; logged-in people go straight to their clubs."""
+    if current_user.is_authenticated:
+        return redirect(url_for("clubs.mine"))
     from ..workshops.services import next_consultation_day, upcoming_workshops
 
     return render_template("pages/start.html", page=get_page("start"), workshops=upcoming_workshops(limit=3),
@@ -43,7 +46,7 @@ def privacy():
 
 # --- staff --------------------------------------------------------------------------------
 
-PUBLIC_ENDPOINTS = {"start": "core.index", "leichte-sprache": "pages.easy_language", "angebote": "pages.services",
+PUBLIC_ENDPOINTS = {"start": "pages.index", "leichte-sprache": "pages.easy_language", "angebote": "pages.services",
                     "barrierefreiheit": "pages.accessibility", "datenschutz": "pages.privacy"}
 
 

@@ -510,7 +510,7 @@ def make_standin(base_url: str):
     """A seeded stand-in for ``make run``: ``(wsgi_app, env)``.
 
     Team ``vereinsraum`` with the bot; users for some demo accounts (see
-    app/core/cli.py DEMO_CLUBS) so provisioning finds them; one public channel.
+    app/demo DEMO_CLUBS) so provisioning finds them; one public channel.
     """
     standin = MattermostStandin(base_url)
     team = standin.add_team(DEMO_TEAM, "Berliner Vereine")

@@ -92,6 +92,7 @@ class _NotConfigured(BlackHoleStorage):
 
 huey = Huey("vereinsraum", storage_class=_NotConfigured)
 _consumer_app: Flask | None = None
+_app_factory = None  # create_app, handed over by the factory itself (the core imports no entry point)
 _configured: tuple | None = None
 _settings: dict = {}  # the config of the app that configured Huey (read by periodic schedules at run time)
 
@@ -115,8 +116,11 @@ def storage_settings(app: Flask) -> tuple[type, dict]:
     return SqliteStorage, {"filename": path}
 
 
-def init_app(app: Flask) -> None:
-    global _configured, _settings
+def init_app(app: Flask, app_factory=None) -> None:
+    """Point Huey at the app's storage; ``app_factory`` builds the consumer's app when a job needs one."""
+    global _configured, _settings, _app_factory
+    if app_factory is not None:
+        _app_factory = app_factory
     storage_class, kwargs = storage_settings(app)
     immediate = bool(app.config.get("HUEY_IMMEDIATE"))
     key = (immediate, storage_class, tuple(sorted(kwargs.items())))
@@ -150,9 +154,9 @@ def registered_tasks() -> set[str]:
 def _app_context():
     global _consumer_app
     if _consumer_app is None:
-        from .. import create_app
-
-        _consumer_app = create_app()
+        if _app_factory is None:
+            raise RuntimeError("No app for background jobs: build one with create_app() first (see app/worker.py).")
+        _consumer_app = _app_factory()
     return _consumer_app.app_context()
 
 

@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..core.audit import audit_record
 from ..core.mail import external_url, send_mail
+from ..core.signals import account_deleting, account_deletion_blockers, values_from
 from ..extensions import db
 from .models import User
 
@@ -196,11 +197,9 @@ def apply_email_change(token: str) -> User:
 
 # --- deletion ----------------------------------------------------------------
 
-def clubs_blocking_deletion(user: User):
-    """Clubs where the user is the only board member (deletion would orphan them)."""
-    from ..clubs.services import is_last_board_member
-
-    return [m.club for m in user.memberships if m.is_board and is_last_board_member(m)]
+def clubs_blocking_deletion(user: User) -> list:
+    """Clubs where the user is the only board member (deletion would orphan them); app.clubs answers."""
+    return [club for clubs in values_from(account_deletion_blockers, user) for club in clubs]
 
 
 def delete_account(user: User) -> None:
@@ -211,9 +210,8 @@ def delete_account(user: User) -> None:
             _("Sie sind der einzige Vorstand von: %(names)s. Bitte ernennen Sie zuerst eine andere Person "
               "zum Vorstand, dann können Sie Ihr Konto löschen.", names=names)
         )
-    # Walks every model declared in app/dataprotection/registry.py: own data deleted, club content kept as
-    # "ehemaliges Mitglied", audit entries pseudonymised; records "account.deleted" and commits.
-    from ..dataprotection.services import erase_user
-
     user.end_sessions()  # the row goes below; should erasure ever keep it, no old cookie may open it
-    erase_user(user)
+    # app.dataprotection erases: it walks every declared model (own data deleted, club content kept as
+    # "ehemaliges Mitglied", audit entries pseudonymised), records "account.deleted" and commits.
+    if not values_from(account_deleting, user):
+        raise RuntimeError("Nothing erased the account: app.dataprotection connects to core.signals.account_deleting.")

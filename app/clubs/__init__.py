@@ -17,8 +17,9 @@ from . import models, routes  # noqa: E402,F401
 
 def init_app(app):
     from ..core.tenancy import set_club_loader
-    from . import cli, services
+    from . import cli, services, signals
 
     app.register_blueprint(members_bp)
     set_club_loader(app, services.club_and_membership)  # /c/<slug>/… becomes this club (core/tenancy.py)
+    signals.connect()
     cli.init_app(app)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.mail import external_url, send_mail, try_send_mail
+from ..core.signals import club_renamed, club_status_changed, membership_changed
 from ..extensions import db
 from .models import NAME_KEY_LENGTH, Club, ClubStatus, ClubStatusChange, Invitation, Membership, Role, club_name_key
 
@@ -216,8 +217,6 @@ def change_status(club: Club, new_status: ClubStatus, *, by, reason: str | None 
                                     reason=club.status_reason, changed_by_id=getattr(by, "id", None)))
     audit_record(f"club.{new_status.value}", actor=by, club=club, old=old.value, reason=club.status_reason)
     db.session.commit()
-    from .signals import club_status_changed
-
     club_status_changed.send(club, old=old, new=new_status)
     if notify and new_status in STATUS_MAIL:
         template, subject = STATUS_MAIL[new_status]
@@ -259,8 +258,6 @@ def update_profile(club: Club, *, by, name, legal_form, district, contact_email,
             raise ClubNameTaken(_name_taken_message()) from None
         raise
     if renamed:
-        from .signals import club_renamed
-
         club_renamed.send(club, old_name=old_name)
 
 
@@ -276,8 +273,6 @@ def change_role(membership: Membership, role: Role, *, by) -> None:
     audit_record("member.role_changed", actor=by, club=membership.club, user_id=membership.user_id,
                  old=old.value, new=role.value)
     db.session.commit()
-    from .signals import membership_changed
-
     membership_changed.send(membership.club, user_id=membership.user_id, role=role)
 
 
@@ -290,8 +285,6 @@ def remove_member(membership: Membership, *, by) -> None:
     audit_record("member.removed", actor=by, club=club, user_id=user_id, role=membership.role.value)
     db.session.delete(membership)
     db.session.commit()
-    from .signals import membership_changed
-
     membership_changed.send(club, user_id=user_id, role=None)
 
 
@@ -378,7 +371,5 @@ def accept_invitation(invitation: Invitation, user) -> Membership:
     audit_record("invitation.accepted", actor=user, club=invitation.club, invitation_id=invitation.id,
                  role=membership.role.value)
     db.session.commit()
-    from .signals import membership_changed
-
     membership_changed.send(invitation.club, user_id=user.id, role=membership.role)
     return membership

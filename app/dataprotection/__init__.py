@@ -18,7 +18,7 @@ from . import models, routes  # noqa: E402,F401
 
 
 def init_app(app):
-    from . import cli, retention
+    from . import cli, retention, signals
     from .declarations import declare_all
     from .services import author_label, privacy_facts
 
@@ -30,4 +30,5 @@ def init_app(app):
     app.add_template_filter(author_label, "author_label")
     app.jinja_env.globals["dataprotection_facts"] = privacy_facts
     declare_all()
+    signals.connect()
     cli.init_app(app)

@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ..core import csvout
 from ..core.audit import audit_record
 from ..core.db import utcnow
+from ..core.signals import club_status_changed, membership_changed
 from ..core.urls import external_url
 from ..extensions import db
 from . import registry
@@ -128,21 +129,12 @@ def _csv(rows: list[dict]) -> str:
 
 #: Where the issue-3 checklist PDF may live: (module, function names); called with the club, must return bytes.
 def _privacy_report_pdf(club) -> bytes | None:
-    """The issue-3 report PDF, built the way its own /bericht.pdf view builds it (needs g.club)."""
-    from flask import g
-
-    from ..privacy import routes as privacy_routes
     from ..privacy.export import build_pdf
-    from ..privacy.services import open_states
+    from ..privacy.services import open_states, report_context
 
-    previous = g.get("club")
-    g.club = club
-    try:
-        ctx = privacy_routes._overview()
-        ctx["open"] = open_states(ctx["states"])
-        return build_pdf(club, ctx)
-    finally:
-        g.club = previous
+    ctx = report_context(club)
+    ctx["open"] = open_states(ctx["states"])
+    return build_pdf(club, ctx)
 
 
 def checklist_pdf(club) -> bytes | None:
@@ -329,7 +321,6 @@ def erase_user(user, *, reason: str = "request") -> str:
     db.session.commit()
     db.session.expire_all()
     from ..clubs.models import Club
-    from ..clubs.signals import membership_changed
 
     for club_id, _role in left:
         club = db.session.get(Club, club_id)
@@ -429,7 +420,6 @@ def _status_change(club, new_status, by, reason=None):
 
 def request_closure(club, *, by) -> ClubDeletion:
     from ..clubs.models import ClubStatus
-    from ..clubs.signals import club_status_changed
 
     if club.status is ClubStatus.CLOSED or active_closure(club) is not None:
         raise DataProtectionError(_("Dieser Verein ist schon geschlossen."))
@@ -448,7 +438,6 @@ def request_closure(club, *, by) -> ClubDeletion:
 
 def restore_closure(deletion: ClubDeletion, *, by) -> None:
     from ..clubs.models import ClubStatus
-    from ..clubs.signals import club_status_changed
 
     if deletion.restored_at is not None or deletion.completed_at is not None or deletion.club is None:
         raise DataProtectionError(_("Dieser Verein kann nicht mehr wiederhergestellt werden."))

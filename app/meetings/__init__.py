@@ -12,11 +12,10 @@ from . import models, routes  # noqa: E402,F401
 
 
 def init_app(app):
-    from ..clubs.signals import club_status_changed
-    from .services import on_club_status_changed
+    from . import signals
 
     app.register_blueprint(guest_bp)
-    club_status_changed.connect(on_club_status_changed)
+    signals.connect()
     app.add_template_filter(_epoch_time, "meetings_time")
     app.add_template_filter(_epoch_datetime, "meetings_datetime")
 

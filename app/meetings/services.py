@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from ..core.audit import audit_record
 from ..core.cache import single_flight
 from ..core.db import utcnow
+from ..core.signals import meeting_started
 from ..core.urls import external_url
 from ..extensions import cache, db
 from ..integrations.bigbluebutton import BBBError, client_from_config
@@ -74,15 +75,6 @@ def may_start(room: Room, membership) -> bool:
     return membership.is_board or room.who_may_start == START_MEMBERS
 
 
-def on_club_status_changed(club, old=None, new=None, **_kwargs):
-    """Signal receiver: approved clubs get their default room right away."""
-    from ..clubs.models import ClubStatus
-
-    if new is ClubStatus.APPROVED:
-        ensure_default_room(club)
-        db.session.commit()
-
-
 # --- BBB parameters -------------------------------------------------------------------------
 
 def meta_for(room: Room) -> dict:
@@ -133,8 +125,6 @@ def create_meeting(room: Room, started_by=None):
             audit_record("meeting.started", actor=started_by, club=room.club, room_id=room.id)
         db.session.commit()
         if room.club is not None:
-            from .signals import meeting_started
-
             try:  # a listener's failure (e.g. the chat post) must not keep people out of the meeting
                 meeting_started.send(room.club, room_name=room.name, workspace_url=workspace_url(room),
                                      started_by=started_by)

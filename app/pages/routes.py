@@ -14,10 +14,8 @@ def index():
     """The start page; logged-in people go straight to their clubs."""
     if current_user.is_authenticated:
         return redirect(url_for("clubs.mine"))
-    from ..workshops.services import next_consultation_day, upcoming_workshops
-
-    return render_template("pages/start.html", page=get_page("start"), workshops=upcoming_workshops(limit=3),
-                           consultation=next_consultation_day())
+    # Workshops and the consultation hour add their sections through the "start-page" template hook.
+    return render_template("pages/start.html", page=get_page("start"))
 
 
 def _show(slug: str, template: str = "pages/page.html"):

@@ -9,8 +9,6 @@ from flask import Response, abort, g, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.models import User
-from ..clubs.models import Membership
 from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.htmx import is_htmx, render_page
@@ -23,16 +21,13 @@ from .services import (
     Conflict,
     can_answer,
     club_assessment,
+    club_member_names,
     club_states,
-    compute_scores,
     current_item,
-    current_items,
-    current_topics,
-    current_version,
     history,
-    load_answers,
     open_states,
     refresh_assessment,
+    report_context,
     save_answer,
 )
 
@@ -57,50 +52,11 @@ def _guide_helpers():
 # --- helpers ------------------------------------------------------------------------------
 
 def _members() -> list[tuple[int, str]]:
-    """(user id, name) of the club's members, by name – one query."""
-    rows = db.session.execute(
-        sa.select(User.id, User.name).join(Membership, Membership.user_id == User.id)
-        .where(Membership.club_id == g.club.id).order_by(User.name)
-    ).all()
-    return [(row.id, row.name) for row in rows]
+    return club_member_names(g.club)
 
 
 def _overview(assessment=None):
-    """Everything a checklist-like page needs, in a fixed number of queries."""
-    assessment = assessment if assessment is not None else club_assessment(g.club, create=False)
-    topics = current_topics()
-    items = current_items()
-    answers = load_answers(g.club)
-    states = club_states(g.club, assessment, items=items, answers=answers)
-    score, topic_scores = compute_scores(states)
-    answered = sum(1 for s in states if s.applicable and s.effective_status)
-    applicable = sum(1 for s in states if s.applicable)
-    by_topic = {t.key: [] for t in topics}
-    for state in states:
-        by_topic.setdefault(state.item.topic_key, []).append(state)
-    members = _members()
-    return {
-        "assessment": assessment,
-        "profile": (assessment.profile if assessment else None) or {},
-        "topics": topics,
-        "states": states,
-        "by_topic": by_topic,
-        "score": score if answered else None,
-        "topic_scores": topic_scores,
-        "answered": answered,
-        "applicable": applicable,
-        "open_count": sum(1 for s in states if s.is_open),
-        "review_count": sum(1 for s in states if s.applicable and (s.is_new or s.stale)),
-        "members": members,
-        "names": dict(members),
-        "may_answer": can_answer(g.club, g.membership, assessment),
-        "version": current_version() if items else None,
-        "status_labels": STATUS_LABELS,
-        "profile_questions": PROFILE_QUESTIONS,
-        "today": date.today(),
-        "errors": {},
-        "form_values": None,
-    }
+    return report_context(g.club, g.membership, assessment)
 
 
 def _item_or_404(key: str):

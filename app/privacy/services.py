@@ -26,6 +26,7 @@ from .models import (
     ChecklistItem,
     ChecklistTopic,
     ChecklistVersion,
+    STATUS_LABELS,
     Severity,
     Status,
 )
@@ -306,6 +307,59 @@ def can_answer(club, membership, assessment: Assessment | None) -> bool:
     if membership is None or not club.is_active or club.status.value == "suspended":
         return False
     return membership.is_board or bool(assessment and assessment.members_may_answer)
+
+
+def club_member_names(club) -> list[tuple[int, str]]:
+    """(user id, name) of the club's members, by name – one query."""
+    from ..auth.models import User
+    from ..clubs.models import Membership
+
+    rows = db.session.execute(
+        sa.select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.club_id == club.id).order_by(User.name)
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+def report_context(club, membership=None, assessment=None) -> dict:
+    """Everything a checklist-like page (and the report PDF) needs, in a fixed number of queries.
+
+    ``membership``: the viewer's, for ``may_answer`` (None: nobody may answer, e.g. the club export).
+    """
+    assessment = assessment if assessment is not None else club_assessment(club, create=False)
+    topics = current_topics()
+    items = current_items()
+    answers = load_answers(club)
+    states = club_states(club, assessment, items=items, answers=answers)
+    score, topic_scores = compute_scores(states)
+    answered = sum(1 for s in states if s.applicable and s.effective_status)
+    applicable = sum(1 for s in states if s.applicable)
+    by_topic = {t.key: [] for t in topics}
+    for state in states:
+        by_topic.setdefault(state.item.topic_key, []).append(state)
+    members = club_member_names(club)
+    return {
+        "assessment": assessment,
+        "profile": (assessment.profile if assessment else None) or {},
+        "topics": topics,
+        "states": states,
+        "by_topic": by_topic,
+        "score": score if answered else None,
+        "topic_scores": topic_scores,
+        "answered": answered,
+        "applicable": applicable,
+        "open_count": sum(1 for s in states if s.is_open),
+        "review_count": sum(1 for s in states if s.applicable and (s.is_new or s.stale)),
+        "members": members,
+        "names": dict(members),
+        "may_answer": can_answer(club, membership, assessment),
+        "version": current_version() if items else None,
+        "status_labels": STATUS_LABELS,
+        "profile_questions": PROFILE_QUESTIONS,
+        "today": date.today(),
+        "errors": {},
+        "form_values": None,
+    }
 
 
 # --- saving -----------------------------------------------------------------------------

@@ -27,6 +27,9 @@ def init_app(app):
     cli.init_app(app)
 
     from ..core.cli import register_content_sync
+    from ..core.hooks import register_template_hook
     from .services import ensure_default_schedule
 
     register_content_sync(app, "Sprechstunde", ensure_default_schedule)
+    register_template_hook(app, "start-page", routes.start_page_section, priority=10)
+    register_template_hook(app, "start-page", routes.start_page_consultation, priority=20)

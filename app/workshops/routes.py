@@ -58,6 +58,16 @@ def get_workshop_or_404(workshop_id: int) -> Workshop:
 
 # --- workshops ----------------------------------------------------------------------------------
 
+def start_page_section() -> str:
+    """The start page's "Nächste Workshops" (template hook "start-page")."""
+    return render_template("workshops/partials/_start_section.html", workshops=svc.upcoming_workshops(limit=3))
+
+
+def start_page_consultation() -> str:
+    """The start page's "Digitale Sprechstunde" (template hook "start-page")."""
+    return render_template("workshops/partials/_start_consultation.html", consultation=svc.next_consultation_day())
+
+
 @bp.get("/workshops")
 def index():
     workshops = svc.upcoming_workshops()

@@ -21,7 +21,7 @@ from app.extensions import db
 from app.integrations.mattermost import MattermostClient, MattermostError
 from app.integrations.mattermost.client import REDIRECT, REFUSED
 from app.integrations.mattermost.standin import MattermostStandin
-from app.meetings.signals import meeting_started
+from app.core.signals import meeting_started
 from tests.chat.conftest import OpenAPICheck, free_port, serve
 
 INTERNAL_HOSTS = [

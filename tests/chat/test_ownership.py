@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.chat import services
 from app.chat.models import ChatLink
 from app.extensions import db
-from app.meetings.signals import meeting_started
+from app.core.signals import meeting_started
 from tests.conftest import HX
 
 TAKEN = "bereits mit einem anderen Verein verknüpft"

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.chat import services
 from app.chat.models import ChatOp
 from app.extensions import cache, db
-from app.meetings.signals import meeting_started
+from app.core.signals import meeting_started
 from tests.conftest import HX
 
 

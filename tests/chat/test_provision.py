@@ -141,7 +141,7 @@ def test_auto_provision_on_approval_only_when_enabled(app, make_club, make_user,
 
 
 def test_rename_and_suspension_reach_the_channel(roles, client_for, mm):
-    from app.clubs.signals import club_renamed
+    from app.core.signals import club_renamed
 
     link = provision(client_for, roles.club, roles.board)
     roles.club.name = "Imkerei Pankow"

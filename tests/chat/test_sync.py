@@ -66,7 +66,7 @@ def test_outage_then_recovery_loses_and_duplicates_nothing(roles, client_for, mm
     remove_member(membership(roles.club, roles.member), by=roles.board)   # leave while down
     db.session.add(Membership(club_id=roles.club.id, user_id=joining.id, role=Role.MEMBER))
     db.session.commit()
-    from app.clubs.signals import membership_changed
+    from app.core.signals import membership_changed
 
     membership_changed.send(roles.club, user_id=joining.id, role=Role.MEMBER)
     membership_changed.send(roles.club, user_id=joining.id, role=Role.MEMBER)  # same change twice: one op

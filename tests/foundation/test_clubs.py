@@ -319,7 +319,7 @@ def test_members_page_is_for_the_board_only(roles, client_for):
 
 
 def test_membership_signals_are_sent(roles, client_for):
-    from app.clubs.signals import membership_changed
+    from app.core.signals import membership_changed
 
     received = []
 

@@ -8,6 +8,9 @@ from . import models, routes  # noqa: E402,F401
 
 
 def init_app(app):
+    from . import personal_data
+
+    personal_data.register()  # app/dataprotection/registry.py
     from . import cli
 
     cli.init_app(app)

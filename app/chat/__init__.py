@@ -8,6 +8,9 @@ from . import models, routes  # noqa: E402,F401
 
 
 def init_app(app):
+    from . import personal_data
+
+    personal_data.register()  # app/dataprotection/registry.py
     from ..core.outbound import parse_networks
     from . import cli, signals
     from .admin import admin_bp

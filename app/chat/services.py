@@ -460,6 +460,26 @@ def recheck_access(link: ChatLink, actor=None) -> bool:
     return True
 
 
+def archive_club_channel(club) -> str:
+    """A closed club (app.dataprotection): archive the channel the platform provisioned (a linked one stays)."""
+    link = link_for(club)
+    if link is None or not link.is_provisioned or not link.channel_id:
+        return _("Kein bereitgestellter Kanal.")
+    if link.archived_at is not None:
+        return _("Kanal war schon archiviert.")
+    client = mm_client()
+    if client is None:
+        raise RuntimeError("Mattermost ist nicht erreichbar oder nicht eingerichtet.")
+    try:
+        client.archive_channel(link.channel_id)
+    except MattermostError as exc:
+        if getattr(exc, "status", None) not in (400, 404):  # already archived or gone
+            raise
+    link.archived_at = utcnow()
+    db.session.commit()
+    return _("Kanal archiviert.")
+
+
 def unlink(club, *, by=None) -> None:
     link = link_for(club)
     if link is None:

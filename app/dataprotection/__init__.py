@@ -18,8 +18,7 @@ from . import models, routes  # noqa: E402,F401
 
 
 def init_app(app):
-    from . import cli, retention, signals
-    from .declarations import declare_all
+    from . import cli, personal_data, retention, signals
     from .services import author_label, privacy_facts
 
     retention.init_config(app)
@@ -29,6 +28,6 @@ def init_app(app):
     app.register_blueprint(admin_bp)
     app.add_template_filter(author_label, "author_label")
     app.jinja_env.globals["dataprotection_facts"] = privacy_facts
-    declare_all()
+    personal_data.register()  # the base domains' and our own models; the features declare theirs
     signals.connect()
     cli.init_app(app)

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from ..core.db import utcnow
 from ..core.errors import carry_on
 from ..extensions import db
+from . import registry
 
 log = logging.getLogger(__name__)
 
@@ -189,17 +190,6 @@ def purge_closed_clubs(dry_run: bool) -> int:
     return len(due)
 
 
-def _purge_workshop_participants(dry_run: bool) -> int:
-    from ..workshops.services import purge_expired_participants
-
-    return purge_expired_participants(now=utcnow(), dry_run=dry_run)
-
-
-def _foreign_rules() -> list[Rule]:
-    """Purges owned by other domains, applied by the same command."""
-    return [Rule("workshops", _l("Workshop-Anmeldungen"), _purge_workshop_participants)]
-
-
 def _delete_where(model, clause, dry_run: bool) -> int:
     count = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(clause)) or 0
     if count and not dry_run:
@@ -215,7 +205,8 @@ def rules() -> list[Rule]:
         Rule("audit", _l("Protokolleinträge"), purge_audit_log),
         Rule("exports", _l("Datenexporte"), purge_export_files),
         Rule("clubs", _l("Geschlossene Vereine nach Ablauf der Frist"), purge_closed_clubs),
-        *_foreign_rules(),
+        # purges owned by other domains (registry.declare_retention_rule), applied by the same command
+        *(Rule(*rule) for rule in registry.RETENTION_RULES.values()),
     ]
 
 

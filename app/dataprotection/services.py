@@ -17,14 +17,18 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from ..auth.models import User
+from ..clubs.models import Club, ClubStatus, ClubStatusChange, Membership
 from ..core import csvout
-from ..core.audit import audit_record
+from ..core.audit import AuditEntry, audit_record
 from ..core.db import utcnow
+from ..core.mail import send_mail
 from ..core.signals import club_status_changed, membership_changed
 from ..core.urls import external_url
 from ..extensions import db
 from . import registry
 from .models import ClubDeletion, ClubDeletionStep, DataExport
+from .registry import former_member
 from .retention import category, period
 
 log = logging.getLogger(__name__)
@@ -38,10 +42,6 @@ def pseudonym(kind: str, ident) -> str:
     """Stable, non-reversible stand-in for a person or club (same input, same pseudonym)."""
     key = current_app.config["SECRET_KEY"].encode()
     return "p-" + hmac.new(key, f"{kind}:{ident}".encode(), hashlib.sha256).hexdigest()[:16]
-
-
-def former_member() -> str:
-    return _("ehemaliges Mitglied")
 
 
 def author_label(user) -> str:
@@ -127,36 +127,30 @@ def _csv(rows: list[dict]) -> str:
     return out.getvalue()
 
 
-#: Where the issue-3 checklist PDF may live: (module, function names); called with the club, must return bytes.
-def _privacy_report_pdf(club) -> bytes | None:
-    from ..privacy.export import build_pdf
-    from ..privacy.services import open_states, report_context
-
-    ctx = report_context(club)
-    ctx["open"] = open_states(ctx["states"])
-    return build_pdf(club, ctx)
-
-
-def checklist_pdf(club) -> bytes | None:
+def club_file(declared: registry.ClubFile, club) -> bytes | None:
+    """A file another domain adds to the club's export (e.g. the self-check PDF); None when it fails."""
     try:
-        return _privacy_report_pdf(club)
-    except Exception:  # noqa: BLE001 - the export must not fail because of the PDF
-        log.exception("checklist PDF for the club export failed")
+        return declared.build(club)
+    except Exception:  # noqa: BLE001 - the export must not fail because of one file
+        log.exception("%s for the club export failed", declared.filename)
         return None
 
 
 def build_club_zip(club) -> bytes:
     data = club_data(club)
     buffer = io.BytesIO()
+    files = []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("verein.json", _json(data))
         for table, rows in data.items():
             zf.writestr(f"csv/{table}.csv", _csv(rows))
-        pdf = checklist_pdf(club)
-        if pdf:
-            zf.writestr("datenschutz-selbstcheck.pdf", pdf)
+        for declared in registry.CLUB_FILES.values():
+            content = club_file(declared, club)
+            if content:
+                zf.writestr(declared.filename, content)
+                files.append((declared.filename, declared.description))
         zf.writestr("LIESMICH.txt", render_template("dataprotection/club_export_readme.txt", club=club,
-                                                    tables=sorted(data), has_pdf=bool(pdf), created_at=utcnow()))
+                                                    tables=sorted(data), files=files, created_at=utcnow()))
     return buffer.getvalue()
 
 
@@ -225,17 +219,12 @@ def request_export(user) -> DataExport:
     return export
 
 
-_external_url = external_url  # links in mails come from BASE_URL only
-
-
 def prepare_export(export_id: int) -> DataExport | None:
     """Build the ZIP, store it, mail the link. Run by the background task."""
-    from ..core.mail import send_mail
-
     export = db.session.get(DataExport, export_id)
     if export is None or export.status == "ready":
         return export
-    user = db.session.get(registry_user_model(), export.user_id)
+    user = db.session.get(User, export.user_id)
     data = build_user_zip(user)
     path = export_path(export)
     tmp = path + ".part"
@@ -246,16 +235,10 @@ def prepare_export(export_id: int) -> DataExport | None:
     export.size = len(data)
     export.ready_at = utcnow()
     db.session.commit()
-    link = _external_url("dataprotection.download_export", token=export_token(export))
+    link = external_url("dataprotection.download_export", token=export_token(export))
     send_mail(user.email, _("Ihr Datenexport ist fertig"), "dataprotection/email/export_ready", user=user,
               link=link, hours=period("DATA_EXPORT_EXPIRY_HOURS"))
     return export
-
-
-def registry_user_model():
-    from ..auth.models import User
-
-    return User
 
 
 def _remove_file(export: DataExport) -> None:
@@ -298,8 +281,6 @@ def erase_user(user, *, reason: str = "request") -> str:
 
     The caller checks the last-board-member rule first. Returns the pseudonym.
     """
-    from ..clubs.models import Membership
-
     user_model = type(user)
     uid = user.id
     pid = pseudonym("user", uid)
@@ -320,8 +301,6 @@ def erase_user(user, *, reason: str = "request") -> str:
     db.session.execute(sa.delete(user_model).where(user_model.id == uid).execution_options(synchronize_session=False))
     db.session.commit()
     db.session.expire_all()
-    from ..clubs.models import Club
-
     for club_id, _role in left:
         club = db.session.get(Club, club_id)
         if club is not None:
@@ -370,8 +349,6 @@ def audit_club_clause(model, club):
 
 def pseudonymise_audit_for_user(user, pid: str) -> None:
     """Audit entries keep what happened and when, but neither id nor e-mail (actor_id NULL + pseudonym)."""
-    from ..core.audit import AuditEntry
-
     for entry in db.session.scalars(sa.select(AuditEntry).where(audit_clause(AuditEntry, user))):
         details = _scrub(dict(entry.details or {}), uid=user.id, pid=pid)
         if entry.actor_id == user.id:
@@ -383,8 +360,6 @@ def pseudonymise_audit_for_user(user, pid: str) -> None:
 
 def pseudonymise_audit_for_club(club, pid: str) -> None:
     """After a club is deleted its audit entries keep action and time only."""
-    from ..core.audit import AuditEntry
-
     for entry in db.session.scalars(sa.select(AuditEntry).where(AuditEntry.club_id == club.id)):
         entry.details = {"club": pid}
         entry.club_id = None
@@ -393,24 +368,17 @@ def pseudonymise_audit_for_club(club, pid: str) -> None:
 
 # --- club closure ------------------------------------------------------------------------
 
-STEP_NAMES = ("meetings", "chat", "data")
-STEP_LABELS = {
-    "meetings": "BigBlueButton-Räume und Aufzeichnungen löschen",
-    "chat": "Mattermost-Kanal archivieren",
-    "data": "Vereinsdaten im Vereinsraum löschen",
-}
+def closure_step_names() -> list[str]:
+    """The steps of a club's deletion: the other domains' clean-up (registry.declare_closure_step), then "data"."""
+    return [*registry.CLOSURE_STEPS, "data"]
 
-#: Other domains' functions for a closed club: step -> [(module, function names)], first found wins.
-#: Called with the club; this package's own adapters (steps.py, using the BBB and Mattermost clients)
-#: come last.
+
 def active_closure(club) -> ClubDeletion | None:
     return db.session.scalar(sa.select(ClubDeletion).where(
         ClubDeletion.club_id == club.id, ClubDeletion.restored_at.is_(None), ClubDeletion.completed_at.is_(None)))
 
 
 def _status_change(club, new_status, by, reason=None):
-    from ..clubs.models import ClubStatusChange
-
     old = club.status
     club.status = new_status
     db.session.add(ClubStatusChange(club_id=club.id, old_status=old, new_status=new_status, reason=reason,
@@ -419,15 +387,13 @@ def _status_change(club, new_status, by, reason=None):
 
 
 def request_closure(club, *, by) -> ClubDeletion:
-    from ..clubs.models import ClubStatus
-
     if club.status is ClubStatus.CLOSED or active_closure(club) is not None:
         raise DataProtectionError(_("Dieser Verein ist schon geschlossen."))
     grace = period("CLUB_DELETION_GRACE_DAYS")
     deletion = ClubDeletion(club_id=club.id, club_pseudonym=pseudonym("club", club.id),
                             previous_status=club.status.value, requested_by_id=by.id,
                             delete_after=utcnow() + timedelta(days=grace))
-    deletion.steps = [ClubDeletionStep(name=name, position=i) for i, name in enumerate(STEP_NAMES)]
+    deletion.steps = [ClubDeletionStep(name=name, position=i) for i, name in enumerate(closure_step_names())]
     db.session.add(deletion)
     old = _status_change(club, ClubStatus.CLOSED, by, reason=_("Vom Vorstand geschlossen"))
     audit_record("club.closed", actor=by, club=club, grace_days=grace)
@@ -437,8 +403,6 @@ def request_closure(club, *, by) -> ClubDeletion:
 
 
 def restore_closure(deletion: ClubDeletion, *, by) -> None:
-    from ..clubs.models import ClubStatus
-
     if deletion.restored_at is not None or deletion.completed_at is not None or deletion.club is None:
         raise DataProtectionError(_("Dieser Verein kann nicht mehr wiederhergestellt werden."))
     if any(step.status in ("done", "skipped") for step in deletion.steps):
@@ -468,11 +432,11 @@ def closures() -> list[ClubDeletion]:
 
 
 def _external_step(name: str, club) -> tuple[str, str]:
-    """Run the BBB or Mattermost clean-up of a closed club (see steps.py)."""
-    from . import steps
-
-    step = {"meetings": steps.delete_bbb_rooms, "chat": steps.archive_mattermost_channel}[name]
-    result = step(club)
+    """Run another domain's clean-up of a closed club (e.g. BigBlueButton, Mattermost; see the registry)."""
+    step = registry.CLOSURE_STEPS.get(name)
+    if step is None:  # declared when the deletion was requested, gone since (the domain was removed)
+        return "skipped", _("Entfällt.")
+    result = step.run(club)
     return "done", str(result) if result not in (None, True) else "erledigt"
 
 

@@ -20,6 +20,9 @@ from .search import UNMANAGED_TABLES  # noqa: E402
 
 
 def init_app(app):
+    from . import personal_data
+
+    personal_data.register()  # app/dataprotection/registry.py
     from ..core.cli import register_content_sync
     from ..extensions import db
     from .services import sync_shipped_content

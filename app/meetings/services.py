@@ -313,6 +313,28 @@ def delete_room(room: Room, by=None) -> int:
     return len(recordings)
 
 
+def delete_club_recordings(club) -> str:
+    """A closed club (app.dataprotection): end its meetings, delete every recording on the BBB server."""
+    rooms = list(db.session.scalars(sa.select(Room).where(Room.club_id == club.id)))
+    if not rooms:
+        return _("Keine Konferenzräume.")
+    if not current_app.config.get("BBB_API_URL"):
+        return _("Kein BigBlueButton-Server eingerichtet; nichts zu löschen.")
+    client = client_from_config()
+    deleted = 0
+    for room in rooms:
+        recordings = recordings_for(room)
+        if recordings:
+            client.delete_recordings([r["record_id"] for r in recordings])
+            deleted += len(recordings)
+        try:
+            client.end(room.meeting_id)
+        except Exception:  # noqa: BLE001 - not running is fine
+            pass
+    return _("%(rooms)d Räume beendet, %(recordings)d Aufzeichnungen gelöscht.", rooms=len(rooms),
+             recordings=deleted)
+
+
 def rotate_guest_token(room: Room, by=None) -> None:
     from .models import new_token
 

@@ -14,6 +14,9 @@ from . import models, routes  # noqa: E402,F401
 
 
 def init_app(app):
+    from . import personal_data
+
+    personal_data.register()  # app/dataprotection/registry.py
     from ..core.cli import register_content_sync
     from .services import sync_defaults
 

@@ -18,6 +18,9 @@ from . import models, routes, routes_admin, routes_club  # noqa: E402,F401
 
 
 def init_app(app):
+    from . import personal_data
+
+    personal_data.register()  # app/dataprotection/registry.py
     from . import cli
 
     app.config.setdefault("WORKSHOP_REMINDER_HOURS", 24)

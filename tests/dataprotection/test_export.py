@@ -98,9 +98,9 @@ def test_club_export_for_board_only(roles, client_for):
 
 
 def test_club_export_includes_checklist_pdf_when_available(roles, client_for, monkeypatch):
-    from app.dataprotection import services
+    from app.privacy import personal_data
 
-    monkeypatch.setattr(services, "checklist_pdf", lambda club: b"%PDF-1.4 test")
+    monkeypatch.setattr(personal_data, "report_pdf", lambda club: b"%PDF-1.4 test")
     response = client_for(roles.board).post(f"/c/{roles.club.slug}/daten/export")
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     assert archive.read("datenschutz-selbstcheck.pdf").startswith(b"%PDF")

@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "app.admin",
     "app.pages",
     "app.workshops",
+    "app.consultation",
     "app.dataprotection",
 )
 

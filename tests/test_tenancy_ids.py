@@ -101,10 +101,10 @@ class Public:
 #: when one route serves two kinds of link). Add new routes here: the test says which ones are missing.
 ROUTES = {
     # a person's objects
-    "workshops.cancel_booking": Owned("booking"),
-    "workshops.queue_status": Owned("queue_entry"),
-    "workshops.queue_join": Owned("queue_entry"),
-    "workshops.leave_queue": Owned("queue_entry"),
+    "consultation.cancel_booking": Owned("booking"),
+    "consultation.queue_status": Owned("queue_entry"),
+    "consultation.queue_join": Owned("queue_entry"),
+    "consultation.leave_queue": Owned("queue_entry"),
     # a public workshop; the action is on the caller's own registration
     "workshops.register": Own(("workshop", "live_workshop"), needs_record=False),
     "workshops.cancel": Own(("workshop", "live_workshop")),
@@ -119,7 +119,7 @@ ROUTES = {
     "meetings_guest.join": Token(("guest",)),
     "meetings_guest.wait": Token(("guest",)),
     "workshops.cancel_link": Token(("workshop_cancel",)),
-    "workshops.cancel_booking_link": Token(("booking_cancel",)),
+    "consultation.cancel_booking_link": Token(("booking_cancel",)),
     # public content
     "handbook.chapter": Public(("chapter",)),
     "handbook.template": Public(("template",)),
@@ -234,7 +234,7 @@ def _registration(workshop, user, club=None):
 
 
 def _booking(user, hours):
-    from app.workshops.models import ConsultationBooking
+    from app.consultation.models import ConsultationBooking
 
     slot = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) + timedelta(hours=hours)
     booking = ConsultationBooking(starts_at=slot, slot_at=slot, user_id=user.id, name=user.name, email=user.email,
@@ -246,8 +246,8 @@ def _booking(user, hours):
 
 def _queue_entry(user, status, room=None):
     from app.core.db import utcnow
-    from app.workshops import services as svc
-    from app.workshops.models import QueueEntry
+    from app.consultation import services as svc
+    from app.consultation.models import QueueEntry
 
     entry = QueueEntry(day=svc.today_local(), user_id=user.id, name=user.name, topic="datenschutz",
                        question=f"{A_SECRET} {user.name}", status=status, priority_at=utcnow(),
@@ -280,7 +280,7 @@ class Tokens:
         from app.clubs.models import Role
         from app.clubs.services import create_invite_link, invite_by_email
         from app.dataprotection.services import export_token
-        from app.workshops.services import cancel_token
+        from app.core.tokens import cancel_token
 
         w = self.w
         user = w.a if who == "A" else w.b
@@ -314,7 +314,7 @@ class World:
         from app.core.db import utcnow
         from app.meetings.models import Room
         from app.privacy.models import Assessment
-        from app.workshops.models import ConsultationException, QueueStatus
+        from app.consultation.models import ConsultationException, QueueStatus
 
         self.app, self.roles, self._make_user, self._make_club = app, roles, make_user, make_club
         a, b = self.a, self.b = roles.member, roles.outsider
@@ -804,7 +804,7 @@ _HOURS = count(50)
 
 @contextmanager
 def _booking_id_reused(w, kind):
-    from app.workshops.models import ConsultationBooking
+    from app.consultation.models import ConsultationBooking
 
     old = _booking(w.a, next(_HOURS))
     db.session.commit()

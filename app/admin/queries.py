@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ..clubs.models import DISTRICTS, LEGAL_FORMS, Club, ClubStatus, ClubStatusChange, Membership, Role
 from ..core.converters import MAX_DB_INT
 from ..core.db import utcnow
+from ..core.i18n import local_tz
 from ..core.audit import AuditEntry
 from ..chat.models import ChatLink
 from ..extensions import db
@@ -448,9 +449,7 @@ class AuditFilters:
 
 
 def _day_start(day: date) -> datetime:
-    from zoneinfo import ZoneInfo
-
-    return datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo("Europe/Berlin"))
+    return datetime.combine(day, datetime.min.time(), tzinfo=local_tz())
 
 
 def audit_page(f: AuditFilters):

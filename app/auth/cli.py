@@ -14,9 +14,9 @@ def init_app(app):
     @with_appcontext
     def create_user_command(email, name, password, staff):
         """Create a confirmed account (for operators)."""
-        from .forms import MIN_PASSWORD
-
         from email_validator import EmailNotValidError, validate_email
+
+        from .forms import MIN_PASSWORD
 
         if len(password) < MIN_PASSWORD:
             raise click.UsageError(f"Das Passwort muss mindestens {MIN_PASSWORD} Zeichen lang sein.")

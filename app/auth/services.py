@@ -20,6 +20,14 @@ class AccountError(Exception):
     """A user-facing problem (message is German and safe to show)."""
 
 
+def confirm_first_message() -> str:
+    """Why an account with an unconfirmed address cannot book a workshop place or a consultation slot
+    (throwaway accounts must not be able to book everything out)."""
+    return _("Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. Erst dann können Sie einen Workshop-Platz oder "
+             "einen Termin in der Sprechstunde buchen. Den Bestätigungslink können Sie in Ihrem Konto erneut "
+             "anfordern.")
+
+
 def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == User.normalise_email(email)))
 

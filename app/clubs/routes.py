@@ -15,7 +15,6 @@ from ..extensions import db
 from . import bp, members_bp
 from .forms import ClubForm, InviteEmailForm, InviteLinkForm, RoleForm
 from .models import Invitation, Membership, Role
-from .services import accept_invitation as accept_invitation_service
 from .services import (
     ClubError,
     club_members,
@@ -29,6 +28,7 @@ from .services import (
     remove_member,
     revoke_invitation,
 )
+from .services import accept_invitation as accept_invitation_service
 
 
 @bp.get("/vereine")

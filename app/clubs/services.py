@@ -110,6 +110,16 @@ def memberships_of(user) -> list[Membership]:
     )
 
 
+def chosen_club(user, value) -> Club | None:
+    """The club picked in a form (see ``forms.club_choices``), only if the user is a member of it and it is active."""
+    if not value:
+        return None
+    for membership in memberships_of(user):
+        if str(membership.club_id) == str(value) and membership.club.is_active:
+            return membership.club
+    return None
+
+
 def club_members(club: Club) -> list[Membership]:
     from ..auth.models import User
 

@@ -5,6 +5,7 @@ from flask.cli import with_appcontext
 
 from ..extensions import db
 
+
 def register_content_sync(app, name: str, fn) -> None:
     """Domains register loaders of their shipped content (checklist, guide, …).
 

@@ -1,5 +1,6 @@
 """Error pages in the site layout; a short message in place for htmx; loops that carry on."""
 
+import functools
 import logging
 
 from flask import current_app, render_template
@@ -49,6 +50,20 @@ class carry_on:  # noqa: N801 - used like a function: ``with carry_on(...)``
         finally:
             log.error(self.what + " failed; carrying on", *self.args, exc_info=(exc_type, exc, tb))
         return True
+
+
+def never_raises(fn):
+    """For one mail per person sent in a loop: a failure is logged and returns False; the loop goes on."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs) -> bool:
+        try:
+            return fn(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - logged; the others still get their mail
+            log.exception("%s failed", fn.__name__)
+            return False
+
+    return run
 
 
 def _size(limit) -> str:

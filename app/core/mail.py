@@ -17,9 +17,8 @@ from email.utils import formatdate, make_msgid
 from flask import current_app, render_template
 from flask_babel import gettext as _
 
-from .urls import external_url  # noqa: F401 - links in mails come from BASE_URL only
-
 from .text import has_control, single_line
+from .urls import external_url  # noqa: F401 - links in mails come from BASE_URL only
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,6 @@ from .services import (
     user_overview,
 )
 
-
 # --- Meine Daten ------------------------------------------------------------------------
 
 def _my_data_page(status=200, **extra):

@@ -16,6 +16,7 @@ from ..core.audit import audit_record
 from ..core.errors import fail
 from ..core.forms import EmptyForm, first_error
 from ..core.htmx import hx_redirect, is_htmx, render_page
+from ..core.i18n import to_local_naive, to_utc
 from ..core.tenancy import club_access
 from ..core.urls import external_url
 from ..extensions import db, limiter
@@ -317,7 +318,7 @@ def schedule():
         form.room_id.data = int(request.args["raum"])
     if form.validate_on_submit():
         room = _room_or_404(form.room_id.data)
-        meeting = cal.schedule(g.club, room=room, title=form.title.data, starts_at=cal.to_utc(form.starts_at.data),
+        meeting = cal.schedule(g.club, room=room, title=form.title.data, starts_at=to_utc(form.starts_at.data),
                                duration_minutes=form.duration_minutes.data, agenda=form.agenda.data,
                                by=current_user, notify=form.notify.data)
         flash(_("Der Termin ist geplant.") + (" " + _("Die Einladungen sind verschickt.") if form.notify.data else ""),
@@ -342,11 +343,11 @@ def edit_scheduled(meeting_id):
     form = _schedule_form()
     if request.method == "GET":
         form.room_id.data, form.title.data = meeting.room_id, meeting.title
-        form.starts_at.data = cal.to_local_naive(meeting.starts_at)
+        form.starts_at.data = to_local_naive(meeting.starts_at)
         form.duration_minutes.data, form.agenda.data = meeting.duration_minutes, meeting.agenda
     if form.validate_on_submit():
         room = _room_or_404(form.room_id.data)
-        changed = cal.update(meeting, room=room, title=form.title.data, starts_at=cal.to_utc(form.starts_at.data),
+        changed = cal.update(meeting, room=room, title=form.title.data, starts_at=to_utc(form.starts_at.data),
                              duration_minutes=form.duration_minutes.data, agenda=form.agenda.data, by=current_user,
                              notify=form.notify.data)
         flash(_("Der Termin ist gespeichert.") + (" " + _("Die Mitglieder wurden informiert.")

@@ -18,7 +18,7 @@ from ..core.audit import audit_record
 from ..core.cache import single_flight
 from ..core.db import utcnow
 from ..core.signals import meeting_started
-from ..core.urls import external_url
+from ..core.urls import base_url, external_url
 from ..extensions import cache, db
 from ..integrations.bigbluebutton import BBBError, client_from_config
 from .models import START_MEMBERS, MeetingRun, Room
@@ -75,6 +75,55 @@ def may_start(room: Room, membership) -> bool:
     return membership.is_board or room.who_may_start == START_MEMBERS
 
 
+# --- staff rooms (club_id None): workshops and the consultation hour ---------------------------------
+
+def create_staff_room(name: str) -> int:
+    """A room of the platform team with a waiting room; returns its id (the caller commits)."""
+    room = Room(club_id=None, name=str(name)[:64], waiting_room=True, mute_on_join=True)
+    db.session.add(room)
+    db.session.flush()
+    return room.id
+
+
+def staff_room(room_id: int | None) -> Room | None:
+    if room_id is None:
+        return None
+    room = db.session.get(Room, room_id)
+    return room if room is not None and room.club_id is None else None
+
+
+def end_staff_meeting(room_id: int | None) -> bool:
+    """End the meeting of a staff room (links handed out for it stop working). False when BBB failed."""
+    room = staff_room(room_id)
+    if room is None:
+        return True
+    try:
+        end_meeting(room)
+    except BBBError:
+        db.session.rollback()
+        log.warning("could not end the meeting of staff room %s", room_id)
+        return False
+    return True
+
+
+def staff_join_url(room_id: int | None, user_or_name, *, moderator: bool) -> str:
+    """Start (idempotent) and join a staff room; raises :class:`MeetingError` (German) when not possible."""
+    room = staff_room(room_id)
+    if room is None:
+        raise MeetingError(_("Für diesen Termin ist kein Konferenzraum eingerichtet."))
+    try:
+        return start_url(room, user_or_name, moderator)
+    except BBBError as error:
+        raise MeetingError(str(error) or _("Der Konferenzraum ist gerade nicht erreichbar.")) from error
+
+
+def delete_staff_rooms(room_ids) -> None:
+    """Delete staff rooms (never a club's room); the caller commits."""
+    ids = list(room_ids)
+    if ids:
+        db.session.execute(sa.delete(Room).where(Room.id.in_(ids), Room.club_id.is_(None)))
+
+
 # --- BBB parameters -------------------------------------------------------------------------
 
 def meta_for(room: Room) -> dict:
@@ -86,13 +135,10 @@ def meta_for(room: Room) -> dict:
     }
 
 
-_external = external_url  # links in mails and calendar feeds come from BASE_URL only
-
-
 def workspace_url(room: Room) -> str:
     if room.club is None:
-        return current_app.config["BASE_URL"].rstrip("/") + "/"
-    return _external("workspace.index", slug=room.club.slug)
+        return base_url() + "/"
+    return external_url("workspace.index", slug=room.club.slug)
 
 
 def user_id_for(user) -> str:

@@ -10,7 +10,7 @@ from flask import Blueprint
 bp = Blueprint("pages", __name__, template_folder="templates")
 admin_bp = Blueprint("pages_admin", __name__, url_prefix="/admin/seiten", template_folder="templates")
 
-from . import models, routes  # noqa: E402,F401
+from . import admin, models, routes  # noqa: E402,F401
 
 
 def init_app(app):

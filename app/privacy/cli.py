@@ -41,8 +41,9 @@ def publish_command(path, note, force):
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    from .models import ChecklistItem
     import sqlalchemy as sa
+
+    from .models import ChecklistItem
 
     changed = db.session.scalar(sa.select(sa.func.count()).select_from(ChecklistItem).where(
         ChecklistItem.version_id == new.id, ChecklistItem.change == "changed"))

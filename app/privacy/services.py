@@ -20,13 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from ..core.db import utcnow
 from ..extensions import db
 from .models import (
+    STATUS_LABELS,
     Answer,
     AnswerChange,
     Assessment,
     ChecklistItem,
     ChecklistTopic,
     ChecklistVersion,
-    STATUS_LABELS,
     Severity,
     Status,
 )

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from ..core.db import utcnow
 from ..dataprotection.registry import declare, declare_retention_rule
 from . import services
-from .models import ConsultationBooking, QueueEntry, Registration, Workshop
+from .models import Registration, Workshop
 
 
 def purge(dry_run: bool) -> int:
@@ -17,10 +17,8 @@ def purge(dry_run: bool) -> int:
 
 def register() -> None:
     declare(Workshop, category="workshops", on_user_delete="keep-with-club", on_club_delete="keep")
-    # Registrations and bookings belong to the person (the club is only context): deleted with the
-    # account, kept without the club reference when the club is deleted.
-    # Found by the user id they always carry, not by the e-mail address copied into them.
+    # Registrations belong to the person (the club is only context): deleted with the account, kept without
+    # the club reference when the club is deleted. Found by the user id they always carry, not by the
+    # e-mail address copied into them.
     declare(Registration, category="workshops", on_user_delete="delete", on_club_delete="pseudonymise")
-    declare(ConsultationBooking, category="workshops", on_user_delete="delete", on_club_delete="pseudonymise")
-    declare(QueueEntry, category="workshops", on_user_delete="delete", on_club_delete="pseudonymise")
     declare_retention_rule("workshops", _l("Workshop-Anmeldungen"), purge)

@@ -1,0 +1,26 @@
+"""The Digitale Sprechstunde (consultation hour): dates, booked slots and a live same-day queue.
+
+Blueprints: ``consultation`` (public and personal pages under /sprechstunde) and ``consultation_admin``
+(staff pages under /admin/workshops/sprechstunde, next to the workshops).
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("consultation", __name__, template_folder="templates")
+admin_bp = Blueprint("consultation_admin", __name__, url_prefix="/admin/workshops", template_folder="templates")
+
+from . import admin, models, routes  # noqa: E402,F401
+
+
+def init_app(app):
+    from ..core.cli import register_content_sync
+    from ..core.hooks import register_template_hook
+    from . import cli, personal_data, services
+
+    app.config.setdefault("CONSULTATION_SLOT_MINUTES", 20)
+    app.register_blueprint(admin_bp)
+    personal_data.register()  # app/dataprotection/registry.py
+    cli.init_app(app)
+    register_content_sync(app, "Sprechstunde", services.ensure_default_schedule)
+    register_template_hook(app, "start-page", routes.start_page_section, priority=20)
+    register_template_hook(app, "workshops-panel", routes.workshops_panel_section)

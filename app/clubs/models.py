@@ -175,7 +175,9 @@ class Membership(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     club = so.relationship("Club", back_populates="memberships")
-    user = so.relationship("User", back_populates="memberships")
+    # The backref gives User.memberships: accounts know nothing of clubs, clubs build on accounts.
+    user = so.relationship("User", backref=so.backref("memberships", cascade="all, delete-orphan",
+                                                      passive_deletes=True))
 
     @property
     def is_board(self) -> bool:

@@ -1,22 +1,25 @@
-"""Team-Chat: the club's linked Mattermost channel (link or provision, member sync, panel, notices)."""
+"""Team-Chat: the club's linked Mattermost channel (link or provision, member sync, panel, notices).
+
+Blueprints: ``chat`` (club-scoped, /c/<slug>/chat) and ``chat_admin`` (staff, /admin/chat).
+"""
+
+from flask import Blueprint
 
 from ..core.tenancy import club_blueprint
 
 bp = club_blueprint("chat", __name__, "/chat")
+admin_bp = Blueprint("chat_admin", __name__, url_prefix="/admin/chat", template_folder="templates")
 
-from . import models, routes  # noqa: E402,F401
+# notices and provisioning register their op handlers with the queue when imported
+from . import admin, models, notices, provisioning, routes  # noqa: E402,F401
 
 
 def init_app(app):
-    from . import personal_data
-
-    personal_data.register()  # app/dataprotection/registry.py
     from ..core.outbound import parse_networks
-    from . import cli, signals
-    from .admin import admin_bp
+    from . import cli, personal_data, signals
 
     parse_networks(app.config.get("OUTBOUND_ALLOWED_NETWORKS"))  # a typo stops the start, not a request
-
     app.register_blueprint(admin_bp)
-    cli.init_app(app)
+    personal_data.register()  # app/dataprotection/registry.py
     signals.connect()
+    cli.init_app(app)

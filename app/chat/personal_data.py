@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..dataprotection.registry import declare, declare_closure_step
-from . import services
+from . import provisioning
 from .models import ChatAccount, ChatLink, ChatOp
 
 
@@ -15,4 +15,4 @@ def register() -> None:
     # account deletion; they carry no FK to the person and are deleted with the club.
     declare(ChatOp, category="chat", on_user_delete="keep-with-club", on_club_delete="delete")
     # A closed club: archive the channel the platform provisioned for it.
-    declare_closure_step("chat", lambda club: services.archive_club_channel(club))
+    declare_closure_step("chat", lambda club: provisioning.archive_club_channel(club))

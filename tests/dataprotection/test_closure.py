@@ -145,13 +145,13 @@ def test_failed_step_is_recorded_and_retried_until_done(roles, client_for, monke
 
 
 def test_external_steps_call_the_bbb_and_chat_clean_up(roles, monkeypatch):
-    from app.chat import services as chat
+    from app.chat import provisioning
     from app.meetings import services as meetings
 
     called = []
     monkeypatch.setattr(meetings, "delete_club_recordings",
                         lambda club: called.append(("bbb", club.id)) or "2 Räume gelöscht")
-    monkeypatch.setattr(chat, "archive_club_channel", lambda club: called.append(("chat", club.id)))
+    monkeypatch.setattr(provisioning, "archive_club_channel", lambda club: called.append(("chat", club.id)))
     assert services._external_step("meetings", roles.club) == ("done", "2 Räume gelöscht")
     assert services._external_step("chat", roles.club) == ("done", "erledigt")
     assert called == [("bbb", roles.club.id), ("chat", roles.club.id)]

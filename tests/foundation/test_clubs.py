@@ -420,6 +420,7 @@ def test_suspended_club_schedules_no_meeting_and_sends_no_mail(roles, client_for
     from app.meetings import calendar
     from app.meetings.models import Room, ScheduledMeeting
     from app.meetings.services import ensure_default_room
+    from app.meetings.tasks import deliver_mail
 
     room = ensure_default_room(roles.club)
     db.session.commit()
@@ -437,12 +438,12 @@ def test_suspended_club_schedules_no_meeting_and_sends_no_mail(roles, client_for
                                 agenda="", by=roles.board, notify=True)
     assert isinstance(meeting, ScheduledMeeting)
     # … and a mail queued before the suspension is dropped when the worker gets to it.
-    calendar.deliver_mail("mitglied@verein.example", "Einladung", "Text", "BEGIN:VCALENDAR", club_id=roles.club.id)
+    deliver_mail("mitglied@verein.example", "Einladung", "Text", "BEGIN:VCALENDAR", club_id=roles.club.id)
     assert mailbox.messages == []
 
 
 def test_suspended_club_posts_no_chat_notice(roles):
-    from app.chat import services as chat
+    from app.chat import notices, queue
     from app.chat.models import ChatLink, ChatOp
 
     link = ChatLink(club_id=roles.club.id, kind="linked", site_url="https://chat.example", team_name="t",
@@ -450,9 +451,9 @@ def test_suspended_club_posts_no_chat_notice(roles):
                     notices_enabled=True)
     db.session.add(link)
     db.session.commit()
-    queued = chat.enqueue(roles.club, "notice", "notice:vorher", {"text": "Konferenz!"})
+    queued = queue.enqueue(roles.club, "notice", "notice:vorher", {"text": "Konferenz!"})
     _suspend(roles.club)
-    assert chat.post_meeting_notice(roles.club, "Vereinsraum") is None
+    assert notices.post_meeting_notice(roles.club, "Vereinsraum") is None
 
     class Recorder:
         calls = []
@@ -461,7 +462,7 @@ def test_suspended_club_posts_no_chat_notice(roles):
             return lambda *args, **kwargs: self.calls.append(name)
 
     recorder = Recorder()
-    chat._do_notice(db.session.get(ChatOp, queued.id), recorder)  # queued before the suspension
+    notices._do_notice(db.session.get(ChatOp, queued.id), recorder)  # queued before the suspension
     assert recorder.calls == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ChatOp)) == 1
 

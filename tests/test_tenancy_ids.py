@@ -279,7 +279,7 @@ class Tokens:
         from app.auth.services import make_token
         from app.clubs.models import Role
         from app.clubs.services import create_invite_link, invite_by_email
-        from app.dataprotection.services import export_token
+        from app.dataprotection.exports import export_token
         from app.core.tokens import cancel_token
 
         w = self.w
@@ -349,7 +349,7 @@ class World:
     @cached_property
     def export(self):
         """A ready personal export of A and of B (built and mailed at once: Huey runs immediately)."""
-        from app.dataprotection.services import request_export
+        from app.dataprotection.exports import request_export
 
         exports = {"A": request_export(self.a), "B": request_export(self.b)}
         assert all(export.status == "ready" for export in exports.values())
@@ -358,7 +358,7 @@ class World:
     @cached_property
     def deletion(self):
         """A closed club, waiting for its deletion."""
-        from app.dataprotection.services import request_closure
+        from app.dataprotection.closure import request_closure
 
         board = self._make_user(name="Clara Schluss")
         return request_closure(self._make_club(name="Schließender Verein", board=board), by=board)

@@ -1,4 +1,7 @@
-"""Staff area: review and approve clubs, platform statistics, audit log, city-scale seeding."""
+"""Staff area: review and approve clubs, platform statistics, audit log, city-scale seeding.
+
+The composition layer: it reads every domain's tables (club list, facts, statistics).
+"""
 
 from flask import Blueprint
 
@@ -8,9 +11,7 @@ from . import models, routes  # noqa: E402,F401
 
 
 def init_app(app):
-    from . import personal_data
+    from . import cli, personal_data
 
     personal_data.register()  # app/dataprotection/registry.py
-    from . import cli
-
     cli.init_app(app)

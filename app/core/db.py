@@ -12,6 +12,12 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern for "contains ``text``", with ``%``, ``_`` and ``\\`` taken literally (use ``escape="\\"``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on SQLite and PostgreSQL alike.
 

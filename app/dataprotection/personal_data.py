@@ -12,15 +12,10 @@ from ..auth.models import User
 from ..clubs.models import Club, ClubStatusChange, Invitation, Membership, Role
 from ..core.audit import AuditEntry
 from ..extensions import db
+from .erasure import audit_clause, audit_club_clause, pseudonymise_audit_for_club, pseudonymise_audit_for_user
+from .exports import delete_exports_of_user
 from .models import ClubDeletion, DataExport
 from .registry import declare, email_clause
-from .services import (
-    audit_clause,
-    audit_club_clause,
-    delete_exports_of_user,
-    pseudonymise_audit_for_club,
-    pseudonymise_audit_for_user,
-)
 
 
 def declare_base_domains() -> None:

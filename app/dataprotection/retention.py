@@ -143,7 +143,7 @@ def _cutoff(key: str, hours: bool = False):
 def purge_unconfirmed_accounts(dry_run: bool) -> int:
     from ..auth.models import User
     from ..auth.services import clubs_blocking_deletion
-    from .services import erase_user
+    from .erasure import erase_user  # erasure -> services -> this module (periods): imported when run
 
     users = db.session.scalars(
         sa.select(User).where(User.email_confirmed_at.is_(None), User.is_staff.is_(False),
@@ -172,19 +172,19 @@ def purge_audit_log(dry_run: bool) -> int:
 
 
 def purge_export_files(dry_run: bool) -> int:
-    from .services import purge_expired_exports
+    from .exports import purge_expired_exports  # exports -> services -> this module: imported when run
 
     return purge_expired_exports(dry_run=dry_run)
 
 
 def purge_closed_clubs(dry_run: bool) -> int:
-    from .services import due_closures, unfinished_closures
+    from .closure import due_closures  # closure -> services -> this module: imported when run
     from .tasks import run_club_deletion
 
     due = due_closures()
     if dry_run:
         return len(due)
-    for deletion in unfinished_closures():  # due ones plus earlier failed attempts (retried until done)
+    for deletion in due_closures():  # due ones, earlier failed attempts included (retried until done)
         with carry_on("retention: club deletion %s", deletion.id):
             run_club_deletion(deletion.id)
     return len(due)

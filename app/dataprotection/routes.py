@@ -11,24 +11,12 @@ from ..core.htmx import render_page
 from ..core.tenancy import club_access, staff_required
 from ..extensions import db
 from . import admin_bp, bp, club_bp
+from .closure import active_closure, closures, execute_deletion, request_closure, restore_closure
+from .exports import build_club_zip, export_path, export_token, exports_of, read_export_token, request_export
 from .forms import CloseClubForm
 from .models import ClubDeletion
 from .retention import period
-from .services import (
-    DataProtectionError,
-    active_closure,
-    build_club_zip,
-    closures,
-    execute_deletion,
-    export_path,
-    export_token,
-    exports_of,
-    read_export_token,
-    request_closure,
-    request_export,
-    restore_closure,
-    user_overview,
-)
+from .services import DataProtectionError, user_overview
 
 # --- Meine Daten ------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core.signals import account_deleting
-from .services import erase_user
+from .erasure import erase_user
 
 
 def on_account_deleting(user, **_kw) -> str:

@@ -32,7 +32,7 @@ def test_account_deletion_leaves_no_trace_of_the_person(roles, client_for, mailb
     db.session.commit()
     client = client_for(person)
     client.post("/konto/meine-daten/export")  # an export file exists, too
-    from app.dataprotection.services import export_dir
+    from app.dataprotection.exports import export_dir
 
     assert os.listdir(export_dir())
 

@@ -74,7 +74,7 @@ def test_export_link_is_personal_and_expires(roles, client_for, mailbox):
 
 
 def test_second_request_while_pending_is_refused(roles, client_for, monkeypatch):
-    from app.dataprotection import services, tasks
+    from app.dataprotection import exports, tasks
 
     monkeypatch.setattr(tasks, "prepare_user_export", lambda export_id: None)  # stays pending
     client = client_for(roles.member)
@@ -82,7 +82,7 @@ def test_second_request_while_pending_is_refused(roles, client_for, monkeypatch)
     again = client.post("/konto/meine-daten/export")
     assert again.status_code == 409
     assert "schon vorbereitet" in again.get_data(as_text=True)
-    assert services.exports_of(roles.member)[0].status == "pending"
+    assert exports.exports_of(roles.member)[0].status == "pending"
 
 
 def test_club_export_for_board_only(roles, client_for):

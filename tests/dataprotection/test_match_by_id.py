@@ -23,7 +23,8 @@ from app.clubs.models import ClubStatus, Membership, Role
 from app.clubs.services import change_role, change_status, invite_by_email
 from app.core.audit import audit_record
 from app.core.audit import AuditEntry
-from app.dataprotection.services import erase_user, pseudonym, user_data
+from app.dataprotection.erasure import erase_user
+from app.dataprotection.services import pseudonym, user_data
 from app.extensions import db
 
 HOSTILE_NAMES = ["___", "%", "_", "Ja", "Verein", "Anna"]
@@ -223,7 +224,7 @@ def test_my_data_says_what_is_matched_and_where_names_may_remain(roles, client_f
     for text in ("Wie wir Ihre Daten finden", "nur dann zu Ihren Daten, wenn Sie diese Adresse bestätigt haben",
                  "Freie Texte durchsuchen wir bewusst nicht"):
         assert text in page
-    from app.dataprotection.services import build_user_zip
+    from app.dataprotection.exports import build_user_zip
 
     summary = zipfile.ZipFile(io.BytesIO(build_user_zip(roles.member))).read("uebersicht.html").decode()
     assert "Wie wir Ihre Daten finden" in summary and "Freie Texte durchsuchen wir bewusst nicht" in summary

@@ -11,7 +11,7 @@ from app.core.db import utcnow
 from app.core.audit import AuditEntry
 from app.dataprotection import retention
 from app.dataprotection.models import DataExport
-from app.dataprotection.services import export_path
+from app.dataprotection.exports import export_path
 from app.extensions import db
 
 

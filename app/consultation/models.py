@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from ..core.db import UTCDateTime, utcnow
+from ..core.db import UTCDateTime, enum_column, utcnow
 from ..extensions import db
 
 #: Topics one can ask about in the consultation hour.
@@ -76,7 +77,7 @@ class ConsultationBooking(db.Model):
         return CONSULTATION_TOPICS.get(self.topic, self.topic)
 
 
-class QueueStatus:
+class QueueStatus(enum.StrEnum):
     WAITING = "waiting"
     ADMITTED = "admitted"
     DONE = "done"
@@ -109,7 +110,8 @@ class QueueEntry(db.Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     topic: so.Mapped[str] = so.mapped_column(sa.String(32))
     question: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=QueueStatus.WAITING, index=True)
+    status: so.Mapped[QueueStatus] = so.mapped_column(enum_column(QueueStatus), default=QueueStatus.WAITING,
+                                                      index=True)
     joined_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     priority_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     admitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

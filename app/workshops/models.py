@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from ..core.db import UTCDateTime, utcnow
+from ..core.db import UTCDateTime, enum_column, utcnow
 from ..extensions import db
 
 #: Fixed list of workshop topics (key -> label).
@@ -61,7 +62,7 @@ class Workshop(db.Model):
         return self.ends_at <= (now or utcnow())
 
 
-class RegistrationStatus:
+class RegistrationStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     WAITING = "waiting"
     CANCELLED = "cancelled"
@@ -77,7 +78,7 @@ class Registration(db.Model):
     club_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("club.id", ondelete="SET NULL"))
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     email: so.Mapped[str] = so.mapped_column(sa.String(254))
-    status: so.Mapped[str] = so.mapped_column(sa.String(16), index=True)
+    status: so.Mapped[RegistrationStatus] = so.mapped_column(enum_column(RegistrationStatus), index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     #: When the person got (or re-got) their place in line: the waiting list order.
     queued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

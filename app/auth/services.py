@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..core.audit import audit_record
+from ..core.db import utcnow
 from ..core.mail import external_url, send_mail
 from ..core.signals import account_deleting, account_deletion_blockers, values_from
 from ..extensions import db
@@ -201,6 +202,46 @@ def apply_email_change(token: str) -> User:
     audit_record("account.email_changed", actor=user, user_id=user.id, old=old, new=user.email)
     db.session.commit()
     return user
+
+
+# --- the account's own changes -------------------------------------------------------------------
+
+def confirm_address(user: User) -> None:
+    """The confirmation link reached the mailbox."""
+    user.confirm_email()
+    db.session.commit()
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
+def reset_password(user: User, password: str) -> None:
+    """A new password through the reset link: the address is proven, every other session ends (e.g. someone
+    who registered this address before its owner reclaimed it)."""
+    user.set_password(password)
+    user.confirm_email()
+    user.end_sessions()
+    db.session.commit()
+
+
+def change_password(user: User, password: str) -> None:
+    """A new password from the settings: every session ends (the caller logs the acting browser in again)."""
+    user.set_password(password)
+    user.end_sessions()
+    db.session.commit()
+
+
+def rename(user: User, name: str) -> None:
+    user.name = name.strip()
+    db.session.commit()
+
+
+def end_all_sessions(user: User) -> None:
+    """Log the account out on every device, this one included."""
+    user.end_sessions()
+    db.session.commit()
 
 
 # --- deletion ----------------------------------------------------------------

@@ -10,6 +10,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..extensions import db
+
 
 def select_locale() -> str:
     """Session choice, then the user's saved choice, then German."""
@@ -22,6 +24,14 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def remember_locale(lang: str) -> None:
+    """The language switch: for this session, and saved with the account of a logged-in person."""
+    session["lang"] = lang
+    if current_user.is_authenticated:
+        current_user.locale = lang
+        db.session.commit()
 
 
 def select_timezone() -> str:

@@ -86,6 +86,14 @@ def build_club_zip(club) -> bytes:
     return buffer.getvalue()
 
 
+def export_club(club, *, by) -> bytes:
+    """The club's export for its board; recorded in the audit log."""
+    data = build_club_zip(club)
+    audit_record("club.exported", actor=by, club=club)
+    db.session.commit()
+    return data
+
+
 # --- personal export files -------------------------------------------------------------------------
 
 def export_dir() -> str:

@@ -12,7 +12,7 @@ from ..core.tenancy import club_access, staff_required
 from ..extensions import db
 from . import admin_bp, bp, club_bp
 from .closure import active_closure, closures, execute_deletion, request_closure, restore_closure
-from .exports import build_club_zip, export_path, export_token, exports_of, read_export_token, request_export
+from .exports import export_club, export_path, export_token, exports_of, read_export_token, request_export
 from .forms import CloseClubForm
 from .models import ClubDeletion
 from .retention import period
@@ -92,11 +92,7 @@ def index():
 def export():
     if not EmptyForm().validate_on_submit():
         abort(400)
-    from ..core.audit import audit_record
-
-    data = build_club_zip(g.club)
-    audit_record("club.exported", actor=current_user, club=g.club)
-    db.session.commit()
+    data = export_club(g.club, by=current_user)
     response = send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
                          download_name=f"{g.club.slug}-export-{utcnow():%Y-%m-%d}.zip", max_age=0)
     response.headers["Cache-Control"] = "no-store"

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 import yaml
 from flask_babel import get_locale
 
+from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..extensions import db
 from . import search
@@ -158,6 +160,40 @@ def create_page(kind: str, slug: str, position: int = 0) -> ContentPage:
     db.session.add(page)
     db.session.flush()
     return page
+
+
+def staff_create(kind: str, slug: str, position: int, data: dict, *, by, publish: bool, note: str = "") -> ContentPage:
+    """A new page from the editor (a draft, or published at once); recorded in the audit log."""
+    page = create_page(kind, slug, position)
+    save(page, data, author=by, publish=publish, note=note)
+    audit_record("content.created", actor=by, page=f"{page.kind}:{page.slug}", published=publish)
+    db.session.commit()
+    return page
+
+
+def staff_save(page: ContentPage, data: dict, *, by, publish: bool, note: str = "") -> ContentRevision:
+    revision = save(page, data, author=by, publish=publish, note=note)
+    audit_record("content.published" if publish else "content.draft_saved", actor=by,
+                 page=f"{page.kind}:{page.slug}", revision=revision.number)
+    db.session.commit()
+    return revision
+
+
+def staff_withdraw(page: ContentPage, *, by) -> None:
+    withdraw(page)
+    audit_record("content.withdrawn", actor=by, page=f"{page.kind}:{page.slug}")
+    db.session.commit()
+
+
+def all_pages() -> list[ContentPage]:
+    """Every page with its revisions, for the editor's list."""
+    return list(db.session.scalars(sa.select(ContentPage).options(so.selectinload(ContentPage.revisions))
+                                   .order_by(ContentPage.kind, ContentPage.position, ContentPage.slug)))
+
+
+def page_exists(kind: str, slug: str) -> bool:
+    return db.session.scalar(sa.select(ContentPage.id).where(ContentPage.kind == kind, ContentPage.slug == slug)) \
+        is not None
 
 
 def working_copy(page: ContentPage):

@@ -12,18 +12,16 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..clubs.models import ClubStatus
-from ..core.audit import audit_record
 from ..core.errors import fail
 from ..core.forms import EmptyForm, first_error
 from ..core.htmx import hx_redirect, is_htmx, render_page
 from ..core.i18n import to_local_naive, to_utc
 from ..core.tenancy import club_access
 from ..core.urls import external_url
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..integrations.bigbluebutton import BBBError
-from . import bp, guest_bp
+from . import bp, guest_bp, services
 from . import calendar as cal
-from . import services
 from .forms import CancelForm, ConsentForm, GuestJoinForm, RoomForm, RoomSettingsForm, ScheduleForm
 from .models import Room
 
@@ -190,11 +188,7 @@ def end(room_id):
 def new_room():
     form = RoomForm()
     if form.validate_on_submit():
-        room = Room(club_id=g.club.id, name=form.name.data)
-        db.session.add(room)
-        db.session.flush()
-        audit_record("meeting.room_created", actor=current_user, club=g.club, room_id=room.id, name=room.name)
-        db.session.commit()
+        room = services.create_room(g.club, form.name.data, by=current_user)
         flash(_("Der Raum „%(name)s“ ist angelegt.", name=room.name), "success")
         return redirect(url_for("meetings.settings", room_id=room.id), code=303)
     return render_template("meetings/room_new.html", form=form), 422 if form.is_submitted() else 200
@@ -206,11 +200,7 @@ def settings(room_id):
     room = _room_or_404(room_id)
     form = RoomSettingsForm(obj=room)
     if form.validate_on_submit():
-        form.populate_obj(room)
-        room.access_code = form.access_code.data or None
-        audit_record("meeting.room_changed", actor=current_user, club=g.club, room_id=room.id,
-                     guest_access=room.guest_access, recording_allowed=room.recording_allowed)
-        db.session.commit()
+        services.update_room(room, form, by=current_user)
         flash(_("Die Einstellungen sind gespeichert. Sie gelten ab dem nächsten Start der Konferenz."), "success")
         return redirect(url_for("meetings.room", room_id=room.id), code=303)
     return render_template("meetings/room_settings.html", room=room, form=form,

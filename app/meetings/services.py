@@ -69,6 +69,24 @@ def room_by_guest_token(token: str) -> Room | None:
     return room
 
 
+def create_room(club, name: str, *, by) -> Room:
+    room = Room(club_id=club.id, name=name)
+    db.session.add(room)
+    db.session.flush()
+    audit_record("meeting.room_created", actor=by, club=club, room_id=room.id, name=room.name)
+    db.session.commit()
+    return room
+
+
+def update_room(room: Room, form, *, by) -> None:
+    """Save the settings form (they apply from the meeting's next start)."""
+    form.populate_obj(room)
+    room.access_code = form.access_code.data or None
+    audit_record("meeting.room_changed", actor=by, club=room.club, room_id=room.id, guest_access=room.guest_access,
+                 recording_allowed=room.recording_allowed)
+    db.session.commit()
+
+
 def may_start(room: Room, membership) -> bool:
     if membership is None:
         return False

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..extensions import db
 from .models import (
@@ -204,6 +205,12 @@ class ItemState:
     def urgency(self):
         due = self.answer.due_date if self.answer and self.answer.due_date else date.max
         return (self.item.sev.rank, due, STATUS_RANK.get(self.effective_status, 2), self.item.position)
+
+
+def load_answer(club, key: str) -> dict[str, Answer]:
+    """{key: answer} for one item of the club, or {} when it has no answer yet."""
+    answer = db.session.scalar(sa.select(Answer).where(Answer.club_id == club.id, Answer.item_key == key))
+    return {key: answer} if answer else {}
 
 
 def load_answers(club) -> dict[str, Answer]:
@@ -426,6 +433,46 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
     db.session.add(AnswerChange(club_id=club.id, item_key=item.key, user_id=user.id, user_name=user.name,
                                 created_at=now, changes=changes, **responsible))
     return answer, True
+
+
+def answer_item(club, item: ChecklistItem, user, data: dict, expected_version: int, member_names: dict[int, str],
+                assessment: Assessment) -> tuple[Answer, bool]:
+    """Save one answer (:func:`save_answer`), then the club's score when it changed, and commit."""
+    answer, changed = save_answer(club, item, user, data, expected_version, member_names)
+    if changed:
+        refresh_assessment(club, assessment)
+    db.session.commit()
+    return answer, changed
+
+
+def save_profile(club, answers: dict[str, bool], *, by) -> Assessment:
+    """The profile questions (which items apply); recomputes the score."""
+    assessment = club_assessment(club)
+    old = dict(assessment.profile or {})
+    assessment.profile = answers
+    assessment.profile_done_at = utcnow()
+    refresh_assessment(club, assessment)
+    audit_record("privacy.profile", actor=by, club=club, changed=sorted(k for k in answers if old.get(k) != answers[k]))
+    db.session.commit()
+    return assessment
+
+
+def save_settings(club, *, members_may_answer: bool, consultation_wanted: bool, by) -> Assessment:
+    assessment = club_assessment(club)
+    before = (assessment.members_may_answer, assessment.consultation_wanted)
+    assessment.members_may_answer = members_may_answer
+    assessment.consultation_wanted = consultation_wanted
+    if before != (members_may_answer, consultation_wanted):
+        audit_record("privacy.settings", actor=by, club=club, members_may_answer=members_may_answer,
+                     consultation_wanted=consultation_wanted)
+    db.session.commit()
+    return assessment
+
+
+def record_export(club, kind: str, *, by) -> None:
+    """Exports of the club's answers are security-relevant: they go to the audit log."""
+    audit_record("privacy.exported", actor=by, club=club, format=kind)
+    db.session.commit()
 
 
 def history(club, item_key: str) -> list[AnswerChange]:

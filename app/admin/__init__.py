@@ -11,7 +11,14 @@ from . import models, routes  # noqa: E402,F401
 
 
 def init_app(app):
+    from flask_babel import lazy_gettext as _l
+
+    from ..core.nav import register_staff_nav
     from . import cli, personal_data
 
     personal_data.register()  # app/dataprotection/registry.py
     cli.init_app(app)
+    register_staff_nav(app, _l("Vereine"), "admin.clubs", order=10,
+                       active=("admin.clubs", "admin.club", "admin.set_status", "admin.answers"))
+    register_staff_nav(app, _l("Statistik"), "admin.statistics", order=20)
+    register_staff_nav(app, _l("Protokoll"), "admin.audit", order=30)

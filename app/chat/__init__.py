@@ -15,6 +15,9 @@ from . import admin, models, notices, provisioning, routes  # noqa: E402,F401
 
 
 def init_app(app):
+    from flask_babel import lazy_gettext as _l
+
+    from ..core.nav import register_staff_nav
     from ..core.outbound import parse_networks
     from . import cli, personal_data, signals
 
@@ -23,3 +26,4 @@ def init_app(app):
     personal_data.register()  # app/dataprotection/registry.py
     signals.connect()
     cli.init_app(app)
+    register_staff_nav(app, _l("Team-Chat"), "chat_admin.index", order=40)

@@ -13,8 +13,11 @@ from . import admin, models, routes  # noqa: E402,F401
 
 
 def init_app(app):
+    from flask_babel import lazy_gettext as _l
+
     from ..core.cli import register_content_sync
     from ..core.hooks import register_template_hook
+    from ..core.nav import register_staff_nav
     from . import cli, personal_data, services
 
     app.config.setdefault("CONSULTATION_SLOT_MINUTES", 20)
@@ -24,3 +27,5 @@ def init_app(app):
     register_content_sync(app, "Sprechstunde", services.ensure_default_schedule)
     register_template_hook(app, "start-page", routes.start_page_section, priority=20)
     register_template_hook(app, "workshops-panel", routes.workshops_panel_section)
+    register_staff_nav(app, _l("Sprechstunde"), "consultation_admin.index", order=20, group="offers")
+    register_staff_nav(app, _l("Warteschlange"), "consultation_admin.queue", order=30, group="offers")

@@ -15,7 +15,7 @@ def init_app(app):
     from flask import g
     from flask_babel import format_date, format_datetime, get_locale
 
-    from . import assets, cli, errors, health, hooks  # noqa: F401  (health: the worker's heartbeat hooks)
+    from . import assets, cli, errors, hooks, nav
     from .mail import salutation
     from .urls import external_url
 
@@ -23,6 +23,7 @@ def init_app(app):
     cli.init_app(app)
     assets.init_app(app)
     hooks.init_app(app)
+    nav.init_app(app)
 
     app.add_template_filter(lambda value: format_date(value, "medium") if value else "", "format_date")
     app.add_template_filter(lambda value: format_datetime(value, "short") if value else "", "format_datetime")

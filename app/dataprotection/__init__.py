@@ -14,10 +14,13 @@ bp = Blueprint("dataprotection", __name__, template_folder="templates")
 club_bp = club_blueprint("clubdata", __name__, "/daten")
 admin_bp = Blueprint("dataprotection_admin", __name__, url_prefix="/admin/datenschutz", template_folder="templates")
 
-from . import models, routes  # noqa: E402,F401
+from . import admin, models, routes  # noqa: E402,F401
 
 
 def init_app(app):
+    from flask_babel import lazy_gettext as _l
+
+    from ..core.nav import register_staff_nav
     from . import cli, personal_data, retention, signals
     from .services import author_label, privacy_facts
 
@@ -31,3 +34,4 @@ def init_app(app):
     personal_data.register()  # the base domains' and our own models; the features declare theirs
     signals.connect()
     cli.init_app(app)
+    register_staff_nav(app, _l("Schließungen"), "dataprotection_admin.closures_page", order=50)

@@ -23,13 +23,17 @@ def init_app(app):
     from . import personal_data
 
     personal_data.register()  # app/dataprotection/registry.py
+    from flask_babel import lazy_gettext as _l
+
     from ..core.cli import register_content_sync
+    from ..core.nav import register_staff_nav
     from ..extensions import db
     from .services import sync_shipped_content
 
     app.register_blueprint(handbook)
     app.register_blueprint(content_admin)
     register_content_sync(app, "Leitfaden & Wissen", sync_shipped_content)
+    register_staff_nav(app, _l("Inhalte"), "content_admin.index", order=60, active=("content_admin.",))
     # The search index tables are made by migration 0200, not by models:
     # autogenerate and the models-vs-migrations test skip them (migrations/env.py).
     unmanaged = db.metadata.info.setdefault("unmanaged_table_prefixes", set())

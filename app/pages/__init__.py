@@ -17,8 +17,12 @@ def init_app(app):
     from . import personal_data
 
     personal_data.register()  # app/dataprotection/registry.py
+    from flask_babel import lazy_gettext as _l
+
     from ..core.cli import register_content_sync
+    from ..core.nav import register_staff_nav
     from .services import sync_defaults
 
     app.register_blueprint(admin_bp)
     register_content_sync(app, "Seiten", sync_defaults)
+    register_staff_nav(app, _l("Öffentliche Seiten"), "pages_admin.index", order=40, group="offers")

@@ -18,7 +18,10 @@ from . import admin, models, routes  # noqa: E402,F401
 
 
 def init_app(app):
+    from flask_babel import lazy_gettext as _l
+
     from ..core.hooks import register_template_hook
+    from ..core.nav import register_staff_nav
     from . import cli, personal_data
 
     app.config.setdefault("WORKSHOP_REMINDER_HOURS", 24)
@@ -27,3 +30,7 @@ def init_app(app):
     personal_data.register()  # app/dataprotection/registry.py
     cli.init_app(app)
     register_template_hook(app, "start-page", routes.start_page_section, priority=10)
+    # Heads the staff pages of the public offers: workshops, the consultation hour and the public pages.
+    register_staff_nav(app, _l("Workshops und Sprechstunde"), "workshops_admin.index", order=70,
+                       active=("workshops_admin.",), subnav="offers")
+    register_staff_nav(app, _l("Workshops"), "workshops_admin.index", order=10, group="offers")

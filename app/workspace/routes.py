@@ -1,7 +1,7 @@
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from ..core.forms import EmptyForm
 from ..core.tenancy import club_access

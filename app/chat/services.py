@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import unicodedata
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ..core.db import utcnow
+from ..core.text import ascii_fold
 from ..extensions import cache, db
 from ..integrations.mattermost import MattermostError, client_from_config
 from .models import ChatAccount, ChatLink, ChatOp
@@ -51,7 +51,6 @@ def mm_client(max_wait: float = 0.0):
 
 # --- names ----------------------------------------------------------------------------------------
 
-_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue", "ẞ": "ss"})
 
 CHANNEL_NAME_RE = re.compile(r"^[a-z0-9]+([a-z\-\_0-9]+|(__)?)[a-z0-9]*$")
 
@@ -65,8 +64,7 @@ MAX_DISPLAY = 64
 
 def channel_name_for(text: str, suffix: int = 1) -> str:
     """A Mattermost channel ``name`` from a slug or club name (see mattermost-api.md §4.3)."""
-    value = text.translate(_TRANSLIT)
-    value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
+    value = ascii_fold(text).lower()
     value = re.sub(r"[^a-z0-9_-]", "-", value)
     value = re.sub(r"-{2,}", "-", value)
     value = re.sub(r"_{3,}", "__", value)

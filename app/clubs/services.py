@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -15,10 +13,9 @@ from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.mail import external_url, send_mail, try_send_mail
 from ..core.signals import club_renamed, club_status_changed, membership_changed
+from ..core.text import slugify
 from ..extensions import db
 from .models import NAME_KEY_LENGTH, Club, ClubStatus, ClubStatusChange, Invitation, Membership, Role, club_name_key
-
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 
 
 class ClubError(Exception):
@@ -66,16 +63,13 @@ def _is_name_conflict(exc: sa.exc.IntegrityError) -> bool:
     return "name_key" in text
 
 
-def slugify(name: str, max_length: int = 48) -> str:
-    text = name.translate(_UMLAUTS)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    text = text[:max_length].rstrip("-")
-    return text or "verein"
+def club_slug(name: str) -> str:
+    """The club's URL part from its name (``/c/<slug>/``)."""
+    return slugify(name, fallback="verein", max_length=48)
 
 
 def unique_slug(name: str) -> str:
-    base = slugify(name)
+    base = club_slug(name)
     taken = set(db.session.scalars(sa.select(Club.slug).where(Club.slug.like(f"{base}%"))))
     if base not in taken:
         return base

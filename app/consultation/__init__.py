@@ -5,21 +5,19 @@ Blueprints: ``consultation`` (public and personal pages under /sprechstunde) and
 """
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from ..core.cli import register_content_sync
+from ..core.hooks import register_template_hook
+from ..core.nav import register_staff_nav
 
 bp = Blueprint("consultation", __name__, template_folder="templates")
 admin_bp = Blueprint("consultation_admin", __name__, url_prefix="/admin/workshops", template_folder="templates")
 
-from . import admin, models, routes  # noqa: E402,F401
+from . import admin, cli, models, personal_data, routes, services  # noqa: E402,F401  (views register on the bps)
 
 
 def init_app(app):
-    from flask_babel import lazy_gettext as _l
-
-    from ..core.cli import register_content_sync
-    from ..core.hooks import register_template_hook
-    from ..core.nav import register_staff_nav
-    from . import cli, personal_data, services
-
     app.config.setdefault("CONSULTATION_SLOT_MINUTES", 20)
     app.register_blueprint(admin_bp)
     personal_data.register()  # app/dataprotection/registry.py

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from datetime import datetime, timezone
 
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -30,6 +32,20 @@ GUEST_KEY = "meetings_guest"
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+def _epoch(seconds):
+    return datetime.fromtimestamp(float(seconds), timezone.utc)
+
+
+def epoch_time(seconds) -> str:
+    """Template filter ``meetings_time``: a BBB timestamp (seconds) as local "HH:mm"."""
+    return format_time(_epoch(seconds), "HH:mm") if seconds else ""
+
+
+def epoch_datetime(seconds) -> str:
+    """Template filter ``meetings_datetime``: a BBB timestamp (seconds) as a short local date and time."""
+    return format_datetime(_epoch(seconds), "short") if seconds else ""
+
 
 def _room_or_404(room_id: int) -> Room:
     room = services.get_room(g.club, room_id)

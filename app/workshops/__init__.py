@@ -7,23 +7,20 @@ Blueprints:
 """
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
+from ..core.hooks import register_template_hook
+from ..core.nav import register_staff_nav
 from ..core.tenancy import club_blueprint
 
 bp = Blueprint("workshops", __name__, template_folder="templates")
 admin_bp = Blueprint("workshops_admin", __name__, url_prefix="/admin/workshops", template_folder="templates")
 club_bp = club_blueprint("workshops_club", __name__, "/workshops")
 
-from . import admin, models, routes  # noqa: E402,F401
+from . import admin, cli, models, personal_data, routes  # noqa: E402,F401  (the views register on the blueprints)
 
 
 def init_app(app):
-    from flask_babel import lazy_gettext as _l
-
-    from ..core.hooks import register_template_hook
-    from ..core.nav import register_staff_nav
-    from . import cli, personal_data
-
     app.config.setdefault("WORKSHOP_REMINDER_HOURS", 24)
     app.register_blueprint(admin_bp)
     app.register_blueprint(club_bp)

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.clubs.models import Club, ClubStatus, Membership, Role
-from app.clubs.services import board_count, slugify, unique_slug
+from app.clubs.services import board_count, unique_slug
+from app.clubs.services import club_slug as slugify
 from app.extensions import db
 from tests.conftest import HX, PASSWORD
 

@@ -8,11 +8,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.audit import audit_record
 from ..core.db import utcnow
-from ..core.mail import external_url, send_mail
+from ..core.mail import send_mail
 from ..core.signals import account_deleting, account_deletion_blockers, values_from
+from ..core.urls import external_url  # links in mails come from BASE_URL only
 from ..extensions import db
 from .models import User
 
@@ -50,8 +52,6 @@ _DUMMY_HASH: str | None = None
 
 def equalise_timing(password: str) -> None:
     """Check a password against a throwaway hash, so unknown addresses take as long as known ones."""
-    from werkzeug.security import check_password_hash, generate_password_hash
-
     global _DUMMY_HASH
     if _DUMMY_HASH is None:
         _DUMMY_HASH = generate_password_hash("dummy-password")  # the same scrypt cost as real hashes

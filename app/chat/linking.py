@@ -344,7 +344,7 @@ def unlink(club, *, by=None) -> None:
         return
     db.session.delete(link)
     for op in open_ops(club):
-        op.status, op.last_error = "done", "Verknüpfung gelöst"
+        op.status, op.last_error = "done", _("Verknüpfung gelöst")
     audit_record("chat.unlinked", actor=by, club=club)
     db.session.commit()
     forget_panel(club)

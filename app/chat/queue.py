@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..core.audit import audit_record
 from ..core.db import utcnow
@@ -89,11 +90,11 @@ def execute_op(op_id: int, now: datetime | None = None) -> str | None:
         return None
     client = mm_client(max_wait=2.0)
     if client is None:
-        op.status, op.last_error = "failed", "Kein Chat-Server eingerichtet (MATTERMOST_URL/TOKEN)."
+        op.status, op.last_error = "failed", _("Kein Chat-Server eingerichtet (MATTERMOST_URL/TOKEN).")
         db.session.commit()
         return op.status
     if op.kind == "notice" and now > op.give_up_at:
-        op.status, op.last_error = "failed", "Hinweis verfallen: zu spät, um noch nützlich zu sein."
+        op.status, op.last_error = "failed", _("Hinweis verfallen: zu spät, um noch nützlich zu sein.")
         db.session.commit()
         return op.status
     # Claim this attempt atomically: a scheduled run and the periodic sweep may race for the same op, and

@@ -6,7 +6,7 @@ from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, 
 from ..auth.forms import strip_text
 from ..core.forms import BaseForm
 from .models import DISTRICTS, LEGAL_FORMS, Role
-from .services import memberships_of
+from .services import invitation_default_days, memberships_of
 
 
 def club_choices(user, blank_label) -> list[SelectChoice]:
@@ -74,8 +74,6 @@ class InviteEmailForm(BaseForm):
 
 
 def _invitation_days() -> int:
-    from .services import invitation_default_days
-
     return min(90, invitation_default_days())
 
 

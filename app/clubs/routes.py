@@ -29,6 +29,7 @@ from .services import (
     revoke_invitation,
 )
 from .services import accept_invitation as accept_invitation_service
+from .services import change_role as change_role_service
 
 
 @bp.get("/vereine")
@@ -208,8 +209,6 @@ def revoke(invitation_id):
 @members_bp.post("/<int:membership_id>/rolle")
 @club_access("board")
 def change_role(membership_id):
-    from .services import change_role as change_role_service
-
     membership = _club_membership(membership_id)
     form = RoleForm()
     if not form.validate_on_submit():

@@ -6,14 +6,17 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..auth.models import User
 from ..core.audit import audit_record
 from ..core.db import utcnow
-from ..core.mail import external_url, send_mail, try_send_mail
+from ..core.mail import send_mail, try_send_mail
 from ..core.signals import club_renamed, club_status_changed, membership_changed
 from ..core.text import slugify
+from ..core.urls import external_url  # links in mails come from BASE_URL only
 from ..extensions import db
 from .models import NAME_KEY_LENGTH, Club, ClubStatus, ClubStatusChange, Invitation, Membership, Role, club_name_key
 
@@ -115,8 +118,6 @@ def chosen_club(user, value) -> Club | None:
 
 
 def club_members(club: Club) -> list[Membership]:
-    from ..auth.models import User
-
     return list(
         db.session.scalars(
             sa.select(Membership)
@@ -140,8 +141,6 @@ def is_last_board_member(membership: Membership) -> bool:
 
 
 def board_emails(club: Club) -> list[str]:
-    from ..auth.models import User
-
     return list(
         db.session.scalars(
             sa.select(User.email).join(Membership, Membership.user_id == User.id)
@@ -296,14 +295,10 @@ def remove_member(membership: Membership, *, by) -> None:
 
 def invitation_default_days() -> int:
     """How long an invitation is valid unless the board says otherwise (INVITATION_DEFAULT_DAYS)."""
-    from flask import current_app
-
     return int(current_app.config.get("INVITATION_DEFAULT_DAYS") or 14)
 
 
 def invite_by_email(club: Club, email: str, role: Role, *, by) -> Invitation:
-    from ..auth.models import User
-
     ensure_active(club)
     email = User.normalise_email(email)
     already = db.session.scalar(

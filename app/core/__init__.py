@@ -4,27 +4,22 @@ The core knows no domain: it offers mechanisms (tenancy, htmx, mail, jobs, audit
 hooks, the staff navigation) that the domains use and register themselves with.
 """
 
-from flask import Blueprint
+from flask import Blueprint, g
+from flask_babel import format_date, format_datetime, get_locale
 
 bp = Blueprint("core", __name__, template_folder="templates")
 
-from . import audit, routes  # noqa: E402,F401  (audit: the AuditEntry model joins the metadata)
+from . import assets, audit, cli, errors, hooks, nav, routes  # noqa: E402,F401  (audit: the model joins the metadata)
+from .mail import salutation  # noqa: E402
+from .urls import external_url  # noqa: E402
 
 
 def init_app(app):
-    from flask import g
-    from flask_babel import format_date, format_datetime, get_locale
-
-    from . import assets, cli, errors, hooks, nav
-    from .mail import salutation
-    from .urls import external_url
-
     errors.init_app(app)
     cli.init_app(app)
     assets.init_app(app)
     hooks.init_app(app)
     nav.init_app(app)
-
     app.add_template_filter(lambda value: format_date(value, "medium") if value else "", "format_date")
     app.add_template_filter(lambda value: format_datetime(value, "short") if value else "", "format_datetime")
     app.add_template_global(external_url, "external_url")  # links people copy and share: from BASE_URL

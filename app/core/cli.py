@@ -1,9 +1,11 @@
 """Platform CLI: content sync, backup and restore."""
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from ..extensions import db
+from .backup import BackupError, backup, restore
 
 
 def register_content_sync(app, name: str, fn) -> None:
@@ -20,8 +22,6 @@ def init_app(app):
     @with_appcontext
     def content_sync_command():
         """Load the content shipped in the repository (idempotent)."""
-        from flask import current_app
-
         syncs = current_app.extensions.get("vereinsraum.content_sync", [])
         for name, fn in syncs:
             click.echo(f"{name}: {fn() or 'ok'}")
@@ -33,10 +33,6 @@ def init_app(app):
     @with_appcontext
     def backup_command(target):
         """Back up the database to TARGET (pg_dump, or SQLite's online backup)."""
-        from flask import current_app
-
-        from .backup import BackupError, backup
-
         try:
             kind = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], target,
                           pg_bin_dir=current_app.config.get("PG_BIN_DIR"))
@@ -50,10 +46,6 @@ def init_app(app):
     @with_appcontext
     def restore_command(source, yes):
         """Replace the database's contents with the backup SOURCE (then run `flask db upgrade`)."""
-        from flask import current_app
-
-        from .backup import BackupError, restore
-
         if not yes:
             click.confirm("Alle Daten der konfigurierten Datenbank werden durch die Sicherung ersetzt. Weiter?",
                           abort=True)

@@ -7,7 +7,7 @@ A domain registers a function from its ``init_app``::
 and the page that owns the hook renders everything registered for it with
 ``{{ template_hook("start-page") }}``. Each function returns markup (or ``""``); lower ``priority``
 comes first. So the start page (app.pages) shows workshops and the consultation hour without importing
-them, and a page works unchanged when a domain is not installed.
+them, and a page shows nothing extra when nothing is registered.
 """
 
 from __future__ import annotations

@@ -40,6 +40,9 @@ import time
 from flask import Flask, has_app_context
 from huey import Huey
 from huey.storage import BlackHoleStorage, RedisStorage, SqliteStorage
+from redis import ConnectionPool
+
+from ..extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +105,6 @@ class TimedRedisStorage(RedisStorage):
     hang a request (the consumer's blocking reads wait ``read_timeout`` = 1 s, well inside them)."""
 
     def __init__(self, name="huey", url=None, **kwargs):
-        from redis import ConnectionPool
-
         pool = ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=10)
         super().__init__(name, connection_pool=pool, **kwargs)
 
@@ -168,8 +169,6 @@ def committed(model, ident, ready=None):
     ``ready(row)`` is false, e.g. a version number not reached yet); the task wrapper then waits and
     runs the job again, for up to ``COMMIT_WAIT`` seconds, after which the job does nothing.
     """
-    from ..extensions import db
-
     row = db.session.get(model, ident)
     if row is None or (ready is not None and not ready(row)):
         raise NotCommittedYet(f"{model.__name__} {ident}")
@@ -177,8 +176,6 @@ def committed(model, ident, ready=None):
 
 
 def _until_committed(fn, args, kwargs):
-    from ..extensions import db
-
     deadline = time.monotonic() + COMMIT_WAIT
     while True:
         try:

@@ -93,7 +93,7 @@ def _external_step(name: str, club) -> tuple[str, str]:
     if step is None:  # declared when the deletion was requested, gone since (the domain was removed)
         return "skipped", _("Entfällt.")
     result = step.run(club)
-    return "done", str(result) if result not in (None, True) else "erledigt"
+    return "done", str(result) if result not in (None, True) else _("erledigt")
 
 
 def execute_deletion(deletion: ClubDeletion) -> bool:
@@ -112,9 +112,9 @@ def execute_deletion(deletion: ClubDeletion) -> bool:
             if step.name == "data":
                 if club is not None:
                     erase_club_data(club)
-                status, result = "done", "erledigt"
+                status, result = "done", _("erledigt")
             elif club is None:
-                status, result = "skipped", "Verein nicht mehr vorhanden."
+                status, result = "skipped", _("Verein nicht mehr vorhanden.")
             else:
                 status, result = _external_step(step.name, club)
         except Exception as exc:  # noqa: BLE001 - recorded and retried

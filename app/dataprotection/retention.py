@@ -16,6 +16,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from ..auth.models import User
+from ..auth.services import clubs_blocking_deletion
+from ..clubs.models import Invitation
+from ..core.audit import AuditEntry
 from ..core.db import utcnow
 from ..core.errors import carry_on
 from ..extensions import db
@@ -141,8 +145,6 @@ def _cutoff(key: str, hours: bool = False):
 
 
 def purge_unconfirmed_accounts(dry_run: bool) -> int:
-    from ..auth.models import User
-    from ..auth.services import clubs_blocking_deletion
     from .erasure import erase_user  # erasure -> services -> this module (periods): imported when run
 
     users = db.session.scalars(
@@ -158,16 +160,12 @@ def purge_unconfirmed_accounts(dry_run: bool) -> int:
 
 
 def purge_expired_invitations(dry_run: bool) -> int:
-    from ..clubs.models import Invitation
-
     cutoff = _cutoff("RETENTION_EXPIRED_INVITATION_DAYS")
     clause = sa.or_(Invitation.expires_at < cutoff, Invitation.revoked_at < cutoff)
     return _delete_where(Invitation, clause, dry_run)
 
 
 def purge_audit_log(dry_run: bool) -> int:
-    from ..core.audit import AuditEntry
-
     return _delete_where(AuditEntry, AuditEntry.created_at < _cutoff("AUDIT_RETENTION_DAYS"), dry_run)
 
 
@@ -179,7 +177,7 @@ def purge_export_files(dry_run: bool) -> int:
 
 def purge_closed_clubs(dry_run: bool) -> int:
     from .closure import due_closures  # closure -> services -> this module: imported when run
-    from .tasks import run_club_deletion
+    from .tasks import run_club_deletion  # tasks -> closure -> services -> this module
 
     due = due_closures()
     if dry_run:

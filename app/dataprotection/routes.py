@@ -4,6 +4,7 @@ from flask import abort, flash, g, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..auth.services import clubs_blocking_deletion
 from ..core.db import utcnow
 from ..core.forms import EmptyForm
 from ..core.htmx import render_page
@@ -19,8 +20,6 @@ from .services import DataProtectionError, user_overview
 # --- Meine Daten ------------------------------------------------------------------------
 
 def _my_data_page(status=200, **extra):
-    from ..auth.services import clubs_blocking_deletion
-
     return render_page(
         "dataprotection/my_data.html", "dataprotection/partials/_exports.html", status=status,
         overview=user_overview(current_user), exports=exports_of(current_user), form=EmptyForm(formdata=None),

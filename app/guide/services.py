@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..extensions import db
+from ..privacy import services as privacy
 from . import search
 from .models import KINDS, ContentPage, ContentRevision
 
@@ -22,7 +23,7 @@ CONTENT_DIR = Path(__file__).parent / "content"
 #: Folder of the shipped files per kind.
 FOLDERS = {"chapter": "chapters", "article": "articles", "template": "templates"}
 
-#: The guide chapters agreed with the checklist (see notes/HELPERS.md), in reading order.
+#: The guide chapters, in reading order; the checklist (app/privacy/checklist.yaml) links them by these ids.
 CHAPTER_IDS = (
     "beitritt", "datensparsamkeit", "besondere-kategorien", "weitergabe", "mitgliederlisten",
     "veroeffentlichung", "rundmails", "private-geraete", "loeschfristen", "auskunft", "minderjaehrige",
@@ -90,18 +91,14 @@ def run_search(query: str, lang: str | None = None, limit: int = 20):
     return [(pages[h.page_id], h.snippet) for h in hits if h.page_id in pages]
 
 
-# --- checklist links (issue 3 provides app.privacy.services) --------------------------------
+# --- checklist links (app.privacy's public reads) ---------------------------------------------
 
 def checklist_items_for(chapter_id: str) -> list:
-    from ..privacy.services import items_for_chapter
-
-    return list(items_for_chapter(chapter_id))
+    return list(privacy.items_for_chapter(chapter_id))
 
 
 def suggested_chapters(club, limit: int = 5) -> list[ContentPage]:
-    from ..privacy.services import open_chapter_ids
-
-    return pages_by_slug("chapter", open_chapter_ids(club))[:limit]
+    return pages_by_slug("chapter", privacy.open_chapter_ids(club))[:limit]
 
 
 # --- writing -----------------------------------------------------------------------------

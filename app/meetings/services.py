@@ -21,7 +21,7 @@ from ..core.signals import meeting_started
 from ..core.urls import base_url, external_url
 from ..extensions import cache, db
 from ..integrations.bigbluebutton import BBBError, client_from_config
-from .models import START_MEMBERS, MeetingRun, Room
+from .models import START_MEMBERS, MeetingRun, Room, new_token
 
 log = logging.getLogger(__name__)
 
@@ -400,8 +400,6 @@ def delete_club_recordings(club) -> str:
 
 
 def rotate_guest_token(room: Room, by=None) -> None:
-    from .models import new_token
-
     room.guest_token = new_token()
     audit_record("meeting.guest_link_renewed", actor=by, club=room.club, room_id=room.id)
     db.session.commit()

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from ..dataprotection.registry import declare, declare_club_file, email_clause, former_member
 from ..extensions import db
 from .models import Answer, AnswerChange, Assessment, ReminderSent
+from .services import open_states, report_context
 
 
 def _former_member_history(user, pid) -> None:
@@ -41,7 +42,6 @@ def _former_member_history(user, pid) -> None:
 def report_pdf(club) -> bytes:
     """The self-check report as PDF, as the club's /bericht.pdf shows it (for the club's export)."""
     from .export import build_pdf  # fpdf is loaded only when a PDF is made
-    from .services import open_states, report_context
 
     ctx = report_context(club)
     ctx["open"] = open_states(ctx["states"])

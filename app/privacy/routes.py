@@ -243,7 +243,7 @@ def _record_export(kind: str) -> None:
 @bp.get("/bericht.pdf")
 @club_access("member")
 def report_pdf():
-    from .export import build_pdf
+    from .export import build_pdf  # fpdf is loaded only when a PDF is made
 
     ctx = _overview()
     ctx["open"] = open_states(ctx["states"])
@@ -257,7 +257,7 @@ def report_pdf():
 @bp.get("/antworten.csv")
 @club_access("member")
 def answers_csv():
-    from .export import build_csv
+    from .export import build_csv  # with build_pdf: export.py loads fpdf
 
     ctx = _overview()
     data = build_csv(ctx)

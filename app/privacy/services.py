@@ -1,11 +1,10 @@
-"""Datenschutz-Selbstcheck – services (also the interface for other domains).
+"""Datenschutz-Selbstcheck – reads and writes.
 
-Public interface (agreed in HELPERS.md):
-- :func:`items_for_chapter` – checklist items of the current version linking a guide chapter
-- :func:`open_chapter_ids` – guide chapters of a club's open applicable items, most urgent first
-- :func:`club_assessment` – the per-club :class:`~app.privacy.models.Assessment` row
-- :func:`open_topics` – topic keys of a club ordered by number of open items
-- :func:`current_topics` – topics (``.key``, ``.title``) of the current version
+Other feature domains may use these functions (named in the import contracts in pyproject.toml):
+- :func:`items_for_chapter` – checklist items of the current version linking a guide chapter (app.guide)
+- :func:`open_chapter_ids` – guide chapters of a club's open applicable items, most urgent first (app.guide)
+- :func:`open_topics` – topic keys of a club ordered by number of open items (app.workshops)
+The club export's report PDF comes from :func:`report_context` (see ``personal_data.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +16,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from ..auth.models import User
+from ..clubs.models import Club, Membership
 from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..extensions import db
@@ -318,9 +319,6 @@ def can_answer(club, membership, assessment: Assessment | None) -> bool:
 
 def club_member_names(club) -> list[tuple[int, str]]:
     """(user id, name) of the club's members, by name – one query."""
-    from ..auth.models import User
-    from ..clubs.models import Membership
-
     rows = db.session.execute(
         sa.select(User.id, User.name).join(Membership, Membership.user_id == User.id)
         .where(Membership.club_id == club.id).order_by(User.name)
@@ -484,8 +482,6 @@ def history(club, item_key: str) -> list[AnswerChange]:
 
 def refresh_all_assessments() -> int:
     """After publishing content: recompute every club's stored score."""
-    from ..clubs.models import Club
-
     count = 0
     items = current_items()
     rows = db.session.execute(sa.select(Assessment, Club).join(Club, Club.id == Assessment.club_id)).all()

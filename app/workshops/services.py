@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..auth.services import confirm_first_message
 from ..core import csvout, ics
@@ -338,14 +339,15 @@ def message_participants(workshop: Workshop, subject: str, body: str, *, include
     db.session.commit()
     sent = 0
     for person in people:
-        sent += try_send_mail(person.email, subject, "workshops/email/staff_message", workshop=workshop, person=person,
-                      body=body, workshop_url=external_url("workshops.show", workshop_id=workshop.id))
+        sent += try_send_mail(person.email, subject, "workshops/email/staff_message", workshop=workshop,
+                              person=person, body=body,
+                              workshop_url=external_url("workshops.show", workshop_id=workshop.id))
     return sent
 
 
-CSV_HEADER = ("Name", "E-Mail", "Verein", "Status", "Angemeldet am")
-STATUS_LABELS = {RegistrationStatus.CONFIRMED: "bestätigt", RegistrationStatus.WAITING: "Warteliste",
-                 RegistrationStatus.CANCELLED: "abgemeldet"}
+CSV_HEADER = (_l("Name"), _l("E-Mail"), _l("Verein"), _l("Status"), _l("Angemeldet am"))
+STATUS_LABELS = {RegistrationStatus.CONFIRMED: _l("bestätigt"), RegistrationStatus.WAITING: _l("Warteliste"),
+                 RegistrationStatus.CANCELLED: _l("abgemeldet")}
 
 
 def participants_csv(workshop: Workshop) -> str:

@@ -149,7 +149,7 @@ def staff_rules(app):
 def rules_of(app, cls):
     """(rule, key, spec) for every classified rule of one class."""
     found = []
-    for rule, staff in outside_rules(app):
+    for rule, _staff in outside_rules(app):
         for key, spec in _classified(rule.endpoint).items():
             if isinstance(spec, cls):
                 found.append((rule, key, spec))
@@ -245,9 +245,9 @@ def _booking(user, hours):
 
 
 def _queue_entry(user, status, room=None):
-    from app.core.db import utcnow
     from app.consultation import services as svc
     from app.consultation.models import QueueEntry
+    from app.core.db import utcnow
 
     entry = QueueEntry(day=svc.today_local(), user_id=user.id, name=user.name, topic="datenschutz",
                        question=f"{A_SECRET} {user.name}", status=status, priority_at=utcnow(),
@@ -279,8 +279,8 @@ class Tokens:
         from app.auth.services import make_token
         from app.clubs.models import Role
         from app.clubs.services import create_invite_link, invite_by_email
-        from app.dataprotection.exports import export_token
         from app.core.tokens import cancel_token
+        from app.dataprotection.exports import export_token
 
         w = self.w
         user = w.a if who == "A" else w.b
@@ -311,10 +311,10 @@ class World:
 
     def __init__(self, app, roles, make_user, make_club):
         from app.admin.models import StaffNote
+        from app.consultation.models import ConsultationException, QueueStatus
         from app.core.db import utcnow
         from app.meetings.models import Room
         from app.privacy.models import Assessment
-        from app.consultation.models import ConsultationException, QueueStatus
 
         self.app, self.roles, self._make_user, self._make_club = app, roles, make_user, make_club
         a, b = self.a, self.b = roles.member, roles.outsider
@@ -602,7 +602,7 @@ def walk_owned_objects(walk, world):
     board included), anonymous visitors the login page."""
     role = walk.role
     own = []
-    for rule, key, spec in rules_of(walk.app, Owned):
+    for rule, _key, spec in rules_of(walk.app, Owned):
         for who in ("A", "B"):
             obj = getattr(world, spec.obj)[who]
             url = fill(rule, {only_argument(rule): obj.id})
@@ -640,7 +640,7 @@ def walk_own_records(walk, world, mailbox):
     """Register, cancel, join a workshop (A and B are registered): only the caller's own registration
     changes, mail goes only to the caller, and without a registration cancelling and joining are refused."""
     role = walk.role
-    for rule, key, spec in rules_of(walk.app, Own):
+    for rule, _key, spec in rules_of(walk.app, Own):
         for name in spec.objs:
             workshop = getattr(world, name)
             url = fill(rule, {only_argument(rule): workshop.id})
@@ -879,7 +879,7 @@ def walk_bad_tokens(walk, world):
     role = walk.role
     genuine = {kind: world.tokens.issue(kind) for kind in STALE}
     served = {}  # endpoint -> the token kinds it accepts
-    for rule, key, spec in rules_of(walk.app, Token):
+    for rule, _key, spec in rules_of(walk.app, Token):
         served.setdefault(rule.endpoint, set()).update(spec.kinds)
     member_of_a = role in ("member", "board")
     checked = 0
@@ -956,7 +956,7 @@ def _for_rule(rule, candidates):
 def test_public_content_is_the_same_for_everyone(world, walker, role):
     walk = walker(role)
     shown = hidden = 0
-    for rule, key, spec in rules_of(walk.app, Public):
+    for rule, _key, spec in rules_of(walk.app, Public):
         for kind in spec.kinds:
             visible, invisible = PUBLIC[kind]
             for htmx in (False, True):

@@ -53,7 +53,7 @@ class AuditFilters:
     errors: dict = field(default_factory=dict)
 
     @classmethod
-    def from_args(cls, args) -> "AuditFilters":
+    def from_args(cls, args) -> AuditFilters:
         f = cls(action=(args.get("aktion") or "").strip()[:64], club=(args.get("verein") or "").strip()[:100],
                 actor=(args.get("person") or "").strip()[:100])
         try:

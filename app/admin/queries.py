@@ -61,7 +61,7 @@ class ClubFilters:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args) -> "ClubFilters":
+    def from_args(cls, args) -> ClubFilters:
         try:
             page = max(1, min(int(args.get("seite", 1)), 100_000))
         except (TypeError, ValueError):

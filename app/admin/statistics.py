@@ -153,7 +153,7 @@ def as_csv(stats: Statistics) -> str:
     writer.writerow(["selbstcheck", "begonnen", stats.started])
     for band in ("not_started", *SCORE_BANDS):
         writer.writerow(["selbstcheck_score_band", band, stats.adoption.get(band, 0)])
-    for key, _title, average, n in stats.topic_averages:
+    for key, _title, average, _n in stats.topic_averages:
         writer.writerow(["durchschnitt_je_thema", key, average])
     for key, _question, _topic, n in stats.open_items:
         writer.writerow(["offene_pflichtpunkte", key, n])

@@ -268,7 +268,7 @@ def _commit_owned(club, channel_id: str | None, key: str | None) -> None:
         db.session.rollback()
         _refuse_if_taken(club, channel_id, key)
         raise ChatError(_("Die Chat-Einstellungen wurden gerade gleichzeitig geändert. Bitte versuchen Sie es noch "
-                          "einmal."))
+                          "einmal.")) from None
 
 
 

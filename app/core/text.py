@@ -1,6 +1,7 @@
 """Text helpers: characters that do not belong in a single line, and slugs (one place for both).
 
-Characters that do not belong in a single line of text (names, titles, mail headers): line breaks of every kind (``\\n``, ``\\r``, ``\\x0b``, ``\\x0c``, ``\\x1c``–``\\x1e``,
+Characters that do not belong in a single line of text (names, titles, mail headers): line breaks
+of every kind (``\\n``, ``\\r``, ``\\x0b``, ``\\x0c``, ``\\x1c``–``\\x1e``,
 ``\\x85``, U+2028, U+2029), every other control character (Unicode category Cc,
 NUL included) and the invisible format characters (Cf: bidi overrides, zero-width
 space, soft hyphen, BOM …) – except the zero-width (non-)joiner, which emoji

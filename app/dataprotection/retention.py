@@ -8,9 +8,9 @@ the retention run all read them from here, so they cannot drift apart.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 import sqlalchemy as sa
 from flask import current_app

@@ -62,6 +62,6 @@ def init_app(app):
                 return
             raise click.ClickException("Die Datenbank enthält schon Konten. Demodaten nur in eine leere Datenbank.")
         logins = seed_demo(password)
-        click.echo("Demo-Zugänge (Passwort für alle: %s):" % password)
+        click.echo(f"Demo-Zugänge (Passwort für alle: {password}):")
         for email, description in logins:
             click.echo(f"  {email:40} {description}")

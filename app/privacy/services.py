@@ -413,7 +413,7 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
         except IntegrityError:
             db.session.rollback()
             raise Conflict(db.session.scalar(
-                sa.select(Answer).where(Answer.club_id == club.id, Answer.item_key == item.key)))
+                sa.select(Answer).where(Answer.club_id == club.id, Answer.item_key == item.key))) from None
     else:
         result = db.session.execute(
             sa.update(Answer).where(Answer.id == answer.id, Answer.version == expected_version)

@@ -17,11 +17,11 @@ from werkzeug.wrappers import Request, Response
 from app.chat import linking, services
 from app.chat.models import ChatLink
 from app.core import outbound
+from app.core.signals import meeting_started
 from app.extensions import db
 from app.integrations.mattermost import MattermostClient, MattermostError
 from app.integrations.mattermost.client import REDIRECT, REFUSED
 from app.integrations.mattermost.standin import MattermostStandin
-from app.core.signals import meeting_started
 from tests.chat.conftest import OpenAPICheck, free_port, serve
 
 INTERNAL_HOSTS = [

@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.chat import linking, provisioning, services
-from app.chat.notices import HOOK_MOVED
 from app.chat.models import ChatLink
-from app.extensions import db
+from app.chat.notices import HOOK_MOVED
 from app.core.signals import meeting_started
+from app.extensions import db
 from tests.conftest import HX
 
 TAKEN = "bereits mit einem anderen Verein verknüpft"

@@ -5,8 +5,8 @@ import sqlalchemy as sa
 
 from app.chat import queue, services
 from app.chat.models import ChatOp
-from app.extensions import cache, db
 from app.core.signals import meeting_started
+from app.extensions import cache, db
 from tests.conftest import HX
 
 

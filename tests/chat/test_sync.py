@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.chat import provisioning, queue, services
 from app.chat.models import ChatOp
 from app.clubs.models import Membership, Role
-from app.clubs.services import change_role, create_invite_link, accept_invitation, remove_member
+from app.clubs.services import accept_invitation, change_role, create_invite_link, remove_member
 from app.core.db import utcnow
 from app.extensions import db
 from tests.conftest import HX

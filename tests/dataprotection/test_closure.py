@@ -5,8 +5,8 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.clubs.models import Club, ClubStatus, Membership
-from app.core.db import utcnow
 from app.core.audit import AuditEntry
+from app.core.db import utcnow
 from app.dataprotection import closure, retention, services
 from app.dataprotection.models import ClubDeletion
 from app.extensions import db

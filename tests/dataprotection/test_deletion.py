@@ -6,8 +6,7 @@ from flask import render_template_string
 from app.auth.models import User
 from app.clubs.models import Invitation, Membership, Role
 from app.clubs.services import create_invite_link, invite_by_email
-from app.core.audit import audit_record
-from app.core.audit import AuditEntry
+from app.core.audit import AuditEntry, audit_record
 from app.dataprotection.services import pseudonym
 from app.extensions import db
 from tests.conftest import PASSWORD

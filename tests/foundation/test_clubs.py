@@ -625,8 +625,8 @@ def test_cli_create_club_refuses_a_taken_name(roles, runner):
 
 def test_closing_a_suspended_club_keeps_the_suspension_for_a_restore(roles, client_for):
     """Closing is allowed while suspended (the club's data, its deletion); staff restoring it get it suspended."""
-    from app.dataprotection.models import ClubDeletion
     from app.dataprotection.closure import restore_closure
+    from app.dataprotection.models import ClubDeletion
 
     _suspend(roles.club)
     response = client_for(roles.board).post(f"/c/{roles.club.slug}/daten/schliessen",

@@ -53,8 +53,8 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def make_schedule(app):
-    from app.extensions import db
     from app.consultation.models import ConsultationSchedule
+    from app.extensions import db
 
     def make(rrule="FREQ=MONTHLY;BYDAY=+3TU", starts_on=date(2026, 1, 1), start=time(17, 0), end=time(19, 0),
              slot_minutes=20):

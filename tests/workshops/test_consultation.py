@@ -4,10 +4,10 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from app.extensions import db
 from app.consultation import services
 from app.consultation.models import ConsultationBooking, QueueEntry
 from app.core.tokens import cancel_token
+from app.extensions import db
 from tests.conftest import HX
 
 from .conftest import BERLIN, berlin, ics_of

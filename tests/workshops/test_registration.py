@@ -4,8 +4,8 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from app.extensions import db
 from app.core.tokens import cancel_token
+from app.extensions import db
 from app.workshops import services
 from app.workshops.models import Registration
 from tests.conftest import HX

@@ -5,13 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test setup install translations assets db chromium bench prod-check prod-serve clean
+.PHONY: run test lint setup install translations assets db chromium bench prod-check prod-serve clean
 
 run: setup ## set everything up and serve on 127.0.0.1:5000
 	$(BIN)/python -m app.devserver
 
 test: install translations assets chromium ## install what tests need and run every test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install ## the layer contracts (import-linter) and ruff's checks
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 
 setup: install translations assets db
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from urllib.parse import urlsplit
@@ -9,6 +10,8 @@ from urllib.parse import urlsplit
 from flask import Flask
 
 from .config import Config, ensure_secret_key, env_overrides
+from .core import converters, i18n, jobs, security
+from .core.tenancy import check_routes
 from .extensions import babel, cache, csrf, db, htmx, limiter, login_manager, migrate
 
 #: Domain packages, each one blueprint (plus its models). Order = URL precedence.
@@ -24,6 +27,7 @@ BLUEPRINTS = (
     "app.admin",
     "app.pages",
     "app.workshops",
+    "app.consultation",
     "app.dataprotection",
 )
 
@@ -40,7 +44,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     if app.config["TRUSTED_PROXY_COUNT"] > 0:
         # Behind nginx: the client address and scheme come from the proxies' headers, counted from the
         # right, so a client cannot forge them (werkzeug's ProxyFix). Without a proxy they are ignored.
-        from werkzeug.middleware.proxy_fix import ProxyFix
+        from werkzeug.middleware.proxy_fix import ProxyFix  # only behind a proxy
 
         proxies = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
@@ -53,14 +57,10 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     limiter.init_app(app)
     cache.init_app(app)
 
-    from .core import converters, i18n, jobs, security
-
     converters.init_app(app)  # before any blueprint: every <int:...> is bounded
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     security.init_app(app)
-    jobs.init_app(app)
-
-    import importlib
+    jobs.init_app(app, app_factory=create_app)
 
     for name in BLUEPRINTS:
         module = importlib.import_module(name)
@@ -69,7 +69,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
             module.init_app(app)
     jobs.load_tasks(BLUEPRINTS)  # every domain's tasks.py: the consumer knows all tasks
 
-    from .core.tenancy import check_routes
+    from . import demo  # imports every domain (like BLUEPRINTS above), so only when an app is built
+
+    demo.init_app(app)  # ``flask seed-demo``: seeds every domain, so it sits above them like this factory
 
     check_routes(app)
     converters.check_rules(app)

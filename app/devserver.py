@@ -18,6 +18,8 @@ import threading
 
 from werkzeug.serving import make_server, run_simple
 
+from app import create_app
+
 #: (settings that mean "a real server is configured", module with make_standin(), description)
 STANDINS = (
     ("BBB_API_URL", "app.integrations.bigbluebutton.standin", "BigBlueButton-Stand-in"),
@@ -54,8 +56,6 @@ def start_consumer() -> subprocess.Popen:
 def main() -> None:
     start_standins()
     consumer = start_consumer()
-    from app import create_app
-
     app = create_app()
     print("\nVereinsraum läuft: http://127.0.0.1:5000  (Demo-Zugänge: siehe README)\n")
     try:

@@ -771,7 +771,7 @@ with app.app_context():
     from app.auth.models import User
     from app.auth.services import create_user
     from app.clubs.models import Membership, Role
-    from app.core import audit_record
+    from app.core.audit import audit_record
     from app.core.db import utcnow
     from app.meetings import calendar as cal
     from app.meetings.services import ensure_default_room

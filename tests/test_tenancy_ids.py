@@ -101,10 +101,10 @@ class Public:
 #: when one route serves two kinds of link). Add new routes here: the test says which ones are missing.
 ROUTES = {
     # a person's objects
-    "workshops.cancel_booking": Owned("booking"),
-    "workshops.queue_status": Owned("queue_entry"),
-    "workshops.queue_join": Owned("queue_entry"),
-    "workshops.leave_queue": Owned("queue_entry"),
+    "consultation.cancel_booking": Owned("booking"),
+    "consultation.queue_status": Owned("queue_entry"),
+    "consultation.queue_join": Owned("queue_entry"),
+    "consultation.leave_queue": Owned("queue_entry"),
     # a public workshop; the action is on the caller's own registration
     "workshops.register": Own(("workshop", "live_workshop"), needs_record=False),
     "workshops.cancel": Own(("workshop", "live_workshop")),
@@ -119,7 +119,7 @@ ROUTES = {
     "meetings_guest.join": Token(("guest",)),
     "meetings_guest.wait": Token(("guest",)),
     "workshops.cancel_link": Token(("workshop_cancel",)),
-    "workshops.cancel_booking_link": Token(("booking_cancel",)),
+    "consultation.cancel_booking_link": Token(("booking_cancel",)),
     # public content
     "handbook.chapter": Public(("chapter",)),
     "handbook.template": Public(("template",)),
@@ -149,7 +149,7 @@ def staff_rules(app):
 def rules_of(app, cls):
     """(rule, key, spec) for every classified rule of one class."""
     found = []
-    for rule, staff in outside_rules(app):
+    for rule, _staff in outside_rules(app):
         for key, spec in _classified(rule.endpoint).items():
             if isinstance(spec, cls):
                 found.append((rule, key, spec))
@@ -234,7 +234,7 @@ def _registration(workshop, user, club=None):
 
 
 def _booking(user, hours):
-    from app.workshops.models import ConsultationBooking
+    from app.consultation.models import ConsultationBooking
 
     slot = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) + timedelta(hours=hours)
     booking = ConsultationBooking(starts_at=slot, slot_at=slot, user_id=user.id, name=user.name, email=user.email,
@@ -245,9 +245,9 @@ def _booking(user, hours):
 
 
 def _queue_entry(user, status, room=None):
+    from app.consultation import services as svc
+    from app.consultation.models import QueueEntry
     from app.core.db import utcnow
-    from app.workshops import services as svc
-    from app.workshops.models import QueueEntry
 
     entry = QueueEntry(day=svc.today_local(), user_id=user.id, name=user.name, topic="datenschutz",
                        question=f"{A_SECRET} {user.name}", status=status, priority_at=utcnow(),
@@ -279,8 +279,8 @@ class Tokens:
         from app.auth.services import make_token
         from app.clubs.models import Role
         from app.clubs.services import create_invite_link, invite_by_email
-        from app.dataprotection.services import export_token
-        from app.workshops.services import cancel_token
+        from app.core.tokens import cancel_token
+        from app.dataprotection.exports import export_token
 
         w = self.w
         user = w.a if who == "A" else w.b
@@ -311,10 +311,10 @@ class World:
 
     def __init__(self, app, roles, make_user, make_club):
         from app.admin.models import StaffNote
+        from app.consultation.models import ConsultationException, QueueStatus
         from app.core.db import utcnow
         from app.meetings.models import Room
         from app.privacy.models import Assessment
-        from app.workshops.models import ConsultationException, QueueStatus
 
         self.app, self.roles, self._make_user, self._make_club = app, roles, make_user, make_club
         a, b = self.a, self.b = roles.member, roles.outsider
@@ -349,7 +349,7 @@ class World:
     @cached_property
     def export(self):
         """A ready personal export of A and of B (built and mailed at once: Huey runs immediately)."""
-        from app.dataprotection.services import request_export
+        from app.dataprotection.exports import request_export
 
         exports = {"A": request_export(self.a), "B": request_export(self.b)}
         assert all(export.status == "ready" for export in exports.values())
@@ -358,7 +358,7 @@ class World:
     @cached_property
     def deletion(self):
         """A closed club, waiting for its deletion."""
-        from app.dataprotection.services import request_closure
+        from app.dataprotection.closure import request_closure
 
         board = self._make_user(name="Clara Schluss")
         return request_closure(self._make_club(name="Schließender Verein", board=board), by=board)
@@ -602,7 +602,7 @@ def walk_owned_objects(walk, world):
     board included), anonymous visitors the login page."""
     role = walk.role
     own = []
-    for rule, key, spec in rules_of(walk.app, Owned):
+    for rule, _key, spec in rules_of(walk.app, Owned):
         for who in ("A", "B"):
             obj = getattr(world, spec.obj)[who]
             url = fill(rule, {only_argument(rule): obj.id})
@@ -640,7 +640,7 @@ def walk_own_records(walk, world, mailbox):
     """Register, cancel, join a workshop (A and B are registered): only the caller's own registration
     changes, mail goes only to the caller, and without a registration cancelling and joining are refused."""
     role = walk.role
-    for rule, key, spec in rules_of(walk.app, Own):
+    for rule, _key, spec in rules_of(walk.app, Own):
         for name in spec.objs:
             workshop = getattr(world, name)
             url = fill(rule, {only_argument(rule): workshop.id})
@@ -804,7 +804,7 @@ _HOURS = count(50)
 
 @contextmanager
 def _booking_id_reused(w, kind):
-    from app.workshops.models import ConsultationBooking
+    from app.consultation.models import ConsultationBooking
 
     old = _booking(w.a, next(_HOURS))
     db.session.commit()
@@ -879,7 +879,7 @@ def walk_bad_tokens(walk, world):
     role = walk.role
     genuine = {kind: world.tokens.issue(kind) for kind in STALE}
     served = {}  # endpoint -> the token kinds it accepts
-    for rule, key, spec in rules_of(walk.app, Token):
+    for rule, _key, spec in rules_of(walk.app, Token):
         served.setdefault(rule.endpoint, set()).update(spec.kinds)
     member_of_a = role in ("member", "board")
     checked = 0
@@ -956,7 +956,7 @@ def _for_rule(rule, candidates):
 def test_public_content_is_the_same_for_everyone(world, walker, role):
     walk = walker(role)
     shown = hidden = 0
-    for rule, key, spec in rules_of(walk.app, Public):
+    for rule, _key, spec in rules_of(walk.app, Public):
         for kind in spec.kinds:
             visible, invisible = PUBLIC[kind]
             for htmx in (False, True):

@@ -1,13 +1,22 @@
-"""Staff area: review and approve clubs, platform statistics, audit log, city-scale seeding."""
+"""Staff area: review and approve clubs, platform statistics, audit log, city-scale seeding.
+
+The composition layer: it reads every domain's tables (club list, facts, statistics).
+"""
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from ..core.nav import register_staff_nav
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
-from . import models, routes  # noqa: E402,F401
+from . import cli, models, personal_data, routes  # noqa: E402,F401  (the views register on bp)
 
 
 def init_app(app):
-    from . import cli
-
+    personal_data.register()  # app/dataprotection/registry.py
     cli.init_app(app)
+    register_staff_nav(app, _l("Vereine"), "admin.clubs", order=10,
+                       active=("admin.clubs", "admin.club", "admin.set_status", "admin.answers"))
+    register_staff_nav(app, _l("Statistik"), "admin.statistics", order=20)
+    register_staff_nav(app, _l("Protokoll"), "admin.audit", order=30)

@@ -11,6 +11,7 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from ..clubs.models import ClubStatus
+from .queries import SCORE_BANDS
 
 WIDTH = 640
 LABEL_WIDTH = 230
@@ -50,8 +51,6 @@ def dashboard(stats) -> dict:
         _l("Anzahl der Vereine je Berliner Bezirk, alle Status zusammen."),
         [(d, total) for d, _counts, total in stats.by_district],
     )
-    from .queries import SCORE_BANDS
-
     adoption_items = [(_l("nicht begonnen"), stats.adoption.get("not_started", 0))] + [
         (label, stats.adoption.get(band, 0)) for band, label in SCORE_BANDS.items()]
     charts["adoption"] = bar_chart(

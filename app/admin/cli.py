@@ -8,7 +8,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from ..extensions import db
+from . import services
+from .seed import seed_bench
 
 audit_cli = AppGroup("audit", help="Protokoll (Audit-Log) verwalten.")
 
@@ -19,13 +20,8 @@ audit_cli = AppGroup("audit", help="Protokoll (Audit-Log) verwalten.")
 @with_appcontext
 def prune_command(days):
     """Delete audit entries older than the retention period."""
-    from ..core import audit_record
-    from .queries import prune_audit
-
     days = days or int(current_app.config["AUDIT_RETENTION_DAYS"])
-    deleted = prune_audit(days)
-    audit_record("audit.pruned", retention_days=days, deleted=deleted)
-    db.session.commit()
+    deleted = services.prune_audit(days)
     click.echo(f"{deleted} Protokolleinträge älter als {days} Tage gelöscht.")
 
 
@@ -39,8 +35,6 @@ def prune_command(days):
 @with_appcontext
 def seed_bench_command(n_clubs, users_per_club, assessed, password, seed):
     """Create a large, realistic data set for benchmarks (bulk inserts)."""
-    from .seed import seed_bench
-
     started = time.perf_counter()
     summary = seed_bench(n_clubs, users_per_club=users_per_club, assessed=assessed, password=password, seed=seed)
     elapsed = time.perf_counter() - started

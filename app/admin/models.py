@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..clubs.models import Club, Membership
+from ..core.audit import AuditEntry
 from ..core.db import UTCDateTime, utcnow
-from ..core.models import AuditEntry
 from ..extensions import db
 from ..privacy.models import Answer
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,14 +9,13 @@ from flask_login import current_user
 
 from ..clubs.models import DISTRICTS, LEGAL_FORMS, ClubStatus
 from ..clubs.services import ClubError, board_emails, change_status
-from ..core import audit_record, csvout
+from ..core.errors import fail
 from ..core.forms import EmptyForm
 from ..core.htmx import is_htmx, render_page
 from ..core.tenancy import staff_required
 from ..extensions import db
-from . import bp, charts, queries
+from . import audit, bp, charts, queries, services, statistics
 from .forms import NoteForm, ReasonForm
-from .models import StaffNote
 
 
 @bp.get("/")
@@ -112,13 +109,10 @@ def answers(club_id):
     club = _get_club(club_id)
     facts = queries.club_facts(club)
     if not _consultation_wanted(facts):
-        from ..core.errors import fail
-
         fail(403, _("Der Verein hat keine Beratung angefragt. Ohne diese Freigabe sehen Sie nur die Punktzahlen, "
                     "nicht die einzelnen Antworten."))
     rows = queries.shared_answers(club)
-    audit_record("admin.answers_viewed", actor=current_user, club=club)
-    db.session.commit()
+    services.record_answers_viewed(club, by=current_user)
     return render_template("admin/answers.html", club=club, rows=rows, topics=queries.topic_titles())
 
 
@@ -162,11 +156,7 @@ def add_note(club_id):
     form = NoteForm()
     if not form.validate_on_submit():
         return _club_page(club, 422, note_form=form)
-    note = StaffNote(club_id=club.id, author_id=current_user.id, body=form.body.data.strip())
-    db.session.add(note)
-    db.session.flush()
-    audit_record("admin.note_added", actor=current_user, club=club, note_id=note.id)
-    db.session.commit()
+    services.add_note(club, form.body.data, by=current_user)
     flash(_("Die Notiz ist gespeichert."), "success")
     return redirect(url_for("admin.club", club_id=club.id, _anchor="notizen"), code=303)
 
@@ -175,24 +165,22 @@ def add_note(club_id):
 @staff_required
 def delete_note(club_id, note_id):
     club = _get_club(club_id)
-    note = db.session.get(StaffNote, note_id)
-    if note is None or note.club_id != club.id:
+    note = queries.club_note(club, note_id)
+    if note is None:
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    audit_record("admin.note_deleted", actor=current_user, club=club, note_id=note.id)
-    db.session.delete(note)
-    db.session.commit()
+    services.delete_note(club, note, by=current_user)
     flash(_("Die Notiz ist gelöscht."), "success")
     return redirect(url_for("admin.club", club_id=club.id, _anchor="notizen"), code=303)
 
 
 # --- statistics --------------------------------------------------------------------------------
 
-@bp.get("/statistik")
+@bp.get("/statistik", endpoint="statistics")
 @staff_required
-def statistics():
-    stats, computed_at = queries.cached_statistics(fresh=bool(request.args.get("neu")))
+def statistics_page():
+    stats, computed_at = statistics.cached_statistics(fresh=bool(request.args.get("neu")))
     return render_template("admin/statistics.html", stats=stats, charts=charts.dashboard(stats),
                            bands=queries.SCORE_BANDS, statuses=list(ClubStatus), computed_at=computed_at,
                            cache_seconds=current_app.config.get("ADMIN_STATS_CACHE_SECONDS") or 0)
@@ -201,29 +189,10 @@ def statistics():
 @bp.get("/statistik.csv")
 @staff_required
 def statistics_csv():
-    stats, _computed_at = queries.cached_statistics(fresh=bool(request.args.get("neu")))
-    buffer = io.StringIO()
-    writer = csvout.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["bereich", "schluessel", "wert"])
-    for status in ClubStatus:
-        writer.writerow(["vereine_nach_status", status.value, stats.by_status.get(status, 0)])
-    for district, counts, total in stats.by_district:
-        writer.writerow(["vereine_nach_bezirk", district, total])
-        for status in ClubStatus:
-            writer.writerow(["vereine_nach_bezirk_und_status", f"{district}/{status.value}", counts.get(status, 0)])
-    writer.writerow(["selbstcheck", "freigeschaltete_vereine", stats.approved])
-    writer.writerow(["selbstcheck", "begonnen", stats.started])
-    for band in ("not_started", *queries.SCORE_BANDS):
-        writer.writerow(["selbstcheck_score_band", band, stats.adoption.get(band, 0)])
-    for key, _title, average, n in stats.topic_averages:
-        writer.writerow(["durchschnitt_je_thema", key, average])
-    for key, _question, _topic, n in stats.open_items:
-        writer.writerow(["offene_pflichtpunkte", key, n])
-    for monday, n in stats.meetings_per_week:
-        writer.writerow(["konferenzen_pro_woche", monday.isoformat(), n])
-    audit_record("admin.statistics_exported", actor=current_user)
-    db.session.commit()
-    response = make_response("\ufeff" + buffer.getvalue())
+    stats, _computed_at = statistics.cached_statistics(fresh=bool(request.args.get("neu")))
+    body = statistics.as_csv(stats)
+    services.record_statistics_export(by=current_user)
+    response = make_response("\ufeff" + body)
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = "attachment; filename=vereinsraum-statistik.csv"
     response.headers["Cache-Control"] = "no-store"
@@ -232,12 +201,12 @@ def statistics_csv():
 
 # --- audit log ---------------------------------------------------------------------------------
 
-@bp.get("/protokoll")
+@bp.get("/protokoll", endpoint="audit")
 @staff_required
-def audit():
-    filters = queries.AuditFilters.from_args(request.args)
-    rows, total, page, pages, actions = queries.audit_page(filters)
+def audit_page():
+    filters = audit.AuditFilters.from_args(request.args)
+    rows, total, page, pages, actions = audit.audit_page(filters)
     status = 422 if filters.errors else 200
     return render_template("admin/audit.html", f=filters, rows=rows, total=total, page=page, pages=pages,
-                           actions=actions, labels=queries.AUDIT_LABELS,
+                           actions=actions, labels=audit.AUDIT_LABELS,
                            retention=current_app.config.get("AUDIT_RETENTION_DAYS")), status

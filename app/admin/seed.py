@@ -14,13 +14,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from ..clubs.models import (DISTRICTS, LEGAL_FORMS, Club, ClubStatus, ClubStatusChange, Membership, Role,
-                            club_name_key)
+from ..auth.models import User
+from ..clubs.models import DISTRICTS, LEGAL_FORMS, Club, ClubStatus, ClubStatusChange, Membership, Role, club_name_key
+from ..core.audit import AuditEntry
 from ..core.db import utcnow
-from ..core.models import AuditEntry
 from ..extensions import db
 from ..meetings.models import MeetingRun
 from ..privacy.models import Answer, Assessment, ChecklistItem
+from .queries import current_version_id
 
 BATCH = 5000
 KINDS = ("Sportverein", "Kleingartenverein", "Förderverein", "Chor", "Kulturverein", "Nachbarschaftsinitiative",
@@ -48,8 +49,6 @@ def _next_id(model) -> int:
 
 def seed_bench(n_clubs: int, *, users_per_club: int = 10, assessed: float = 0.5,
                password: str = "bench-passwort-123", seed: int = 42) -> dict:
-    from ..auth.models import User
-
     rng = random.Random(seed)
     now = utcnow()
     if db.engine.dialect.name == "sqlite":
@@ -123,8 +122,6 @@ def seed_bench(n_clubs: int, *, users_per_club: int = 10, assessed: float = 0.5,
 
 
 def _seed_privacy(rng, approved, share, now, first_club, n_clubs) -> dict:
-    from .queries import current_version_id
-
     Item = ChecklistItem
     items = db.session.execute(
         sa.select(Item.key, Item.topic_key, Item.severity, Item.content_hash).where(Item.version_id == current_version_id())

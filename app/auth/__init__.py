@@ -1,16 +1,15 @@
-"""Accounts: registration, confirmation, login, password reset, account settings."""
+"""Accounts: registration, confirmation, login, password reset, account settings, account deletion."""
 
 from flask import Blueprint
 
+from ..extensions import login_manager
+
 bp = Blueprint("auth", __name__, url_prefix="/konto", template_folder="templates")
 
-from . import models, routes  # noqa: E402,F401
+from . import cli, models, routes  # noqa: E402,F401  (the views register on bp; models joins the metadata)
 
 
 def init_app(app):
-    from ..extensions import login_manager
-    from . import cli
-
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"

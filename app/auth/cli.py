@@ -1,7 +1,9 @@
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask.cli import with_appcontext
 
 from ..extensions import db
+from .forms import MIN_PASSWORD
 from .services import AccountError, create_user
 
 
@@ -14,10 +16,6 @@ def init_app(app):
     @with_appcontext
     def create_user_command(email, name, password, staff):
         """Create a confirmed account (for operators)."""
-        from .forms import MIN_PASSWORD
-
-        from email_validator import EmailNotValidError, validate_email
-
         if len(password) < MIN_PASSWORD:
             raise click.UsageError(f"Das Passwort muss mindestens {MIN_PASSWORD} Zeichen lang sein.")
         if not name.strip():

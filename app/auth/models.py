@@ -34,9 +34,7 @@ class User(UserMixin, db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
-    memberships = so.relationship(
-        "Membership", back_populates="user", cascade="all, delete-orphan", passive_deletes=True
-    )
+    # ``memberships`` (the person's Membership rows) is added by app.clubs (Membership.user's backref).
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -2,12 +2,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..core.db import utcnow
 from ..core.forms import EmptyForm
 from ..core.htmx import is_htmx
 from ..core.ratelimit import current_email, email_in_form, login_limits, mail_limits
 from ..core.routes import safe_next
-from ..extensions import db
 from . import bp
 from .forms import (
     ChangeEmailForm,
@@ -24,15 +22,21 @@ from .services import (
     apply_email_change,
     check_your_inbox,
     clubs_blocking_deletion,
+    confirm_address,
     delete_account,
+    end_all_sessions,
     equalise_timing,
     get_user_by_email,
     read_token,
+    record_login,
     register_account,
+    rename,
     request_email_change,
     send_confirmation,
     send_password_reset,
 )
+from .services import change_password as change_password_service
+from .services import reset_password as reset_password_service
 
 
 def unauthorized():
@@ -77,8 +81,7 @@ def confirm(token):
     except AccountError as exc:
         flash(str(exc), "error")
         return redirect(url_for("auth.login" if not current_user.is_authenticated else "clubs.mine"))
-    user.confirm_email()
-    db.session.commit()
+    confirm_address(user)
     flash(_("Danke! Ihre E-Mail-Adresse ist bestätigt."), "success")
     return redirect(url_for("clubs.mine" if current_user.is_authenticated else "auth.login"))
 
@@ -108,8 +111,7 @@ def login():
             form.password.errors.append(_("E-Mail-Adresse oder Passwort ist falsch."))
             return _form_page("auth/login.html", form)
         login_user(user, remember=form.remember.data)
-        user.last_login_at = utcnow()
-        db.session.commit()
+        record_login(user)
         return redirect(safe_next(request.args.get("next"), url_for("clubs.mine")), code=303)
     return _form_page("auth/login.html", form)
 
@@ -144,10 +146,7 @@ def reset_password(token):
         return redirect(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        user.set_password(form.password.data)
-        user.confirm_email()  # the link reached the mailbox
-        user.end_sessions()  # e.g. someone who registered this address before its owner reclaimed it
-        db.session.commit()
+        reset_password_service(user, form.password.data)
         flash(_("Ihr Passwort ist geändert. Sie können sich jetzt anmelden."), "success")
         return redirect(url_for("auth.login"), code=303)
     return _form_page("auth/reset.html", form)
@@ -178,8 +177,7 @@ def update_profile():
     form = ProfileForm()
     if not form.validate_on_submit():
         return _settings_with(profile_form=form)
-    current_user.name = form.name.data.strip()
-    db.session.commit()
+    rename(current_user, form.name.data)
     flash(_("Ihr Name ist gespeichert."), "success")
     return redirect(url_for("auth.settings"), code=303)
 
@@ -191,9 +189,7 @@ def change_password():
     if form.validate_on_submit():
         if current_user.check_password(form.current_password.data):
             user = current_user._get_current_object()
-            user.set_password(form.password.data)
-            user.end_sessions()
-            db.session.commit()
+            change_password_service(user, form.password.data)
             keep_this_session(user)
             flash(_("Ihr Passwort ist geändert. Auf allen anderen Geräten sind Sie jetzt abgemeldet."), "success")
             return redirect(url_for("auth.settings"), code=303)
@@ -241,9 +237,7 @@ def logout_everywhere():
     """End every session of the account, on every device, this one included."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    user = current_user._get_current_object()
-    user.end_sessions()
-    db.session.commit()
+    end_all_sessions(current_user._get_current_object())
     logout_user()
     flash(_("Sie sind jetzt auf allen Geräten abgemeldet."), "success")
     return redirect(url_for("auth.login"), code=303)
@@ -264,5 +258,5 @@ def delete():
             else:
                 logout_user()
                 flash(_("Ihr Konto ist gelöscht. Auf Wiedersehen!"), "success")
-                return redirect(url_for("core.index"), code=303)
+                return redirect(url_for("pages.index"), code=303)
     return _settings_with(delete_form=form)

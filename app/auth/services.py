@@ -8,15 +8,27 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..core import audit_record
-from ..core.mail import external_url, send_mail
+from ..core.audit import audit_record
+from ..core.db import utcnow
+from ..core.mail import send_mail
+from ..core.signals import account_deleting, account_deletion_blockers, values_from
+from ..core.urls import external_url  # links in mails come from BASE_URL only
 from ..extensions import db
 from .models import User
 
 
 class AccountError(Exception):
     """A user-facing problem (message is German and safe to show)."""
+
+
+def confirm_first_message() -> str:
+    """Why an account with an unconfirmed address cannot book a workshop place or a consultation slot
+    (throwaway accounts must not be able to book everything out)."""
+    return _("Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. Erst dann können Sie einen Workshop-Platz oder "
+             "einen Termin in der Sprechstunde buchen. Den Bestätigungslink können Sie in Ihrem Konto erneut "
+             "anfordern.")
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -40,8 +52,6 @@ _DUMMY_HASH: str | None = None
 
 def equalise_timing(password: str) -> None:
     """Check a password against a throwaway hash, so unknown addresses take as long as known ones."""
-    from werkzeug.security import check_password_hash, generate_password_hash
-
     global _DUMMY_HASH
     if _DUMMY_HASH is None:
         _DUMMY_HASH = generate_password_hash("dummy-password")  # the same scrypt cost as real hashes
@@ -194,13 +204,51 @@ def apply_email_change(token: str) -> User:
     return user
 
 
+# --- the account's own changes -------------------------------------------------------------------
+
+def confirm_address(user: User) -> None:
+    """The confirmation link reached the mailbox."""
+    user.confirm_email()
+    db.session.commit()
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
+def reset_password(user: User, password: str) -> None:
+    """A new password through the reset link: the address is proven, every other session ends (e.g. someone
+    who registered this address before its owner reclaimed it)."""
+    user.set_password(password)
+    user.confirm_email()
+    user.end_sessions()
+    db.session.commit()
+
+
+def change_password(user: User, password: str) -> None:
+    """A new password from the settings: every session ends (the caller logs the acting browser in again)."""
+    user.set_password(password)
+    user.end_sessions()
+    db.session.commit()
+
+
+def rename(user: User, name: str) -> None:
+    user.name = name.strip()
+    db.session.commit()
+
+
+def end_all_sessions(user: User) -> None:
+    """Log the account out on every device, this one included."""
+    user.end_sessions()
+    db.session.commit()
+
+
 # --- deletion ----------------------------------------------------------------
 
-def clubs_blocking_deletion(user: User):
-    """Clubs where the user is the only board member (deletion would orphan them)."""
-    from ..clubs.services import is_last_board_member
-
-    return [m.club for m in user.memberships if m.is_board and is_last_board_member(m)]
+def clubs_blocking_deletion(user: User) -> list:
+    """Clubs where the user is the only board member (deletion would orphan them); app.clubs answers."""
+    return [club for clubs in values_from(account_deletion_blockers, user) for club in clubs]
 
 
 def delete_account(user: User) -> None:
@@ -211,9 +259,8 @@ def delete_account(user: User) -> None:
             _("Sie sind der einzige Vorstand von: %(names)s. Bitte ernennen Sie zuerst eine andere Person "
               "zum Vorstand, dann können Sie Ihr Konto löschen.", names=names)
         )
-    # Walks every model declared in app/dataprotection/registry.py: own data deleted, club content kept as
-    # "ehemaliges Mitglied", audit entries pseudonymised; records "account.deleted" and commits.
-    from ..dataprotection.services import erase_user
-
     user.end_sessions()  # the row goes below; should erasure ever keep it, no old cookie may open it
-    erase_user(user)
+    # app.dataprotection erases: it walks every declared model (own data deleted, club content kept as
+    # "ehemaliges Mitglied", audit entries pseudonymised), records "account.deleted" and commits.
+    if not values_from(account_deleting, user):
+        raise RuntimeError("Nothing erased the account: app.dataprotection connects to core.signals.account_deleting.")

@@ -1,19 +1,27 @@
-"""Team-Chat: the club's linked Mattermost channel (link or provision, member sync, panel, notices)."""
+"""Team-Chat: the club's linked Mattermost channel (link or provision, member sync, panel, notices).
 
+Blueprints: ``chat`` (club-scoped, /c/<slug>/chat) and ``chat_admin`` (staff, /admin/chat). The parts:
+``linking``, ``provisioning``, ``notices``, the sync ``queue``, the ``panel``; ``services`` holds what they share.
+"""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from ..core.nav import register_staff_nav
+from ..core.outbound import parse_networks
 from ..core.tenancy import club_blueprint
 
 bp = club_blueprint("chat", __name__, "/chat")
+admin_bp = Blueprint("chat_admin", __name__, url_prefix="/admin/chat", template_folder="templates")
 
-from . import models, routes  # noqa: E402,F401
+# notices and provisioning register their op handlers with the queue when imported
+from . import admin, cli, models, notices, personal_data, provisioning, routes, signals  # noqa: E402,F401
 
 
 def init_app(app):
-    from ..core.outbound import parse_networks
-    from . import cli, signals
-    from .admin import admin_bp
-
     parse_networks(app.config.get("OUTBOUND_ALLOWED_NETWORKS"))  # a typo stops the start, not a request
-
     app.register_blueprint(admin_bp)
-    cli.init_app(app)
+    personal_data.register()  # app/dataprotection/registry.py
     signals.connect()
+    cli.init_app(app)
+    register_staff_nav(app, _l("Team-Chat"), "chat_admin.index", order=40)

@@ -1,14 +1,12 @@
 """Staff view of the chat sync: open and failed changes, with a retry button (/admin/chat)."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.forms import EmptyForm
 from ..core.tenancy import staff_required
-from . import services
-
-admin_bp = Blueprint("chat_admin", __name__, url_prefix="/admin/chat", template_folder="templates")
+from . import admin_bp, queue, services
 
 
 @admin_bp.get("/")
@@ -21,6 +19,6 @@ def index():
 @staff_required
 def retry():
     if EmptyForm().validate_on_submit():
-        count = services.retry_now(by=current_user)
+        count = queue.retry_now(by=current_user)
         flash(_("%(count)s Änderungen werden noch einmal gesendet.", count=count), "success")
     return redirect(url_for("chat_admin.index"), code=303)

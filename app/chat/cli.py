@@ -3,15 +3,15 @@
 import click
 from flask.cli import AppGroup
 
+from . import provisioning, queue, services
+
 chat_cli = AppGroup("chat", help="Team-Chat (Mattermost): Abgleich und Warteschlange.")
 
 
 @chat_cli.command("reconcile")
 def reconcile_command():
     """Compare every provisioned channel with its club and repair differences (nightly cron)."""
-    from .services import reconcile
-
-    for line in reconcile():
+    for line in provisioning.reconcile():
         click.echo(line)
 
 
@@ -19,21 +19,17 @@ def reconcile_command():
 @click.option("--all", "everything", is_flag=True, help="Auch noch nicht fällige und gescheiterte Änderungen")
 def retry_command(everything):
     """Send the changes that wait for the chat server (due ones; --all: every open one)."""
-    from .services import process_due, retry_now
-
     if everything:
-        click.echo(f"{retry_now()} Änderungen erneut gesendet.")
+        click.echo(f"{queue.retry_now()} Änderungen erneut gesendet.")
     else:
-        result = process_due()
+        result = queue.process_due()
         click.echo(f"erledigt: {result['done']}, wartet weiter: {result['pending']}, gescheitert: {result['failed']}")
 
 
 @chat_cli.command("status")
 def status_command():
     """List open (pending/failed) chat changes."""
-    from .services import open_ops
-
-    ops = open_ops()
+    ops = services.open_ops()
     for op in ops:
         click.echo(f"#{op.id} {op.club.slug} {op.kind} {op.status} Versuche={op.attempts} "
                    f"nächster={op.next_try_at:%Y-%m-%d %H:%M} Fehler={op.last_error or '-'}")

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..core.db import UTCDateTime, utcnow
+from ..core.db import UTCDateTime, enum_column, utcnow
 from ..extensions import db
+
+
+class OpStatus(enum.StrEnum):
+    PENDING = "pending"
+    FAILED = "failed"
+    DONE = "done"
 
 
 class ChatLink(db.Model):
@@ -89,7 +96,7 @@ class ChatOp(db.Model):
     kind: so.Mapped[str] = so.mapped_column(sa.String(24))
     key: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)
     payload: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
-    status: so.Mapped[str] = so.mapped_column(sa.String(12), default="pending")  # pending | failed | done
+    status: so.Mapped[OpStatus] = so.mapped_column(enum_column(OpStatus, length=12), default=OpStatus.PENDING)
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     next_try_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     give_up_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)

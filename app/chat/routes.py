@@ -5,13 +5,14 @@ from ..core.errors import fail
 from ..core.forms import EmptyForm
 from ..core.htmx import is_htmx, render_page
 from ..core.tenancy import club_access
-from . import bp, services
+from . import bp, linking, provisioning, queue, services
 from .forms import LinkForm, OptionsForm
+from .panel import panel_info
 
 
 def _panel_context(refresh: bool = False) -> dict:
     link = services.link_for(g.club)
-    info = services.panel_info(link, g.membership, refresh=refresh) if link is not None else None
+    info = panel_info(link, g.membership, refresh=refresh) if link is not None else None
     return {
         "link": link, "info": info, "waiting": services.open_op_count(g.club),
         "platform_ready": services.platform_ready(), "form": EmptyForm(),
@@ -31,7 +32,7 @@ def panel():
 @bp.post("/erneut")
 @club_access("board")
 def retry():
-    services.retry_now(g.club, by=g.membership.user)
+    queue.retry_now(g.club, by=g.membership.user)
     if is_htmx():
         return render_page("chat/panel.html", "chat/partials/_panel.html", **_panel_context(refresh=True))
     flash(_("Die wartenden Änderungen werden noch einmal gesendet."), "success")
@@ -62,7 +63,7 @@ def link():
     form = LinkForm()
     if form.validate_on_submit():
         try:
-            result = services.link_channel(g.club, form.channel_url.data, webhook_url=form.webhook_url.data,
+            result = linking.link_channel(g.club, form.channel_url.data, webhook_url=form.webhook_url.data,
                                            by=g.membership.user)
         except services.ChatError as exc:
             form.channel_url.errors = [*form.channel_url.errors, str(exc)]
@@ -85,7 +86,7 @@ def provision():
     if g.club.status.value != "approved":
         fail(403, _("Solange der Verein gesperrt ist, kann kein Kanal angelegt werden."))
     try:
-        services.request_provision(g.club, by=g.membership.user)
+        provisioning.request_provision(g.club, by=g.membership.user)
     except services.ChatError as exc:
         fail(409, str(exc))
     flash(_("Der Kanal wird angelegt. Mitglieder mit einem Konto auf dem Chat-Server werden hinzugefügt."),
@@ -100,7 +101,7 @@ def options():
     if not form.validate_on_submit():
         fail(400, _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu."))
     try:
-        services.set_options(g.club, notices=form.notices.data, board_only=form.board_only.data,
+        linking.set_options(g.club, notices=form.notices.data, board_only=form.board_only.data,
                              by=g.membership.user)
     except services.ChatError as exc:
         fail(409, str(exc))
@@ -115,7 +116,7 @@ def recheck():
     if link is None or not EmptyForm().validate_on_submit():
         fail(400, _("Es ist noch kein Kanal verknüpft."))
     try:
-        ok = services.recheck_access(link, g.membership.user)
+        ok = linking.recheck_access(link, g.membership.user)
     except services.ChatError as exc:
         flash(str(exc), "error")
         return redirect(url_for("chat.settings"), code=303)
@@ -131,6 +132,6 @@ def recheck():
 def unlink():
     if not EmptyForm().validate_on_submit():
         fail(400, _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu."))
-    services.unlink(g.club, by=g.membership.user)
+    linking.unlink(g.club, by=g.membership.user)
     flash(_("Die Verknüpfung ist gelöst. Der Kanal selbst bleibt auf dem Chat-Server bestehen."), "success")
     return redirect(url_for("chat.settings"), code=303)

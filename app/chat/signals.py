@@ -1,55 +1,42 @@
-"""Receivers: club and meeting events become chat ops (connected once per process)."""
+"""Receivers: club and meeting events become chat ops (connected from ``init_app``; signals: app/core/signals.py)."""
 
 from __future__ import annotations
 
 from flask import current_app
 
-_connected = False
+from ..clubs.models import ClubStatus
+from ..core.signals import club_renamed, club_status_changed, meeting_started, membership_changed
+from . import notices, provisioning, queue, services
 
 
 def on_status_changed(club, old=None, new=None, **_kw):
-    from ..clubs.models import ClubStatus
-    from . import services
-
     link = services.link_for(club)
     if new is ClubStatus.APPROVED:
         if link is None and current_app.config.get("MATTERMOST_AUTO_PROVISION") and services.platform_ready():
-            services.request_provision(club)
+            provisioning.request_provision(club)
     elif new in (ClubStatus.SUSPENDED, ClubStatus.REJECTED):
         if link is not None and link.is_provisioned and link.archived_at is None:
-            services.enqueue(club, "archive", f"archive:{club.id}", {})
+            queue.enqueue(club, "archive", f"archive:{club.id}", {})
 
 
 def on_membership_changed(club, user_id=None, role=None, **_kw):
-    from . import services
-
     if user_id is not None:
-        services.enqueue_member_sync(club, user_id)
+        provisioning.enqueue_member_sync(club, user_id)
 
 
 def on_club_renamed(club, old_name=None, **_kw):
-    from . import services
-
     link = services.link_for(club)
     if link is not None and link.is_provisioned and link.archived_at is None:
-        services.enqueue(club, "rename", f"rename:{club.id}", {})
+        queue.enqueue(club, "rename", f"rename:{club.id}", {})
 
 
 def on_meeting_started(club, room_name=None, workspace_url=None, started_by=None, **_kw):
-    from . import services
-
-    services.post_meeting_notice(club, room_name)
+    notices.post_meeting_notice(club, room_name)
 
 
 def connect() -> None:
-    global _connected
-    if _connected:
-        return
-    from ..clubs.signals import club_renamed, club_status_changed, membership_changed
-    from ..meetings.signals import meeting_started
-
+    """Connecting a receiver twice (one per app built in a process) keeps one connection (blinker)."""
     club_status_changed.connect(on_status_changed)
     membership_changed.connect(on_membership_changed)
     club_renamed.connect(on_club_renamed)
     meeting_started.connect(on_meeting_started)
-    _connected = True

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from ..core.jobs import every_minutes, periodic_task, task
+from . import queue
 
 
 @task()
 def run_op(op_id: int):
     """Carry out one chat op (it reschedules itself on a transient failure)."""
-    from .services import execute_op
-
-    return execute_op(op_id)
+    return queue.execute_op(op_id)
 
 
 @periodic_task(every_minutes("CHAT_SWEEP_MINUTES", 5), name="chat.process_due")
 def process_due_periodic():
     """Safety net: pick up due ops that no job is waiting for (queue was down, worker killed mid-op)."""
-    from .services import process_due
-
-    return process_due()
+    return queue.process_due()

@@ -7,16 +7,16 @@ administration under ``/c/<slug>/mitglieder``.
 
 from flask import Blueprint
 
-from ..core.tenancy import club_blueprint
+from ..core.tenancy import club_blueprint, set_club_loader
 
 bp = Blueprint("clubs", __name__, template_folder="templates")
 members_bp = club_blueprint("members", __name__, "/mitglieder")
 
-from . import models, routes  # noqa: E402,F401
+from . import cli, models, routes, services, signals  # noqa: E402,F401  (the views register on the blueprints)
 
 
 def init_app(app):
-    from . import cli
-
     app.register_blueprint(members_bp)
+    set_club_loader(app, services.club_and_membership)  # /c/<slug>/… becomes this club (core/tenancy.py)
+    signals.connect()
     cli.init_app(app)

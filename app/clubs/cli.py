@@ -2,8 +2,11 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from ..auth.models import User
 from ..core.urls import external_url
 from ..extensions import db
+from .models import DISTRICTS, LEGAL_FORMS, ClubStatus
+from .services import ClubError, change_status, register_club
 
 
 def init_app(app):
@@ -15,10 +18,6 @@ def init_app(app):
     @with_appcontext
     def create_club_command(name, board_email, district, legal_form):
         """Create an approved club for onboarding by staff; prints slug and URL."""
-        from ..auth.models import User
-        from .models import DISTRICTS, LEGAL_FORMS, ClubStatus
-        from .services import ClubError, change_status, register_club
-
         user = db.session.scalar(sa.select(User).where(User.email == User.normalise_email(board_email)))
         if user is None:
             raise click.ClickException(f"Kein Konto mit der Adresse {board_email}. Zuerst: flask create-user")

@@ -1,11 +1,27 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, URL, ValidationError
-
-from ..core.forms import BaseForm
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..auth.forms import strip_text
+from ..core.forms import BaseForm
 from .models import DISTRICTS, LEGAL_FORMS, Role
+from .services import invitation_default_days, memberships_of
+
+
+def club_choices(user, blank_label) -> list[SelectChoice]:
+    """A "for which club?" choice (workshops, consultation): the user's active clubs, after ``blank_label``."""
+    choices = [SelectChoice("", blank_label)]
+    for membership in memberships_of(user):
+        if membership.club.is_active:
+            choices.append(SelectChoice(str(membership.club_id), membership.club.name))
+    return choices
+
+
+def validate_own_club(field) -> None:
+    """For a field filled with :func:`club_choices`: only one of the offered clubs (or none)."""
+    if field.data and field.data not in {choice.value for choice in field.choices}:
+        raise ValidationError(_l("Bitte wählen Sie einen Ihrer Vereine."))
 
 
 def _district_choices():
@@ -58,8 +74,6 @@ class InviteEmailForm(BaseForm):
 
 
 def _invitation_days() -> int:
-    from .services import invitation_default_days
-
     return min(90, invitation_default_days())
 
 

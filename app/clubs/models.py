@@ -9,11 +9,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from ..core.db import UTCDateTime, utcnow
+from ..core.db import UTCDateTime, enum_column, utcnow
 from ..extensions import db
 
 
-class ClubStatus(str, enum.Enum):
+class ClubStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -34,7 +34,7 @@ STATUS_LABELS = {
 }
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     MEMBER = "member"
     BOARD = "board"
 
@@ -72,12 +72,6 @@ DISTRICTS = (
     "Tempelhof-Schöneberg",
     "Treptow-Köpenick",
 )
-
-
-def enum_column(enum_cls, length=16):
-    """Store enums as their plain values (portable, readable, no DB enum type)."""
-    return sa.Enum(enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e],
-                   validate_strings=True)
 
 
 #: Room for the comparison key of a 120-character name (compatibility forms such as ligatures expand).
@@ -175,7 +169,9 @@ class Membership(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     club = so.relationship("Club", back_populates="memberships")
-    user = so.relationship("User", back_populates="memberships")
+    # The backref gives User.memberships: accounts know nothing of clubs, clubs build on accounts.
+    user = so.relationship("User", backref=so.backref("memberships", cascade="all, delete-orphan",
+                                                      passive_deletes=True))
 
     @property
     def is_board(self) -> bool:

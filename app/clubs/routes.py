@@ -15,7 +15,6 @@ from ..extensions import db
 from . import bp, members_bp
 from .forms import ClubForm, InviteEmailForm, InviteLinkForm, RoleForm
 from .models import Invitation, Membership, Role
-from .services import accept_invitation as accept_invitation_service
 from .services import (
     ClubError,
     club_members,
@@ -29,6 +28,8 @@ from .services import (
     remove_member,
     revoke_invitation,
 )
+from .services import accept_invitation as accept_invitation_service
+from .services import change_role as change_role_service
 
 
 @bp.get("/vereine")
@@ -208,8 +209,6 @@ def revoke(invitation_id):
 @members_bp.post("/<int:membership_id>/rolle")
 @club_access("board")
 def change_role(membership_id):
-    from .services import change_role as change_role_service
-
     membership = _club_membership(membership_id)
     form = RoleForm()
     if not form.validate_on_submit():

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..core import audit_record
+from ..auth.models import User
+from ..core.audit import audit_record
 from ..core.db import utcnow
-from ..core.mail import external_url, send_mail, try_send_mail
+from ..core.mail import send_mail, try_send_mail
+from ..core.signals import club_renamed, club_status_changed, membership_changed
+from ..core.text import slugify
+from ..core.urls import external_url  # links in mails come from BASE_URL only
 from ..extensions import db
 from .models import NAME_KEY_LENGTH, Club, ClubStatus, ClubStatusChange, Invitation, Membership, Role, club_name_key
-
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 
 
 class ClubError(Exception):
@@ -65,16 +66,13 @@ def _is_name_conflict(exc: sa.exc.IntegrityError) -> bool:
     return "name_key" in text
 
 
-def slugify(name: str, max_length: int = 48) -> str:
-    text = name.translate(_UMLAUTS)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    text = text[:max_length].rstrip("-")
-    return text or "verein"
+def club_slug(name: str) -> str:
+    """The club's URL part from its name (``/c/<slug>/``)."""
+    return slugify(name, fallback="verein", max_length=48)
 
 
 def unique_slug(name: str) -> str:
-    base = slugify(name)
+    base = club_slug(name)
     taken = set(db.session.scalars(sa.select(Club.slug).where(Club.slug.like(f"{base}%"))))
     if base not in taken:
         return base
@@ -85,6 +83,17 @@ def unique_slug(name: str) -> str:
 
 
 # --- queries -----------------------------------------------------------------
+
+def club_and_membership(slug: str, user) -> tuple[Club | None, Membership | None]:
+    """The club with this slug and the user's membership in it (None for anonymous visitors and non-members)."""
+    club = db.session.scalar(sa.select(Club).where(Club.slug == slug))
+    if club is None or user is None or not user.is_authenticated:
+        return club, None
+    membership = db.session.scalar(
+        sa.select(Membership).where(Membership.club_id == club.id, Membership.user_id == user.id)
+    )
+    return club, membership
+
 
 def memberships_of(user) -> list[Membership]:
     return list(
@@ -98,9 +107,17 @@ def memberships_of(user) -> list[Membership]:
     )
 
 
-def club_members(club: Club) -> list[Membership]:
-    from ..auth.models import User
+def chosen_club(user, value) -> Club | None:
+    """The club picked in a form (see ``forms.club_choices``), only if the user is a member of it and it is active."""
+    if not value:
+        return None
+    for membership in memberships_of(user):
+        if str(membership.club_id) == str(value) and membership.club.is_active:
+            return membership.club
+    return None
 
+
+def club_members(club: Club) -> list[Membership]:
     return list(
         db.session.scalars(
             sa.select(Membership)
@@ -124,8 +141,6 @@ def is_last_board_member(membership: Membership) -> bool:
 
 
 def board_emails(club: Club) -> list[str]:
-    from ..auth.models import User
-
     return list(
         db.session.scalars(
             sa.select(User.email).join(Membership, Membership.user_id == User.id)
@@ -205,8 +220,6 @@ def change_status(club: Club, new_status: ClubStatus, *, by, reason: str | None 
                                     reason=club.status_reason, changed_by_id=getattr(by, "id", None)))
     audit_record(f"club.{new_status.value}", actor=by, club=club, old=old.value, reason=club.status_reason)
     db.session.commit()
-    from .signals import club_status_changed
-
     club_status_changed.send(club, old=old, new=new_status)
     if notify and new_status in STATUS_MAIL:
         template, subject = STATUS_MAIL[new_status]
@@ -248,8 +261,6 @@ def update_profile(club: Club, *, by, name, legal_form, district, contact_email,
             raise ClubNameTaken(_name_taken_message()) from None
         raise
     if renamed:
-        from .signals import club_renamed
-
         club_renamed.send(club, old_name=old_name)
 
 
@@ -265,8 +276,6 @@ def change_role(membership: Membership, role: Role, *, by) -> None:
     audit_record("member.role_changed", actor=by, club=membership.club, user_id=membership.user_id,
                  old=old.value, new=role.value)
     db.session.commit()
-    from .signals import membership_changed
-
     membership_changed.send(membership.club, user_id=membership.user_id, role=role)
 
 
@@ -279,8 +288,6 @@ def remove_member(membership: Membership, *, by) -> None:
     audit_record("member.removed", actor=by, club=club, user_id=user_id, role=membership.role.value)
     db.session.delete(membership)
     db.session.commit()
-    from .signals import membership_changed
-
     membership_changed.send(club, user_id=user_id, role=None)
 
 
@@ -288,14 +295,10 @@ def remove_member(membership: Membership, *, by) -> None:
 
 def invitation_default_days() -> int:
     """How long an invitation is valid unless the board says otherwise (INVITATION_DEFAULT_DAYS)."""
-    from flask import current_app
-
     return int(current_app.config.get("INVITATION_DEFAULT_DAYS") or 14)
 
 
 def invite_by_email(club: Club, email: str, role: Role, *, by) -> Invitation:
-    from ..auth.models import User
-
     ensure_active(club)
     email = User.normalise_email(email)
     already = db.session.scalar(
@@ -367,7 +370,5 @@ def accept_invitation(invitation: Invitation, user) -> Membership:
     audit_record("invitation.accepted", actor=user, club=invitation.club, invitation_id=invitation.id,
                  role=membership.role.value)
     db.session.commit()
-    from .signals import membership_changed
-
     membership_changed.send(invitation.club, user_id=user.id, role=membership.role)
     return membership

@@ -1,12 +1,15 @@
-"""Signals other domains listen to (chat sync, meeting rooms, …) instead of importing routes."""
+"""Receivers of the clubs domain, connected from ``init_app`` (the signals themselves: app/core/signals.py)."""
 
-from blinker import Namespace
+from __future__ import annotations
 
-_signals = Namespace()
+from ..core.signals import account_deletion_blockers
+from .services import is_last_board_member
 
-#: sender = club; kwargs: old, new (ClubStatus)
-club_status_changed = _signals.signal("club-status-changed")
-#: sender = club; kwargs: user_id, role (Role, or None when the person left)
-membership_changed = _signals.signal("membership-changed")
-#: sender = club; kwargs: old_name
-club_renamed = _signals.signal("club-renamed")
+
+def clubs_left_without_board(user, **_kw) -> list:
+    """Clubs where the person is the only board member: their account cannot be deleted yet."""
+    return [m.club for m in user.memberships if m.is_board and is_last_board_member(m)]
+
+
+def connect() -> None:
+    account_deletion_blockers.connect(clubs_left_without_board)

@@ -24,6 +24,7 @@ import os
 import shutil
 from pathlib import Path
 
+import click
 from flask import Flask
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def hashed_name(rel: str, digest: str) -> str:
 
 def build(source: str, target: str, *, quiet: bool = True) -> dict:
     """Build the static folder ``target`` from ``source``; returns the manifest."""
-    from whitenoise.compress import Compressor
+    from whitenoise.compress import Compressor  # the build only (flask assets), not the running app
 
     src, out = Path(source), Path(target)
     staging = out.with_name(out.name + ".building")
@@ -105,8 +106,6 @@ def init_app(app: Flask) -> None:
     @app.cli.command("assets")
     def assets_command():
         """Build the static files: hashed names, .gz/.br (STATIC_BUILD_DIR)."""
-        import click
-
         target = default_build_dir(app)
         manifest = build(app.static_folder, target)
         click.echo(f"{len(manifest['files'])} statische Dateien gebaut: {target}")
@@ -115,7 +114,7 @@ def init_app(app: Flask) -> None:
     mapping = _load_manifest(app, build_dir)
     if not mapping:
         return
-    from whitenoise import WhiteNoise
+    from whitenoise import WhiteNoise  # only when a build exists
 
     hashed = {"/static/" + name for name in mapping.values()}
 

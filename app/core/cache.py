@@ -15,9 +15,12 @@ import threading
 import time
 from typing import Any
 
+import redis
 from cachelib import SimpleCache
 from flask_caching.backends.base import BaseCache
 from flask_caching.backends.rediscache import RedisCache
+
+from ..extensions import cache
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +31,6 @@ REDIS_TIMEOUTS = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
 
 
 def _redis_errors() -> tuple[type[BaseException], ...]:
-    import redis
-
     return (redis.exceptions.RedisError, OSError)
 
 
@@ -127,8 +128,6 @@ def single_flight(key: str, compute, *, ttl: float, wait: float, poll: float = 0
     the others poll for the fresh entry for up to ``wait`` seconds and only then compute themselves (the
     lock holder died or the cache is unreachable). ``compute`` must return something picklable.
     """
-    from ..extensions import cache
-
     def fresh():
         entry = cache.get(key)
         if entry is not None and entry[0] > time.time():

@@ -15,8 +15,9 @@ Use :func:`writer` / :func:`dict_writer` instead of ``csv.writer`` / ``csv.DictW
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 #: Cells starting with one of these are read as a formula by Excel, LibreOffice or Google Sheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

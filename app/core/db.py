@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -10,6 +11,22 @@ from sqlalchemy.types import TypeDecorator
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern for "contains ``text``", with ``%``, ``_`` and ``\\`` taken literally (use ``escape="\\"``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def enum_column(enum_cls: type[enum.StrEnum], length: int = 16) -> sa.Enum:
+    """The one column type for status values: a ``StrEnum`` stored as its plain value.
+
+    Portable and readable (a VARCHAR of ``length``, no database enum type); loads as the enum's members,
+    which compare equal to their string values; unknown values are refused on write.
+    """
+    return sa.Enum(enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e],
+                   validate_strings=True)
 
 
 class UTCDateTime(TypeDecorator):

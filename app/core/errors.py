@@ -1,13 +1,20 @@
 """Error pages in the site layout; a short message in place for htmx; loops that carry on."""
 
+import functools
 import logging
 
 from flask import current_app, render_template
+from flask.globals import request_ctx
+from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError, default_exceptions
 
 from ..extensions import db
 from .htmx import is_htmx
+from .jobs import JobQueueUnavailable
+from .mail import MailError
+from .urls import base_url_adapter
 
 MESSAGES = {
     400: lambda: _("Die Anfrage war fehlerhaft. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."),
@@ -51,11 +58,23 @@ class carry_on:  # noqa: N801 - used like a function: ``with carry_on(...)``
         return True
 
 
+def never_raises(fn):
+    """For one mail per person sent in a loop: a failure is logged and returns False; the loop goes on."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs) -> bool:
+        try:
+            return fn(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - logged; the others still get their mail
+            log.exception("%s failed", fn.__name__)
+            return False
+
+    return run
+
+
 def _size(limit) -> str:
     if not limit:
         return "?"
-    from flask_babel import format_decimal
-
     return f"{format_decimal(round(limit / 1024 / 1024, 1))} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
 
 
@@ -73,8 +92,6 @@ def render_error(code: int, message: str | None = None):
 
 
 def init_app(app):
-    from flask_wtf.csrf import CSRFError
-
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(400, _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und senden Sie es erneut."))
@@ -82,10 +99,6 @@ def init_app(app):
     @app.errorhandler(SecurityError)
     def untrusted_host(error):
         # TRUSTED_HOSTS refused the Host header before routing: build the page's own links from BASE_URL.
-        from flask.globals import request_ctx
-
-        from .urls import base_url_adapter
-
         if request_ctx.url_adapter is None:
             request_ctx.url_adapter = base_url_adapter()
         return render_error(400, _("Diese Adresse kennt der Vereinsraum nicht. Bitte rufen Sie die Seite über "
@@ -98,15 +111,11 @@ def init_app(app):
         custom = error.description if getattr(error, "vereinsraum_message", False) else None
         return render_error(error.code or 500, custom)
 
-    from .mail import MailError
-
     @app.errorhandler(MailError)
     def mail_error(error):
         db.session.rollback()
         return render_error(503, _("Die E-Mail konnte gerade nicht verschickt werden. Bitte versuchen Sie es in "
                                    "ein paar Minuten noch einmal."))
-
-    from .jobs import JobQueueUnavailable
 
     @app.errorhandler(JobQueueUnavailable)
     def queue_unavailable(error):

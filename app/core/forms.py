@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from .text import has_control
@@ -53,6 +54,11 @@ class BaseForm(FlaskForm):
 
 class EmptyForm(BaseForm):
     """CSRF protection for POST-only buttons."""
+
+
+def choices_from(mapping: dict):
+    """Choices for a ``SelectField`` from {value: label}, read when the form is built (lazy labels stay lazy)."""
+    return lambda: [SelectChoice(key, label) for key, label in mapping.items()]
 
 
 def _language_choices():

@@ -15,6 +15,7 @@ import os
 import socket
 import time
 
+import redis
 import sqlalchemy as sa
 from flask import current_app
 
@@ -67,8 +68,6 @@ def check_database() -> str:
 def check_redis(url: str | None) -> str:
     if not url:
         return "not configured"
-    import redis
-
     client = _redis_clients.get(url)
     if client is None:
         client = _redis_clients[url] = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)

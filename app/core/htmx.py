@@ -8,7 +8,7 @@ partial, so the markup has one source. ``Vary: HX-Request`` keeps caches honest.
 
 from __future__ import annotations
 
-from flask import make_response, render_template, request
+from flask import make_response, redirect, render_template, request
 
 
 def is_htmx() -> bool:
@@ -25,8 +25,6 @@ def render_page(page: str, partial: str, status: int = 200, **context):
 
 def hx_redirect(url: str):
     """After a successful htmx form: let htmx navigate; plain forms get a 303."""
-    from flask import redirect
-
     if is_htmx():
         response = make_response("", 204)
         response.headers["HX-Redirect"] = url

@@ -1,10 +1,20 @@
-"""Locale selection: session choice, then the user's saved choice, then German."""
+"""Locale and time zone: the visitor's language, and dates in the platform's local time (one place)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, session
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user
+
+from ..extensions import db
 
 
 def select_locale() -> str:
+    """Session choice, then the user's saved choice, then German."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI, background jobs
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -16,5 +26,36 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def remember_locale(lang: str) -> None:
+    """The language switch: for this session, and saved with the account of a logged-in person."""
+    session["lang"] = lang
+    if current_user.is_authenticated:
+        current_user.locale = lang
+        db.session.commit()
+
+
 def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def local_tz() -> ZoneInfo:
+    """The platform's time zone (``BABEL_DEFAULT_TIMEZONE``, Berlin): forms, mails and calendars use it."""
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Berlin")
+
+
+def to_utc(local_naive: datetime) -> datetime:
+    """A naive local date/time from a form (Berlin time) as aware UTC."""
+    return local_naive.replace(tzinfo=local_tz()).astimezone(timezone.utc)
+
+
+def to_local_naive(value: datetime) -> datetime:
+    """An aware date/time as naive local time (to fill a form)."""
+    return value.astimezone(local_tz()).replace(tzinfo=None)
+
+
+def format_when(start: datetime, end: datetime) -> str:
+    """'Dienstag, 17. März 2026, 17:00–19:00 Uhr' in local time (for e-mails and pages)."""
+    tz = local_tz()
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    return _("%(day)s, %(start)s–%(end)s Uhr", day=format_date(local_start.date(), "full"),
+             start=local_start.strftime("%H:%M"), end=local_end.strftime("%H:%M"))

@@ -40,6 +40,9 @@ import time
 from flask import Flask, has_app_context
 from huey import Huey
 from huey.storage import BlackHoleStorage, RedisStorage, SqliteStorage
+from redis import ConnectionPool
+
+from ..extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +95,7 @@ class _NotConfigured(BlackHoleStorage):
 
 huey = Huey("vereinsraum", storage_class=_NotConfigured)
 _consumer_app: Flask | None = None
+_app_factory = None  # create_app, handed over by the factory itself (the core imports no entry point)
 _configured: tuple | None = None
 _settings: dict = {}  # the config of the app that configured Huey (read by periodic schedules at run time)
 
@@ -101,8 +105,6 @@ class TimedRedisStorage(RedisStorage):
     hang a request (the consumer's blocking reads wait ``read_timeout`` = 1 s, well inside them)."""
 
     def __init__(self, name="huey", url=None, **kwargs):
-        from redis import ConnectionPool
-
         pool = ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=10)
         super().__init__(name, connection_pool=pool, **kwargs)
 
@@ -115,8 +117,11 @@ def storage_settings(app: Flask) -> tuple[type, dict]:
     return SqliteStorage, {"filename": path}
 
 
-def init_app(app: Flask) -> None:
-    global _configured, _settings
+def init_app(app: Flask, app_factory=None) -> None:
+    """Point Huey at the app's storage; ``app_factory`` builds the consumer's app when a job needs one."""
+    global _configured, _settings, _app_factory
+    if app_factory is not None:
+        _app_factory = app_factory
     storage_class, kwargs = storage_settings(app)
     immediate = bool(app.config.get("HUEY_IMMEDIATE"))
     key = (immediate, storage_class, tuple(sorted(kwargs.items())))
@@ -150,9 +155,9 @@ def registered_tasks() -> set[str]:
 def _app_context():
     global _consumer_app
     if _consumer_app is None:
-        from .. import create_app
-
-        _consumer_app = create_app()
+        if _app_factory is None:
+            raise RuntimeError("No app for background jobs: build one with create_app() first (see app/worker.py).")
+        _consumer_app = _app_factory()
     return _consumer_app.app_context()
 
 
@@ -164,8 +169,6 @@ def committed(model, ident, ready=None):
     ``ready(row)`` is false, e.g. a version number not reached yet); the task wrapper then waits and
     runs the job again, for up to ``COMMIT_WAIT`` seconds, after which the job does nothing.
     """
-    from ..extensions import db
-
     row = db.session.get(model, ident)
     if row is None or (ready is not None and not ready(row)):
         raise NotCommittedYet(f"{model.__name__} {ident}")
@@ -173,8 +176,6 @@ def committed(model, ident, ready=None):
 
 
 def _until_committed(fn, args, kwargs):
-    from ..extensions import db
-
     deadline = time.monotonic() + COMMIT_WAIT
     while True:
         try:

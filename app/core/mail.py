@@ -16,8 +16,7 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
-
-from .urls import external_url  # noqa: F401 - links in mails come from BASE_URL only
+from jinja2 import TemplateNotFound
 
 from .text import has_control, single_line
 
@@ -95,8 +94,6 @@ def send_mail(to, subject: str, template: str, attachments=(), **context) -> Non
     try:
         html = render_template(template + ".html", **context)
     except Exception as exc:  # noqa: BLE001 - optional HTML part
-        from jinja2 import TemplateNotFound
-
         if not isinstance(exc, TemplateNotFound):
             raise
     send_message(build_message(to, subject, body, html, attachments))

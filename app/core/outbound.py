@@ -62,7 +62,7 @@ class Policy:
     ca_certs: str | None = None  # default: certifi's bundle (as requests uses)
 
     @classmethod
-    def from_config(cls, config) -> "Policy":
+    def from_config(cls, config) -> Policy:
         """``CHAT_ALLOW_HTTP``, ``OUTBOUND_ALLOWED_NETWORKS`` and the trusted ``MATTERMOST_URL``."""
         trusted = set()
         if config.get("MATTERMOST_URL"):
@@ -157,7 +157,7 @@ def parse_target(url: str, policy: Policy) -> Target:
     try:
         port = parts.port
     except ValueError:
-        raise OutboundRefused("port", _("Die Adresse enthält eine ungültige Portnummer."))
+        raise OutboundRefused("port", _("Die Adresse enthält eine ungültige Portnummer.")) from None
     port = _DEFAULT_PORTS[scheme] if port is None else port
     if port == 0:
         raise OutboundRefused("port", _("Die Adresse enthält eine ungültige Portnummer."))

@@ -1,18 +1,18 @@
+"""The core's own pages: health check and language switch."""
+
 from urllib.parse import urlsplit
 
-from flask import current_app, jsonify, redirect, request, session, url_for
-from flask_login import current_user
+from flask import current_app, jsonify, redirect, request
 
-from ..extensions import db
 from . import bp
 from .forms import LanguageForm
+from .health import report
+from .i18n import remember_locale
 
 
 @bp.get("/healthz")
 def healthz():
     """Database, Redis, the worker's heartbeat and the queue depth; 503 when one of them is down."""
-    from .health import report
-
     body, status = report()
     response = jsonify(body)
     response.status_code = status
@@ -34,18 +34,6 @@ def safe_next(target: str | None, fallback: str) -> str:
 def set_language():
     form = LanguageForm()
     if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
-        session["lang"] = form.lang.data
-        if current_user.is_authenticated:
-            current_user.locale = form.lang.data
-            db.session.commit()
+        remember_locale(form.lang.data)
     return redirect(safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path,
-                              url_for("core.index")), code=303)
-
-
-@bp.get("/")
-def index():
-    if current_user.is_authenticated:
-        return redirect(url_for("clubs.mine"))
-    from ..pages.routes import start_page
-
-    return start_page()
+                              request.script_root + "/"), code=303)

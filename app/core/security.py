@@ -9,6 +9,8 @@
 from flask import Flask, g, request, session
 from flask_babel import gettext as _
 
+from .errors import fail
+
 FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 #: Responses that are files for the visitor (besides anything with a Content-Disposition).
 DOWNLOAD_MIMETYPES = frozenset({"text/csv", "application/pdf", "application/zip", "text/calendar",
@@ -51,8 +53,6 @@ def _has_nul(pairs) -> bool:
 
 def refuse_nul(endpoint, values) -> None:
     """App-wide ``url_value_preprocessor``: runs before every blueprint's (the tenancy loader's too)."""
-    from .errors import fail
-
     pairs = list(request.args.items(multi=True)) + list((values or {}).items())
     if request.mimetype in FORM_MIMETYPES:
         pairs += list(request.form.items(multi=True))

@@ -24,12 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import wraps
 
-import sqlalchemy as sa
 from flask import Blueprint, Flask, abort, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from .errors import fail
 
 CLUB_URL_PREFIX = "/c/<slug>"
@@ -87,22 +86,24 @@ def _add_slug(endpoint, values):
         values["slug"] = club.slug
 
 
+def set_club_loader(app: Flask, loader) -> None:
+    """The clubs domain registers how a slug becomes a club: ``loader(slug, user) -> (club, membership)``.
+
+    The club needs ``is_suspended`` and ``is_readable``, the membership ``is_board``; the membership is None
+    for an anonymous visitor or someone who is not a member.
+    """
+    app.extensions["vereinsraum.club_loader"] = loader
+
+
 def load_club_for(slug: str, user):
     """Return ``(club, membership)`` for a slug and user; membership may be None."""
-    from ..clubs.models import Club, Membership
-
-    club = db.session.scalar(sa.select(Club).where(Club.slug == slug))
-    if club is None or user is None or not user.is_authenticated:
-        return club, None
-    membership = db.session.scalar(
-        sa.select(Membership).where(Membership.club_id == club.id, Membership.user_id == user.id)
-    )
-    return club, membership
+    loader = current_app.extensions.get("vereinsraum.club_loader")
+    if loader is None:
+        raise RuntimeError("No club loader: the clubs domain registers it in its init_app (set_club_loader).")
+    return loader(slug, user)
 
 
 def _load_club():
-    from ..clubs.models import Role
-
     view = current_app.view_functions.get(request.endpoint)
     access: ClubAccess = view.club_access
     club, membership = load_club_for(g.get("club_slug"), current_user)
@@ -117,7 +118,7 @@ def _load_club():
         return login_manager.unauthorized()
     if membership is None:
         abort(404)
-    if access.role == "board" and membership.role is not Role.BOARD:
+    if access.role == "board" and not membership.is_board:
         abort(403)
     if not club.is_readable and not access.inactive_ok:
         abort(403)

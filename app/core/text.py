@@ -1,6 +1,7 @@
-"""Characters that do not belong in a single line of text (names, titles, mail headers).
+"""Text helpers: characters that do not belong in a single line, and slugs (one place for both).
 
-Line breaks of every kind (``\\n``, ``\\r``, ``\\x0b``, ``\\x0c``, ``\\x1c``–``\\x1e``,
+Characters that do not belong in a single line of text (names, titles, mail headers): line breaks
+of every kind (``\\n``, ``\\r``, ``\\x0b``, ``\\x0c``, ``\\x1c``–``\\x1e``,
 ``\\x85``, U+2028, U+2029), every other control character (Unicode category Cc,
 NUL included) and the invisible format characters (Cf: bidi overrides, zero-width
 space, soft hyphen, BOM …) – except the zero-width (non-)joiner, which emoji
@@ -24,6 +25,25 @@ def is_control(char: str) -> bool:
 
 def has_control(value: str) -> bool:
     return any(is_control(char) for char in value)
+
+
+#: German umlauts and ß spelled out before other accents are dropped ("Größe" -> "Groesse").
+UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ẞ": "SS"})
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def ascii_fold(text: str) -> str:
+    """Plain ASCII letters: umlauts spelled out, other accents and characters without one dropped."""
+    return unicodedata.normalize("NFKD", text.translate(UMLAUTS)).encode("ascii", "ignore").decode("ascii")
+
+
+def slugify(text: str, *, fallback: str = "", max_length: int | None = None) -> str:
+    """Lower-case ``a-z``, ``0-9`` and single hyphens: club URLs, heading anchors ("Über die Größe" ->
+    "ueber-die-groesse"); ``fallback`` when nothing is left."""
+    slug = _NOT_SLUG.sub("-", ascii_fold(text).lower()).strip("-")
+    if max_length is not None:
+        slug = slug[:max_length].rstrip("-")
+    return slug or fallback
 
 
 _SPACES = re.compile(r"\s+")

@@ -1,6 +1,8 @@
 import click
 from flask.cli import with_appcontext
 
+from . import retention
+
 
 def init_app(app):
     @app.cli.group("retention")
@@ -12,8 +14,6 @@ def init_app(app):
     @with_appcontext
     def run_command(dry_run):
         """Apply every retention period once (idempotent)."""
-        from . import retention
-
         results = retention.run(dry_run=dry_run)
         for rule, count in results:
             if count is None:

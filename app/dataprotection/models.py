@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..core.db import UTCDateTime, utcnow
+from ..core.db import UTCDateTime, enum_column, utcnow
 from ..extensions import db
+
+
+class ExportStatus(enum.StrEnum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class StepStatus(enum.StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    SKIPPED = "skipped"
+    FAILED = "failed"
 
 
 class DataExport(db.Model):
@@ -18,7 +32,7 @@ class DataExport(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending")  # pending | ready | failed
+    status: so.Mapped[ExportStatus] = so.mapped_column(enum_column(ExportStatus), default=ExportStatus.PENDING)
     filename: so.Mapped[str] = so.mapped_column(sa.String(80))
     size: so.Mapped[int | None] = so.mapped_column()
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
@@ -77,7 +91,7 @@ class ClubDeletionStep(db.Model):
                                                    index=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(32))
     position: so.Mapped[int] = so.mapped_column()
-    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending")  # pending|done|skipped|failed
+    status: so.Mapped[StepStatus] = so.mapped_column(enum_column(StepStatus), default=StepStatus.PENDING)
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     result: so.Mapped[str | None] = so.mapped_column(sa.Text)
     last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)

@@ -1,8 +1,10 @@
 """Which models hold personal data, and what export and deletion do with them.
 
-Every mapped class with a foreign key to ``user`` or ``club`` must be declared
-here (``tests/dataprotection/test_registry.py`` walks all mapped classes and
-fails on a missing one). A declaration says
+Every domain declares its own models in its ``personal_data.py`` (called from its
+``init_app``); the models of the base domains (accounts, clubs, the audit log) and of this
+package are declared in ``app/dataprotection/personal_data.py``. Every mapped class with a
+foreign key to ``user`` or ``club`` must be declared (``tests/dataprotection/test_registry.py``
+walks all mapped classes and fails on a missing one). A declaration says
 
 - ``category``: the group on the "Meine Daten" page and in the export;
 - ``on_user_delete``: ``"delete"`` (rows about the person go), ``"pseudonymise"``
@@ -26,17 +28,23 @@ of :data:`AUDIT_USER_KEYS` in audit details. A ``user_rows`` clause may add e-ma
 (an invitation to an address), but only through :func:`email_clause`, which matches
 confirmed addresses only. Free text is never searched for names or addresses.
 
-Other domains may declare their own models with :func:`declare`.
+Besides models, a domain declares here what else belongs to export, deletion and retention:
+:func:`declare_club_file` (a file in a club's export, e.g. the self-check PDF),
+:func:`declare_closure_step` (clean-up of a closed club outside our database, e.g. BigBlueButton
+recordings) and :func:`declare_retention_rule` (a purge ``flask retention run`` applies).
+This module imports no other domain; the domains import it.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..extensions import db
 
@@ -98,6 +106,46 @@ def declare(model, policy: Policy | None = None, **kwargs) -> Policy:
 
 def declare_staff_only_audit(*actions: str) -> None:
     STAFF_ONLY_AUDIT_ACTIONS.update(actions)
+
+
+def former_member() -> str:
+    """What content shows instead of the name of someone who deleted their account."""
+    return _("ehemaliges Mitglied")
+
+
+# --- beyond the models: club export files, closure steps, retention rules ----------------------
+
+@dataclass(frozen=True)
+class ClubFile:
+    filename: str
+    description: Any  # lazy text for the export's LIESMICH.txt
+    build: Callable  # (club) -> bytes or None (left out)
+
+
+@dataclass(frozen=True)
+class ClosureStep:
+    name: str  # stored with the club's deletion (club_deletion_step.name)
+    run: Callable  # (club) -> short result text; raises to be recorded as failed and retried
+
+
+#: filename -> ClubFile, in the order declared
+CLUB_FILES: dict[str, ClubFile] = {}
+#: name -> ClosureStep, in the order declared; they run before the club's own data is erased ("data")
+CLOSURE_STEPS: dict[str, ClosureStep] = {}
+#: key -> (key, label, run) with ``run(dry_run) -> number of records (that would be) deleted``
+RETENTION_RULES: dict[str, tuple] = {}
+
+
+def declare_club_file(filename: str, description, build: Callable) -> None:
+    CLUB_FILES[filename] = ClubFile(filename, description, build)
+
+
+def declare_closure_step(name: str, run: Callable) -> None:
+    CLOSURE_STEPS[name] = ClosureStep(name, run)
+
+
+def declare_retention_rule(key: str, label, run: Callable) -> None:
+    RETENTION_RULES[key] = (key, label, run)
 
 
 # --- introspection ---------------------------------------------------------------

@@ -8,17 +8,22 @@ the retention run all read them from here, so they cannot drift apart.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from ..auth.models import User
+from ..auth.services import clubs_blocking_deletion
+from ..clubs.models import Invitation
+from ..core.audit import AuditEntry
 from ..core.db import utcnow
 from ..core.errors import carry_on
 from ..extensions import db
+from . import registry
 
 log = logging.getLogger(__name__)
 
@@ -140,9 +145,7 @@ def _cutoff(key: str, hours: bool = False):
 
 
 def purge_unconfirmed_accounts(dry_run: bool) -> int:
-    from ..auth.models import User
-    from ..auth.services import clubs_blocking_deletion
-    from .services import erase_user
+    from .erasure import erase_user  # erasure -> services -> this module (periods): imported when run
 
     users = db.session.scalars(
         sa.select(User).where(User.email_confirmed_at.is_(None), User.is_staff.is_(False),
@@ -157,47 +160,32 @@ def purge_unconfirmed_accounts(dry_run: bool) -> int:
 
 
 def purge_expired_invitations(dry_run: bool) -> int:
-    from ..clubs.models import Invitation
-
     cutoff = _cutoff("RETENTION_EXPIRED_INVITATION_DAYS")
     clause = sa.or_(Invitation.expires_at < cutoff, Invitation.revoked_at < cutoff)
     return _delete_where(Invitation, clause, dry_run)
 
 
 def purge_audit_log(dry_run: bool) -> int:
-    from ..core.models import AuditEntry
-
     return _delete_where(AuditEntry, AuditEntry.created_at < _cutoff("AUDIT_RETENTION_DAYS"), dry_run)
 
 
 def purge_export_files(dry_run: bool) -> int:
-    from .services import purge_expired_exports
+    from .exports import purge_expired_exports  # exports -> services -> this module: imported when run
 
     return purge_expired_exports(dry_run=dry_run)
 
 
 def purge_closed_clubs(dry_run: bool) -> int:
-    from .services import due_closures, unfinished_closures
-    from .tasks import run_club_deletion
+    from .closure import due_closures  # closure -> services -> this module: imported when run
+    from .tasks import run_club_deletion  # tasks -> closure -> services -> this module
 
     due = due_closures()
     if dry_run:
         return len(due)
-    for deletion in unfinished_closures():  # due ones plus earlier failed attempts (retried until done)
+    for deletion in due_closures():  # due ones, earlier failed attempts included (retried until done)
         with carry_on("retention: club deletion %s", deletion.id):
             run_club_deletion(deletion.id)
     return len(due)
-
-
-def _purge_workshop_participants(dry_run: bool) -> int:
-    from ..workshops.services import purge_expired_participants
-
-    return purge_expired_participants(now=utcnow(), dry_run=dry_run)
-
-
-def _foreign_rules() -> list[Rule]:
-    """Purges owned by other domains, applied by the same command."""
-    return [Rule("workshops", _l("Workshop-Anmeldungen"), _purge_workshop_participants)]
 
 
 def _delete_where(model, clause, dry_run: bool) -> int:
@@ -215,7 +203,8 @@ def rules() -> list[Rule]:
         Rule("audit", _l("Protokolleinträge"), purge_audit_log),
         Rule("exports", _l("Datenexporte"), purge_export_files),
         Rule("clubs", _l("Geschlossene Vereine nach Ablauf der Frist"), purge_closed_clubs),
-        *_foreign_rules(),
+        # purges owned by other domains (registry.declare_retention_rule), applied by the same command
+        *(Rule(*rule) for rule in registry.RETENTION_RULES.values()),
     ]
 
 

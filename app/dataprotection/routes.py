@@ -1,41 +1,25 @@
 import io
 
-import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..auth.services import clubs_blocking_deletion
 from ..core.db import utcnow
 from ..core.forms import EmptyForm
 from ..core.htmx import render_page
-from ..core.tenancy import club_access, staff_required
+from ..core.tenancy import club_access
 from ..extensions import db
-from . import admin_bp, bp, club_bp
+from . import bp, club_bp
+from .closure import active_closure, request_closure
+from .exports import export_club, export_path, export_token, exports_of, read_export_token, request_export
 from .forms import CloseClubForm
-from .models import ClubDeletion
 from .retention import period
-from .services import (
-    DataProtectionError,
-    active_closure,
-    build_club_zip,
-    closures,
-    execute_deletion,
-    export_path,
-    export_token,
-    exports_of,
-    read_export_token,
-    request_closure,
-    request_export,
-    restore_closure,
-    user_overview,
-)
-
+from .services import DataProtectionError, user_overview
 
 # --- Meine Daten ------------------------------------------------------------------------
 
 def _my_data_page(status=200, **extra):
-    from ..auth.services import clubs_blocking_deletion
-
     return render_page(
         "dataprotection/my_data.html", "dataprotection/partials/_exports.html", status=status,
         overview=user_overview(current_user), exports=exports_of(current_user), form=EmptyForm(formdata=None),
@@ -105,11 +89,7 @@ def index():
 def export():
     if not EmptyForm().validate_on_submit():
         abort(400)
-    from ..core import audit_record
-
-    data = build_club_zip(g.club)
-    audit_record("club.exported", actor=current_user, club=g.club)
-    db.session.commit()
+    data = export_club(g.club, by=current_user)
     response = send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
                          download_name=f"{g.club.slug}-export-{utcnow():%Y-%m-%d}.zip", max_age=0)
     response.headers["Cache-Control"] = "no-store"
@@ -134,49 +114,3 @@ def close():
             "den Verein wiederherstellen.", name=g.club.name,
             date=deletion.delete_after.strftime("%d.%m.%Y")), "success")
     return redirect(url_for("clubdata.index"), code=303)
-
-
-# --- staff: closures, restore ------------------------------------------------------------------
-
-def _deletion(deletion_id) -> ClubDeletion:
-    deletion = db.session.scalar(sa.select(ClubDeletion).where(ClubDeletion.id == deletion_id))
-    if deletion is None:
-        abort(404)
-    return deletion
-
-
-@admin_bp.get("/")
-@staff_required
-def closures_page():
-    return render_template("dataprotection/admin_closures.html", closures=closures(), form=EmptyForm())
-
-
-@admin_bp.post("/schliessungen/<int:deletion_id>/wiederherstellen")
-@staff_required
-def restore(deletion_id):
-    deletion = _deletion(deletion_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        restore_closure(deletion, by=current_user)
-    except DataProtectionError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("dataprotection_admin.closures_page"), code=303)
-    flash(_("Der Verein ist wiederhergestellt."), "success")
-    return redirect(url_for("dataprotection_admin.closures_page"), code=303)
-
-
-@admin_bp.post("/schliessungen/<int:deletion_id>/ausfuehren")
-@staff_required
-def retry(deletion_id):
-    deletion = _deletion(deletion_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    if deletion.state not in ("due", "failed"):
-        flash(_("Die Frist läuft noch; gelöscht wird erst danach."), "error")
-    elif execute_deletion(deletion):
-        flash(_("Alle Löschschritte sind erledigt."), "success")
-    else:
-        flash(_("Ein Löschschritt ist fehlgeschlagen; er wird automatisch erneut versucht."), "error")
-    return redirect(url_for("dataprotection_admin.closures_page"), code=303)

@@ -2,6 +2,8 @@
 
 from ..core.jobs import committed, task
 from ..extensions import db
+from . import closure, exports
+from .models import ClubDeletion, DataExport
 
 
 class DeletionIncomplete(RuntimeError):
@@ -10,16 +12,11 @@ class DeletionIncomplete(RuntimeError):
 
 @task(retries=2, retry_delay=60)
 def prepare_user_export(export_id: int):
-    from .models import DataExport
-    from .services import prepare_export
-
     committed(DataExport, export_id)  # queued by a request just before it commits
     try:
-        prepare_export(export_id)
+        exports.prepare_export(export_id)
     except Exception:
         db.session.rollback()
-        from .models import DataExport
-
         export = db.session.get(DataExport, export_id)
         if export is not None and export.status != "ready":
             export.status = "failed"
@@ -29,12 +26,9 @@ def prepare_user_export(export_id: int):
 
 @task(retries=10, retry_delay=900, retry_backoff=2)
 def run_club_deletion(deletion_id: int):
-    from .models import ClubDeletion
-    from .services import execute_deletion
-
     deletion = db.session.get(ClubDeletion, deletion_id)
     if deletion is None:
         return
-    if not execute_deletion(deletion) and deletion.restored_at is None and any(
+    if not closure.execute_deletion(deletion) and deletion.restored_at is None and any(
             step.status == "failed" for step in deletion.steps):
         raise DeletionIncomplete(f"club deletion {deletion_id} incomplete")

@@ -1,13 +1,10 @@
 """Staff editor: pages, live preview, drafts, publishing, revisions and diffs."""
 
-import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core import audit_record
 from ..core.forms import EmptyForm
 from ..core.tenancy import staff_required
 from ..extensions import db
@@ -36,8 +33,7 @@ def _preview(form):
 @content_admin.get("/")
 @staff_required
 def index():
-    pages = db.session.scalars(sa.select(ContentPage).options(so.selectinload(ContentPage.revisions))
-                               .order_by(ContentPage.kind, ContentPage.position, ContentPage.slug)).all()
+    pages = services.all_pages()
     groups = [(kind, label, [p for p in pages if p.kind == kind]) for kind, label in (
         ("chapter", _("Leitfaden-Kapitel")), ("article", _("Wissensartikel")), ("template", _("Musterformulierungen")))]
     return render_template("guide/admin/index.html", groups=groups)
@@ -49,16 +45,12 @@ def create():
     form = NewPageForm()
     status = 200
     if form.validate_on_submit():
-        exists = db.session.scalar(sa.select(ContentPage).where(ContentPage.kind == form.kind.data,
-                                                                ContentPage.slug == form.slug.data))
-        if exists is not None:
+        if services.page_exists(form.kind.data, form.slug.data):
             form.slug.errors.append(_("Diesen Kurznamen gibt es schon."))
         elif form.action.data != "preview":
-            page = services.create_page(form.kind.data, form.slug.data, form.position.data or 0)
             publish = form.action.data == "publish"
-            services.save(page, _form_data(form), author=current_user, publish=publish, note=form.note.data)
-            audit_record("content.created", actor=current_user, page=f"{page.kind}:{page.slug}", published=publish)
-            db.session.commit()
+            page = services.staff_create(form.kind.data, form.slug.data, form.position.data or 0, _form_data(form),
+                                         by=current_user, publish=publish, note=form.note.data)
             flash(_("Veröffentlicht.") if publish else _("Entwurf gespeichert."), "success")
             return redirect(url_for(".edit", page_id=page.id), code=303)
     if request.method == "POST" and (form.errors or form.slug.errors):
@@ -79,10 +71,7 @@ def edit(page_id):
     form = PageForm()
     if form.validate_on_submit() and form.action.data != "preview":
         publish = form.action.data == "publish"
-        revision = services.save(page, _form_data(form), author=current_user, publish=publish, note=form.note.data)
-        audit_record("content.published" if publish else "content.draft_saved", actor=current_user,
-                     page=f"{page.kind}:{page.slug}", revision=revision.number)
-        db.session.commit()
+        revision = services.staff_save(page, _form_data(form), by=current_user, publish=publish, note=form.note.data)
         flash(_("Version %(n)s veröffentlicht.", n=revision.number) if publish
               else _("Entwurf (Version %(n)s) gespeichert. Die veröffentlichte Fassung bleibt unverändert.",
                      n=revision.number), "success")
@@ -105,9 +94,7 @@ def preview():
 def withdraw(page_id):
     page = _page_or_404(page_id)
     if EmptyForm().validate_on_submit():
-        services.withdraw(page)
-        audit_record("content.withdrawn", actor=current_user, page=f"{page.kind}:{page.slug}")
-        db.session.commit()
+        services.staff_withdraw(page, by=current_user)
         flash(_("Die Seite ist nicht mehr öffentlich."), "success")
     return redirect(url_for(".edit", page_id=page.id), code=303)
 

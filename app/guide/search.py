@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 
 from ..extensions import db
+from .models import ContentPage
 from .rendering import plain_text
 
 TABLE = "content_search"
@@ -85,8 +86,6 @@ def clear() -> None:
 
 
 def rebuild() -> int:
-    from .models import ContentPage
-
     clear()
     pages = db.session.scalars(sa.select(ContentPage).where(ContentPage.is_published)).all()
     for page in pages:

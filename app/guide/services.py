@@ -9,12 +9,15 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 import yaml
 from flask_babel import get_locale
 
+from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.sources import SourceError, localized_sources, parse_reviewed, parse_sources
 from ..extensions import db
+from ..privacy import services as privacy
 from . import search
 from .models import KINDS, ContentPage, ContentRevision
 
@@ -22,7 +25,7 @@ CONTENT_DIR = Path(__file__).parent / "content"
 #: Folder of the shipped files per kind.
 FOLDERS = {"chapter": "chapters", "article": "articles", "template": "templates"}
 
-#: The guide chapters agreed with the checklist (see notes/HELPERS.md), in reading order.
+#: The guide chapters, in reading order; the checklist (app/privacy/checklist.yaml) links them by these ids.
 CHAPTER_IDS = (
     "beitritt", "datensparsamkeit", "besondere-kategorien", "weitergabe", "mitgliederlisten",
     "veroeffentlichung", "rundmails", "private-geraete", "loeschfristen", "auskunft", "minderjaehrige",
@@ -95,18 +98,14 @@ def run_search(query: str, lang: str | None = None, limit: int = 20):
     return [(pages[h.page_id], h.snippet) for h in hits if h.page_id in pages]
 
 
-# --- checklist links (issue 3 provides app.privacy.services) --------------------------------
+# --- checklist links (app.privacy's public reads) ---------------------------------------------
 
 def checklist_items_for(chapter_id: str) -> list:
-    from ..privacy.services import items_for_chapter
-
-    return list(items_for_chapter(chapter_id))
+    return list(privacy.items_for_chapter(chapter_id))
 
 
 def suggested_chapters(club, limit: int = 5) -> list[ContentPage]:
-    from ..privacy.services import open_chapter_ids
-
-    return pages_by_slug("chapter", open_chapter_ids(club))[:limit]
+    return pages_by_slug("chapter", privacy.open_chapter_ids(club))[:limit]
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -167,6 +166,40 @@ def create_page(kind: str, slug: str, position: int = 0) -> ContentPage:
     db.session.add(page)
     db.session.flush()
     return page
+
+
+def staff_create(kind: str, slug: str, position: int, data: dict, *, by, publish: bool, note: str = "") -> ContentPage:
+    """A new page from the editor (a draft, or published at once); recorded in the audit log."""
+    page = create_page(kind, slug, position)
+    save(page, data, author=by, publish=publish, note=note)
+    audit_record("content.created", actor=by, page=f"{page.kind}:{page.slug}", published=publish)
+    db.session.commit()
+    return page
+
+
+def staff_save(page: ContentPage, data: dict, *, by, publish: bool, note: str = "") -> ContentRevision:
+    revision = save(page, data, author=by, publish=publish, note=note)
+    audit_record("content.published" if publish else "content.draft_saved", actor=by,
+                 page=f"{page.kind}:{page.slug}", revision=revision.number)
+    db.session.commit()
+    return revision
+
+
+def staff_withdraw(page: ContentPage, *, by) -> None:
+    withdraw(page)
+    audit_record("content.withdrawn", actor=by, page=f"{page.kind}:{page.slug}")
+    db.session.commit()
+
+
+def all_pages() -> list[ContentPage]:
+    """Every page with its revisions, for the editor's list."""
+    return list(db.session.scalars(sa.select(ContentPage).options(so.selectinload(ContentPage.revisions))
+                                   .order_by(ContentPage.kind, ContentPage.position, ContentPage.slug)))
+
+
+def page_exists(kind: str, slug: str) -> bool:
+    return db.session.scalar(sa.select(ContentPage.id).where(ContentPage.kind == kind, ContentPage.slug == slug)) \
+        is not None
 
 
 def working_copy(page: ContentPage):

@@ -2,40 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from email.utils import parseaddr
-from zoneinfo import ZoneInfo
 
-import icalendar
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
+from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 
+from ..auth.models import User
 from ..clubs.models import Membership
-from ..core import audit_record
+from ..core import ics
+from ..core.audit import audit_record
 from ..core.db import utcnow
+from ..core.urls import external_url
 from ..extensions import db
-from .models import CalendarFeed, ScheduledMeeting
-from .services import _external
-from .tasks import deliver_invitations, deliver_mail  # noqa: F401 – deliver_mail: the per-member job
-
-PRODID = "-//Vereinsraum//Videokonferenzen//DE"
-
-
-def local_tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Berlin"))
-
-
-def to_utc(local_naive: datetime) -> datetime:
-    """A naive local date/time from a form (Berlin time) as aware UTC."""
-    return local_naive.replace(tzinfo=local_tz()).astimezone(timezone.utc)
-
-
-def to_local_naive(value: datetime) -> datetime:
-    return value.astimezone(local_tz()).replace(tzinfo=None)
-
+from .models import CalendarFeed, ScheduledMeeting, new_token
+from .tasks import deliver_invitations
 
 # --- queries ---------------------------------------------------------------------------------
 
@@ -64,8 +48,6 @@ def feed_for(club) -> CalendarFeed:
 
 
 def renew_feed(club, by=None) -> CalendarFeed:
-    from .models import new_token
-
     feed = feed_for(club)
     feed.token = new_token()
     audit_record("meeting.feed_renewed", actor=by, club=club)
@@ -76,48 +58,26 @@ def renew_feed(club, by=None) -> CalendarFeed:
 # --- ICS -------------------------------------------------------------------------------------
 
 def room_link(meeting: ScheduledMeeting) -> str:
-    return _external("meetings.room", slug=meeting.club.slug, room_id=meeting.room_id)
+    return external_url("meetings.room", slug=meeting.club.slug, room_id=meeting.room_id)
 
 
-def _event(meeting: ScheduledMeeting) -> icalendar.Event:
+def _event(meeting: ScheduledMeeting, organizer: str | None) -> ics.Event:
     link = room_link(meeting)
-    event = icalendar.Event()
-    event.add("uid", meeting.uid)
-    event.add("dtstamp", utcnow())
-    event.add("dtstart", meeting.starts_at.astimezone(timezone.utc))
-    event.add("dtend", meeting.ends_at.astimezone(timezone.utc))
-    event.add("sequence", meeting.sequence)
-    event.add("summary", meeting.title)
-    event.add("location", link)
-    event.add("url", link)
     description = _("Videokonferenz von %(club)s im Raum „%(room)s“.", club=meeting.club.name, room=meeting.room.name)
     description += "\n" + _("Beitreten: %(link)s", link=link)
     if meeting.agenda:
         description += "\n\n" + _("Tagesordnung:") + "\n" + meeting.agenda
-    event.add("description", description)
-    if meeting.cancelled_at is not None:
-        event.add("status", "CANCELLED")
-    else:
-        event.add("status", "CONFIRMED")
-    event.add("last-modified", meeting.updated_at or utcnow())
-    return event
+    return ics.Event(uid=meeting.uid, start=meeting.starts_at, end=meeting.ends_at, summary=meeting.title,
+                     description=description, location=link, url=link, sequence=meeting.sequence,
+                     cancelled=meeting.cancelled_at is not None, last_modified=meeting.updated_at or utcnow(),
+                     organizer=organizer)
 
 
 def calendar_for(meetings, method: str = "PUBLISH", name: str | None = None) -> bytes:
-    cal = icalendar.Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", method)
-    if name:
-        cal.add("x-wr-calname", name)
-    organizer = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
-    for meeting in meetings:
-        event = _event(meeting)
-        if method in ("REQUEST", "CANCEL"):
-            event.add("organizer", icalendar.vCalAddress(f"mailto:{organizer}"))
-        cal.add_component(event)
-    return cal.to_ical()
+    """Invitations (METHOD REQUEST or CANCEL) name the platform's sender as organizer."""
+    organizer = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1] if method in ("REQUEST", "CANCEL") else None
+    return ics.calendar([_event(meeting, organizer) for meeting in meetings], product="Videokonferenzen",
+                        method=method, name=name)
 
 
 def feed_meetings(club) -> list[ScheduledMeeting]:
@@ -174,8 +134,6 @@ def cancel(meeting: ScheduledMeeting, *, by, notify) -> None:
 
 
 def member_emails(club) -> list[str]:
-    from ..auth.models import User
-
     return list(db.session.scalars(
         sa.select(User.email).join(Membership, Membership.user_id == User.id).where(Membership.club_id == club.id)
         .order_by(User.email)))
@@ -195,8 +153,6 @@ def notify_members(meeting: ScheduledMeeting, kind: str) -> int:
     (a single enqueue, so the queue takes all mails or none) that waits for the caller's commit and
     then queues one retried mail job per member; the caller commits.
     """
-    from flask import render_template
-
     if not meeting.club.is_active:
         return 0
     recipients = member_emails(meeting.club)
@@ -207,7 +163,7 @@ def notify_members(meeting: ScheduledMeeting, kind: str) -> int:
             kind=kind, club_name=meeting.club.name, title=meeting.title, room_name=meeting.room.name,
             date=format_date(meeting.starts_at, "full"), start=format_time(meeting.starts_at, "HH:mm"),
             end=format_time(meeting.ends_at, "HH:mm"), agenda=meeting.agenda or "", room_link=room_link(meeting),
-            meeting_link=_external("meetings.scheduled", slug=meeting.club.slug, meeting_id=meeting.id),
+            meeting_link=external_url("meetings.scheduled", slug=meeting.club.slug, meeting_id=meeting.id),
         )
         subject = SUBJECTS[kind](meeting)
         body = render_template("meetings/email/schedule.txt", **context)

@@ -3,9 +3,8 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..core.forms import BaseForm
-
 from ..auth.forms import strip_text
+from ..core.forms import BaseForm
 from .models import WHO_MAY_START
 
 

@@ -5,24 +5,25 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from datetime import datetime, timezone
 
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..clubs.models import ClubStatus
-from ..core import audit_record
 from ..core.errors import fail
 from ..core.forms import EmptyForm, first_error
 from ..core.htmx import hx_redirect, is_htmx, render_page
+from ..core.i18n import to_local_naive, to_utc
 from ..core.tenancy import club_access
 from ..core.urls import external_url
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..integrations.bigbluebutton import BBBError
-from . import bp, guest_bp
+from . import bp, guest_bp, services
 from . import calendar as cal
-from . import services
 from .forms import CancelForm, ConsentForm, GuestJoinForm, RoomForm, RoomSettingsForm, ScheduleForm
 from .models import Room
 
@@ -31,6 +32,20 @@ GUEST_KEY = "meetings_guest"
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+def _epoch(seconds):
+    return datetime.fromtimestamp(float(seconds), timezone.utc)
+
+
+def epoch_time(seconds) -> str:
+    """Template filter ``meetings_time``: a BBB timestamp (seconds) as local "HH:mm"."""
+    return format_time(_epoch(seconds), "HH:mm") if seconds else ""
+
+
+def epoch_datetime(seconds) -> str:
+    """Template filter ``meetings_datetime``: a BBB timestamp (seconds) as a short local date and time."""
+    return format_datetime(_epoch(seconds), "short") if seconds else ""
+
 
 def _room_or_404(room_id: int) -> Room:
     room = services.get_room(g.club, room_id)
@@ -189,11 +204,7 @@ def end(room_id):
 def new_room():
     form = RoomForm()
     if form.validate_on_submit():
-        room = Room(club_id=g.club.id, name=form.name.data)
-        db.session.add(room)
-        db.session.flush()
-        audit_record("meeting.room_created", actor=current_user, club=g.club, room_id=room.id, name=room.name)
-        db.session.commit()
+        room = services.create_room(g.club, form.name.data, by=current_user)
         flash(_("Der Raum „%(name)s“ ist angelegt.", name=room.name), "success")
         return redirect(url_for("meetings.settings", room_id=room.id), code=303)
     return render_template("meetings/room_new.html", form=form), 422 if form.is_submitted() else 200
@@ -205,11 +216,7 @@ def settings(room_id):
     room = _room_or_404(room_id)
     form = RoomSettingsForm(obj=room)
     if form.validate_on_submit():
-        form.populate_obj(room)
-        room.access_code = form.access_code.data or None
-        audit_record("meeting.room_changed", actor=current_user, club=g.club, room_id=room.id,
-                     guest_access=room.guest_access, recording_allowed=room.recording_allowed)
-        db.session.commit()
+        services.update_room(room, form, by=current_user)
         flash(_("Die Einstellungen sind gespeichert. Sie gelten ab dem nächsten Start der Konferenz."), "success")
         return redirect(url_for("meetings.room", room_id=room.id), code=303)
     return render_template("meetings/room_settings.html", room=room, form=form,
@@ -317,7 +324,7 @@ def schedule():
         form.room_id.data = int(request.args["raum"])
     if form.validate_on_submit():
         room = _room_or_404(form.room_id.data)
-        meeting = cal.schedule(g.club, room=room, title=form.title.data, starts_at=cal.to_utc(form.starts_at.data),
+        meeting = cal.schedule(g.club, room=room, title=form.title.data, starts_at=to_utc(form.starts_at.data),
                                duration_minutes=form.duration_minutes.data, agenda=form.agenda.data,
                                by=current_user, notify=form.notify.data)
         flash(_("Der Termin ist geplant.") + (" " + _("Die Einladungen sind verschickt.") if form.notify.data else ""),
@@ -342,11 +349,11 @@ def edit_scheduled(meeting_id):
     form = _schedule_form()
     if request.method == "GET":
         form.room_id.data, form.title.data = meeting.room_id, meeting.title
-        form.starts_at.data = cal.to_local_naive(meeting.starts_at)
+        form.starts_at.data = to_local_naive(meeting.starts_at)
         form.duration_minutes.data, form.agenda.data = meeting.duration_minutes, meeting.agenda
     if form.validate_on_submit():
         room = _room_or_404(form.room_id.data)
-        changed = cal.update(meeting, room=room, title=form.title.data, starts_at=cal.to_utc(form.starts_at.data),
+        changed = cal.update(meeting, room=room, title=form.title.data, starts_at=to_utc(form.starts_at.data),
                              duration_minutes=form.duration_minutes.data, agenda=form.agenda.data, by=current_user,
                              notify=form.notify.data)
         flash(_("Der Termin ist gespeichert.") + (" " + _("Die Mitglieder wurden informiert.")

@@ -14,13 +14,14 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from ..core import audit_record
+from ..core.audit import audit_record
 from ..core.cache import single_flight
 from ..core.db import utcnow
-from ..core.urls import external_url
+from ..core.signals import meeting_started
+from ..core.urls import base_url, external_url
 from ..extensions import cache, db
 from ..integrations.bigbluebutton import BBBError, client_from_config
-from .models import START_MEMBERS, MeetingRun, Room
+from .models import START_MEMBERS, MeetingRun, Room, new_token
 
 log = logging.getLogger(__name__)
 
@@ -68,19 +69,77 @@ def room_by_guest_token(token: str) -> Room | None:
     return room
 
 
+def create_room(club, name: str, *, by) -> Room:
+    room = Room(club_id=club.id, name=name)
+    db.session.add(room)
+    db.session.flush()
+    audit_record("meeting.room_created", actor=by, club=club, room_id=room.id, name=room.name)
+    db.session.commit()
+    return room
+
+
+def update_room(room: Room, form, *, by) -> None:
+    """Save the settings form (they apply from the meeting's next start)."""
+    form.populate_obj(room)
+    room.access_code = form.access_code.data or None
+    audit_record("meeting.room_changed", actor=by, club=room.club, room_id=room.id, guest_access=room.guest_access,
+                 recording_allowed=room.recording_allowed)
+    db.session.commit()
+
+
 def may_start(room: Room, membership) -> bool:
     if membership is None:
         return False
     return membership.is_board or room.who_may_start == START_MEMBERS
 
 
-def on_club_status_changed(club, old=None, new=None, **_kwargs):
-    """Signal receiver: approved clubs get their default room right away."""
-    from ..clubs.models import ClubStatus
+# --- staff rooms (club_id None): workshops and the consultation hour ---------------------------------
 
-    if new is ClubStatus.APPROVED:
-        ensure_default_room(club)
-        db.session.commit()
+def create_staff_room(name: str) -> int:
+    """A room of the platform team with a waiting room; returns its id (the caller commits)."""
+    room = Room(club_id=None, name=str(name)[:64], waiting_room=True, mute_on_join=True)
+    db.session.add(room)
+    db.session.flush()
+    return room.id
+
+
+def staff_room(room_id: int | None) -> Room | None:
+    if room_id is None:
+        return None
+    room = db.session.get(Room, room_id)
+    return room if room is not None and room.club_id is None else None
+
+
+def end_staff_meeting(room_id: int | None) -> bool:
+    """End the meeting of a staff room (links handed out for it stop working). False when BBB failed."""
+    room = staff_room(room_id)
+    if room is None:
+        return True
+    try:
+        end_meeting(room)
+    except BBBError:
+        db.session.rollback()
+        log.warning("could not end the meeting of staff room %s", room_id)
+        return False
+    return True
+
+
+def staff_join_url(room_id: int | None, user_or_name, *, moderator: bool) -> str:
+    """Start (idempotent) and join a staff room; raises :class:`MeetingError` (German) when not possible."""
+    room = staff_room(room_id)
+    if room is None:
+        raise MeetingError(_("Für diesen Termin ist kein Konferenzraum eingerichtet."))
+    try:
+        return start_url(room, user_or_name, moderator)
+    except BBBError as error:
+        raise MeetingError(str(error) or _("Der Konferenzraum ist gerade nicht erreichbar.")) from error
+
+
+def delete_staff_rooms(room_ids) -> None:
+    """Delete staff rooms (never a club's room); the caller commits."""
+    ids = list(room_ids)
+    if ids:
+        db.session.execute(sa.delete(Room).where(Room.id.in_(ids), Room.club_id.is_(None)))
 
 
 # --- BBB parameters -------------------------------------------------------------------------
@@ -94,13 +153,10 @@ def meta_for(room: Room) -> dict:
     }
 
 
-_external = external_url  # links in mails and calendar feeds come from BASE_URL only
-
-
 def workspace_url(room: Room) -> str:
     if room.club is None:
-        return current_app.config["BASE_URL"].rstrip("/") + "/"
-    return _external("workspace.index", slug=room.club.slug)
+        return base_url() + "/"
+    return external_url("workspace.index", slug=room.club.slug)
 
 
 def user_id_for(user) -> str:
@@ -133,8 +189,6 @@ def create_meeting(room: Room, started_by=None):
             audit_record("meeting.started", actor=started_by, club=room.club, room_id=room.id)
         db.session.commit()
         if room.club is not None:
-            from .signals import meeting_started
-
             try:  # a listener's failure (e.g. the chat post) must not keep people out of the meeting
                 meeting_started.send(room.club, room_name=room.name, workspace_url=workspace_url(room),
                                      started_by=started_by)
@@ -323,9 +377,29 @@ def delete_room(room: Room, by=None) -> int:
     return len(recordings)
 
 
-def rotate_guest_token(room: Room, by=None) -> None:
-    from .models import new_token
+def delete_club_recordings(club) -> str:
+    """A closed club (app.dataprotection): end its meetings, delete every recording on the BBB server."""
+    rooms = list(db.session.scalars(sa.select(Room).where(Room.club_id == club.id)))
+    if not rooms:
+        return _("Keine Konferenzräume.")
+    if not current_app.config.get("BBB_API_URL"):
+        return _("Kein BigBlueButton-Server eingerichtet; nichts zu löschen.")
+    client = client_from_config()
+    deleted = 0
+    for room in rooms:
+        recordings = recordings_for(room)
+        if recordings:
+            client.delete_recordings([r["record_id"] for r in recordings])
+            deleted += len(recordings)
+        try:
+            client.end(room.meeting_id)
+        except Exception:  # noqa: BLE001 - not running is fine
+            pass
+    return _("%(rooms)d Räume beendet, %(recordings)d Aufzeichnungen gelöscht.", rooms=len(rooms),
+             recordings=deleted)
 
+
+def rotate_guest_token(room: Room, by=None) -> None:
     room.guest_token = new_token()
     audit_record("meeting.guest_link_renewed", actor=by, club=room.club, room_id=room.id)
     db.session.commit()

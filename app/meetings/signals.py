@@ -1,8 +1,19 @@
-"""Signals of the meetings domain (the chat domain listens to them)."""
+"""Receivers of the meetings domain, connected from ``init_app`` (the signals: app/core/signals.py)."""
 
-from blinker import Namespace
+from __future__ import annotations
 
-_signals = Namespace()
+from ..clubs.models import ClubStatus
+from ..core.signals import club_status_changed
+from ..extensions import db
+from .services import ensure_default_room
 
-#: sender = club; kwargs: room_name (str), workspace_url (str, never a BBB join URL), started_by (user or None)
-meeting_started = _signals.signal("meeting-started")
+
+def on_club_status_changed(club, old=None, new=None, **_kwargs):
+    """Approved clubs get their default room right away."""
+    if new is ClubStatus.APPROVED:
+        ensure_default_room(club)
+        db.session.commit()
+
+
+def connect() -> None:
+    club_status_changed.connect(on_club_status_changed)

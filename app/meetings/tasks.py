@@ -4,6 +4,7 @@ from ..clubs.models import Club
 from ..core.jobs import committed, task
 from ..core.mail import build_message, send_message
 from ..extensions import db
+from .models import ScheduledMeeting
 
 
 @task(retries=3, retry_delay=120)
@@ -20,8 +21,6 @@ def deliver_mail(to: str, subject: str, body: str, ics: str, club_id: int | None
 def deliver_invitations(meeting_id: int, sequence: int, recipients: list[str], subject: str, body: str, ics: str,
                         club_id: int) -> int:
     """Once the change that queued this is committed (the meeting at this ``sequence``), queue one mail per member."""
-    from .models import ScheduledMeeting
-
     committed(ScheduledMeeting, meeting_id, lambda meeting: meeting.sequence >= sequence)
     for address in recipients:
         deliver_mail(address, subject, body, ics, club_id=club_id)

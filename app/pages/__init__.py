@@ -6,16 +6,19 @@ The texts live in the database (Markdown) so staff can edit them under
 """
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from ..core.cli import register_content_sync
+from ..core.nav import register_staff_nav
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 admin_bp = Blueprint("pages_admin", __name__, url_prefix="/admin/seiten", template_folder="templates")
 
-from . import models, routes  # noqa: E402,F401
+from . import admin, models, personal_data, routes, services  # noqa: E402,F401  (views register on the blueprints)
 
 
 def init_app(app):
-    from ..core.cli import register_content_sync
-    from .services import sync_defaults
-
     app.register_blueprint(admin_bp)
-    register_content_sync(app, "Seiten", sync_defaults)
+    personal_data.register()  # app/dataprotection/registry.py
+    register_content_sync(app, "Seiten", services.sync_defaults)
+    register_staff_nav(app, _l("Öffentliche Seiten"), "pages_admin.index", order=40, group="offers")

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import nh3
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from ..core import audit_record
+from ..core import markdown
+from ..core.audit import audit_record
 from ..extensions import db
 from .models import Page
 
@@ -26,19 +25,16 @@ PAGES = {
     "datenschutz": _l("Datenschutzerklärung"),
 }
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
-ALLOWED_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "br", "blockquote", "code", "pre",
-                "table", "thead", "tbody", "tr", "th", "td", "hr"}
+#: The pages' Markdown (app/core/markdown.py renders): a small set of tags, phone links.
+PAGE = markdown.Flavour.of(
+    {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "br", "blockquote", "code", "pre", "table", "thead",
+     "tbody", "tr", "th", "td", "hr"},
+    {"a": {"href", "title"}, "th": {"scope"}}, url_schemes=("http", "https", "mailto", "tel"))
 
 
 def render_markdown(text: str) -> Markup:
     """Markdown -> safe HTML (no raw HTML, only a small set of tags, safe links)."""
-    html = _md.render(text or "")
-    # Headings in page bodies start at h2 (the page title is the h1).
-    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
-    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}, "th": {"scope"}},
-                      url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener noreferrer")
-    return Markup(clean)
+    return markdown.render_markdown(text or "", PAGE).html
 
 
 @dataclass

@@ -1,16 +1,14 @@
 """Datenschutz-Selbstcheck – checklist, score, action plan, report, reminders."""
 
+from ..core.cli import register_content_sync
 from ..core.tenancy import club_blueprint
 
 bp = club_blueprint("privacy", __name__, "/datenschutz")
 
-from . import models, routes  # noqa: E402,F401
+from . import cli, content, models, personal_data, routes  # noqa: E402,F401  (the views register on bp)
 
 
 def init_app(app):
-    from ..core.cli import register_content_sync
-    from . import cli
-    from .content import sync
-
+    personal_data.register()  # app/dataprotection/registry.py
     app.cli.add_command(cli.privacy_cli)
-    register_content_sync(app, "privacy", sync)
+    register_content_sync(app, "privacy", content.sync)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from ..extensions import db
+from .content import CONTENT_FILE, ContentError, _hash, publish, read_file, sync
+from .models import ChecklistItem
+from .reminders import send_reminders
+from .services import current_version
 
 privacy_cli = AppGroup("privacy", help="Datenschutz-Selbstcheck: Inhalte laden, Erinnerungen senden.")
 
@@ -13,8 +18,6 @@ privacy_cli = AppGroup("privacy", help="Datenschutz-Selbstcheck: Inhalte laden, 
 @privacy_cli.command("sync")
 def sync_command():
     """Lädt die mitgelieferte Checkliste, wenn noch keine da ist (idempotent)."""
-    from .content import ContentError, sync
-
     try:
         click.echo(sync())
     except ContentError as exc:
@@ -27,9 +30,6 @@ def sync_command():
 @click.option("--force", is_flag=True, help="Auch veröffentlichen, wenn sich nichts geändert hat")
 def publish_command(path, note, force):
     """Veröffentlicht die Checkliste als neue Version (Antworten bleiben erhalten)."""
-    from .content import CONTENT_FILE, ContentError, _hash, publish, read_file
-    from .services import current_version
-
     data = read_file(path or CONTENT_FILE)
     version = current_version()
     if version is not None and version.content_hash == _hash(data) and not force:
@@ -41,9 +41,6 @@ def publish_command(path, note, force):
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    from .models import ChecklistItem
-    import sqlalchemy as sa
-
     changed = db.session.scalar(sa.select(sa.func.count()).select_from(ChecklistItem).where(
         ChecklistItem.version_id == new.id, ChecklistItem.change == "changed"))
     added = db.session.scalar(sa.select(sa.func.count()).select_from(ChecklistItem).where(
@@ -55,7 +52,5 @@ def publish_command(path, note, force):
 @click.option("--days", default=7, show_default=True, help="Erinnern, wenn die Frist in so vielen Tagen endet")
 def send_reminders_command(days):
     """Erinnert Verantwortliche an nahe und überschrittene Fristen (keine doppelten Mails)."""
-    from .reminders import send_reminders
-
     sent, items = send_reminders(days=days)
     click.echo(f"{sent} Erinnerung(en) zu {items} Punkt(en) verschickt.")

@@ -17,12 +17,12 @@ import sqlalchemy.orm as so
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from ..core.db import UTCDateTime, utcnow
+from ..core.db import UTCDateTime, enum_column, utcnow
 from ..core.sources import localized_sources
 from ..extensions import db
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     MUST = "must"
     SHOULD = "should"
     TIP = "tip"
@@ -39,7 +39,7 @@ class Severity(str, enum.Enum):
 SEVERITY_LABELS = {Severity.MUST: _l("Pflicht"), Severity.SHOULD: _l("Empfehlung"), Severity.TIP: _l("Tipp")}
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     YES = "yes"
     PARTIAL = "partial"
     NO = "no"
@@ -100,7 +100,7 @@ class ChecklistItem(db.Model):
     key: so.Mapped[str] = so.mapped_column(sa.String(60))
     topic_key: so.Mapped[str] = so.mapped_column(sa.String(40))
     position: so.Mapped[int] = so.mapped_column(default=0)
-    severity: so.Mapped[str] = so.mapped_column(sa.String(8))
+    severity: so.Mapped[Severity] = so.mapped_column(enum_column(Severity, length=8))
     question_de: so.Mapped[str] = so.mapped_column(sa.Text)
     question_en: so.Mapped[str] = so.mapped_column(sa.Text)
     why_de: so.Mapped[str] = so.mapped_column(sa.Text)
@@ -172,7 +172,7 @@ class Answer(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
     item_key: so.Mapped[str] = so.mapped_column(sa.String(60))
-    status: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+    status: so.Mapped[Status | None] = so.mapped_column(enum_column(Status, length=8))
     note: so.Mapped[str | None] = so.mapped_column(sa.Text)
     responsible_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     due_date: so.Mapped[date | None] = so.mapped_column(sa.Date)

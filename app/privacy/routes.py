@@ -4,36 +4,32 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import sqlalchemy as sa
 from flask import Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.models import User
-from ..clubs.models import Membership
-from ..core import audit_record
 from ..core.db import utcnow
 from ..core.htmx import is_htmx, render_page
 from ..core.tenancy import club_access
-from ..extensions import db
 from . import bp
+from .content import GUIDE_TITLES
 from .models import STATUS_LABELS, Status
 from .services import (
     PROFILE_QUESTIONS,
     Conflict,
+    answer_item,
     can_answer,
     club_assessment,
+    club_member_names,
     club_states,
-    compute_scores,
     current_item,
-    current_items,
-    current_topics,
-    current_version,
     history,
-    load_answers,
+    load_answer,
     open_states,
-    refresh_assessment,
-    save_answer,
+    record_export,
+    report_context,
+    save_profile,
+    save_settings,
 )
 
 NOTE_MAX = 2000
@@ -41,15 +37,8 @@ NOTE_MAX = 2000
 
 @bp.context_processor
 def _guide_helpers():
-    from .content import GUIDE_TITLES
-
     def guide_url(chapter_id):
-        from werkzeug.routing import BuildError
-
-        try:
-            return url_for("handbook.chapter", chapter_id=chapter_id)
-        except BuildError:  # guide not installed
-            return f"/leitfaden/{chapter_id}"
+        return url_for("handbook.chapter", chapter_id=chapter_id)  # the guide's public chapter (app.guide)
 
     return {"guide_url": guide_url, "guide_titles": GUIDE_TITLES}
 
@@ -57,50 +46,11 @@ def _guide_helpers():
 # --- helpers ------------------------------------------------------------------------------
 
 def _members() -> list[tuple[int, str]]:
-    """(user id, name) of the club's members, by name – one query."""
-    rows = db.session.execute(
-        sa.select(User.id, User.name).join(Membership, Membership.user_id == User.id)
-        .where(Membership.club_id == g.club.id).order_by(User.name)
-    ).all()
-    return [(row.id, row.name) for row in rows]
+    return club_member_names(g.club)
 
 
 def _overview(assessment=None):
-    """Everything a checklist-like page needs, in a fixed number of queries."""
-    assessment = assessment if assessment is not None else club_assessment(g.club, create=False)
-    topics = current_topics()
-    items = current_items()
-    answers = load_answers(g.club)
-    states = club_states(g.club, assessment, items=items, answers=answers)
-    score, topic_scores = compute_scores(states)
-    answered = sum(1 for s in states if s.applicable and s.effective_status)
-    applicable = sum(1 for s in states if s.applicable)
-    by_topic = {t.key: [] for t in topics}
-    for state in states:
-        by_topic.setdefault(state.item.topic_key, []).append(state)
-    members = _members()
-    return {
-        "assessment": assessment,
-        "profile": (assessment.profile if assessment else None) or {},
-        "topics": topics,
-        "states": states,
-        "by_topic": by_topic,
-        "score": score if answered else None,
-        "topic_scores": topic_scores,
-        "answered": answered,
-        "applicable": applicable,
-        "open_count": sum(1 for s in states if s.is_open),
-        "review_count": sum(1 for s in states if s.applicable and (s.is_new or s.stale)),
-        "members": members,
-        "names": dict(members),
-        "may_answer": can_answer(g.club, g.membership, assessment),
-        "version": current_version() if items else None,
-        "status_labels": STATUS_LABELS,
-        "profile_questions": PROFILE_QUESTIONS,
-        "today": date.today(),
-        "errors": {},
-        "form_values": None,
-    }
+    return report_context(g.club, g.membership, assessment)
 
 
 def _item_or_404(key: str):
@@ -113,7 +63,7 @@ def _item_or_404(key: str):
 def _item_context(item, answer=None, assessment=None, members=None, **extra):
     assessment = assessment if assessment is not None else club_assessment(g.club, create=False)
     states = club_states(g.club, assessment, items=[item],
-                         answers={item.key: answer} if answer is not None else load_answers_one(item.key))
+                         answers={item.key: answer} if answer is not None else load_answer(g.club, item.key))
     members = members if members is not None else _members()
     ctx = {
         "state": states[0],
@@ -127,13 +77,6 @@ def _item_context(item, answer=None, assessment=None, members=None, **extra):
     }
     ctx.update(extra)
     return ctx
-
-
-def load_answers_one(key: str):
-    from .models import Answer
-
-    answer = db.session.scalar(sa.select(Answer).where(Answer.club_id == g.club.id, Answer.item_key == key))
-    return {key: answer} if answer else {}
 
 
 def _parse_answer(form, member_ids: set[int]):
@@ -214,14 +157,7 @@ def profile():
             else:
                 answers[key] = value == "yes"
         if not errors:
-            assessment = assessment or club_assessment(g.club)
-            old = dict(assessment.profile or {})
-            assessment.profile = answers
-            assessment.profile_done_at = utcnow()
-            refresh_assessment(g.club, assessment)
-            audit_record("privacy.profile", actor=current_user, club=g.club,
-                         changed=sorted(k for k in answers if old.get(k) != answers[k]))
-            db.session.commit()
+            save_profile(g.club, answers, by=current_user)
             return redirect(url_for(".checklist"), code=303)
         current.update({k: request.form.get(k) == "yes" for k, _q, _r in PROFILE_QUESTIONS if request.form.get(k)})
     status = 422 if errors else 200
@@ -232,15 +168,8 @@ def profile():
 @bp.post("/einstellungen")
 @club_access("board")
 def settings():
-    assessment = club_assessment(g.club)
-    before = (assessment.members_may_answer, assessment.consultation_wanted)
-    assessment.members_may_answer = request.form.get("members_may_answer") == "1"
-    assessment.consultation_wanted = request.form.get("consultation_wanted") == "1"
-    if before != (assessment.members_may_answer, assessment.consultation_wanted):
-        audit_record("privacy.settings", actor=current_user, club=g.club,
-                     members_may_answer=assessment.members_may_answer,
-                     consultation_wanted=assessment.consultation_wanted)
-    db.session.commit()
+    assessment = save_settings(g.club, members_may_answer=request.form.get("members_may_answer") == "1",
+                               consultation_wanted=request.form.get("consultation_wanted") == "1", by=current_user)
     if is_htmx():
         return render_template("privacy/partials/_settings.html", assessment=assessment, saved=True)
     return redirect(url_for(".checklist") + "#privacy-settings", code=303)
@@ -268,13 +197,10 @@ def save(key):
         return render_page("privacy/item.html", "privacy/partials/_item.html", status=422, **ctx)
     assessment = assessment or club_assessment(g.club)
     try:
-        answer, changed = save_answer(g.club, item, current_user, data, version, names)
+        answer, changed = answer_item(g.club, item, current_user, data, version, names, assessment)
     except Conflict as conflict:
         ctx = _item_context(item, answer=conflict.current, members=members, mine=data, conflict=conflict.current)
         return render_page("privacy/item.html", "privacy/partials/_conflict.html", status=409, **ctx)
-    if changed:
-        refresh_assessment(g.club, assessment)
-    db.session.commit()
     if not is_htmx():
         return redirect(url_for(".checklist") + f"#item-{item.key}", code=303)
     ctx = _item_context(item, answer=answer, assessment=assessment, members=members, saved=changed,
@@ -311,15 +237,13 @@ def report():
 
 
 def _record_export(kind: str) -> None:
-    """Exports of the club's answers are security-relevant: they go to the audit log."""
-    audit_record("privacy.exported", actor=current_user, club=g.club, format=kind)
-    db.session.commit()
+    record_export(g.club, kind, by=current_user)
 
 
 @bp.get("/bericht.pdf")
 @club_access("member")
 def report_pdf():
-    from .export import build_pdf
+    from .export import build_pdf  # fpdf is loaded only when a PDF is made
 
     ctx = _overview()
     ctx["open"] = open_states(ctx["states"])
@@ -333,7 +257,7 @@ def report_pdf():
 @bp.get("/antworten.csv")
 @club_access("member")
 def answers_csv():
-    from .export import build_csv
+    from .export import build_csv  # with build_pdf: export.py loads fpdf
 
     ctx = _overview()
     data = build_csv(ctx)

@@ -1,11 +1,10 @@
-"""Datenschutz-Selbstcheck – services (also the interface for other domains).
+"""Datenschutz-Selbstcheck – reads and writes.
 
-Public interface (agreed in HELPERS.md):
-- :func:`items_for_chapter` – checklist items of the current version linking a guide chapter
-- :func:`open_chapter_ids` – guide chapters of a club's open applicable items, most urgent first
-- :func:`club_assessment` – the per-club :class:`~app.privacy.models.Assessment` row
-- :func:`open_topics` – topic keys of a club ordered by number of open items
-- :func:`current_topics` – topics (``.key``, ``.title``) of the current version
+Other feature domains may use these functions (named in the import contracts in pyproject.toml):
+- :func:`items_for_chapter` – checklist items of the current version linking a guide chapter (app.guide)
+- :func:`open_chapter_ids` – guide chapters of a club's open applicable items, most urgent first (app.guide)
+- :func:`open_topics` – topic keys of a club ordered by number of open items (app.workshops)
+The club export's report PDF comes from :func:`report_context` (see ``personal_data.py``).
 """
 
 from __future__ import annotations
@@ -17,9 +16,13 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from ..auth.models import User
+from ..clubs.models import Club, Membership
+from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..extensions import db
 from .models import (
+    STATUS_LABELS,
     Answer,
     AnswerChange,
     Assessment,
@@ -214,6 +217,12 @@ class ItemState:
         return (self.item.sev.rank, due, STATUS_RANK.get(self.effective_status, 2), self.item.position)
 
 
+def load_answer(club, key: str) -> dict[str, Answer]:
+    """{key: answer} for one item of the club, or {} when it has no answer yet."""
+    answer = db.session.scalar(sa.select(Answer).where(Answer.club_id == club.id, Answer.item_key == key))
+    return {key: answer} if answer else {}
+
+
 def load_answers(club) -> dict[str, Answer]:
     return {a.item_key: a for a in db.session.scalars(sa.select(Answer).where(Answer.club_id == club.id))}
 
@@ -317,6 +326,56 @@ def can_answer(club, membership, assessment: Assessment | None) -> bool:
     return membership.is_board or bool(assessment and assessment.members_may_answer)
 
 
+def club_member_names(club) -> list[tuple[int, str]]:
+    """(user id, name) of the club's members, by name – one query."""
+    rows = db.session.execute(
+        sa.select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.club_id == club.id).order_by(User.name)
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+def report_context(club, membership=None, assessment=None) -> dict:
+    """Everything a checklist-like page (and the report PDF) needs, in a fixed number of queries.
+
+    ``membership``: the viewer's, for ``may_answer`` (None: nobody may answer, e.g. the club export).
+    """
+    assessment = assessment if assessment is not None else club_assessment(club, create=False)
+    topics = current_topics()
+    items = current_items()
+    answers = load_answers(club)
+    states = club_states(club, assessment, items=items, answers=answers)
+    score, topic_scores = compute_scores(states)
+    answered = sum(1 for s in states if s.applicable and s.effective_status)
+    applicable = sum(1 for s in states if s.applicable)
+    by_topic = {t.key: [] for t in topics}
+    for state in states:
+        by_topic.setdefault(state.item.topic_key, []).append(state)
+    members = club_member_names(club)
+    return {
+        "assessment": assessment,
+        "profile": (assessment.profile if assessment else None) or {},
+        "topics": topics,
+        "states": states,
+        "by_topic": by_topic,
+        "score": score if answered else None,
+        "topic_scores": topic_scores,
+        "answered": answered,
+        "applicable": applicable,
+        "open_count": sum(1 for s in states if s.is_open),
+        "review_count": sum(1 for s in states if s.applicable and (s.is_new or s.stale)),
+        "members": members,
+        "names": dict(members),
+        "may_answer": can_answer(club, membership, assessment),
+        "version": current_version() if items else None,
+        "status_labels": STATUS_LABELS,
+        "profile_questions": PROFILE_QUESTIONS,
+        "today": date.today(),
+        "errors": {},
+        "form_values": None,
+    }
+
+
 # --- saving -----------------------------------------------------------------------------
 
 def _display(field_name: str, value, names: dict[int, str]) -> str:
@@ -363,7 +422,7 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
         except IntegrityError:
             db.session.rollback()
             raise Conflict(db.session.scalar(
-                sa.select(Answer).where(Answer.club_id == club.id, Answer.item_key == item.key)))
+                sa.select(Answer).where(Answer.club_id == club.id, Answer.item_key == item.key))) from None
     else:
         result = db.session.execute(
             sa.update(Answer).where(Answer.id == answer.id, Answer.version == expected_version)
@@ -383,6 +442,46 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
     return answer, True
 
 
+def answer_item(club, item: ChecklistItem, user, data: dict, expected_version: int, member_names: dict[int, str],
+                assessment: Assessment) -> tuple[Answer, bool]:
+    """Save one answer (:func:`save_answer`), then the club's score when it changed, and commit."""
+    answer, changed = save_answer(club, item, user, data, expected_version, member_names)
+    if changed:
+        refresh_assessment(club, assessment)
+    db.session.commit()
+    return answer, changed
+
+
+def save_profile(club, answers: dict[str, bool], *, by) -> Assessment:
+    """The profile questions (which items apply); recomputes the score."""
+    assessment = club_assessment(club)
+    old = dict(assessment.profile or {})
+    assessment.profile = answers
+    assessment.profile_done_at = utcnow()
+    refresh_assessment(club, assessment)
+    audit_record("privacy.profile", actor=by, club=club, changed=sorted(k for k in answers if old.get(k) != answers[k]))
+    db.session.commit()
+    return assessment
+
+
+def save_settings(club, *, members_may_answer: bool, consultation_wanted: bool, by) -> Assessment:
+    assessment = club_assessment(club)
+    before = (assessment.members_may_answer, assessment.consultation_wanted)
+    assessment.members_may_answer = members_may_answer
+    assessment.consultation_wanted = consultation_wanted
+    if before != (members_may_answer, consultation_wanted):
+        audit_record("privacy.settings", actor=by, club=club, members_may_answer=members_may_answer,
+                     consultation_wanted=consultation_wanted)
+    db.session.commit()
+    return assessment
+
+
+def record_export(club, kind: str, *, by) -> None:
+    """Exports of the club's answers are security-relevant: they go to the audit log."""
+    audit_record("privacy.exported", actor=by, club=club, format=kind)
+    db.session.commit()
+
+
 def history(club, item_key: str) -> list[AnswerChange]:
     return list(db.session.scalars(
         sa.select(AnswerChange).where(AnswerChange.club_id == club.id, AnswerChange.item_key == item_key)
@@ -392,8 +491,6 @@ def history(club, item_key: str) -> list[AnswerChange]:
 
 def refresh_all_assessments() -> int:
     """After publishing content: recompute every club's stored score."""
-    from ..clubs.models import Club
-
     count = 0
     items = current_items()
     rows = db.session.execute(sa.select(Assessment, Club).join(Club, Club.id == Assessment.club_id)).all()

@@ -3,17 +3,14 @@
 from huey import crontab
 
 from ..core.jobs import periodic_task
+from . import services
 
 
 @periodic_task(crontab(minute="*/15"), name="workshops.send_due_mails")
 def send_due_mails_job():
-    from .services import send_due_mails
-
-    return send_due_mails()
+    return services.send_due_mails()
 
 
 @periodic_task(crontab(hour="3", minute="20"), name="workshops.purge")
 def purge_job():
-    from .services import purge_expired_participants
-
-    return purge_expired_participants()
+    return services.purge_expired_participants()

@@ -1,10 +1,13 @@
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from ..clubs.forms import ClubSettingsForm
+from ..clubs.services import ClubError, update_profile
 from ..core.forms import EmptyForm
 from ..core.tenancy import club_access
+from ..extensions import db
 from . import bp
 
 #: (element id, endpoint, heading, what the panel is for). Each domain owns its
@@ -31,10 +34,6 @@ def index():
 @bp.route("/einstellungen", methods=["GET", "POST"])
 @club_access("board")
 def settings():
-    from ..clubs.forms import ClubSettingsForm
-    from ..clubs.services import ClubError, update_profile
-    from ..extensions import db
-
     form = ClubSettingsForm(obj=g.club)
     if form.validate_on_submit():
         try:

@@ -4,9 +4,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.core import audit_record
+from app.core.audit import AuditEntry, audit_record
 from app.core.db import utcnow
-from app.core.models import AuditEntry
 from app.extensions import db
 
 

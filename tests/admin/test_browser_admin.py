@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 def test_staff_pages_are_accessible_and_search_works(app, roles, make_club, assess, live_server, page):
     make_club(name="Chor Neukölln", district="Neukölln", status="pending")
     assess(roles.club, score=72, topics={"mitglieder": 60, "sicherheit": 84})
-    from app.core import audit_record
+    from app.core.audit import audit_record
 
     audit_record("member.role_changed", actor=roles.board, club=roles.club)
     db.session.commit()

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from app.core.models import AuditEntry
+from app.core.audit import AuditEntry
 from app.extensions import db
 
 NOTE = "Mitgliederliste liegt im Schrank von Frau K."

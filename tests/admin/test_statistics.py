@@ -48,7 +48,7 @@ def known(roles, make_club, assess):
 
 
 def test_statistics_are_correct(known):
-    from app.admin.queries import statistics
+    from app.admin.statistics import statistics
 
     stats = statistics()
     assert stats.by_status == {ClubStatus.APPROVED: 4, ClubStatus.PENDING: 1, ClubStatus.SUSPENDED: 1}

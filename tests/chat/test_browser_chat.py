@@ -1,6 +1,6 @@
 import pytest
 
-from app.chat import services
+from app.chat import provisioning
 from tests.browser import assert_accessible, login_in_browser
 from tests.conftest import PASSWORD
 
@@ -11,7 +11,7 @@ def test_chat_panel_and_settings_are_accessible(app, roles, mm, live_server, pag
     live_server.app.config.update({key: app.config[key] for key in
                                    ("MATTERMOST_URL", "MATTERMOST_TOKEN", "MATTERMOST_TEAM", "MATTERMOST_TIMEOUT")})
     mm.account(roles.board)
-    link = services.request_provision(roles.club, by=roles.board)
+    link = provisioning.request_provision(roles.club, by=roles.board)
     mm.standin.add_post(link.channel_id, mm.standin.bot_id, "<b>Hallo</b> zusammen")
 
     login_in_browser(page, live_server.url, roles.board.email, PASSWORD)

@@ -3,7 +3,8 @@
 import pytest
 
 from app.chat import services
-from app.chat.services import ChatError, parse_channel_url, parse_webhook_url
+from app.chat.linking import parse_channel_url, parse_webhook_url
+from app.chat.services import ChatError
 from tests.conftest import HX
 
 

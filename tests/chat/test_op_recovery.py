@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.chat import services
+from app.chat import provisioning, queue, services
 from app.chat.models import ChatOp
 from app.clubs.models import Membership, Role
 from app.core.db import utcnow
@@ -54,22 +54,22 @@ def test_lease_comes_from_the_settings(app, roles, client_for, mm, monkeypatch):
     provisioned(roles, client_for, mm)
     app.config["CHAT_OP_LEASE_SECONDS"] = 42
     seen = []
-    original = services.HANDLERS["rename"]
+    original = queue.HANDLERS["rename"]
 
     def rename(op, client):
         seen.append(db.session.get(ChatOp, op.id).next_try_at - utcnow())
         return original(op, client)
 
-    monkeypatch.setitem(services.HANDLERS, "rename", rename)
-    services.enqueue(roles.club, "rename", f"rename:{roles.club.id}", {})
+    monkeypatch.setitem(queue.HANDLERS, "rename", rename)
+    queue.enqueue(roles.club, "rename", f"rename:{roles.club.id}", {})
     assert len(seen) == 1 and timedelta(seconds=35) < seen[0] <= timedelta(seconds=42)
 
 
 def test_killed_provisioning_is_resumed_by_the_sweep_after_the_lease_with_every_effect_once(
         app, roles, mm, club_with_accounts, monkeypatch):
     app.config["CHAT_OP_LEASE_SECONDS"] = 30
-    monkeypatch.setattr(services, "schedule", lambda op_id, eta=None: None)  # the queued job died with the worker
-    services.request_provision(roles.club, by=roles.board)
+    monkeypatch.setattr(queue, "schedule", lambda op_id, eta=None: None)  # the queued job died with the worker
+    provisioning.request_provision(roles.club, by=roles.board)
     op = db.session.scalar(sa.select(ChatOp).where(ChatOp.club_id == roles.club.id))
     op_id = op.id
 
@@ -85,7 +85,7 @@ def test_killed_provisioning_is_resumed_by_the_sweep_after_the_lease_with_every_
 
     monkeypatch.setattr(MattermostClient, "add_channel_member", add_then_die)
     with pytest.raises(WorkerKilled):
-        services.execute_op(op_id)
+        queue.execute_op(op_id)
     db.session.rollback()  # what the dead worker had not committed is gone
     monkeypatch.setattr(MattermostClient, "add_channel_member", real_add)
 
@@ -93,9 +93,9 @@ def test_killed_provisioning_is_resumed_by_the_sweep_after_the_lease_with_every_
     op = db.session.get(ChatOp, op_id)
     assert op.status == "pending" and op.attempts == 1 and link.channel_id
     assert len(op.payload["members_done"]) == 2  # progress the dead attempt recorded
-    assert services.process_due()["done"] == 0  # the lease still runs: nobody else takes the op
+    assert queue.process_due()["done"] == 0  # the lease still runs: nobody else takes the op
 
-    result = services.process_due(now=utcnow() + timedelta(seconds=31))  # the periodic sweep, after the lease
+    result = queue.process_due(now=utcnow() + timedelta(seconds=31))  # the periodic sweep, after the lease
     assert result["done"] == 1
     db.session.expire_all()
     op = db.session.get(ChatOp, op_id)
@@ -131,6 +131,6 @@ class TestQueueDown:
         op = db.session.scalar(sa.select(ChatOp).where(ChatOp.club_id == roles.club.id))
         assert op.status == "pending" and op.attempts == 0 and channel_creates(mm) == []
 
-        assert services.process_due()["done"] == 1  # the periodic sweep, once the consumer runs again
+        assert queue.process_due()["done"] == 1  # the periodic sweep, once the consumer runs again
         link = services.link_for(roles.club)
         assert link.channel_id and board_mm["id"] in mm.standin.members_of(link.channel_id)

@@ -14,14 +14,14 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from app.chat import services
+from app.chat import linking, services
 from app.chat.models import ChatLink
 from app.core import outbound
+from app.core.signals import meeting_started
 from app.extensions import db
 from app.integrations.mattermost import MattermostClient, MattermostError
 from app.integrations.mattermost.client import REDIRECT, REFUSED
 from app.integrations.mattermost.standin import MattermostStandin
-from app.meetings.signals import meeting_started
 from tests.chat.conftest import OpenAPICheck, free_port, serve
 
 INTERNAL_HOSTS = [
@@ -107,9 +107,9 @@ def test_a_bad_network_setting_stops_the_app_from_starting(app_config):
 @pytest.mark.parametrize("host", INTERNAL_HOSTS)
 def test_linking_a_channel_or_webhook_on_an_internal_host_is_refused(app, internal_names, host):
     with pytest.raises(services.ChatError):
-        services.parse_channel_url(f"https://{host}/team/channels/kanal")
+        linking.parse_channel_url(f"https://{host}/team/channels/kanal")
     with pytest.raises(services.ChatError):
-        services.check_reachable(f"https://{host}/hooks/{'a' * 26}")
+        linking.check_reachable(f"https://{host}/hooks/{'a' * 26}")
 
 
 def test_the_link_form_answers_422_for_an_internal_host(roles, client_for, internal_names):

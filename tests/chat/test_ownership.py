@@ -8,10 +8,11 @@ provision then link, link then provision – by bot and by webhook.
 import pytest
 import sqlalchemy as sa
 
-from app.chat import services
+from app.chat import linking, provisioning, services
 from app.chat.models import ChatLink
+from app.chat.notices import HOOK_MOVED
+from app.core.signals import meeting_started
 from app.extensions import db
-from app.meetings.signals import meeting_started
 from tests.conftest import HX
 
 TAKEN = "bereits mit einem anderen Verein verknüpft"
@@ -88,7 +89,7 @@ def test_link_then_provision_never_adopts_the_linked_channel(roles, client_for, 
     name = services.channel_name_for(roles.other_club.slug)
     channel = mm.standin.add_channel(mm.team["id"], name, private=True, creator_id=mm.standin.bot_id,
                                      members=(mm.standin.bot_id, a_mm["id"]))
-    channel["purpose"] = services._purpose(roles.other_club)
+    channel["purpose"] = provisioning._purpose(roles.other_club)
     assert link(client_for, roles.club, roles.board, channel_url(mm, channel)).status_code == 303
 
     b_link = provision(client_for, roles.other_club, roles.outsider)
@@ -105,7 +106,7 @@ def test_lost_create_is_not_adopted_when_someone_else_is_in_the_channel(roles, c
     name = services.channel_name_for(roles.other_club.slug)
     channel = mm.standin.add_channel(mm.team["id"], name, private=True, creator_id=mm.standin.bot_id,
                                      members=(mm.standin.bot_id, stranger["id"]))
-    channel["purpose"] = services._purpose(roles.other_club)
+    channel["purpose"] = provisioning._purpose(roles.other_club)
     b_link = provision(client_for, roles.other_club, roles.outsider)
     assert b_link.channel_id != channel["id"]
     assert b_mm["id"] not in mm.standin.members_of(channel["id"])
@@ -267,7 +268,7 @@ def test_a_webhook_moved_to_another_channel_is_not_used(roles, client_for, mm, b
     meeting_started.send(roles.club, room_name="A-Treffen", workspace_url="", started_by=None)
     assert notices(mm, b_link.channel_id, "A-Treffen") == [] and notices(mm, channel["id"], "A-Treffen") == []
     op = services.open_ops(roles.club)[-1]
-    assert op.status == "failed" and services.HOOK_MOVED in op.last_error
+    assert op.status == "failed" and HOOK_MOVED in op.last_error
 
 
 @pytest.mark.parametrize("second", ["https://chat.verein.example/hooks/{id}",
@@ -291,7 +292,7 @@ def test_a_webhook_on_another_server_serves_one_club(roles, client_for, mm, seco
 
 def _skip_first_check(monkeypatch):
     """Let the check before the commit pass, as if the other club's link committed just after it."""
-    real = services._refuse_if_taken
+    real = linking._refuse_if_taken
     calls = []
 
     def racing(*args):
@@ -299,7 +300,7 @@ def _skip_first_check(monkeypatch):
         if len(calls) > 1:
             return real(*args)
 
-    monkeypatch.setattr(services, "_refuse_if_taken", racing)
+    monkeypatch.setattr(linking, "_refuse_if_taken", racing)
     return calls
 
 
@@ -307,7 +308,7 @@ def test_a_race_on_the_same_channel_is_a_clear_refusal(roles, client_for, mm, bo
     a_mm, b_mm = boards
     channel = mm.standin.add_channel(mm.team["id"], "offen", members=(mm.standin.bot_id, a_mm["id"], b_mm["id"]))
     assert link(client_for, roles.club, roles.board, channel_url(mm, channel)).status_code == 303
-    monkeypatch.setattr(services, "_prove_channel", lambda *args: None)
+    monkeypatch.setattr(linking, "_prove_channel", lambda *args: None)
     calls = _skip_first_check(monkeypatch)
     response = link(client_for, roles.other_club, roles.outsider, channel_url(mm, channel))
     assert len(calls) == 2  # the database constraint, not the check, refused it

@@ -3,10 +3,10 @@
 import pytest
 import sqlalchemy as sa
 
-from app.chat import services
+from app.chat import queue, services
 from app.chat.models import ChatOp
+from app.core.signals import meeting_started
 from app.extensions import cache, db
-from app.meetings.signals import meeting_started
 from tests.conftest import HX
 
 
@@ -131,8 +131,8 @@ def test_notice_survives_a_short_outage_without_duplicates(roles, client_for, mm
     mm.standin.down = True
     meeting_started.send(roles.club, room_name="Treffen", workspace_url="", started_by=None)
     mm.standin.down = False
-    services.process_due(now=utcnow() + timedelta(minutes=2))
-    services.process_due(now=utcnow() + timedelta(minutes=20))
+    queue.process_due(now=utcnow() + timedelta(minutes=2))
+    queue.process_due(now=utcnow() + timedelta(minutes=20))
     assert len([p for p in mm.standin.posts_in(link.channel_id) if "Treffen" in p["message"]]) == 1
 
 
@@ -145,7 +145,7 @@ def test_stale_notices_are_dropped_after_an_hour(roles, client_for, mm):
     mm.standin.down = True
     meeting_started.send(roles.club, room_name="Treffen", workspace_url="", started_by=None)
     mm.standin.down = False
-    services.process_due(now=utcnow() + timedelta(hours=2))
+    queue.process_due(now=utcnow() + timedelta(hours=2))
     assert not [p for p in mm.standin.posts_in(link.channel_id) if "Treffen" in p["message"]]
     assert db.session.scalar(sa.select(ChatOp.status).where(ChatOp.kind == "notice")) == "failed"
 

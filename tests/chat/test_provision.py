@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.chat import services
+from app.chat import queue, services
 from app.chat.services import channel_name_for, display_name_for
 from app.clubs.models import ClubStatus
 from app.clubs.services import change_status
@@ -107,7 +107,7 @@ def test_lost_create_answer_does_not_create_a_second_channel(roles, client_for, 
     monkeypatch.setattr(MattermostClient, "create_channel", lossy)
     link = provision(client_for, roles.club, roles.board)
     assert link.channel_id is None and services.open_op_count(roles.club) == 1
-    services.retry_now(roles.club)
+    queue.retry_now(roles.club)
     link = services.link_for(roles.club)
     assert link.channel_id == lost[0]["id"]
     assert len([c for c in mm.standin.channels.values() if c["creator_id"] == mm.standin.bot_id]) == 1
@@ -141,7 +141,7 @@ def test_auto_provision_on_approval_only_when_enabled(app, make_club, make_user,
 
 
 def test_rename_and_suspension_reach_the_channel(roles, client_for, mm):
-    from app.clubs.signals import club_renamed
+    from app.core.signals import club_renamed
 
     link = provision(client_for, roles.club, roles.board)
     roles.club.name = "Imkerei Pankow"

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.chat import services
+from app.chat import provisioning, queue, services
 from app.chat.models import ChatOp
 from app.clubs.models import Membership, Role
-from app.clubs.services import change_role, create_invite_link, accept_invitation, remove_member
+from app.clubs.services import accept_invitation, change_role, create_invite_link, remove_member
 from app.core.db import utcnow
 from app.extensions import db
 from tests.conftest import HX
@@ -66,7 +66,7 @@ def test_outage_then_recovery_loses_and_duplicates_nothing(roles, client_for, mm
     remove_member(membership(roles.club, roles.member), by=roles.board)   # leave while down
     db.session.add(Membership(club_id=roles.club.id, user_id=joining.id, role=Role.MEMBER))
     db.session.commit()
-    from app.clubs.signals import membership_changed
+    from app.core.signals import membership_changed
 
     membership_changed.send(roles.club, user_id=joining.id, role=Role.MEMBER)
     membership_changed.send(roles.club, user_id=joining.id, role=Role.MEMBER)  # same change twice: one op
@@ -79,13 +79,13 @@ def test_outage_then_recovery_loses_and_duplicates_nothing(roles, client_for, mm
 
     # still down at the next try: backoff grows, nothing given up
     first_try = {op.id: op.next_try_at for op in waiting}
-    assert services.process_due(now=utcnow() + timedelta(minutes=5)) == {"done": 0, "pending": 2, "failed": 0}
+    assert queue.process_due(now=utcnow() + timedelta(minutes=5)) == {"done": 0, "pending": 2, "failed": 0}
     for op in ops(roles.club):
         if op.id in first_try:
             assert op.next_try_at > first_try[op.id]
 
     mm.standin.down = False
-    assert services.process_due(now=utcnow() + timedelta(hours=1)) == {"done": 2, "pending": 0, "failed": 0}
+    assert queue.process_due(now=utcnow() + timedelta(hours=1)) == {"done": 2, "pending": 0, "failed": 0}
     members = mm.standin.members_of(link.channel_id)
     assert joining_mm["id"] in members and member_mm["id"] not in members
     adds = [c for c in mm.standin.api_calls("POST", f"/api/v4/channels/{link.channel_id}/members")]
@@ -104,7 +104,7 @@ def test_provisioning_during_an_outage_completes_later(roles, client_for, mm):
     panel = client_for(roles.member).get(f"/c/{roles.club.slug}/chat/", headers=HX).get_data(as_text=True)
     assert "wird gerade auf dem Chat-Server angelegt" in panel and "1 Änderung wartet" in panel
     mm.standin.down = False
-    services.process_due(now=utcnow() + timedelta(minutes=2))
+    queue.process_due(now=utcnow() + timedelta(minutes=2))
     link = services.link_for(roles.club)
     assert link.channel_id in mm.standin.channels
     assert len(mm.standin.posts_in(link.channel_id)) == 1
@@ -115,13 +115,13 @@ def test_429_reschedules_after_retry_after(roles, client_for, mm):
     mm.account(roles.member)
     mm.standin.rate_limit(100, retry_after=42)
     before = utcnow()
-    services.enqueue_member_sync(roles.club, roles.member.id)
+    provisioning.enqueue_member_sync(roles.club, roles.member.id)
     op = ops(roles.club)[-1]
     assert op.status == "pending" and "429" in op.last_error
     assert timedelta(seconds=41) <= op.next_try_at - before <= timedelta(seconds=45)
-    assert services.process_due(now=before + timedelta(seconds=20)) == {"done": 0, "pending": 0, "failed": 0}
+    assert queue.process_due(now=before + timedelta(seconds=20)) == {"done": 0, "pending": 0, "failed": 0}
     mm.standin.rate_limit(0)
-    assert services.process_due(now=before + timedelta(seconds=43))["done"] == 1
+    assert queue.process_due(now=before + timedelta(seconds=43))["done"] == 1
     assert len(mm.standin.members_of(link.channel_id)) == 3
 
 
@@ -129,8 +129,8 @@ def test_gives_up_after_a_day_and_staff_see_it(roles, client_for, mm):
     provisioned(roles, client_for, mm)
     mm.account(roles.member)
     mm.standin.down = True
-    services.enqueue_member_sync(roles.club, roles.member.id)
-    assert services.process_due(now=utcnow() + timedelta(hours=25))["failed"] == 1
+    provisioning.enqueue_member_sync(roles.club, roles.member.id)
+    assert queue.process_due(now=utcnow() + timedelta(hours=25))["failed"] == 1
     op = ops(roles.club)[-1]
     assert op.status == "failed"
     page = client_for(roles.staff).get("/admin/chat/").get_data(as_text=True)
@@ -154,7 +154,7 @@ def test_flask_chat_retry_processes_due_ops(roles, client_for, mm, runner):
     provisioned(roles, client_for, mm)
     mm.account(roles.member)
     mm.standin.down = True
-    services.enqueue_member_sync(roles.club, roles.member.id)
+    provisioning.enqueue_member_sync(roles.club, roles.member.id)
     mm.standin.down = False
     result = runner.invoke(args=["chat", "retry", "--all"])
     assert "1 Änderungen" in result.output

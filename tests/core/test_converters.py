@@ -22,7 +22,7 @@ def _urls_with_int(app, value: str, slug: str):
             continue
         def fill(match):
             name = match.group(1)
-            return value if name in ints else (slug if name == "slug" else "x")
+            return value if name in ints else (slug if name == "slug" else "x")  # noqa: B023 - used at once
 
         url = ARGUMENT.sub(fill, rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

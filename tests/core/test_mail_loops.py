@@ -75,7 +75,7 @@ def test_reminders_go_out_to_later_clubs_after_a_legacy_name(roles, content, set
 
 
 def test_one_failing_club_is_logged_and_the_others_get_their_reminders(roles, content, set_profile,  # noqa: F811
-                                                                         answer, mailbox, make_user, make_club,
+                                                                         answer, mailbox, make_user, make_club,  # noqa: F811
                                                                          monkeypatch, caplog):
     from app.privacy import reminders
     from app.privacy.models import ReminderSent

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.core import jobs
-from app.core.models import AuditEntry
+from app.core.audit import AuditEntry
 from app.dataprotection.models import DataExport
 from app.extensions import db
 from tests.conftest import HX
@@ -156,11 +156,11 @@ def test_job_waits_for_the_commit_of_the_request_that_queued_it(app, roles, mail
 
 
 def test_job_of_a_rolled_back_request_does_nothing(app, roles, mailbox, monkeypatch):
-    from app.dataprotection import services
+    from app.dataprotection import exports
 
     monkeypatch.setattr(jobs, "COMMIT_WAIT", 0.5)
     calls = []
-    monkeypatch.setattr(services, "prepare_export", lambda export_id: calls.append(export_id))
+    monkeypatch.setattr(exports, "prepare_export", lambda export_id: calls.append(export_id))
     export = _pending_export(roles.member)
     run = _run_in_consumer(app, export.id)
     time.sleep(0.2)

@@ -136,8 +136,8 @@ KNOWN_DOWNLOADS = {"privacy.answers_csv", "privacy.report_pdf", "meetings.schedu
 @pytest.fixture
 def world(app, app_config, roles, bbb_standin, content, set_profile, client_for, tmp_path):  # noqa: F811
     """A club with answers, a scheduled meeting, a calendar feed, a workshop and a ready personal export."""
+    from app.dataprotection.exports import export_token, request_export
     from app.dataprotection.models import DataExport
-    from app.dataprotection.services import export_token, request_export
     from app.guide.services import sync_shipped_content
     from app.meetings import calendar as cal
     from app.meetings.models import ScheduledMeeting

@@ -5,9 +5,9 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.clubs.models import Club, ClubStatus, Membership
+from app.core.audit import AuditEntry
 from app.core.db import utcnow
-from app.core.models import AuditEntry
-from app.dataprotection import retention, services
+from app.dataprotection import closure, retention, services
 from app.dataprotection.models import ClubDeletion
 from app.extensions import db
 from tests.conftest import PASSWORD
@@ -125,7 +125,7 @@ def test_failed_step_is_recorded_and_retried_until_done(roles, client_for, monke
             raise ConnectionError("BBB nicht erreichbar")
         return "done", "erledigt"
 
-    monkeypatch.setattr(services, "_external_step", flaky)
+    monkeypatch.setattr(closure, "_external_step", flaky)
     _close(client_for(roles.board), roles.club.slug)
     _make_due(_deletion(roles.club.id))
     retention.run()
@@ -145,20 +145,22 @@ def test_failed_step_is_recorded_and_retried_until_done(roles, client_for, monke
 
 
 def test_external_steps_call_the_bbb_and_chat_clean_up(roles, monkeypatch):
-    from app.dataprotection import steps
+    from app.chat import provisioning
+    from app.meetings import services as meetings
 
     called = []
-    monkeypatch.setattr(steps, "delete_bbb_rooms", lambda club: called.append(("bbb", club.id)) or "2 Räume gelöscht")
-    monkeypatch.setattr(steps, "archive_mattermost_channel", lambda club: called.append(("chat", club.id)))
-    assert services._external_step("meetings", roles.club) == ("done", "2 Räume gelöscht")
-    assert services._external_step("chat", roles.club) == ("done", "erledigt")
+    monkeypatch.setattr(meetings, "delete_club_recordings",
+                        lambda club: called.append(("bbb", club.id)) or "2 Räume gelöscht")
+    monkeypatch.setattr(provisioning, "archive_club_channel", lambda club: called.append(("chat", club.id)))
+    assert closure._external_step("meetings", roles.club) == ("done", "2 Räume gelöscht")
+    assert closure._external_step("chat", roles.club) == ("done", "erledigt")
     assert called == [("bbb", roles.club.id), ("chat", roles.club.id)]
 
 
 def test_closed_club_cannot_be_closed_twice(roles, client_for):
     _close(client_for(roles.board), roles.club.slug)
     with pytest.raises(services.DataProtectionError):
-        services.request_closure(db.session.get(Club, roles.club.id), by=roles.board)
+        closure.request_closure(db.session.get(Club, roles.club.id), by=roles.board)
 
 
 def test_bbb_recordings_of_the_club_are_deleted_through_the_client(bbb_standin, roles, client_for):

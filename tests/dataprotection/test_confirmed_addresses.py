@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from app.clubs.models import Club, Invitation, Role
 from app.clubs.services import invite_by_email, update_profile
 from app.core.db import utcnow
-from app.dataprotection.services import erase_user, user_data
+from app.dataprotection.erasure import erase_user
+from app.dataprotection.services import user_data
 from app.extensions import db
 
 CLUB_ADDRESS = "info@imkerverein.example"

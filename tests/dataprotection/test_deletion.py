@@ -6,8 +6,7 @@ from flask import render_template_string
 from app.auth.models import User
 from app.clubs.models import Invitation, Membership, Role
 from app.clubs.services import create_invite_link, invite_by_email
-from app.core import audit_record
-from app.core.models import AuditEntry
+from app.core.audit import AuditEntry, audit_record
 from app.dataprotection.services import pseudonym
 from app.extensions import db
 from tests.conftest import PASSWORD
@@ -32,7 +31,7 @@ def test_account_deletion_leaves_no_trace_of_the_person(roles, client_for, mailb
     db.session.commit()
     client = client_for(person)
     client.post("/konto/meine-daten/export")  # an export file exists, too
-    from app.dataprotection.services import export_dir
+    from app.dataprotection.exports import export_dir
 
     assert os.listdir(export_dir())
 

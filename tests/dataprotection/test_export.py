@@ -74,7 +74,7 @@ def test_export_link_is_personal_and_expires(roles, client_for, mailbox):
 
 
 def test_second_request_while_pending_is_refused(roles, client_for, monkeypatch):
-    from app.dataprotection import services, tasks
+    from app.dataprotection import exports, tasks
 
     monkeypatch.setattr(tasks, "prepare_user_export", lambda export_id: None)  # stays pending
     client = client_for(roles.member)
@@ -82,7 +82,7 @@ def test_second_request_while_pending_is_refused(roles, client_for, monkeypatch)
     again = client.post("/konto/meine-daten/export")
     assert again.status_code == 409
     assert "schon vorbereitet" in again.get_data(as_text=True)
-    assert services.exports_of(roles.member)[0].status == "pending"
+    assert exports.exports_of(roles.member)[0].status == "pending"
 
 
 def test_club_export_for_board_only(roles, client_for):
@@ -98,9 +98,9 @@ def test_club_export_for_board_only(roles, client_for):
 
 
 def test_club_export_includes_checklist_pdf_when_available(roles, client_for, monkeypatch):
-    from app.dataprotection import services
+    from app.privacy import personal_data
 
-    monkeypatch.setattr(services, "checklist_pdf", lambda club: b"%PDF-1.4 test")
+    monkeypatch.setattr(personal_data, "report_pdf", lambda club: b"%PDF-1.4 test")
     response = client_for(roles.board).post(f"/c/{roles.club.slug}/daten/export")
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     assert archive.read("datenschutz-selbstcheck.pdf").startswith(b"%PDF")
@@ -124,7 +124,7 @@ def test_club_export_contains_the_checklist_report_pdf(roles, client_for):
 
 
 def test_audit_entries_about_me_are_in_my_export(roles):
-    from app.core import audit_record
+    from app.core.audit import audit_record
 
     audit_record("member.role_changed", actor=roles.board, club=roles.club, user_id=roles.member.id,
                  old="member", new="board")

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from app.auth.services import apply_email_change, make_token
 from app.clubs.models import ClubStatus, Membership, Role
 from app.clubs.services import change_role, change_status, invite_by_email
-from app.core import audit_record
-from app.core.models import AuditEntry
-from app.dataprotection.services import erase_user, pseudonym, user_data
+from app.core.audit import AuditEntry, audit_record
+from app.dataprotection.erasure import erase_user
+from app.dataprotection.services import pseudonym, user_data
 from app.extensions import db
 
 HOSTILE_NAMES = ["___", "%", "_", "Ja", "Verein", "Anna"]
@@ -89,7 +89,7 @@ def world(roles, make_user, make_club, mailbox):
         # FC's checklist history: answers "Ja", notes equal to every hostile name, Anna Maria responsible
         names = {anna_maria.id: anna_maria.name, fc_board.id: fc_board.name}
         other_history = set()
-        for item, note in zip(items, HOSTILE_NAMES + ["Anna Maria", ADDRESS]):
+        for item, note in zip(items, HOSTILE_NAMES + ["Anna Maria", ADDRESS], strict=False):
             other_history.add(_save(fc, item, fc_board, names, status="yes", note=note,
                                     responsible_id=anna_maria.id))
         other_history.add(_save(fc, items[0], anna_maria, names, status="partial", note="Ja", responsible_id=None))
@@ -223,7 +223,7 @@ def test_my_data_says_what_is_matched_and_where_names_may_remain(roles, client_f
     for text in ("Wie wir Ihre Daten finden", "nur dann zu Ihren Daten, wenn Sie diese Adresse bestätigt haben",
                  "Freie Texte durchsuchen wir bewusst nicht"):
         assert text in page
-    from app.dataprotection.services import build_user_zip
+    from app.dataprotection.exports import build_user_zip
 
     summary = zipfile.ZipFile(io.BytesIO(build_user_zip(roles.member))).read("uebersicht.html").decode()
     assert "Wie wir Ihre Daten finden" in summary and "Freie Texte durchsuchen wir bewusst nicht" in summary

@@ -8,8 +8,10 @@ from app.auth.models import User
 from app.clubs.models import Club, Membership, Role
 from app.core.db import utcnow
 from app.dataprotection import retention
+from app.dataprotection.closure import request_closure
+from app.dataprotection.erasure import erase_user
 from app.dataprotection.models import ClubDeletion
-from app.dataprotection.services import erase_user, request_closure, user_data
+from app.dataprotection.services import user_data
 from app.extensions import db
 
 from .helpers import traces

@@ -6,12 +6,11 @@ import sqlalchemy as sa
 from app.auth.models import User
 from app.clubs.models import Invitation, Role
 from app.clubs.services import create_invite_link
-from app.core import audit_record
+from app.core.audit import AuditEntry, audit_record
 from app.core.db import utcnow
-from app.core.models import AuditEntry
 from app.dataprotection import retention
+from app.dataprotection.exports import export_path
 from app.dataprotection.models import DataExport
-from app.dataprotection.services import export_path
 from app.extensions import db
 
 

@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 
-from app.core import audit_record
+from app.core.audit import audit_record
 from app.dataprotection import registry
 from app.dataprotection.registry import Policy
 from app.extensions import db

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.clubs.models import Club, ClubStatus, Membership, Role
-from app.clubs.services import board_count, slugify, unique_slug
+from app.clubs.services import board_count, unique_slug
+from app.clubs.services import club_slug as slugify
 from app.extensions import db
 from tests.conftest import HX, PASSWORD
 
@@ -319,7 +320,7 @@ def test_members_page_is_for_the_board_only(roles, client_for):
 
 
 def test_membership_signals_are_sent(roles, client_for):
-    from app.clubs.signals import membership_changed
+    from app.core.signals import membership_changed
 
     received = []
 
@@ -338,7 +339,7 @@ def test_membership_signals_are_sent(roles, client_for):
 
 
 def test_audit_log_records_security_relevant_actions(roles, client_for):
-    from app.core.models import AuditEntry
+    from app.core.audit import AuditEntry
 
     m = membership(roles.club, roles.member)
     client_for(roles.board).post(f"/c/{roles.club.slug}/mitglieder/{m.id}/entfernen")
@@ -420,6 +421,7 @@ def test_suspended_club_schedules_no_meeting_and_sends_no_mail(roles, client_for
     from app.meetings import calendar
     from app.meetings.models import Room, ScheduledMeeting
     from app.meetings.services import ensure_default_room
+    from app.meetings.tasks import deliver_mail
 
     room = ensure_default_room(roles.club)
     db.session.commit()
@@ -437,12 +439,12 @@ def test_suspended_club_schedules_no_meeting_and_sends_no_mail(roles, client_for
                                 agenda="", by=roles.board, notify=True)
     assert isinstance(meeting, ScheduledMeeting)
     # … and a mail queued before the suspension is dropped when the worker gets to it.
-    calendar.deliver_mail("mitglied@verein.example", "Einladung", "Text", "BEGIN:VCALENDAR", club_id=roles.club.id)
+    deliver_mail("mitglied@verein.example", "Einladung", "Text", "BEGIN:VCALENDAR", club_id=roles.club.id)
     assert mailbox.messages == []
 
 
 def test_suspended_club_posts_no_chat_notice(roles):
-    from app.chat import services as chat
+    from app.chat import notices, queue
     from app.chat.models import ChatLink, ChatOp
 
     link = ChatLink(club_id=roles.club.id, kind="linked", site_url="https://chat.example", team_name="t",
@@ -450,9 +452,9 @@ def test_suspended_club_posts_no_chat_notice(roles):
                     notices_enabled=True)
     db.session.add(link)
     db.session.commit()
-    queued = chat.enqueue(roles.club, "notice", "notice:vorher", {"text": "Konferenz!"})
+    queued = queue.enqueue(roles.club, "notice", "notice:vorher", {"text": "Konferenz!"})
     _suspend(roles.club)
-    assert chat.post_meeting_notice(roles.club, "Vereinsraum") is None
+    assert notices.post_meeting_notice(roles.club, "Vereinsraum") is None
 
     class Recorder:
         calls = []
@@ -461,7 +463,7 @@ def test_suspended_club_posts_no_chat_notice(roles):
             return lambda *args, **kwargs: self.calls.append(name)
 
     recorder = Recorder()
-    chat._do_notice(db.session.get(ChatOp, queued.id), recorder)  # queued before the suspension
+    notices._do_notice(db.session.get(ChatOp, queued.id), recorder)  # queued before the suspension
     assert recorder.calls == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ChatOp)) == 1
 
@@ -547,7 +549,7 @@ def test_a_parallel_registration_or_rename_with_the_same_name_is_a_form_error(ro
 
 
 def test_rename_of_an_approved_club_is_shown_to_staff(roles, client_for):
-    from app.core.models import AuditEntry
+    from app.core.audit import AuditEntry
 
     response = client_for(roles.board).post(f"/c/{roles.club.slug}/einstellungen",
                                             data=dict(CLUB, name="Imkerei am Mauerpark"))
@@ -623,8 +625,8 @@ def test_cli_create_club_refuses_a_taken_name(roles, runner):
 
 def test_closing_a_suspended_club_keeps_the_suspension_for_a_restore(roles, client_for):
     """Closing is allowed while suspended (the club's data, its deletion); staff restoring it get it suspended."""
+    from app.dataprotection.closure import restore_closure
     from app.dataprotection.models import ClubDeletion
-    from app.dataprotection.services import restore_closure
 
     _suspend(roles.club)
     response = client_for(roles.board).post(f"/c/{roles.club.slug}/daten/schliessen",

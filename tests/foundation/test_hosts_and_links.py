@@ -174,7 +174,7 @@ def test_export_mail_from_the_background_job_carries_base_url(roles, client_for,
 
 
 def test_export_job_outside_a_request_carries_base_url(roles, app, mailbox):
-    from app.dataprotection.services import request_export
+    from app.dataprotection.exports import request_export
 
     with app.app_context():
         request_export(roles.member)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 

@@ -91,7 +91,7 @@ def test_invitation_is_not_left_behind_when_mail_fails(dead_smtp, roles, client_
 
 
 def test_links_come_from_base_url_inside_and_outside_a_request(app):
-    from app.core.mail import external_url
+    from app.core.urls import external_url
 
     app.config["BASE_URL"] = "https://vereinsraum.example"
     assert external_url("workspace.index", slug="mein-verein") == "https://vereinsraum.example/c/mein-verein/"

@@ -279,16 +279,16 @@ def test_limits_and_cache_follow_redis_url(tmp_path):
 def test_admin_statistics_are_shared_between_instances(app_config, tmp_path, monkeypatch):
     """Two app instances with one shared cache compute the statistics once (was: once per process)."""
     from app import create_app
-    from app.admin import queries
+    from app.admin import statistics
 
     shared = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(tmp_path / "cache"), "ADMIN_STATS_CACHE_SECONDS": 60}
     computed = []
-    real = queries.statistics
-    monkeypatch.setattr(queries, "statistics", lambda *a, **k: computed.append(1) or real(*a, **k))
+    real = statistics.statistics
+    monkeypatch.setattr(statistics, "statistics", lambda *a, **k: computed.append(1) or real(*a, **k))
     first, second = create_app({**app_config, **shared}), create_app({**app_config, **shared})
     for instance in (first, second):
         with instance.test_request_context():
-            queries.cached_statistics()
+            statistics.cached_statistics()
     assert computed == [1]
     for instance in (first, second):
         with instance.app_context():

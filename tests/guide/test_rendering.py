@@ -1,6 +1,7 @@
 from html.parser import HTMLParser
 
-from app.guide.rendering import plain_text, render_markdown, slugify
+from app.core.text import slugify
+from app.guide.rendering import plain_text, render_markdown
 
 
 class _Tags(HTMLParser):

@@ -3,9 +3,9 @@
 import requests
 import sqlalchemy as sa
 
+from app.core.signals import meeting_started
 from app.extensions import db
 from app.meetings.models import MeetingRun, Room
-from app.meetings.signals import meeting_started
 from tests.conftest import HX
 
 from .conftest import query_of

@@ -35,7 +35,7 @@ def test_profile_first_then_checklist(roles, content, client_for):
     # non-applicable items are hidden from the form and explained
     assert "Punkte treffen nicht zu" in page
     assert "Ihr Verein hat keine eigene Website." in page
-    assert 'action="/c/%s/datenschutz/punkt/web-notice"' % roles.club.slug not in page
+    assert 'action="/c/%s/datenschutz/punkt/web-notice"' % roles.club.slug not in page  # noqa: UP031
     assert "Profil Ihres Vereins" in page and "Profilfragen ändern" in page
     states = {s.item.key: s for s in club_states(roles.club)}
     assert not states["web-notice"].applicable and not states["web-publish"].applicable
@@ -62,7 +62,7 @@ def test_workspace_panel_shows_score_and_three_most_urgent(roles, content, set_p
     html = client.get(url(roles.club), headers=HX).get_data(as_text=True)
     score = club_assessment(roles.club).score
     assert f'<span class="score-big">{score}</span>' in html
-    assert '<progress class="bar" max="100" value="%d"' % score in html
+    assert '<progress class="bar" max="100" value="%d"' % score in html  # noqa: UP031
     assert html.count("<li>") == 3
     # Pflicht items come first: unanswered Pflicht items outrank the Empfehlung "Nein"s
     assert "Verschicken Sie Rundmails" not in html
@@ -177,7 +177,7 @@ def test_checklist_in_english(roles, content, set_profile, client_for):
 
 
 def test_exports_of_the_answers_are_audited(content, roles, client_for):
-    from app.core.models import AuditEntry
+    from app.core.audit import AuditEntry
 
     client = client_for(roles.member)
     assert client.get(url(roles.club, "bericht.pdf")).status_code == 200

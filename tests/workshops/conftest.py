@@ -36,7 +36,8 @@ def make_workshop(app):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """``clock.set(aware_datetime)`` moves the workshops domain's clock."""
+    """``clock.set(aware_datetime)`` moves the clock of the workshops and the consultation hour."""
+    from app.consultation import services as consultation
     from app.workshops import services
 
     class Clock:
@@ -45,14 +46,15 @@ def clock(monkeypatch):
         def set(self, value):
             self.current = value
             monkeypatch.setattr(services, "now", lambda: value)
+            monkeypatch.setattr(consultation, "now", lambda: value)
 
     return Clock()
 
 
 @pytest.fixture
 def make_schedule(app):
+    from app.consultation.models import ConsultationSchedule
     from app.extensions import db
-    from app.workshops.models import ConsultationSchedule
 
     def make(rrule="FREQ=MONTHLY;BYDAY=+3TU", starts_on=date(2026, 1, 1), start=time(17, 0), end=time(19, 0),
              slot_minutes=20):

@@ -131,7 +131,7 @@ def test_changed_date_is_announced(roles, client_for, make_workshop, mailbox):
 
 
 def test_content_sync_creates_the_default_consultation_hour_once(runner, roles, client_for):
-    from app.workshops import services
+    from app.consultation import services
 
     result = runner.invoke(args=["content-sync"])
     assert "Sprechstunde: angelegt" in result.output

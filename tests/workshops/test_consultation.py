@@ -4,9 +4,10 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
+from app.consultation import services
+from app.consultation.models import ConsultationBooking, QueueEntry
+from app.core.tokens import cancel_token
 from app.extensions import db
-from app.workshops import services
-from app.workshops.models import ConsultationBooking, QueueEntry
 from tests.conftest import HX
 
 from .conftest import BERLIN, berlin, ics_of
@@ -120,7 +121,7 @@ def test_cancel_booking_by_link_and_exception_cancels_with_mail(roles, client, c
     _book(client_for(roles.board), datetime(2026, 4, 21, 15, 0, tzinfo=UTC))
     member_booking, board_booking = db.session.scalars(sa.select(ConsultationBooking).order_by(
         ConsultationBooking.id)).all()
-    link = "/sprechstunde/absagen/" + services.cancel_token("consultation", member_booking)
+    link = "/sprechstunde/absagen/" + cancel_token("consultation", member_booking)
     assert link in mailbox.body(mailbox.to(roles.member.email)[0])
     mailbox.clear()
     assert client.get(link).status_code == 200 and member_booking.cancelled_at is None
@@ -404,7 +405,7 @@ def test_booking_needs_a_confirmed_address(make_user, client_for, make_schedule,
             "slot": datetime(2026, 3, 17, 16, 0, tzinfo=UTC).isoformat(), "topic": "sonstiges", "question": "x"})
         assert response.status_code == 403
         assert "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse" in response.get_data(as_text=True)
-    with pytest.raises(services.WorkshopError, match="bestätigen"):
+    with pytest.raises(services.ConsultationError, match="bestätigen"):
         services.book_slot(throwaway, datetime(2026, 3, 17, 16, 0, tzinfo=UTC), topic="sonstiges", question="")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsultationBooking)) == 0
     assert mailbox.messages == []

@@ -2,13 +2,20 @@ from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
+from app.consultation import services as consultation
+from app.consultation.models import ConsultationBooking, QueueEntry
 from app.extensions import db
 from app.workshops import services
-from app.workshops.models import ConsultationBooking, QueueEntry, Registration, Workshop
+from app.workshops.models import Registration, Workshop
 
 from .conftest import berlin
 
 UTC = timezone.utc
+
+
+def purge_both(**kwargs) -> int:
+    """The retention run's purges of both domains (workshop registrations; bookings and queue places)."""
+    return services.purge_expired_participants(**kwargs) + consultation.purge_expired_participants(**kwargs)
 
 
 def _count(model):
@@ -63,15 +70,15 @@ def test_personal_data_is_deleted_after_the_retention_period(app, roles, client_
 
     # 31 days after the old workshop ended, but only 11 after the recent one.
     now = old.ends_at + timedelta(days=31)
-    assert services.purge_expired_participants(now=now, dry_run=True) == 2 + 1 + 1
+    assert purge_both(now=now, dry_run=True) == 2 + 1 + 1
     assert _count(Registration) == 4
-    assert services.purge_expired_participants(now=now) == 4
+    assert purge_both(now=now) == 4
     remaining = db.session.scalars(sa.select(Registration)).all()
     assert {r.workshop_id for r in remaining} == {recent.id}
     assert (_count(ConsultationBooking), _count(QueueEntry)) == (0, 0)
     db.session.refresh(old)
     assert old.participants_purged_at is not None and old.participant_count == 2
-    assert services.purge_expired_participants(now=now) == 0
+    assert purge_both(now=now) == 0
     staff_view = client_for(roles.staff).get(f"/admin/workshops/{old.id}").get_data(as_text=True)
     assert "Personendaten wurden am" in staff_view and roles.member.email not in staff_view
 
@@ -95,8 +102,8 @@ def test_queue_entries_of_old_days_are_purged(app, roles):
     db.session.add(QueueEntry(day=date(2026, 1, 20), user_id=roles.member.id, name="M", topic="sonstiges",
                               question="", priority_at=berlin(2026, 1, 20, 17)))
     db.session.commit()
-    assert services.purge_expired_participants(now=berlin(2026, 1, 25, 12)) == 0
-    assert services.purge_expired_participants(now=berlin(2026, 1, 28, 12)) == 1
+    assert consultation.purge_expired_participants(now=berlin(2026, 1, 25, 12)) == 0
+    assert consultation.purge_expired_participants(now=berlin(2026, 1, 28, 12)) == 1
 
 
 def test_a_consultations_own_room_is_purged_with_its_queue_entry(app, roles):
@@ -112,7 +119,7 @@ def test_a_consultations_own_room_is_purged_with_its_queue_entry(app, roles):
                               room_id=consultation_room.id))
     db.session.commit()
     kept, purged = workshop_room.id, consultation_room.id
-    assert services.purge_expired_participants(now=berlin(2026, 1, 28, 12)) == 1
+    assert consultation.purge_expired_participants(now=berlin(2026, 1, 28, 12)) == 1
     db.session.expire_all()
     assert db.session.get(Room, purged) is None
     assert db.session.get(Room, kept) is not None

@@ -4,11 +4,11 @@ from tests.conftest import HX
 
 
 def test_panel_prefers_workshops_matching_open_checklist_topics(roles, client_for, make_workshop, monkeypatch):
-    from app.workshops import routes_club
+    from app.workshops import services
 
     make_workshop(title="Passwörter und Updates", topic="online-sicherheit", starts_in=timedelta(days=2))
     make_workshop(title="Fotos und Social Media", topic="social-media", starts_in=timedelta(days=9))
-    monkeypatch.setattr(routes_club, "open_checklist_topics", lambda club: ["oeffentlichkeit"])
+    monkeypatch.setattr(services, "open_checklist_topics", lambda club: ["oeffentlichkeit"])
     response = client_for(roles.member).get(f"/c/{roles.club.slug}/workshops/", headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
@@ -38,7 +38,7 @@ def test_panel_is_tenant_checked(roles, client_for):
 
 
 def test_checklist_topics_map_to_workshop_topics():
-    from app.workshops.routes_club import workshop_topics_for
+    from app.workshops.services import workshop_topics_for
 
     assert workshop_topics_for(["oeffentlichkeit", "sicherheit"]) == ["social-media", "datenschutz",
                                                                        "online-sicherheit"]
@@ -49,7 +49,7 @@ def test_checklist_topics_map_to_workshop_topics():
 def test_panel_uses_the_real_checklist(roles, client_for, make_workshop):
     """Integration with app.privacy: a club that has not answered anything has open items."""
     from app.privacy import services as privacy
-    from app.workshops.routes_club import open_checklist_topics
+    from app.workshops.services import open_checklist_topics
 
     topics = open_checklist_topics(roles.club)
     assert topics == list(privacy.open_topics(roles.club))

@@ -323,7 +323,7 @@ class BBBClient:
 def client_from_config(config=None) -> BBBClient:
     """The client for the current app's settings (raises BBBError 'config' when unset)."""
     if config is None:
-        from flask import current_app
+        from flask import current_app  # the client itself needs no Flask; only this helper reads the app
 
         config = current_app.config
     return BBBClient(config.get("BBB_API_URL") or "", config.get("BBB_SECRET") or "",

@@ -252,7 +252,8 @@ class MattermostStandin:
         try:
             return json.loads(request.get_data(as_text=True) or "null")
         except ValueError:
-            raise ApiError(400, "api.context.invalid_body_param.app_error", "Invalid or missing body in request body.")
+            raise ApiError(400, "api.context.invalid_body_param.app_error",
+                           "Invalid or missing body in request body.") from None
 
     def _user(self, user_id: str) -> dict:
         user = self.users.get(user_id)
@@ -418,7 +419,8 @@ class MattermostStandin:
             page = int(request.args.get("page", 0))
             per_page = min(int(request.args.get("per_page", 60)), 200)
         except ValueError:
-            raise ApiError(400, "api.context.invalid_url_param.app_error", "Invalid or missing page in request URL.")
+            raise ApiError(400, "api.context.invalid_url_param.app_error",
+                           "Invalid or missing page in request URL.") from None
         ids = sorted(self.channel_members[channel_id])
         return 200, [self._member(channel_id, u) for u in ids[page * per_page:(page + 1) * per_page]]
 
@@ -471,7 +473,8 @@ class MattermostStandin:
             page = int(request.args.get("page", 0))
             per_page = min(int(request.args.get("per_page", 60)), 200)
         except ValueError:
-            raise ApiError(400, "api.context.invalid_url_param.app_error", "Invalid or missing page in request URL.")
+            raise ApiError(400, "api.context.invalid_url_param.app_error",
+                           "Invalid or missing page in request URL.") from None
         newest = sorted((p for p in self.posts.values() if p["channel_id"] == channel_id and not p["delete_at"]),
                         key=lambda p: p["create_at"], reverse=True)[page * per_page:(page + 1) * per_page]
         return 200, {"order": [p["id"] for p in newest], "posts": {p["id"]: p for p in newest},
@@ -510,7 +513,7 @@ def make_standin(base_url: str):
     """A seeded stand-in for ``make run``: ``(wsgi_app, env)``.
 
     Team ``vereinsraum`` with the bot; users for some demo accounts (see
-    app/core/cli.py DEMO_CLUBS) so provisioning finds them; one public channel.
+    app/demo DEMO_CLUBS) so provisioning finds them; one public channel.
     """
     standin = MattermostStandin(base_url)
     team = standin.add_team(DEMO_TEAM, "Berliner Vereine")

@@ -1,0 +1,124 @@
+"""The audit log for staff: filters, one page of entries, pruning (``flask audit prune``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from ..auth.models import User
+from ..clubs.models import Club
+from ..core.audit import AuditEntry
+from ..core.converters import MAX_DB_INT
+from ..core.db import contains_pattern
+from ..core.i18n import local_tz
+from ..extensions import db
+
+AUDIT_PAGE_SIZE = 50
+
+#: Readable names of common audit actions (unknown actions show their code).
+AUDIT_LABELS = {
+    "club.registered": _l("Verein angemeldet"),
+    "club.approved": _l("Verein freigeschaltet"),
+    "club.rejected": _l("Anmeldung abgelehnt"),
+    "club.suspended": _l("Verein gesperrt"),
+    "club.profile_updated": _l("Vereinsprofil geändert"),
+    "club.renamed": _l("Verein umbenannt"),
+    "member.role_changed": _l("Rolle geändert"),
+    "member.removed": _l("Mitglied entfernt"),
+    "invitation.created": _l("Einladung erstellt"),
+    "invitation.revoked": _l("Einladung widerrufen"),
+    "invitation.accepted": _l("Einladung angenommen"),
+    "account.deleted": _l("Konto gelöscht"),
+    "admin.note_added": _l("Interne Notiz angelegt"),
+    "admin.note_deleted": _l("Interne Notiz gelöscht"),
+    "admin.answers_viewed": _l("Geteilte Antworten angesehen"),
+    "admin.statistics_exported": _l("Statistik exportiert"),
+    "audit.pruned": _l("Protokoll bereinigt"),
+}
+
+
+@dataclass
+class AuditFilters:
+    action: str = ""
+    club: str = ""
+    club_id: int | None = None
+    actor: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    page: int = 1
+    errors: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args) -> AuditFilters:
+        f = cls(action=(args.get("aktion") or "").strip()[:64], club=(args.get("verein") or "").strip()[:100],
+                actor=(args.get("person") or "").strip()[:100])
+        try:
+            f.club_id = int(args["verein_id"]) if args.get("verein_id") else None
+            if f.club_id is not None and not 0 < f.club_id <= MAX_DB_INT:  # beyond INTEGER: 500 on PostgreSQL
+                raise ValueError
+        except ValueError:
+            f.club_id = None
+            f.errors["verein_id"] = _l("Unbekannter Verein.")
+        for name, attr in (("von", "date_from"), ("bis", "date_to")):
+            raw = (args.get(name) or "").strip()
+            if raw:
+                try:
+                    setattr(f, attr, date.fromisoformat(raw))
+                except ValueError:
+                    f.errors[name] = _l("Bitte geben Sie ein Datum im Format JJJJ-MM-TT an.")
+        if f.date_from and f.date_to and f.date_from > f.date_to:
+            f.errors["bis"] = _l("Das Enddatum liegt vor dem Startdatum.")
+            f.date_to = None
+        try:
+            f.page = max(1, min(int(args.get("seite", 1)), 100_000))
+        except (TypeError, ValueError):
+            f.page = 1
+        return f
+
+    def args(self, **changes) -> dict:
+        values = {"aktion": self.action, "verein": self.club, "verein_id": self.club_id, "person": self.actor,
+                  "von": self.date_from.isoformat() if self.date_from else "",
+                  "bis": self.date_to.isoformat() if self.date_to else "", "seite": self.page}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "seite" and v == 1)}
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=local_tz())
+
+
+def audit_page(f: AuditFilters):
+    Actor = so.aliased(User)
+    conditions = []
+    if f.action:
+        conditions.append(AuditEntry.action == f.action)
+    if f.club_id is not None:
+        conditions.append(AuditEntry.club_id == f.club_id)
+    if f.club:
+        conditions.append(AuditEntry.club_id.in_(
+            sa.select(Club.id).where(Club.name.ilike(contains_pattern(f.club), escape="\\"))))
+    if f.actor:
+        pattern = contains_pattern(f.actor)
+        conditions.append(AuditEntry.actor_id.in_(sa.select(User.id).where(
+            sa.or_(User.email.ilike(pattern, escape="\\"), User.name.ilike(pattern, escape="\\")))))
+    if f.date_from:
+        conditions.append(AuditEntry.created_at >= _day_start(f.date_from))
+    if f.date_to:
+        conditions.append(AuditEntry.created_at < _day_start(f.date_to + timedelta(days=1)))
+    total = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(*conditions)) or 0
+    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+    page = min(f.page, pages)
+    rows = db.session.execute(
+        sa.select(AuditEntry, Actor.name, Actor.email, Club.name)
+        .outerjoin(Actor, Actor.id == AuditEntry.actor_id)
+        .outerjoin(Club, Club.id == AuditEntry.club_id)
+        .where(*conditions)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)
+    ).all()
+    actions = list(db.session.scalars(sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+    return rows, total, page, pages, actions

@@ -1,8 +1,13 @@
 """Shared fixtures.
 
 - The database is migrated once per run with Alembic (SQLite file, or the
-  PostgreSQL server in ``DATABASE_URL``) and emptied after every test.
-- ``app`` is made fresh for every test (config changes never leak).
+  PostgreSQL server in ``DATABASE_URL``) and emptied after every test. Under
+  pytest-xdist (``make test`` runs two workers) every worker has its own: its own
+  SQLite file, or its own PostgreSQL database ``<name>_gw0``, ``<name>_gw1``, …
+  next to the one in ``DATABASE_URL``, created if missing and reset per run.
+- ``app`` is made fresh for every test (config changes never leak); ``make_app``
+  makes more (changed config, same database).
+- Passwords are hashed with scrypt at a low cost (``_cheap_password_hashes``).
 - A real SMTP server (aiosmtpd) on loopback receives every mail: ``mailbox``.
 - Network guard: tests may only connect to loopback.
 - Role fixtures: ``roles`` gives a club with board, member, staff and an
@@ -56,6 +61,37 @@ def _network_guard():
     socket.socket.connect = _real_connect
 
 
+# --- password hashing --------------------------------------------------------------
+
+TEST_SCRYPT = "scrypt:1024:8:1"  # werkzeug's default is scrypt:32768:8:1, about 0.1 s per hash
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes():
+    """Hash with scrypt at a low cost: still scrypt, checked the same way, but the thousands of accounts the
+    fixtures make no longer cost a tenth of a second each. werkzeug's default method is changed on the function
+    itself, so every caller gets it (accounts, demo data, the dummy hash that unknown addresses are checked
+    against). tests/auth/test_accounts.py checks that outside the tests werkzeug's full cost applies."""
+    from werkzeug import security
+
+    defaults = security.generate_password_hash.__defaults__
+    assert defaults[0] == "scrypt", f"werkzeug changed generate_password_hash: {defaults!r}"
+    security.generate_password_hash.__defaults__ = (TEST_SCRYPT, *defaults[1:])
+    yield
+    security.generate_password_hash.__defaults__ = defaults
+
+
+@pytest.fixture
+def full_password_cost(_cheap_password_hashes):
+    """werkzeug's own password hashing cost, for a test that checks it."""
+    from werkzeug import security
+
+    cheap = security.generate_password_hash.__defaults__
+    security.generate_password_hash.__defaults__ = ("scrypt", *cheap[1:])
+    yield
+    security.generate_password_hash.__defaults__ = cheap
+
+
 # --- database ----------------------------------------------------------------------
 
 def _reset_postgres(url: str) -> None:
@@ -66,13 +102,30 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist: this worker's own database next to the one in ``url`` (created if missing)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1", … (unset without xdist)
+    if not worker:
+        return url
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     from app.config import normalise_database_url
 
     url = os.environ.get("DATABASE_URL")
     if url:
-        url = normalise_database_url(url)
+        url = _worker_database(normalise_database_url(url))
         _reset_postgres(url)
     else:
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
@@ -102,15 +155,39 @@ def _base_config(url, instance_dir=None) -> dict:
     }
 
 
+_SEQUENCES: dict[str, dict[str, list[str]]] = {}  # database URL -> table -> its sequences (PostgreSQL)
+
+
+def _sequences(conn) -> dict[str, list[str]]:
+    """The sequences each table owns (serial and identity columns)."""
+    key = conn.engine.url.render_as_string()
+    if key not in _SEQUENCES:
+        rows = conn.execute(sa.text(
+            "SELECT t.relname, s.relname FROM pg_class s JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+            "JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace n ON n.oid = s.relnamespace "
+            "WHERE s.relkind = 'S' AND n.nspname = current_schema()"))
+        found: dict[str, list[str]] = {}
+        for table, sequence in rows:
+            found.setdefault(table, []).append(sequence)
+        _SEQUENCES[key] = found
+    return _SEQUENCES[key]
+
+
 def _empty_all_tables():
-    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    """Delete every row the test left, children first; on PostgreSQL the ids start at 1 again, as after a
+    TRUNCATE … RESTART IDENTITY. Only tables with rows are touched (one query finds them): a TRUNCATE of every
+    table cost PostgreSQL a tenth of a second per test."""
+    tables = list(reversed(_db.metadata.sorted_tables))
     with _db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
+        filled = set(conn.scalars(sa.union_all(*(
+            sa.select(sa.literal(table.name)).where(sa.exists().select_from(table)) for table in tables))))
+        for table in tables:
+            if table.name in filled:
                 conn.execute(table.delete())
+        if conn.dialect.name == "postgresql":
+            sequences = [seq for table in filled for seq in _sequences(conn).get(table, ())]
+            if sequences:
+                conn.execute(sa.text("SELECT " + ", ".join(f"setval('\"{seq}\"', 1, false)" for seq in sequences)))
 
 
 @pytest.fixture
@@ -141,6 +218,23 @@ def app(app_config):
         _db.session.remove()
         _empty_all_tables()
         _db.engine.dispose()  # one app per test: do not leave its connections open
+
+
+@pytest.fixture
+def make_app():
+    """Extra apps (changed config, same database); their connections are closed afterwards."""
+    apps = []
+
+    def build(config, **kwargs):
+        application = create_app(config, **kwargs)
+        apps.append(application)
+        return application
+
+    yield build
+    for application in apps:
+        with application.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
 
 
 @pytest.fixture
@@ -188,11 +282,17 @@ def smtp_server():
     from aiosmtpd.controller import Controller
 
     handler = _Mailbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+    for attempt in range(5):  # another worker may take the free port between the probe and the start
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        try:
+            controller.start()
+            break
+        except (OSError, RuntimeError):
+            if attempt == 4:
+                raise
     server = SimpleNamespace(port=port, mailbox=handler)
     yield server
     controller.stop()

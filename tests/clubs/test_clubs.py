@@ -9,8 +9,7 @@ from app.clubs.models import Club, ClubStatus, Membership, Role
 from app.clubs.services import board_count, slugify, unique_slug
 from app.extensions import db
 from tests.conftest import HX, PASSWORD
-
-from .helpers import admin_action_url, row_counts, text
+from tests.helpers import admin_action_url, row_counts, text
 
 CLUB = {"name": "Bürgerverein Schöneberg", "legal_form": "ev", "district": "Tempelhof-Schöneberg",
         "contact_email": "info@buergerverein.example", "website": "https://buergerverein.example",

@@ -198,6 +198,15 @@ def app_config(database_url, smtp_server):
     return config
 
 
+def _forget_loaded_catalogs():
+    """Flask-Babel keeps the catalogs it loaded on the extension object, which every app of the process shares
+    (``babel.domain_instance.cache``): the first English catalog loaded would answer for every later app, even
+    one with its own BABEL_TRANSLATION_DIRECTORIES (tests/core/test_i18n.py). Each test starts afresh."""
+    from app.extensions import babel
+
+    babel.domain_instance.cache.clear()  # (needs an app context)
+
+
 @pytest.fixture
 def app(app_config):
     application = create_app(app_config)
@@ -214,7 +223,9 @@ def app(app_config):
 
     with application.app_context():
         limiter.reset()
+        _forget_loaded_catalogs()
         yield application
+        _forget_loaded_catalogs()
         _db.session.remove()
         _empty_all_tables()
         _db.engine.dispose()  # one app per test: do not leave its connections open

@@ -163,7 +163,8 @@ def _sequences(conn) -> dict[str, list[str]]:
     key = conn.engine.url.render_as_string()
     if key not in _SEQUENCES:
         rows = conn.execute(sa.text(
-            "SELECT t.relname, s.relname FROM pg_class s JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+            "SELECT t.relname, s.relname FROM pg_class s "
+            "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
             "JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace n ON n.oid = s.relnamespace "
             "WHERE s.relkind = 'S' AND n.nspname = current_schema()"))
         found: dict[str, list[str]] = {}

@@ -63,3 +63,13 @@ def assert_refused_cleanly(client, url: str, data: dict, message: str, mailbox, 
     if not htmx or "/c/" not in url:
         assert "<html" in body  # the whole page with the form again
     return response
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF (every page, in order), as a reader's copy and paste would give it (pypdf)."""
+    import io
+
+    from pypdf import PdfReader
+
+    assert data.startswith(b"%PDF"), data[:20]
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)

@@ -24,7 +24,9 @@ class LiveServer:
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = app
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # werkzeug looks for a shutdown request every poll_interval (0.5 s by default): stop at once
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     def start(self):
         self._thread.start()

@@ -477,7 +477,12 @@ def bbb_standin(app_config):
 
     from app.integrations.bigbluebutton.standin import StandinServer
 
-    server = StandinServer().start()
+    server = StandinServer()
+    # werkzeug looks for a shutdown request every poll_interval, 0.5 s by default, which every test using the
+    # stand-in paid at its end (StandinServer could pass this itself; it is app code, so it is set here).
+    server._thread = threading.Thread(target=server._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                      daemon=True)
+    server.start()
     settings = {"BBB_API_URL": server.api_url, "BBB_SECRET": server.secret, "BBB_STATUS_TTL": 5}
     app_config.update(settings)
     if has_app_context():

@@ -155,29 +155,10 @@ def _base_config(url, instance_dir=None) -> dict:
     }
 
 
-_SEQUENCES: dict[str, dict[str, list[str]]] = {}  # database URL -> table -> its sequences (PostgreSQL)
-
-
-def _sequences(conn) -> dict[str, list[str]]:
-    """The sequences each table owns (serial and identity columns)."""
-    key = conn.engine.url.render_as_string()
-    if key not in _SEQUENCES:
-        rows = conn.execute(sa.text(
-            "SELECT t.relname, s.relname FROM pg_class s "
-            "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
-            "JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace n ON n.oid = s.relnamespace "
-            "WHERE s.relkind = 'S' AND n.nspname = current_schema()"))
-        found: dict[str, list[str]] = {}
-        for table, sequence in rows:
-            found.setdefault(table, []).append(sequence)
-        _SEQUENCES[key] = found
-    return _SEQUENCES[key]
-
-
 def _empty_all_tables():
-    """Delete every row the test left, children first; on PostgreSQL the ids start at 1 again, as after a
-    TRUNCATE … RESTART IDENTITY. Only tables with rows are touched (one query finds them): a TRUNCATE of every
-    table cost PostgreSQL a tenth of a second per test."""
+    """Delete every row the test left, children first, and on PostgreSQL start every used sequence at 1 again
+    (as TRUNCATE … RESTART IDENTITY did). Only tables with rows are touched (one query finds them): a TRUNCATE
+    of every table cost PostgreSQL a tenth of a second per test."""
     tables = list(reversed(_db.metadata.sorted_tables))
     with _db.engine.begin() as conn:
         filled = set(conn.scalars(sa.union_all(*(
@@ -186,9 +167,10 @@ def _empty_all_tables():
             if table.name in filled:
                 conn.execute(table.delete())
         if conn.dialect.name == "postgresql":
-            sequences = [seq for table in filled for seq in _sequences(conn).get(table, ())]
-            if sequences:
-                conn.execute(sa.text("SELECT " + ", ".join(f"setval('\"{seq}\"', 1, false)" for seq in sequences)))
+            used = conn.scalars(sa.text("SELECT sequencename FROM pg_sequences "
+                                        "WHERE schemaname = current_schema() AND last_value IS NOT NULL")).all()
+            if used:  # also those a rolled-back insert advanced
+                conn.execute(sa.text("SELECT " + ", ".join(f"setval('\"{name}\"', 1, false)" for name in used)))
 
 
 @pytest.fixture

@@ -10,8 +10,13 @@ export FLASK_APP := wsgi.py
 run: setup ## set everything up and serve on 127.0.0.1:5000
 	$(BIN)/python -m app.devserver
 
+# `make test` runs the suite on $(TEST_WORKERS) pytest-xdist workers, each test module on one worker (its
+# module-scoped servers start once). PYTEST_ARGS="-n 0" or "-p no:xdist" runs it in one process (debugging).
+TEST_WORKERS ?= 2
+XDIST := $(if $(findstring no:xdist,$(PYTEST_ARGS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 test: install translations assets chromium ## install what tests need and run every test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: install ## the layer contracts (import-linter) and ruff's checks
 	$(BIN)/lint-imports

@@ -6,7 +6,6 @@ Use the fixtures ``live_server`` and ``page`` (see tests/conftest.py) and call
 
 from __future__ import annotations
 
-import socket
 import threading
 
 from werkzeug.serving import make_server
@@ -20,13 +19,14 @@ CHROMIUM_ARGS = [
 
 class LiveServer:
     def __init__(self, app):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        # Port 0: the kernel picks a free port while binding, so parallel test workers never collide.
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = app
-        self._server = make_server("127.0.0.1", self.port, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # werkzeug looks for a shutdown request every poll_interval (0.5 s by default): stop at once
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     def start(self):
         self._thread.start()

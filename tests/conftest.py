@@ -1,8 +1,13 @@
 """Shared fixtures.
 
 - The database is migrated once per run with Alembic (SQLite file, or the
-  PostgreSQL server in ``DATABASE_URL``) and emptied after every test.
-- ``app`` is made fresh for every test (config changes never leak).
+  PostgreSQL server in ``DATABASE_URL``) and emptied after every test. Under
+  pytest-xdist (``make test`` runs two workers) every worker has its own: its own
+  SQLite file, or its own PostgreSQL database ``<name>_gw0``, ``<name>_gw1``, …
+  next to the one in ``DATABASE_URL``, created if missing and reset per run.
+- ``app`` is made fresh for every test (config changes never leak); ``make_app``
+  makes more (changed config, same database).
+- Passwords are hashed with scrypt at a low cost (``_cheap_password_hashes``).
 - A real SMTP server (aiosmtpd) on loopback receives every mail: ``mailbox``.
 - Network guard: tests may only connect to loopback.
 - Role fixtures: ``roles`` gives a club with board, member, staff and an
@@ -56,6 +61,37 @@ def _network_guard():
     socket.socket.connect = _real_connect
 
 
+# --- password hashing --------------------------------------------------------------
+
+TEST_SCRYPT = "scrypt:1024:8:1"  # werkzeug's default is scrypt:32768:8:1, about 0.1 s per hash
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes():
+    """Hash with scrypt at a low cost: still scrypt, checked the same way, but the thousands of accounts the
+    fixtures make no longer cost a tenth of a second each. werkzeug's default method is changed on the function
+    itself, so every caller gets it (accounts, demo data, the dummy hash that unknown addresses are checked
+    against). tests/auth/test_accounts.py checks that outside the tests werkzeug's full cost applies."""
+    from werkzeug import security
+
+    defaults = security.generate_password_hash.__defaults__
+    assert defaults[0] == "scrypt", f"werkzeug changed generate_password_hash: {defaults!r}"
+    security.generate_password_hash.__defaults__ = (TEST_SCRYPT, *defaults[1:])
+    yield
+    security.generate_password_hash.__defaults__ = defaults
+
+
+@pytest.fixture
+def full_password_cost(_cheap_password_hashes):
+    """werkzeug's own password hashing cost, for a test that checks it."""
+    from werkzeug import security
+
+    cheap = security.generate_password_hash.__defaults__
+    security.generate_password_hash.__defaults__ = ("scrypt", *cheap[1:])
+    yield
+    security.generate_password_hash.__defaults__ = cheap
+
+
 # --- database ----------------------------------------------------------------------
 
 def _reset_postgres(url: str) -> None:
@@ -66,13 +102,30 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist: this worker's own database next to the one in ``url`` (created if missing)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1", … (unset without xdist)
+    if not worker:
+        return url
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     from app.config import normalise_database_url
 
     url = os.environ.get("DATABASE_URL")
     if url:
-        url = normalise_database_url(url)
+        url = _worker_database(normalise_database_url(url))
         _reset_postgres(url)
     else:
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
@@ -103,14 +156,21 @@ def _base_config(url, instance_dir=None) -> dict:
 
 
 def _empty_all_tables():
-    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    """Delete every row the test left, children first, and on PostgreSQL start every used sequence at 1 again
+    (as TRUNCATE … RESTART IDENTITY did). Only tables with rows are touched (one query finds them): a TRUNCATE
+    of every table cost PostgreSQL a tenth of a second per test."""
+    tables = list(reversed(_db.metadata.sorted_tables))
     with _db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
+        filled = set(conn.scalars(sa.union_all(*(
+            sa.select(sa.literal(table.name)).where(sa.exists().select_from(table)) for table in tables))))
+        for table in tables:
+            if table.name in filled:
                 conn.execute(table.delete())
+        if conn.dialect.name == "postgresql":
+            used = conn.scalars(sa.text("SELECT sequencename FROM pg_sequences "
+                                        "WHERE schemaname = current_schema() AND last_value IS NOT NULL")).all()
+            if used:  # also those a rolled-back insert advanced
+                conn.execute(sa.text("SELECT " + ", ".join(f"setval('\"{name}\"', 1, false)" for name in used)))
 
 
 @pytest.fixture
@@ -119,6 +179,15 @@ def app_config(database_url, smtp_server):
     config = _base_config(database_url)
     config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
     return config
+
+
+def _forget_loaded_catalogs():
+    """Flask-Babel keeps the catalogs it loaded on the extension object, which every app of the process shares
+    (``babel.domain_instance.cache``): the first English catalog loaded would answer for every later app, even
+    one with its own BABEL_TRANSLATION_DIRECTORIES (tests/core/test_i18n.py). Each test starts afresh."""
+    from app.extensions import babel
+
+    babel.domain_instance.cache.clear()  # (needs an app context)
 
 
 @pytest.fixture
@@ -137,10 +206,29 @@ def app(app_config):
 
     with application.app_context():
         limiter.reset()
+        _forget_loaded_catalogs()
         yield application
+        _forget_loaded_catalogs()
         _db.session.remove()
         _empty_all_tables()
         _db.engine.dispose()  # one app per test: do not leave its connections open
+
+
+@pytest.fixture
+def make_app():
+    """Extra apps (changed config, same database); their connections are closed afterwards."""
+    apps = []
+
+    def build(config, **kwargs):
+        application = create_app(config, **kwargs)
+        apps.append(application)
+        return application
+
+    yield build
+    for application in apps:
+        with application.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
 
 
 @pytest.fixture
@@ -188,11 +276,17 @@ def smtp_server():
     from aiosmtpd.controller import Controller
 
     handler = _Mailbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+    for attempt in range(5):  # another worker may take the free port between the probe and the start
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        try:
+            controller.start()
+            break
+        except (OSError, RuntimeError):
+            if attempt == 4:
+                raise
     server = SimpleNamespace(port=port, mailbox=handler)
     yield server
     controller.stop()
@@ -365,7 +459,12 @@ def bbb_standin(app_config):
 
     from app.integrations.bigbluebutton.standin import StandinServer
 
-    server = StandinServer().start()
+    server = StandinServer()
+    # werkzeug looks for a shutdown request every poll_interval, 0.5 s by default, which every test using the
+    # stand-in paid at its end (StandinServer could pass this itself; it is app code, so it is set here).
+    server._thread = threading.Thread(target=server._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                      daemon=True)
+    server.start()
     settings = {"BBB_API_URL": server.api_url, "BBB_SECRET": server.secret, "BBB_STATUS_TTL": 5}
     app_config.update(settings)
     if has_app_context():

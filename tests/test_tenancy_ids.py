@@ -373,19 +373,6 @@ def world(app, roles, make_user, make_club, mailbox):
 
 # --- checking one request -------------------------------------------------------------------------------
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashes(monkeypatch):
-    """The walk logs in through the session, never with a password: a cheap hash keeps it fast."""
-    from functools import partial
-
-    from werkzeug.security import generate_password_hash
-
-    import app.auth.models
-
-    monkeypatch.setattr(app.auth.models, "generate_password_hash",
-                        partial(generate_password_hash, method="pbkdf2:sha256:1000"))
-
-
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE)\b|^\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b",
                    re.IGNORECASE | re.DOTALL)
 

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from app.extensions import db
@@ -20,7 +22,7 @@ def test_staff_pages_are_accessible_and_search_works(app, roles, make_club, asse
     assert_accessible(page)
     page.get_by_label("Name enthält").fill("Chor")
     page.wait_for_selector("#result-count:has-text('1 Verein gefunden')")
-    assert "q=Chor" in page.url  # hx-push-url
+    page.wait_for_url(re.compile(r"[?&]q=Chor(&|$)"))  # hx-push-url (Playwright learns of it after the swap)
     assert page.locator("#club-results tbody tr").count() == 1
 
     page.get_by_label("Name enthält").fill("Imker")

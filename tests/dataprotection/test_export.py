@@ -8,6 +8,7 @@ from app.dataprotection.models import DataExport
 from app.dataprotection.services import club_data, user_data
 from app.extensions import db
 from tests.conftest import HX
+from tests.helpers import pdf_text
 
 
 def _download_link(mailbox, address):
@@ -121,6 +122,9 @@ def test_club_export_contains_the_checklist_report_pdf(roles, client_for):
     response = client_for(roles.board).post(f"/c/{roles.club.slug}/daten/export")
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     assert archive.read("datenschutz-selbstcheck.pdf").startswith(b"%PDF")
+    text = " ".join(pdf_text(archive.read("datenschutz-selbstcheck.pdf")).split())
+    assert "Bericht: Datenschutz-Selbstcheck" in text and f"Verein: {roles.club.name}" in text
+    assert roles.other_club.name not in text
 
 
 def test_audit_entries_about_me_are_in_my_export(roles):

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -45,9 +46,39 @@ def test_logged_in_start_goes_to_my_clubs(roles, client_for):
     assert response.status_code == 302 and response.headers["Location"].endswith("/vereine")
 
 
-def test_privacy_page_has_slot_for_generated_section(client):
+def _article(html: str) -> str:
+    return html[html.index('<article class="page-text">'):html.index("</article>")]
+
+
+def test_privacy_page_has_slot_for_generated_section(app, client, roles, client_for):
+    """Below the staff-editable text, /datenschutz carries the section generated from the running configuration
+    (app/dataprotection: controller, processors, cookies, periods), once, and a staff edit cannot remove it."""
+    app.config.update(PRIVACY_CONTROLLER="Digitalverein Pankow e. V., Musterstraße 1, 13187 Berlin",
+                      BBB_API_URL="https://bbb.slot-test.example/bigbluebutton/api/", BBB_SECRET="s",
+                      AUDIT_RETENTION_DAYS=123)
     html = client.get("/datenschutz").get_data(as_text=True)
     assert "Ihre Rechte" in html  # the staff-editable text; the generated part is included below it
+    article = _article(html)
+    assert article.count('<section class="dp-generated"') == 1
+    staff_text, section = article.split('<section class="dp-generated"')
+    assert str(get_page("datenschutz").html) in staff_text
+    for heading in ("Verantwortlich", "Eingesetzte Dienste", "Cookies", "Was wir speichern, wozu und wie lange",
+                    "Löschfristen", "Ihre Rechte"):
+        assert f">{heading}</h2>" in section, heading
+    assert "Digitalverein Pankow e. V., Musterstraße 1, 13187 Berlin" in section
+    hosts = re.findall(r'<span class="dp-host">([^<]+)</span>', section)
+    assert hosts == ["localhost", "127.0.0.1", "bbb.slot-test.example"]  # BASE_URL, MAIL_SERVER, BBB_API_URL
+    assert f"<code>{app.config['SESSION_COOKIE_NAME']}</code>" in section
+    assert "123 Tage" in section
+
+    # staff replace the text: theirs is shown, the generated section stays below it
+    response = client_for(roles.staff).post("/admin/seiten/datenschutz", data={
+        "title": "Datenschutzerklärung", "body": "Nur **unser** Satz."})
+    assert response.status_code == 303
+    article = _article(client.get("/datenschutz").get_data(as_text=True))
+    staff_text, section = article.split('<section class="dp-generated"')
+    assert "<p>Nur <strong>unser</strong> Satz.</p>" in staff_text and "Ihre Rechte" not in staff_text
+    assert "bbb.slot-test.example" in section and ">Löschfristen</h2>" in section
 
 
 def test_staff_edits_a_page_and_the_public_sees_it(roles, client_for, client):

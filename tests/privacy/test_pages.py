@@ -2,8 +2,7 @@
 
 import csv
 import io
-import zlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
@@ -11,6 +10,7 @@ from app.extensions import db
 from app.privacy.models import Assessment
 from app.privacy.services import PROFILE_FLAGS, club_assessment, club_states
 from tests.conftest import HX
+from tests.helpers import pdf_text
 
 
 def url(club, path=""):
@@ -103,6 +103,10 @@ def test_report_html_pdf_and_csv(roles, content, set_profile, answer, client_for
     response = client.get(url(roles.club, "bericht.pdf"))
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
+    text = " ".join(pdf_text(response.data).split())
+    for expected in ("Verein: Imkerverein Pankow", "Inhaltsversion: 1", f"Wertung: {score} von 100 Punkten",
+                     "Muster von der Stiftung nutzen"):
+        assert expected in text, expected
     assert "datenschutz-selbstcheck-imkerverein-pankow" in response.headers["Content-Disposition"]
 
     response = client.get(url(roles.club, "antworten.csv"))
@@ -116,25 +120,19 @@ def test_report_html_pdf_and_csv(roles, content, set_profile, answer, client_for
     assert by_id["web-notice"][4] == "nein"
 
 
-def _pdf_text(data: bytes) -> str:
-    """Text of an uncompressed or Flate-compressed core-font PDF (enough for our checks)."""
-    chunks = []
-    for part in data.split(b"stream")[1:]:
-        body = part.split(b"endstream")[0].strip(b"\r\n")
-        try:
-            body = zlib.decompress(body)
-        except zlib.error:
-            pass
-        chunks.append(body.decode("latin-1"))
-    return "\n".join(chunks)
-
-
-def test_pdf_contains_what_it_must(roles, content, set_profile, answer, app):
+def test_pdf_contains_what_it_must(roles, content, set_profile, answer, app, monkeypatch):
+    """The dated report for the club's records: its date (Berlin time) and the content version it was made
+    from, read from the PDF's text as a reader would copy it, with the embedded DejaVu font and without."""
     from flask import g
 
-    from app.privacy import routes
+    from app.privacy import export, routes
+    from app.privacy.content import publish
     from app.privacy.export import build_pdf, unicode_font_available
 
+    publish(content, note="Zweite Fassung")  # the report must name the current version, not the first
+    db.session.commit()
+    # 23:30 UTC on 14 March is already 15 March in Berlin
+    monkeypatch.setattr(export, "utcnow", lambda: datetime(2031, 3, 14, 23, 30, tzinfo=timezone.utc))
     set_profile(roles.club)
     answer(roles.board, roles.club, "mem-bcc", "yes", note="Verteiler – erledigt")
     answer(roles.board, roles.club, "breach-plan", "no", note="Übung fällt aus")
@@ -143,14 +141,21 @@ def test_pdf_contains_what_it_must(roles, content, set_profile, answer, app):
         g.membership = None
         ctx = routes._overview()
         ctx["open"] = [s for s in ctx["states"] if s.is_open]
-        # core-font fallback (clean machine without fonts-dejavu-core): umlauts kept, dashes transliterated
-        text = _pdf_text(build_pdf(roles.club, ctx, unicode_font=False))
-        for expected in ("Imkerverein Pankow", "Inhaltsversion: 1", "Wertung:", "Verteiler - erledigt",
-                         "Übung fällt aus", "Offene Maßnahmen", "Gibt es einen Plan für Datenpannen"):
-            assert expected.encode("latin-1").decode("latin-1") in text, expected
-        if unicode_font_available():
-            data = build_pdf(roles.club, ctx, unicode_font=True)
-            assert data.startswith(b"%PDF") and b"DejaVu" in data
+        assert ctx["version"].number == 2
+        score = ctx["score"]
+        fonts = [False, True] if unicode_font_available() else [False]
+        for unicode_font in fonts:
+            data = build_pdf(roles.club, ctx, unicode_font=unicode_font)
+            assert (b"DejaVu" in data) is unicode_font
+            text = " ".join(pdf_text(data).split())
+            # core-font fallback (clean machine without fonts-dejavu-core): umlauts kept, dashes transliterated
+            dash = "–" if unicode_font else "-"
+            for expected in ("Bericht: Datenschutz-Selbstcheck", "Verein: Imkerverein Pankow",
+                             "Stand: 15.03.31, 00:30", "Inhaltsversion: 2", f"Wertung: {score} von 100 Punkten",
+                             f"Verteiler {dash} erledigt", "Übung fällt aus", "Offene Maßnahmen",
+                             "Gibt es einen Plan für Datenpannen",
+                             "Datenschutz-Selbstcheck Imkerverein Pankow, Stand 15.03.2031"):  # footer
+                assert expected in text, (unicode_font, expected, text[:1500])
 
 
 def test_assessment_row_is_kept_current(roles, content, set_profile, answer):

@@ -11,8 +11,7 @@ from app.clubs.models import Club, ClubStatus
 from app.extensions import db
 from tests.browser import assert_accessible, login_in_browser
 from tests.conftest import PASSWORD
-
-from .helpers import link_in
+from tests.helpers import link_in
 
 pytestmark = pytest.mark.browser
 

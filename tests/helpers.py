@@ -1,4 +1,4 @@
-"""Small helpers shared by the foundation tests."""
+"""Small helpers shared by the tests of every domain."""
 
 from __future__ import annotations
 
@@ -47,3 +47,29 @@ def admin_action_url(app, club_id: int, action: str) -> str:
 
     with app.test_request_context():
         return url_for("admin.set_status", club_id=club_id, action=action)
+
+
+def assert_refused_cleanly(client, url: str, data: dict, message: str, mailbox, htmx: bool = False):
+    """Bad input: 422 with the German ``message``, no row written, no mail; a plain request (and any htmx
+    request outside a club) gets the whole page with the form again."""
+    before = row_counts()
+    response = client.post(url, data=data, headers={"HX-Request": "true"} if htmx else {})
+    body = text(response)
+    assert 400 <= response.status_code < 500, f"{url}: {response.status_code}"
+    assert response.status_code == 422
+    assert message in body, body[:3000]
+    assert row_counts() == before
+    assert mailbox.messages == []
+    if not htmx or "/c/" not in url:
+        assert "<html" in body  # the whole page with the form again
+    return response
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF (every page, in order), as a reader's copy and paste would give it (pypdf)."""
+    import io
+
+    from pypdf import PdfReader
+
+    assert data.startswith(b"%PDF"), data[:20]
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)

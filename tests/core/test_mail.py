@@ -9,8 +9,7 @@ import pytest
 from app.clubs.models import Invitation
 from app.core.mail import MailError, build_message, send_mail, send_message
 from tests.conftest import HX, PASSWORD
-
-from .helpers import count, row_counts, text
+from tests.helpers import count, row_counts, text
 
 
 def test_message_headers_and_attachment(app, mailbox):

@@ -10,8 +10,7 @@ from app.clubs.services import board_count, unique_slug
 from app.clubs.services import club_slug as slugify
 from app.extensions import db
 from tests.conftest import HX, PASSWORD
-
-from .helpers import admin_action_url, row_counts, text
+from tests.helpers import admin_action_url, row_counts, text
 
 CLUB = {"name": "Bürgerverein Schöneberg", "legal_form": "ev", "district": "Tempelhof-Schöneberg",
         "contact_email": "info@buergerverein.example", "website": "https://buergerverein.example",

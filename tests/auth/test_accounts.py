@@ -15,8 +15,7 @@ from app.auth.models import User
 from app.clubs.models import Membership, Role
 from app.extensions import db
 from tests.conftest import PASSWORD
-
-from .helpers import link_in, path_of, row_counts, text
+from tests.helpers import link_in, path_of, row_counts, text
 
 NEW_PASSWORD = "ein-ganz-neues-passwort"
 
@@ -65,6 +64,13 @@ def test_register_hashes_password_with_scrypt_and_sends_confirmation(client, mai
     assert "Bitte sehen Sie in Ihr Postfach" in text(client.get(response.headers["Location"]))
     assert login(client, "nele@example.org").status_code == 303
     assert client.get("/vereine").status_code == 200
+
+
+def test_outside_the_tests_passwords_get_werkzeugs_full_scrypt_cost(full_password_cost, client, mailbox):
+    """The suite hashes cheaply (tests/conftest.py); the app itself never picks a cost of its own."""
+    register(client, email="voll@example.org")
+    user = user_by_email("voll@example.org")
+    assert user.password_hash.startswith("scrypt:32768:8:1$") and user.check_password(PASSWORD)
 
 
 def test_register_keeps_a_local_next_for_the_login(client, mailbox):

@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import HX, PASSWORD
 from tests.privacy.conftest import answer, content, set_profile  # noqa: F401 - fixtures for the reminder CLI
 
-from .helpers import link_in, row_counts, text
+from tests.helpers import link_in, row_counts, text
 
 PUBLIC = "https://vereinsraum.example"
 FORGED = {"Host": "attacker.example"}
@@ -150,7 +150,7 @@ def test_invitation_mail_and_shared_links_carry_base_url(roles, client_for, mail
 
 
 def test_a_club_status_mail_from_a_staff_request_carries_base_url(make_user, make_club, client_for, mailbox):
-    from .helpers import admin_action_url
+    from tests.helpers import admin_action_url
 
     board = make_user(email="vorstand@neu.example")
     club = make_club(status="pending", board=board)

@@ -11,8 +11,7 @@ from app.clubs.models import Invitation, Membership, Role
 from app.core.db import utcnow
 from app.extensions import db
 from tests.conftest import HX, PASSWORD
-
-from .helpers import count, link_in, path_of, row_counts, text
+from tests.helpers import count, link_in, path_of, row_counts, text
 
 
 def members_url(club, rest=""):

@@ -7,8 +7,7 @@ import re
 import pytest
 
 from tests.conftest import HX, PASSWORD
-
-from .helpers import row_counts, text
+from tests.helpers import row_counts, text
 
 
 @pytest.fixture

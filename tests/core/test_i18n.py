@@ -9,8 +9,7 @@ from babel.messages.mofile import write_mo
 
 from app.auth.models import User
 from app.extensions import db
-
-from .helpers import text
+from tests.helpers import text
 
 
 @pytest.fixture
@@ -68,7 +67,7 @@ def test_language_switch_returns_to_the_referring_page(client):
 
 
 def test_status_mails_are_german_even_when_staff_uses_english(app, client_for, make_user, make_club, mailbox):
-    from tests.foundation.helpers import admin_action_url
+    from tests.helpers import admin_action_url
 
     board = make_user(email="de@verein.example")
     club = make_club(status="pending", board=board)

@@ -10,8 +10,7 @@ from flask import abort
 from app.core.errors import fail
 from app.core.tenancy import club_scoped_rules
 from tests.conftest import HX
-
-from .helpers import text
+from tests.helpers import text
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 EVENT_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)

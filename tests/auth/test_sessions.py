@@ -15,8 +15,7 @@ import sqlalchemy as sa
 from app.auth.models import User
 from app.extensions import db
 from tests.conftest import PASSWORD
-
-from .helpers import link_in, path_of, text
+from tests.helpers import link_in, path_of, text
 
 NEW_PASSWORD = "ein-ganz-neues-passwort"
 SESSION_COOKIE = "vr_session"

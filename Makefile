@@ -18,9 +18,10 @@ XDIST := $(if $(findstring no:xdist,$(PYTEST_ARGS)),,-n $(TEST_WORKERS) --dist l
 test: install translations assets chromium ## install what tests need and run every test
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
-lint: install ## the layer contracts (import-linter) and ruff's checks
+lint: install ## the layer contracts (import-linter), ruff's checks and ruff's formatting
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 setup: install translations assets db
 

@@ -94,8 +94,9 @@ def _finish_config(app: Flask) -> None:
     extra = app.config.get("TRUSTED_HOSTS_EXTRA") or ()
     if isinstance(extra, str):
         extra = extra.split(",")
-    app.config["TRUSTED_HOSTS"] = list(dict.fromkeys(
-        [base.hostname.lower(), *(name.strip().lower() for name in extra if name.strip())]))
+    app.config["TRUSTED_HOSTS"] = list(
+        dict.fromkeys([base.hostname.lower(), *(name.strip().lower() for name in extra if name.strip())])
+    )
     if app.config["BASE_URL"].startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

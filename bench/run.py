@@ -55,12 +55,14 @@ def run(cmd: list[str], env: dict) -> str:
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])
         raise SystemExit(f"failed: {' '.join(cmd)}")
-    print(f"  {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))}: "
-          f"{time.perf_counter() - started:.1f} s")
+    print(
+        f"  {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))}: {time.perf_counter() - started:.1f} s"
+    )
     return result.stdout
 
 
 # --- HTTP on loopback -----------------------------------------------------------------------
+
 
 class Conn:
     """A keep-alive connection to 127.0.0.1 with a cookie jar of one cookie."""
@@ -109,8 +111,9 @@ def login(port: int, email: str) -> Conn:
     conn = Conn(port)
     _status, html, _h = conn.request("GET", "/konto/anmelden")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    status, _body, _h = conn.request("POST", "/konto/anmelden",
-                                     urlencode({"csrf_token": token, "email": email, "password": PASSWORD}))
+    status, _body, _h = conn.request(
+        "POST", "/konto/anmelden", urlencode({"csrf_token": token, "email": email, "password": PASSWORD})
+    )
     if status not in (302, 303):
         raise SystemExit(f"login of {email} failed ({status})")
     return conn
@@ -160,11 +163,19 @@ def measure(port, cookie, make_request, n: int, concurrency: int, max_seconds: f
     def pct(p):
         return latencies[min(len(latencies) - 1, int(round(p / 100 * (len(latencies) - 1))))] * 1000
 
-    return {"n": len(latencies), "rps": len(latencies) / wall if wall else 0, "p50": pct(50), "p95": pct(95),
-            "p99": pct(99), "errors": errors[0], "statuses": statuses}
+    return {
+        "n": len(latencies),
+        "rps": len(latencies) / wall if wall else 0,
+        "p50": pct(50),
+        "p95": pct(95),
+        "p99": pct(99),
+        "errors": errors[0],
+        "statuses": statuses,
+    }
 
 
 # --- in-process: bench data facts and SQL statements per page ----------------------------------
+
 
 def in_process(env: dict, pages: list[tuple[str, str, str, dict]]) -> tuple[dict, dict]:
     """Return (facts, {page name: statements}) using the app in this process."""
@@ -184,25 +195,34 @@ def in_process(env: dict, pages: list[tuple[str, str, str, dict]]) -> tuple[dict
 
         club = db.session.scalar(sa.select(Club).where(Club.slug.like("bench-%")).order_by(Club.id))
         facts["club_slug"] = club.slug
-        facts["board_email"] = db.session.scalar(
-            sa.select(User.email).where(User.id == club.created_by_id))
+        facts["board_email"] = db.session.scalar(sa.select(User.email).where(User.id == club.created_by_id))
         facts["staff_email"] = db.session.scalar(
-            sa.select(User.email).where(User.is_staff.is_(True), User.email.like("bench-staff-%")).order_by(User.id))
+            sa.select(User.email).where(User.is_staff.is_(True), User.email.like("bench-staff-%")).order_by(User.id)
+        )
         facts["club_id"] = club.id
         facts["answers"] = {}
         try:
             from app.admin.queries import current_version_id
             from app.privacy.models import Answer, ChecklistItem
 
-            keys = list(db.session.scalars(sa.select(ChecklistItem.key).where(
-                ChecklistItem.version_id == current_version_id()).order_by(ChecklistItem.position)))
-            answers = {a.item_key: (a.version, a.status) for a in db.session.scalars(
-                sa.select(Answer).where(Answer.club_id == club.id))}
+            keys = list(
+                db.session.scalars(
+                    sa.select(ChecklistItem.key)
+                    .where(ChecklistItem.version_id == current_version_id())
+                    .order_by(ChecklistItem.position)
+                )
+            )
+            answers = {
+                a.item_key: (a.version, a.status)
+                for a in db.session.scalars(sa.select(Answer).where(Answer.club_id == club.id))
+            }
             facts["answers"] = {k: answers.get(k, (0, None)) for k in keys}
         except ImportError:
             pass
-        users = {"staff": db.session.scalar(sa.select(User).where(User.email == facts["staff_email"])),
-                 "board": db.session.scalar(sa.select(User).where(User.email == facts["board_email"]))}
+        users = {
+            "staff": db.session.scalar(sa.select(User).where(User.email == facts["staff_email"])),
+            "board": db.session.scalar(sa.select(User).where(User.email == facts["board_email"])),
+        }
         user_ids = {k: u.get_id() for k, u in users.items()}  # the session holds the session token
         engine = db.engine
 
@@ -245,12 +265,17 @@ def in_process(env: dict, pages: list[tuple[str, str, str, dict]]) -> tuple[dict
 
 # --- main ----------------------------------------------------------------------------------------
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clubs", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=300, help="requests per scenario")
-    parser.add_argument("--concurrency", type=int, default=2,
-                        help="concurrent clients (default = workers, so latency is service time, not queueing)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=2,
+        help="concurrent clients (default = workers, so latency is service time, not queueing)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2-core machine: 2)")
     parser.add_argument("--max-seconds", type=float, default=60, help="time limit per scenario")
     parser.add_argument("--database-url", default=None, help="use this database instead of a temp SQLite file")
@@ -260,8 +285,14 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="vereinsraum-bench-"))
     database_url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
     port, base_port = free_port(), free_port()
-    env = dict(os.environ, DATABASE_URL=database_url, FLASK_APP="wsgi.py", SECRET_KEY="bench-secret-key-0123456789",
-               BASE_URL=f"http://127.0.0.1:{port}", PYTHONPATH=str(ROOT))
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        FLASK_APP="wsgi.py",
+        SECRET_KEY="bench-secret-key-0123456789",
+        BASE_URL=f"http://127.0.0.1:{port}",
+        PYTHONPATH=str(ROOT),
+    )
     for key in ("MAIL_SERVER", "BBB_API_URL", "MATTERMOST_URL", "REDIS_URL"):
         env.pop(key, None)  # stand-ins only: nothing leaves loopback
     servers: list[subprocess.Popen] = []
@@ -274,8 +305,9 @@ def main() -> None:
         seed_seconds = time.perf_counter() - seed_started
 
         search = "/admin/vereine?" + urlencode({"q": "Chor"})
-        filtered = "/admin/vereine?" + urlencode({"status": "approved", "bezirk": "Mitte", "score": "high",
-                                                   "sortierung": "-score"})
+        filtered = "/admin/vereine?" + urlencode(
+            {"status": "approved", "bezirk": "Mitte", "score": "high", "sortierung": "-score"}
+        )
         facts, _ = in_process(env, [])
         slug, items = facts["club_slug"], list(facts["answers"].items())
         save_path = f"/c/{slug}/datenschutz/punkt/{items[0][0]}" if items else None
@@ -290,25 +322,53 @@ def main() -> None:
         ]
         if save_path:
             key, (version, status) = items[-1]
-            pages.append(("Checklist save", "board", f"/c/{slug}/datenschutz/punkt/{key}", {
-                "method": "POST", "headers": {"HX-Request": "true"},
-                "data": {"status": "partial" if status == "yes" else "yes", "version": str(version)}}))
+            pages.append(
+                (
+                    "Checklist save",
+                    "board",
+                    f"/c/{slug}/datenschutz/punkt/{key}",
+                    {
+                        "method": "POST",
+                        "headers": {"HX-Request": "true"},
+                        "data": {"status": "partial" if status == "yes" else "yes", "version": str(version)},
+                    },
+                )
+            )
         _facts, query_counts = in_process(env, pages)
 
-        common = [tool("gunicorn"), "--workers", str(args.workers), "--worker-class", "sync",
-                  "--access-logfile", "-", "--error-logfile", str(tmp / "gunicorn-errors.log"), "--log-level", "warning"]
-        servers.append(subprocess.Popen(common + ["--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
-                                        stdout=subprocess.DEVNULL))
-        servers.append(subprocess.Popen(common + ["--bind", f"127.0.0.1:{base_port}", "--chdir",
-                                                  str(ROOT / "bench"), "baseline:app"],
-                                        cwd=ROOT, env=env, stdout=subprocess.DEVNULL))
+        common = [
+            tool("gunicorn"),
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "sync",
+            "--access-logfile",
+            "-",
+            "--error-logfile",
+            str(tmp / "gunicorn-errors.log"),
+            "--log-level",
+            "warning",
+        ]
+        servers.append(
+            subprocess.Popen(
+                common + ["--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+            )
+        )
+        servers.append(
+            subprocess.Popen(
+                common + ["--bind", f"127.0.0.1:{base_port}", "--chdir", str(ROOT / "bench"), "baseline:app"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+            )
+        )
         wait_ready(port, "/healthz")
         wait_ready(base_port, "/")
         staff = login(port, facts["staff_email"])
         board = login(port, facts["board_email"])
         board_token = csrf_header(board, f"/c/{slug}/")
 
-        get = lambda path, headers=None: (lambda t, i: ("GET", path, None, headers or {}))  # noqa: E731
+        get = lambda path, headers=None: lambda t, i: ("GET", path, None, headers or {})  # noqa: E731
         scenarios = [
             ("Baseline: minimal Flask endpoint", base_port, "", get("/")),
             ("Workspace page", port, board.cookie, get(f"/c/{slug}/")),
@@ -326,8 +386,12 @@ def main() -> None:
                 key, (version, status) = state[t][0], state[t][1]
                 new = "partial" if status == "yes" else "yes"
                 state[t][1] = (version + 1, new)
-                return ("POST", f"/c/{slug}/datenschutz/punkt/{key}", urlencode({"status": new, "version": version}),
-                        {"HX-Request": "true", "X-CSRFToken": board_token})
+                return (
+                    "POST",
+                    f"/c/{slug}/datenschutz/punkt/{key}",
+                    urlencode({"status": new, "version": version}),
+                    {"HX-Request": "true", "X-CSRFToken": board_token},
+                )
 
             scenarios.insert(2, ("Checklist save (htmx POST)", port, board.cookie, save))
         results = []
@@ -337,9 +401,11 @@ def main() -> None:
             print(f"  {name}: {result['rps']:.0f} req/s, p95 {result['p95']:.1f} ms, statuses {result['statuses']}")
 
         print()
-        print(f"Data: {args.clubs} clubs, {args.clubs * 10} users, self-check answers for half the clubs "
-              f"(seeded in {seed_seconds:.0f} s). gunicorn {args.workers} sync workers, {args.concurrency} "
-              f"concurrent keep-alive clients, {args.requests} requests per row, loopback.")
+        print(
+            f"Data: {args.clubs} clubs, {args.clubs * 10} users, self-check answers for half the clubs "
+            f"(seeded in {seed_seconds:.0f} s). gunicorn {args.workers} sync workers, {args.concurrency} "
+            f"concurrent keep-alive clients, {args.requests} requests per row, loopback."
+        )
         print()
         print("| Scenario | req/s | p50 ms | p95 ms | p99 ms | errors |")
         print("|---|---:|---:|---:|---:|---:|")

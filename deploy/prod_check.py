@@ -76,14 +76,17 @@ def port_open(port: int) -> bool:
 
 
 def pg_bindir() -> Path:
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
-                        key=lambda p: [int(x) for x in p.parent.parent.name.split(".") if x.isdigit()])
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+        key=lambda p: [int(x) for x in p.parent.parent.name.split(".") if x.isdigit()],
+    )
     if not candidates:
         raise SystemExit("PostgreSQL fehlt: apt-get install postgresql")
     return candidates[-1].parent
 
 
 # --- processes ----------------------------------------------------------------------------------------
+
 
 class Topology:
     def __init__(self, keep: bool):
@@ -105,8 +108,9 @@ class Topology:
         log = self.tmp / f"{name}.log"
         self.logs[name] = log
         fh = open(log, "ab")
-        proc = subprocess.Popen(cmd, env=env, cwd=cwd or ROOT, stdout=fh, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=cwd or ROOT, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
+        )
         fh.close()
         self.procs[name] = proc
         return proc
@@ -134,8 +138,9 @@ class Topology:
         for name in reversed(list(self.procs)):
             self.stop(name, timeout=10)
         if self.pg_running:
-            self.as_postgres([str(self.pgbin / "pg_ctl"), "-D", str(self.pg_data), "-m", "immediate", "stop"],
-                             check=False)
+            self.as_postgres(
+                [str(self.pgbin / "pg_ctl"), "-D", str(self.pg_data), "-m", "immediate", "stop"], check=False
+            )
             self.pg_running = False
         if self.keep:
             say(f"Temp-Verzeichnis bleibt: {self.tmp}")
@@ -149,8 +154,19 @@ class Topology:
             if self.root_user:
                 shutil.chown(self.pg_data, "postgres")
             self.as_postgres([str(self.pgbin / "initdb"), "-A", "trust", "-U", "postgres", "-D", str(self.pg_data)])
-        self.as_postgres([str(self.pgbin / "pg_ctl"), "-D", str(self.pg_data), "-l", str(self.pg_data / "server.log"),
-                          "-w", "-o", f"-h 127.0.0.1 -p {self.ports['pg']} -k {self.pg_data}", "start"])
+        self.as_postgres(
+            [
+                str(self.pgbin / "pg_ctl"),
+                "-D",
+                str(self.pg_data),
+                "-l",
+                str(self.pg_data / "server.log"),
+                "-w",
+                "-o",
+                f"-h 127.0.0.1 -p {self.ports['pg']} -k {self.pg_data}",
+                "start",
+            ]
+        )
         self.pg_running = True
 
     def stop_postgres(self) -> None:
@@ -158,17 +174,51 @@ class Topology:
         self.pg_running = False
 
     def psql(self, sql: str) -> str:
-        result = self.as_postgres([str(self.pgbin / "psql"), "-h", "127.0.0.1", "-p", str(self.ports["pg"]),
-                                   "-U", "postgres", "-d", "vereinsraum", "-At", "-v", "ON_ERROR_STOP=1",
-                                   "-c", sql])
+        result = self.as_postgres(
+            [
+                str(self.pgbin / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.ports["pg"]),
+                "-U",
+                "postgres",
+                "-d",
+                "vereinsraum",
+                "-At",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ]
+        )
         return result.stdout.strip()
 
     # Redis
     def start_redis(self) -> None:
         (self.tmp / "redis").mkdir(exist_ok=True)
-        self.spawn("redis", ["redis-server", "--bind", "127.0.0.1", "--port", str(self.ports["redis"]),
-                             "--dir", str(self.tmp / "redis"), "--save", "", "--appendonly", "yes",
-                             "--appendfsync", "always", "--protected-mode", "yes", "--daemonize", "no"])
+        self.spawn(
+            "redis",
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.ports["redis"]),
+                "--dir",
+                str(self.tmp / "redis"),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--protected-mode",
+                "yes",
+                "--daemonize",
+                "no",
+            ],
+        )
         wait_for(lambda: port_open(self.ports["redis"]), 15, what="redis")
 
     def redis(self):
@@ -182,8 +232,15 @@ class Topology:
         users.write_text("".join(f"{e.split('@')[0]} {e}\n" for e in EXTRA_MEMBERS))
         for kind, port_name in (("bbb", "bbb"), ("mattermost", "mm")):
             env_file = self.tmp / f"{kind}.env"
-            cmd = [sys.executable, str(ROOT / "deploy" / "standin.py"), kind, "--port", str(self.ports[port_name]),
-                   "--env-file", str(env_file)]
+            cmd = [
+                sys.executable,
+                str(ROOT / "deploy" / "standin.py"),
+                kind,
+                "--port",
+                str(self.ports[port_name]),
+                "--env-file",
+                str(env_file),
+            ]
             if kind == "mattermost":
                 cmd += ["--extra-users", str(users)]
             self.spawn(f"standin-{kind}", cmd, env=self.base_env())
@@ -226,7 +283,8 @@ class Topology:
 
     def app_env(self) -> dict:
         return {
-            **self.base_env(), **self.env,
+            **self.base_env(),
+            **self.env,
             "FLASK_APP": "wsgi.py",
             "SECRET_KEY": self.secret_key,
             "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{self.ports['pg']}/vereinsraum",
@@ -246,8 +304,9 @@ class Topology:
         }
 
     def flask(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run([str(BIN / "flask"), *args], env=self.app_env(), cwd=ROOT, capture_output=True,
-                                text=True)
+        result = subprocess.run(
+            [str(BIN / "flask"), *args], env=self.app_env(), cwd=ROOT, capture_output=True, text=True
+        )
         if check and result.returncode != 0:
             raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result
@@ -255,8 +314,9 @@ class Topology:
     def start_app(self, n: int) -> None:
         port = self.ports[f"app{n}"]
         env = {**self.app_env(), "GUNICORN_BIND": f"127.0.0.1:{port}"}
-        self.spawn(f"app{n}", [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "wsgi:app"],
-                   env=env)
+        self.spawn(
+            f"app{n}", [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "wsgi:app"], env=env
+        )
 
     def start_consumer(self) -> None:
         # as the README starts it
@@ -266,11 +326,15 @@ class Topology:
         run_dir = self.tmp / "nginx"
         run_dir.mkdir()
         values = {
-            "VR_APP1": f"127.0.0.1:{self.ports['app1']}", "VR_APP2": f"127.0.0.1:{self.ports['app2']}",
-            "VR_LISTEN": f"127.0.0.1:{self.ports['nginx']}", "VR_SERVER_NAME": "127.0.0.1 localhost",
-            "VR_ACCESS_LOG": str(run_dir / "access.log"), "VR_RUN_DIR": str(run_dir),
+            "VR_APP1": f"127.0.0.1:{self.ports['app1']}",
+            "VR_APP2": f"127.0.0.1:{self.ports['app2']}",
+            "VR_LISTEN": f"127.0.0.1:{self.ports['nginx']}",
+            "VR_SERVER_NAME": "127.0.0.1 localhost",
+            "VR_ACCESS_LOG": str(run_dir / "access.log"),
+            "VR_RUN_DIR": str(run_dir),
             "VR_SITE_CONF": str(run_dir / "site.conf"),
-            "VR_LOG_FORMAT_CONF": str(ROOT / "deploy" / "nginx" / "log-format.conf"), "VR_USER_LINE": "user root;" if self.root_user else "",
+            "VR_LOG_FORMAT_CONF": str(ROOT / "deploy" / "nginx" / "log-format.conf"),
+            "VR_USER_LINE": "user root;" if self.root_user else "",
         }
         render(ROOT / "deploy" / "nginx" / "vereinsraum.conf.template", run_dir / "site.conf", values)
         render(ROOT / "deploy" / "nginx" / "nginx-main.conf.template", run_dir / "nginx.conf", values)
@@ -297,6 +361,7 @@ def render(template: Path, target: Path, values: dict) -> None:
 
 
 # --- HTTP as a person ---------------------------------------------------------------------------------
+
 
 class Browser:
     def __init__(self, base: str):
@@ -333,6 +398,7 @@ def logged_in(response) -> bool:
 
 
 # --- the checks -----------------------------------------------------------------------------------------
+
 
 class Check:
     def __init__(self, topo: Topology):
@@ -393,8 +459,13 @@ class Check:
         details = []
         for n in (1, 2):
             status, body = self.health(n)
-            ok = (status == 200 and body["database"] == "ok" and body["redis"] == "ok"
-                  and body["worker"]["status"] == "ok" and isinstance(body["queue"]["pending"], int))
+            ok = (
+                status == 200
+                and body["database"] == "ok"
+                and body["redis"] == "ok"
+                and body["worker"]["status"] == "ok"
+                and isinstance(body["queue"]["pending"], int)
+            )
             if not ok:
                 return False, f"app{n}: {status} {body}"
             details.append(f"app{n} {status} worker={body['worker']} queue={body['queue']}")
@@ -403,8 +474,10 @@ class Check:
         # it is 403, while the login page is served to that address as usual.
         other = {path: self.from_address("127.0.0.2", path) for path in ("/healthz", "/konto/anmelden")}
         ok = outside.status_code == 200 and other == {"/healthz": 403, "/konto/anmelden": 200}
-        return ok, "; ".join(details) + (f"; via nginx from 127.0.0.1: {outside.status_code}, from 127.0.0.2: "
-                                         f"/healthz {other['/healthz']}, login page {other['/konto/anmelden']}")
+        return ok, "; ".join(details) + (
+            f"; via nginx from 127.0.0.1: {outside.status_code}, from 127.0.0.2: "
+            f"/healthz {other['/healthz']}, login page {other['/konto/anmelden']}"
+        )
 
     def from_address(self, source: str, path: str) -> int:
         import http.client
@@ -425,10 +498,17 @@ class Check:
         url = match.group(1)
         response = b.get(url, headers={"Accept-Encoding": "gzip"})
         cache_control = response.headers.get("Cache-Control", "")
-        ok = (response.status_code == 200 and "max-age=31536000" in cache_control and "immutable" in cache_control
-              and response.headers.get("Content-Encoding") == "gzip")
-        return ok, f"{url}: {response.status_code} Cache-Control={cache_control!r} " \
-                   f"Content-Encoding={response.headers.get('Content-Encoding')}"
+        ok = (
+            response.status_code == 200
+            and "max-age=31536000" in cache_control
+            and "immutable" in cache_control
+            and response.headers.get("Content-Encoding") == "gzip"
+        )
+        return (
+            ok,
+            f"{url}: {response.status_code} Cache-Control={cache_control!r} "
+            f"Content-Encoding={response.headers.get('Content-Encoding')}",
+        )
 
     def check_shared_login(self):
         import requests
@@ -440,12 +520,21 @@ class Check:
         served = self.upstreams(mark, "POST", "/konto/anmelden")
         statuses = [b.get(f"/c/{self.slug}/").status_code for _ in range(6)]
         pages = self.upstreams(mark, "GET", f"/c/{self.slug}/")
-        direct = [requests.get(f"http://127.0.0.1:{self.t.ports[f'app{n}']}/c/{self.slug}/",
-                               cookies=b.session.cookies, allow_redirects=False, timeout=10).status_code
-                  for n in (1, 2)]
+        direct = [
+            requests.get(
+                f"http://127.0.0.1:{self.t.ports[f'app{n}']}/c/{self.slug}/",
+                cookies=b.session.cookies,
+                allow_redirects=False,
+                timeout=10,
+            ).status_code
+            for n in (1, 2)
+        ]
         ok = statuses == [200] * 6 and set(pages) == self.app_ports() and direct == [200, 200]
-        return ok, f"login served by {served}; workspace via nginx {statuses} from {sorted(set(pages))}; " \
-                   f"same cookie directly on app1/app2: {direct}"
+        return (
+            ok,
+            f"login served by {served}; workspace via nginx {statuses} from {sorted(set(pages))}; "
+            f"same cookie directly on app1/app2: {direct}",
+        )
 
     def check_rate_limit(self):
         """Both login limits are shared: per client address (10/min: 11th attempt → 429, each with another
@@ -457,20 +546,30 @@ class Check:
         token = b.csrf("/konto/anmelden")  # one token for the session: the POSTs alternate between instances
 
         def attempt(email):
-            return b.session.post(self.nginx + "/konto/anmelden",
-                                  data={"email": email, "password": "falsch-falsch", "csrf_token": token},
-                                  allow_redirects=False, timeout=15).status_code
+            return b.session.post(
+                self.nginx + "/konto/anmelden",
+                data={"email": email, "password": "falsch-falsch", "csrf_token": token},
+                allow_redirects=False,
+                timeout=15,
+            ).status_code
 
         per_address = [attempt(f"niemand-{n}@example.org") for n in range(11)]
         served = self.upstreams(mark, "POST", "/konto/anmelden")
         self.flush_rate_limits()
         per_account = [attempt(BOARD) for _ in range(6)]
         self.flush_rate_limits()
-        ok = (set(per_address[:10]) == {422} and per_address[10] == 429
-              and set(per_account[:5]) == {422} and per_account[5] == 429 and set(served) == self.app_ports())
+        ok = (
+            set(per_address[:10]) == {422}
+            and per_address[10] == 429
+            and set(per_account[:5]) == {422}
+            and per_account[5] == 429
+            and set(served) == self.app_ports()
+        )
         spread = {addr: served.count(addr) for addr in sorted(set(served))}
-        return ok, (f"per address {per_address}, per account {per_account} (422 = wrong password); "
-                    f"attempts per instance {spread}")
+        return ok, (
+            f"per address {per_address}, per account {per_account} (422 = wrong password); "
+            f"attempts per instance {spread}"
+        )
 
     def check_bbb_cache(self):
         import requests
@@ -504,8 +603,11 @@ class Check:
         allowed = math.ceil(window / BBB_TTL) + 1
         del requests
         ok = 1 <= calls <= allowed and not errors and served == self.app_ports()
-        return ok, f"{count[0]} panel requests over {window:.1f} s on {sorted(served)}, " \
-                   f"getMeetings at the stand-in: {calls} (TTL {BBB_TTL:g} s, at most {allowed})"
+        return (
+            ok,
+            f"{count[0]} panel requests over {window:.1f} s on {sorted(served)}, "
+            f"getMeetings at the stand-in: {calls} (TTL {BBB_TTL:g} s, at most {allowed})",
+        )
 
     def bbb_calls(self) -> list[str]:
         import requests
@@ -534,11 +636,16 @@ class Check:
         runs = len(self.executions("prepare_user_export"))
         ready = self.t.psql("SELECT count(*) FROM data_export WHERE status = 'ready'")
         # any log format: a line written twice (root handler and huey's own) would show up here
-        lines = [line for line in self.t.log_text("worker").splitlines()
-                 if "Executing app.dataprotection.tasks.prepare_user_export" in line]
+        lines = [
+            line
+            for line in self.t.log_text("worker").splitlines()
+            if "Executing app.dataprotection.tasks.prepare_user_export" in line
+        ]
         ok = response.status_code == 200 and mails == 1 and runs == 1 and ready == "1" and len(lines) == 1
-        return ok, (f"queued by {served}; consumer ran it {runs}×; mails {mails}; ready exports {ready}; "
-                    f"'Executing' lines in the consumer log: {len(lines)}")
+        return ok, (
+            f"queued by {served}; consumer ran it {runs}×; mails {mails}; ready exports {ready}; "
+            f"'Executing' lines in the consumer log: {len(lines)}"
+        )
 
     def executions(self, task: str) -> list[str]:
         """Task ids the consumer started, from its log (huey's own log format: one line per execution)."""
@@ -553,15 +660,21 @@ class Check:
         assert logged_in(board.login(BOARD))
         registered = self.t.log_text("worker")
         if "app.chat.tasks.run_op" not in registered:
-            return False, ("the consumer does not know the chat tasks (app.chat.tasks.run_op is not in its task "
-                           "list) – ISSUE 12 item 6")
+            return False, (
+                "the consumer does not know the chat tasks (app.chat.tasks.run_op is not in its task "
+                "list) – ISSUE 12 item 6"
+            )
         self.mm_knobs(slow=0.25)
-        response = board.post(f"/c/{self.slug}/chat/einstellungen/anlegen", csrf_from=f"/c/{self.slug}/chat/einstellungen")
+        response = board.post(
+            f"/c/{self.slug}/chat/einstellungen/anlegen", csrf_from=f"/c/{self.slug}/chat/einstellungen"
+        )
         if response.status_code not in (200, 303):
             return False, f"provisioning request answered {response.status_code}"
 
         def adds():
-            return [c for c in self.mm_state()["calls"] if c.startswith("POST /api/v4/channels/") and c.endswith("/members")]
+            return [
+                c for c in self.mm_state()["calls"] if c.startswith("POST /api/v4/channels/") and c.endswith("/members")
+            ]
 
         wait_for(lambda: len(adds()) >= 3, 60, 0.1, "three members added")
         self.t.stop("worker", signal.SIGKILL)
@@ -581,8 +694,11 @@ class Check:
 
         def complete():
             info = channel()
-            return info and sorted(info["members"]) == expected and \
-                self.t.psql("SELECT count(*) FROM chat_op WHERE status <> 'done'") == "0"
+            return (
+                info
+                and sorted(info["members"]) == expected
+                and self.t.psql("SELECT count(*) FROM chat_op WHERE status <> 'done'") == "0"
+            )
 
         wait_for(complete, CHAT_OP_LEASE + 90, 0.3, "channel complete (periodic sweep after the lease)")
         finished_after = time.monotonic() - killed_at
@@ -592,19 +708,30 @@ class Check:
         info = channel()
         welcomes = [m for m in info["markers"] if m and m.startswith("welcome-")]
         ops = self.t.psql("SELECT kind || ':' || status || ':' || attempts FROM chat_op ORDER BY id")
-        add_calls = len([c for c in state["calls"] if c.startswith("POST /api/v4/channels/") and c.endswith("/members")])
+        add_calls = len(
+            [c for c in state["calls"] if c.startswith("POST /api/v4/channels/") and c.endswith("/members")]
+        )
         members = len(expected) - 1  # the bot created the channel
         sweeps = self.t.log_text("worker")[worker_log_before:].count("Executing app.chat.tasks.chat.process_due")
         pressed = self.upstreams(0, "POST", f"/c/{self.slug}/chat/erneut")
-        ok = (len(creates) == 1 and len(welcomes) == 1 and sorted(info["members"]) == expected
-              and add_calls == members and pending != "0" and sweeps >= 1 and not pressed
-              and ops.split() == ["provision:done:2"])
-        return ok, (f"killed after {killed_after} member adds with {pending} op(s) pending; restarted, no button: "
-                    f"the sweep ({sweeps} run(s) since the restart) finished it {finished_after:.0f} s after the "
-                    f"kill (lease {CHAT_OP_LEASE} s); channels created {len(creates)}, welcome posts {len(welcomes)}, "
-                    f"members {len(info['members'])}/{len(expected)}, ops {ops.split()} (kind:status:attempts); "
-                    f"add-member calls {add_calls} for {members} members (each once: progress recorded per member, "
-                    f"the add in flight at the kill checked before repeating it)")
+        ok = (
+            len(creates) == 1
+            and len(welcomes) == 1
+            and sorted(info["members"]) == expected
+            and add_calls == members
+            and pending != "0"
+            and sweeps >= 1
+            and not pressed
+            and ops.split() == ["provision:done:2"]
+        )
+        return ok, (
+            f"killed after {killed_after} member adds with {pending} op(s) pending; restarted, no button: "
+            f"the sweep ({sweeps} run(s) since the restart) finished it {finished_after:.0f} s after the "
+            f"kill (lease {CHAT_OP_LEASE} s); channels created {len(creates)}, welcome posts {len(welcomes)}, "
+            f"members {len(info['members'])}/{len(expected)}, ops {ops.split()} (kind:status:attempts); "
+            f"add-member calls {add_calls} for {members} members (each once: progress recorded per member, "
+            f"the add in flight at the kill checked before repeating it)"
+        )
 
     def check_postgres_restart(self):
         b = self.browser()
@@ -637,13 +764,21 @@ class Check:
         after = [c for ts, c in samples if ts > up_at + 0.5]
         in_window = [c for ts, c in samples if down_at <= ts <= up_at + 0.5]
         health_after = [self.health(n)[0] for n in (1, 2)]
-        ok = (before and set(before) == {200} and after and set(after) == {200}
-              and all(s == 503 and body["database"] == "error" for s, body in during) and health_after == [200, 200])
+        ok = (
+            before
+            and set(before) == {200}
+            and after
+            and set(after) == {200}
+            and all(s == 503 and body["database"] == "error" for s, body in during)
+            and health_after == [200, 200]
+        )
         failed = sum(1 for c in in_window if c != 200)
-        return ok, (f"{len(before)} requests before: all 200; during the {up_at - down_at:.1f} s restart "
-                    f"{failed}/{len(in_window)} failed and /healthz said {[s for s, _b in during]}; "
-                    f"{len(after)} requests after: {sorted(set(after))}; health after {health_after}; "
-                    f"apps not restarted")
+        return ok, (
+            f"{len(before)} requests before: all 200; during the {up_at - down_at:.1f} s restart "
+            f"{failed}/{len(in_window)} failed and /healthz said {[s for s, _b in during]}; "
+            f"{len(after)} requests after: {sorted(set(after))}; health after {health_after}; "
+            f"apps not restarted"
+        )
 
     def check_worker_down_health(self):
         self.t.stop("worker", signal.SIGINT)  # graceful: the consumer says it stopped
@@ -671,33 +806,52 @@ class Check:
         uid = self.t.psql(f"SELECT id FROM \"user\" WHERE email = '{EXPORT_ASKER}'")
 
         def written():
-            return (self.t.psql(f"SELECT count(*) FROM data_export WHERE user_id = {uid}"),
-                    self.t.psql(f"SELECT count(*) FROM audit_entry WHERE actor_id = {uid} "
-                                "AND action = 'privacy.export_requested'"))
+            return (
+                self.t.psql(f"SELECT count(*) FROM data_export WHERE user_id = {uid}"),
+                self.t.psql(
+                    f"SELECT count(*) FROM audit_entry WHERE actor_id = {uid} AND action = 'privacy.export_requested'"
+                ),
+            )
 
         written_before = written()
         refused = asker.post("/konto/meine-daten/export", csrf_from="/konto/meine-daten")
-        refused_htmx = asker.post("/konto/meine-daten/export", csrf_from="/konto/meine-daten",
-                                  headers={"HX-Request": "true"})
+        refused_htmx = asker.post(
+            "/konto/meine-daten/export", csrf_from="/konto/meine-daten", headers={"HX-Request": "true"}
+        )
         written_after = written()
         anonymous = self.browser()
         after_refusal = [anonymous.get("/").status_code for _ in range(4)]  # the 503s took no instance out of nginx
-        refusal_ok = (asker_login and refused.status_code == 503 and "<html" in refused.text
-                      and "in ein paar Minuten erneut" in refused.text and "nichts gespeichert" in refused.text
-                      and refused_htmx.status_code == 503 and "<html" not in refused_htmx.text
-                      and "in ein paar Minuten erneut" in refused_htmx.text
-                      and written_before == written_after == ("0", "0") and set(after_refusal) == {200})
+        refusal_ok = (
+            asker_login
+            and refused.status_code == 503
+            and "<html" in refused.text
+            and "in ein paar Minuten erneut" in refused.text
+            and "nichts gespeichert" in refused.text
+            and refused_htmx.status_code == 503
+            and "<html" not in refused_htmx.text
+            and "in ein paar Minuten erneut" in refused_htmx.text
+            and written_before == written_after == ("0", "0")
+            and set(after_refusal) == {200}
+        )
         wrong = self.browser()
         codes = []
         token = wrong.csrf("/konto/anmelden")
         while len(codes) < 45 and 429 not in codes:  # 2 instances × WEB_CONCURRENCY processes, 10 each
-            codes.append(wrong.session.post(self.nginx + "/konto/anmelden",
-                                            data={"email": MEMBER, "password": "falsch", "csrf_token": token},
-                                            allow_redirects=False, timeout=15).status_code)
+            codes.append(
+                wrong.session.post(
+                    self.nginx + "/konto/anmelden",
+                    data={"email": MEMBER, "password": "falsch", "csrf_token": token},
+                    allow_redirects=False,
+                    timeout=15,
+                ).status_code
+            )
         health = [self.health(n) for n in (1, 2)]
         logs = self.t.log_text("app1") + self.t.log_text("app2")
-        log_lines = [line for line in logs.splitlines()
-                     if "Redis nicht erreichbar" in line or "storage unreachable" in line.lower()]
+        log_lines = [
+            line
+            for line in logs.splitlines()
+            if "Redis nicht erreichbar" in line or "storage unreachable" in line.lower()
+        ]
         limiter_fallback = any("storage unreachable" in line.lower() for line in log_lines)
         queue_lines = [line for line in logs.splitlines() if QUEUE_DOWN_LOG in line]  # one per refused request
         self.t.start_consumer()  # it starts while Redis is down and waits for it
@@ -712,21 +866,36 @@ class Check:
         once = self.t.mails_to(BOARD, "Datenexport") == before_mails + 1
         retried_once = self.t.mails_to(EXPORT_ASKER, "Datenexport") == 1 and written() == ("1", "1")
         wait_for(lambda: all(self.health(n)[0] == 200 for n in (1, 2)), 90, 0.5, "healthy again")
-        ok = (response.status_code == 200 and queued >= 1 and set(pages) == {200} and login_ok
-              and set(work) == {200} and set(panel) == {200} and 429 in codes and limiter_fallback
-              and all(s == 503 and body["redis"] == "error" for s, body in health)
-              and log_lines and not_run and once and refusal_ok and len(queue_lines) == 2
-              and retried.status_code == 200 and retried_once)
-        return ok, (f"job queued ({queued} pending), Redis stopped: pages {pages}, login {'ok' if login_ok else 'FAILED'}, "
-                    f"workspace {work}, BBB panel {panel}; personal export requested: {refused.status_code} page + "
-                    f"{refused_htmx.status_code} htmx message ('… in ein paar Minuten erneut versuchen'), "
-                    f"written (exports, audit) {written_before} → {written_after}, pages after it {after_refusal}, "
-                    f"{len(queue_lines)} log line(s) for the 2 refusals; limiter fell back to memory: {limiter_fallback}, "
-                    f"429 at attempt {len(codes) if 429 in codes else '-'} (limits per process now), "
-                    f"/healthz {[(s, body['redis']) for s, body in health]}, log: {log_lines[0].split(' ', 2)[-1][:90] if log_lines else '-'!r}; "
-                    f"job waited while Redis was down: {not_run}; ran once after Redis returned: {once}; "
-                    f"same export request after Redis returned: {retried.status_code}, mailed once: {retried_once}; "
-                    f"health 200 again")
+        ok = (
+            response.status_code == 200
+            and queued >= 1
+            and set(pages) == {200}
+            and login_ok
+            and set(work) == {200}
+            and set(panel) == {200}
+            and 429 in codes
+            and limiter_fallback
+            and all(s == 503 and body["redis"] == "error" for s, body in health)
+            and log_lines
+            and not_run
+            and once
+            and refusal_ok
+            and len(queue_lines) == 2
+            and retried.status_code == 200
+            and retried_once
+        )
+        return ok, (
+            f"job queued ({queued} pending), Redis stopped: pages {pages}, login {'ok' if login_ok else 'FAILED'}, "
+            f"workspace {work}, BBB panel {panel}; personal export requested: {refused.status_code} page + "
+            f"{refused_htmx.status_code} htmx message ('… in ein paar Minuten erneut versuchen'), "
+            f"written (exports, audit) {written_before} → {written_after}, pages after it {after_refusal}, "
+            f"{len(queue_lines)} log line(s) for the 2 refusals; limiter fell back to memory: {limiter_fallback}, "
+            f"429 at attempt {len(codes) if 429 in codes else '-'} (limits per process now), "
+            f"/healthz {[(s, body['redis']) for s, body in health]}, log: {log_lines[0].split(' ', 2)[-1][:90] if log_lines else '-'!r}; "
+            f"job waited while Redis was down: {not_run}; ran once after Redis returned: {once}; "
+            f"same export request after Redis returned: {retried.status_code}, mailed once: {retried_once}; "
+            f"health 200 again"
+        )
 
     # 3. backup and restore -------------------------------------------------------------------------------
     def check_backup_restore(self):
@@ -748,18 +917,22 @@ class Check:
         checklist = b.get(f"/c/{self.slug}/datenschutz/punkt/{self.setup['item_key']}").text
         meetings = b.get(f"/c/{self.slug}/konferenzen/termine/{self.setup['meeting_id']}").text
         facts = {
-            "row counts equal": before == after, "wiped": wiped == "0", "board login": login,
+            "row counts equal": before == after,
+            "wiped": wiped == "0",
+            "board login": login,
             "checklist answer shown": self.setup["note"] in checklist,
             "scheduled meeting shown": self.setup["meeting_title"] in meetings,
             "audit log kept": int(after["audit_entry"]) > 0 and after["audit_entry"] == before["audit_entry"],
             "commands": "geschrieben" in backup.stdout and "eingespielt" in restore.stdout,
         }
         ok = all(facts.values())
-        return ok, (f"{dump.stat().st_size} bytes; wiped ({wiped} tables left), restored rows {after}; "
-                    + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in facts.items()))
+        return ok, (
+            f"{dump.stat().st_size} bytes; wiped ({wiped} tables left), restored rows {after}; "
+            + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in facts.items())
+        )
 
 
-SETUP = r'''
+SETUP = r"""
 import json, sys
 from datetime import timedelta
 import sqlalchemy as sa
@@ -796,14 +969,17 @@ with app.app_context():
     audit_record("ops.prod_check", actor=board, club=club)
     db.session.commit()
     print(json.dumps({"slug": club.slug, "note": note, "item_key": item.key, "meeting_title": meeting.title, "meeting_id": meeting.id}))
-'''
+"""
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Production topology on loopback")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory (logs) after the run")
-    parser.add_argument("--serve", action="store_true",
-                        help="start the topology with demo data and keep it running until Ctrl-C (no checks)")
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="start the topology with demo data and keep it running until Ctrl-C (no checks)",
+    )
     args = parser.parse_args()
     for tool in ("nginx", "redis-server"):
         if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
@@ -824,8 +1000,18 @@ def main() -> int:
         topo.secret_key = secrets.token_hex(32)
         say(f"Temp-Verzeichnis: {topo.tmp}")
         topo.start_postgres()
-        topo.as_postgres([str(topo.pgbin / "createdb"), "-h", "127.0.0.1", "-p", str(topo.ports["pg"]), "-U",
-                          "postgres", "vereinsraum"])
+        topo.as_postgres(
+            [
+                str(topo.pgbin / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(topo.ports["pg"]),
+                "-U",
+                "postgres",
+                "vereinsraum",
+            ]
+        )
         topo.start_redis()
         topo.start_standins()
         topo.start_smtp()
@@ -833,8 +1019,14 @@ def main() -> int:
         topo.flask("db", "upgrade", "heads")
         topo.flask("content-sync")
         topo.flask("seed-demo")
-        setup = subprocess.run([sys.executable, "-c", SETUP, BOARD, ",".join(EXTRA_MEMBERS)], env=topo.app_env(),
-                               cwd=ROOT, capture_output=True, text=True, check=True)
+        setup = subprocess.run(
+            [sys.executable, "-c", SETUP, BOARD, ",".join(EXTRA_MEMBERS)],
+            env=topo.app_env(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         check.setup = json.loads(setup.stdout.strip().splitlines()[-1])
         check.slug = check.setup["slug"]
         topo.start_app(1)
@@ -843,12 +1035,18 @@ def main() -> int:
         for n in (1, 2):
             wait_for(lambda n=n: port_open(topo.ports[f"app{n}"]), 60, what=f"app{n}")
         topo.start_nginx()
-        check.record("topology up", True, f"PostgreSQL {topo.pgbin.parent.name}, Redis, nginx, 2 × gunicorn, "
-                     f"consumer, stand-ins ({time.monotonic() - started:.1f} s)")
+        check.record(
+            "topology up",
+            True,
+            f"PostgreSQL {topo.pgbin.parent.name}, Redis, nginx, 2 × gunicorn, "
+            f"consumer, stand-ins ({time.monotonic() - started:.1f} s)",
+        )
         if args.serve:
-            say(f"\nVereinsraum hinter nginx: {check.nginx}/  (Demo-Zugänge: README, Passwort {PASSWORD})\n"
+            say(
+                f"\nVereinsraum hinter nginx: {check.nginx}/  (Demo-Zugänge: README, Passwort {PASSWORD})\n"
                 f"Instanzen: http://127.0.0.1:{topo.ports['app1']}/healthz, "
-                f"http://127.0.0.1:{topo.ports['app2']}/healthz; Protokolle: {topo.tmp}\nBeenden mit Ctrl-C.")
+                f"http://127.0.0.1:{topo.ports['app2']}/healthz; Protokolle: {topo.tmp}\nBeenden mit Ctrl-C."
+            )
             try:
                 while all(p.poll() is None for p in topo.procs.values()):
                     time.sleep(1)
@@ -860,15 +1058,23 @@ def main() -> int:
         check.run("health: /healthz on each instance (database, Redis, worker heartbeat, queue)", check.check_health_ok)
         check.run("static: hashed asset, immutable, gzip", check.check_static)
         check.run("shared login across both instances", check.check_shared_login)
-        check.run("shared login rate limits: 11th attempt per address, 6th per account across both instances is 429", check.check_rate_limit)
+        check.run(
+            "shared login rate limits: 11th attempt per address, 6th per account across both instances is 429",
+            check.check_rate_limit,
+        )
         check.run("shared BBB live-status cache: at most one getMeetings per TTL", check.check_bbb_cache)
         check.run("job queued on one instance runs in the consumer exactly once", check.check_job_once)
-        check.run("fault: consumer killed (SIGKILL) mid chat sync, restarted: the sweep finishes it, every operation once",
-                  check.check_chat_kill)
+        check.run(
+            "fault: consumer killed (SIGKILL) mid chat sync, restarted: the sweep finishes it, every operation once",
+            check.check_chat_kill,
+        )
         check.run("fault: PostgreSQL restarted while requests run (pool pre-ping)", check.check_postgres_restart)
         check.run("health: 503 when the worker is down", check.check_worker_down_health)
-        check.run("fault: Redis stopped (pages, limiter, caches, queued jobs; a new job is refused with 503, nothing "
-                  "written, and works once Redis is back)", check.check_redis_down)
+        check.run(
+            "fault: Redis stopped (pages, limiter, caches, queued jobs; a new job is refused with 503, nothing "
+            "written, and works once Redis is back)",
+            check.check_redis_down,
+        )
         check.run("backup, wipe, restore; board member finds answers, meetings, audit log", check.check_backup_restore)
     except BaseException as exc:  # noqa: BLE001 – report, clean up, fail
         check.record("prod-check aborted", False, f"{exc.__class__.__name__}: {exc}")

@@ -30,8 +30,10 @@ def bbb(base_url: str, _args):
 
     def inspect():
         with state.lock:
-            return {"calls": [name for name, _query in state.calls],
-                    "running": sorted(mid for mid, m in state.meetings.items() if m.running)}
+            return {
+                "calls": [name for name, _query in state.calls],
+                "running": sorted(mid for mid, m in state.meetings.items() if m.running),
+            }
 
     def knobs(values):
         state.slow = float(values.get("slow", state.slow))
@@ -59,7 +61,8 @@ def mattermost(base_url: str, args):
             for channel in standin.channels.values():
                 posts = standin.posts_in(channel["id"])
                 channels[channel["name"]] = {
-                    "id": channel["id"], "deleted": bool(channel["delete_at"]),
+                    "id": channel["id"],
+                    "deleted": bool(channel["delete_at"]),
                     "members": sorted(emails[m] for m in standin.members_of(channel["id"])),
                     "markers": [(p.get("props") or {}).get("vereinsraum") for p in posts],
                 }

@@ -94,6 +94,7 @@ def full_password_cost(_cheap_password_hashes):
 
 # --- database ----------------------------------------------------------------------
 
+
 def _reset_postgres(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
@@ -161,14 +162,23 @@ def _empty_all_tables():
     of every table cost PostgreSQL a tenth of a second per test."""
     tables = list(reversed(_db.metadata.sorted_tables))
     with _db.engine.begin() as conn:
-        filled = set(conn.scalars(sa.union_all(*(
-            sa.select(sa.literal(table.name)).where(sa.exists().select_from(table)) for table in tables))))
+        filled = set(
+            conn.scalars(
+                sa.union_all(
+                    *(sa.select(sa.literal(table.name)).where(sa.exists().select_from(table)) for table in tables)
+                )
+            )
+        )
         for table in tables:
             if table.name in filled:
                 conn.execute(table.delete())
         if conn.dialect.name == "postgresql":
-            used = conn.scalars(sa.text("SELECT sequencename FROM pg_sequences "
-                                        "WHERE schemaname = current_schema() AND last_value IS NOT NULL")).all()
+            used = conn.scalars(
+                sa.text(
+                    "SELECT sequencename FROM pg_sequences "
+                    "WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+                )
+            ).all()
             if used:  # also those a rolled-back insert advanced
                 conn.execute(sa.text("SELECT " + ", ".join(f"setval('\"{name}\"', 1, false)" for name in used)))
 
@@ -243,6 +253,7 @@ def runner(app):
 
 # --- SMTP ---------------------------------------------------------------------------
 
+
 class _Mailbox:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
@@ -301,13 +312,15 @@ def mailbox(smtp_server):
 
 # --- factories ------------------------------------------------------------------------
 
+
 @pytest.fixture
 def make_user(app):
     from app.auth.services import create_user
 
     def make(email=None, name="Erika Muster", password=PASSWORD, staff=False, confirmed=True):
-        user = create_user(email or f"user-{uuid.uuid4().hex[:8]}@example.org", name, password,
-                           staff=staff, confirmed=confirmed)
+        user = create_user(
+            email or f"user-{uuid.uuid4().hex[:8]}@example.org", name, password, staff=staff, confirmed=confirmed
+        )
         _db.session.commit()
         return user
 
@@ -321,8 +334,13 @@ def make_club(app, make_user):
 
     def make(name=None, status="approved", board=None, members=(), district="Pankow", legal_form="ev"):
         board = board or make_user(name="Vorstand Person")
-        club = register_club(board, name=name or f"Verein {uuid.uuid4().hex[:6]}", legal_form=legal_form,
-                             district=district, contact_email=board.email)
+        club = register_club(
+            board,
+            name=name or f"Verein {uuid.uuid4().hex[:6]}",
+            legal_form=legal_form,
+            district=district,
+            contact_email=board.email,
+        )
         if status != "pending":
             target = ClubStatus(status)
             if target in (ClubStatus.APPROVED, ClubStatus.SUSPENDED):
@@ -365,11 +383,11 @@ def roles(make_user, make_club):
     outsider = make_user(email="fremd@anderer.example", name="Otto Fremd")
     club = make_club(name="Imkerverein Pankow", board=board, members=[member])
     other_club = make_club(name="Anderer Verein", board=outsider)
-    return SimpleNamespace(club=club, other_club=other_club, board=board, member=member, staff=staff,
-                           outsider=outsider)
+    return SimpleNamespace(club=club, other_club=other_club, board=board, member=member, staff=staff, outsider=outsider)
 
 
 # --- helpers ------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def count_queries(app):
@@ -393,6 +411,7 @@ def count_queries(app):
 
 
 # --- browser ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def live_server(app, app_config):
@@ -446,6 +465,7 @@ def page(_browser):
 
 # --- BigBlueButton stand-in (issue 5; also used by other domains) -------------------------
 
+
 @pytest.fixture
 def bbb_standin(app_config):
     """The BBB stand-in on a free loopback port, with the app pointed at it.
@@ -462,8 +482,7 @@ def bbb_standin(app_config):
     server = StandinServer()
     # werkzeug looks for a shutdown request every poll_interval, 0.5 s by default, which every test using the
     # stand-in paid at its end (StandinServer could pass this itself; it is app code, so it is set here).
-    server._thread = threading.Thread(target=server._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                      daemon=True)
+    server._thread = threading.Thread(target=server._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     server.start()
     settings = {"BBB_API_URL": server.api_url, "BBB_SECRET": server.secret, "BBB_STATUS_TTL": 5}
     app_config.update(settings)

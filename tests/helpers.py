@@ -33,8 +33,9 @@ def count(model) -> int:
 def row_counts() -> dict[str, int]:
     """Committed rows per table – to prove that a refused request wrote nothing."""
     with db.engine.connect() as conn:
-        return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()
-                for t in db.metadata.sorted_tables}
+        return {
+            t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() for t in db.metadata.sorted_tables
+        }
 
 
 def text(response) -> str:

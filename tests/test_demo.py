@@ -49,8 +49,9 @@ def test_seed_demo_if_empty_is_idempotent(runner):
 
 def test_demo_logins_work_in_the_browserless_app(runner, client):
     runner.invoke(args=["seed-demo", "--password", "demo-passwort-1"])
-    response = client.post("/konto/anmelden", data={"email": "vorstand@imker-pankow.example",
-                                                    "password": "demo-passwort-1"})
+    response = client.post(
+        "/konto/anmelden", data={"email": "vorstand@imker-pankow.example", "password": "demo-passwort-1"}
+    )
     assert response.status_code == 303
     mine = client.get("/vereine").get_data(as_text=True)
     assert "Imkerverein Pankow" in mine

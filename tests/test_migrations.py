@@ -13,11 +13,13 @@ def test_models_and_migrations_agree(app):
         unmanaged = tuple(db.metadata.info.get("unmanaged_table_prefixes", ()))  # e.g. full-text search tables
 
         def include_object(obj, name, type_, reflected, compare_to):
-            return not (unmanaged and reflected and compare_to is None and type_ == "table"
-                        and name.startswith(unmanaged))
+            return not (
+                unmanaged and reflected and compare_to is None and type_ == "table" and name.startswith(unmanaged)
+            )
 
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True,
-                                                         "include_object": include_object})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "render_as_batch": True, "include_object": include_object}
+        )
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"Models differ from migrations; run `flask db migrate`: {diff}"
 

@@ -57,6 +57,7 @@ def reached_views(app):
     walked for every role without side effects.
     """
     for rule, access in club_scoped_rules(app):
+
         def marker(**kwargs):
             return "REACHED"
 
@@ -68,8 +69,13 @@ def reached_views(app):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("htmx", [False, True])
 def test_club_routes_enforce_roles(reached_views, roles, client_for, role, htmx):
-    users = {"anonymous": None, "member": roles.member, "board": roles.board, "staff": roles.staff,
-             "outsider": roles.outsider}
+    users = {
+        "anonymous": None,
+        "member": roles.member,
+        "board": roles.board,
+        "staff": roles.staff,
+        "outsider": roles.outsider,
+    }
     client = client_for(users[role])
     headers = HX if htmx else {}
     checked = 0
@@ -163,8 +169,13 @@ def test_only_export_leave_and_close_accept_writes_while_suspended(app):
 def test_suspended_club_is_read_only_for_every_role(reached_views, roles, client_for, role, htmx):
     """Every club route on a suspended club: reads work as before, every write is refused (403)."""
     _suspend(roles.club)
-    users = {"anonymous": None, "member": roles.member, "board": roles.board, "staff": roles.staff,
-             "outsider": roles.outsider}
+    users = {
+        "anonymous": None,
+        "member": roles.member,
+        "board": roles.board,
+        "staff": roles.staff,
+        "outsider": roles.outsider,
+    }
     client = client_for(users[role])
     headers = HX if htmx else {}
     reads = writes = refused = 0

@@ -46,14 +46,23 @@ NEW_PASSWORD = "ein-ganz-neues-passwort-42"
 #: Sent with every POST of the walk: whatever a form may ask for, so that only the access check can stop a
 #: request (WTForms ignores the fields a form does not have).
 FORM = {
-    "name": "Mallory Muster", "consent": "y", "access_code": "", "password": NEW_PASSWORD,
-    "password_repeat": NEW_PASSWORD, "reason": "Spam-Verdacht", "body": "Text", "subject": "Betreff",
-    "reg-name": "Mallory Muster", "reg-email": "mallory@example.org", "reg-password": NEW_PASSWORD,
+    "name": "Mallory Muster",
+    "consent": "y",
+    "access_code": "",
+    "password": NEW_PASSWORD,
+    "password_repeat": NEW_PASSWORD,
+    "reason": "Spam-Verdacht",
+    "body": "Text",
+    "subject": "Betreff",
+    "reg-name": "Mallory Muster",
+    "reg-email": "mallory@example.org",
+    "reg-password": NEW_PASSWORD,
     "reg-password_repeat": NEW_PASSWORD,
 }
 
 
 # --- the classification ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Owned:
@@ -169,8 +178,10 @@ def classification_problems(app) -> list[str]:
         if staff and _classified(rule.endpoint):
             problems.append(f"{rule.endpoint} is staff-only: remove it from ROUTES (it is walked as staff-only)")
         elif not staff and rule.arguments and not _classified(rule.endpoint):
-            problems.append(f"{rule.rule} ({rule.endpoint}) takes an id or a token but is not classified in "
-                            "tests/test_tenancy_ids.py ROUTES (Owned, Own, Token or Public) or staff-only")
+            problems.append(
+                f"{rule.rule} ({rule.endpoint}) takes an id or a token but is not classified in "
+                "tests/test_tenancy_ids.py ROUTES (Owned, Own, Token or Public) or staff-only"
+            )
     endpoints = {rule.endpoint for rule, _ in outside_rules(app)}
     problems += [f"ROUTES lists {key}, which no longer exists" for key in ROUTES if key.split("#")[0] not in endpoints]
     return problems
@@ -191,6 +202,7 @@ def test_a_new_route_with_an_id_is_caught(app):
 
 
 # --- the world: real objects of A and B --------------------------------------------------------------------
+
 
 @pytest.fixture
 def app_config(app_config, tmp_path):
@@ -213,9 +225,17 @@ def _workshop(title, starts_in, room=None):
     from app.workshops.models import Workshop
 
     start = datetime.now(timezone.utc).replace(microsecond=0) + starts_in
-    workshop = Workshop(title=title, description="Passwörter, Updates, Phishing.", topic="online-sicherheit",
-                        starts_at=start, duration_minutes=90, online=True, capacity=10,
-                        registration_deadline=start - timedelta(hours=1), room_id=room.id if room else None)
+    workshop = Workshop(
+        title=title,
+        description="Passwörter, Updates, Phishing.",
+        topic="online-sicherheit",
+        starts_at=start,
+        duration_minutes=90,
+        online=True,
+        capacity=10,
+        registration_deadline=start - timedelta(hours=1),
+        room_id=room.id if room else None,
+    )
     db.session.add(workshop)
     db.session.flush()
     return workshop
@@ -225,9 +245,15 @@ def _registration(workshop, user, club=None):
     from app.core.db import utcnow
     from app.workshops.models import Registration, RegistrationStatus
 
-    registration = Registration(workshop_id=workshop.id, user_id=user.id, club_id=club.id if club else None,
-                                name=user.name, email=user.email, status=RegistrationStatus.CONFIRMED,
-                                confirmed_at=utcnow())
+    registration = Registration(
+        workshop_id=workshop.id,
+        user_id=user.id,
+        club_id=club.id if club else None,
+        name=user.name,
+        email=user.email,
+        status=RegistrationStatus.CONFIRMED,
+        confirmed_at=utcnow(),
+    )
     db.session.add(registration)
     db.session.flush()
     return registration
@@ -237,8 +263,15 @@ def _booking(user, hours):
     from app.consultation.models import ConsultationBooking
 
     slot = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) + timedelta(hours=hours)
-    booking = ConsultationBooking(starts_at=slot, slot_at=slot, user_id=user.id, name=user.name, email=user.email,
-                                  topic="datenschutz", question=f"{A_SECRET} {user.name}")
+    booking = ConsultationBooking(
+        starts_at=slot,
+        slot_at=slot,
+        user_id=user.id,
+        name=user.name,
+        email=user.email,
+        topic="datenschutz",
+        question=f"{A_SECRET} {user.name}",
+    )
     db.session.add(booking)
     db.session.flush()
     return booking
@@ -249,9 +282,17 @@ def _queue_entry(user, status, room=None):
     from app.consultation.models import QueueEntry
     from app.core.db import utcnow
 
-    entry = QueueEntry(day=svc.today_local(), user_id=user.id, name=user.name, topic="datenschutz",
-                       question=f"{A_SECRET} {user.name}", status=status, priority_at=utcnow(),
-                       room_id=room.id if room else None, admitted_at=utcnow() if room else None)
+    entry = QueueEntry(
+        day=svc.today_local(),
+        user_id=user.id,
+        name=user.name,
+        topic="datenschutz",
+        question=f"{A_SECRET} {user.name}",
+        status=status,
+        priority_at=utcnow(),
+        room_id=room.id if room else None,
+        admitted_at=utcnow() if room else None,
+    )
     db.session.add(entry)
     db.session.flush()
     return entry
@@ -262,8 +303,12 @@ def _content(slug, kind, *, publish=True, withdraw=False, revisions=1):
 
     page = guide.create_page(kind, slug)
     for number in range(revisions):
-        guide.save(page, {"title": f"{slug} {number}", "summary": "Kurz", "body": f"Text {number}"}, author=None,
-                   publish=publish)
+        guide.save(
+            page,
+            {"title": f"{slug} {number}", "summary": "Kurz", "body": f"Text {number}"},
+            author=None,
+            publish=publish,
+        )
     if withdraw:
         guide.withdraw(page)
     return page
@@ -293,8 +338,9 @@ class Tokens:
         if kind == "export":
             return export_token(w.export[who])
         if kind == "invitation":
-            return invite_by_email(w.club, f"eingeladen-{uuid.uuid4().hex[:8]}@example.org", Role.MEMBER,
-                                   by=w.board).token
+            return invite_by_email(
+                w.club, f"eingeladen-{uuid.uuid4().hex[:8]}@example.org", Role.MEMBER, by=w.board
+            ).token
         if kind == "invite_link":
             return create_invite_link(w.club, Role.MEMBER, days=7, multi_use=True, by=w.board).token
         if kind == "guest":
@@ -319,23 +365,38 @@ class World:
         self.app, self.roles, self._make_user, self._make_club = app, roles, make_user, make_club
         a, b = self.a, self.b = roles.member, roles.outsider
         self.club, self.board, self.staff = roles.club, roles.board, roles.staff
-        self.users = {"anonymous": None, "member": roles.member, "board": roles.board, "staff": roles.staff,
-                      "outsider": roles.outsider}
+        self.users = {
+            "anonymous": None,
+            "member": roles.member,
+            "board": roles.board,
+            "staff": roles.staff,
+            "outsider": roles.outsider,
+        }
         self.workshop = _workshop("Sicher im Netz", timedelta(days=7), _staff_room())
         self.live_workshop = _workshop("Gerade jetzt", timedelta(minutes=-5), _staff_room())
         self.registration = {"A": _registration(self.workshop, a, roles.club), "B": _registration(self.workshop, b)}
         self.live_registration = {"A": _registration(self.live_workshop, a), "B": _registration(self.live_workshop, b)}
         self.booking = {"A": _booking(a, 26), "B": _booking(b, 27)}
-        self.queue_entry = {"A": _queue_entry(a, QueueStatus.ADMITTED, _staff_room()),
-                            "B": _queue_entry(b, QueueStatus.WAITING)}
+        self.queue_entry = {
+            "A": _queue_entry(a, QueueStatus.ADMITTED, _staff_room()),
+            "B": _queue_entry(b, QueueStatus.WAITING),
+        }
         self.guest_room = Room(club_id=roles.club.id, name="Gäste willkommen", guest_access=True)
         self.note = StaffNote(club_id=roles.club.id, author_id=roles.staff.id, body="Interne Notiz")
         self.foreign_note = StaffNote(club_id=roles.other_club.id, author_id=roles.staff.id, body="Andere Notiz")
-        self.exception = ConsultationException(day=(datetime.now(timezone.utc) + timedelta(days=40)).date(),
-                                               reason="Urlaub")
+        self.exception = ConsultationException(
+            day=(datetime.now(timezone.utc) + timedelta(days=40)).date(), reason="Urlaub"
+        )
         # Club A asked for a consultation: staff may read its checklist answers (admin.answers).
-        assessment = Assessment(club_id=roles.club.id, score=50, topic_scores={}, consultation_wanted=True,
-                                started_at=utcnow(), updated_at=utcnow(), profile={})
+        assessment = Assessment(
+            club_id=roles.club.id,
+            score=50,
+            topic_scores={},
+            consultation_wanted=True,
+            started_at=utcnow(),
+            updated_at=utcnow(),
+            profile={},
+        )
         db.session.add_all([self.guest_room, self.note, self.foreign_note, self.exception, assessment])
         self.chapter = _content("kapitel-eins", "chapter")
         self.draft_chapter = _content("kapitel-entwurf", "chapter", publish=False)
@@ -373,8 +434,9 @@ def world(app, roles, make_user, make_club, mailbox):
 
 # --- checking one request -------------------------------------------------------------------------------
 
-WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE)\b|^\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b",
-                   re.IGNORECASE | re.DOTALL)
+WRITE = re.compile(
+    r"^\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE)\b|^\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL
+)
 
 
 @contextmanager
@@ -411,8 +473,9 @@ class Walker:
         return client
 
     def send(self, method, url, htmx):
-        response = self.client.open(url, method=method, headers=HX if htmx else {},
-                                    data=FORM if method == "POST" else None)
+        response = self.client.open(
+            url, method=method, headers=HX if htmx else {}, data=FORM if method == "POST" else None
+        )
         response.get_data()  # buffered, then closed (file responses)
         response.close()
         with self.client.session_transaction() as session:
@@ -445,10 +508,14 @@ class Walker:
         if self.user is None and login_first and response.status_code not in (400, 404):
             # (a malformed URL may be refused before the login check: 400 for a NUL, 404 for a bad number)
             assert outcome == "login", f"{label}: {response.status_code} {outcome}, expected the login page"
-            assert (response.status_code == 401 and "HX-Redirect" in response.headers) if htmx \
-                else response.status_code == 302, f"{label}: {response.status_code}"
-        elif not (or_home and response.status_code in (302, 303)
-                  and urlsplit(response.headers["Location"]).path == or_home):
+            assert (
+                (response.status_code == 401 and "HX-Redirect" in response.headers)
+                if htmx
+                else response.status_code == 302
+            ), f"{label}: {response.status_code}"
+        elif not (
+            or_home and response.status_code in (302, 303) and urlsplit(response.headers["Location"]).path == or_home
+        ):
             assert outcome == "refused", f"{label}: {response.status_code} {outcome}, expected a refusal"
             if status is not None:
                 assert response.status_code in status, f"{label}: {response.status_code}, expected {status}"
@@ -469,8 +536,9 @@ class Walker:
         response, flashes = self.send(method, url, htmx)
         label = f"{method} {url} as {self.role}{' (htmx)' if htmx else ''} {label}".strip()
         outcome = self.verdict(response, flashes)
-        assert outcome == "reached" or response.status_code in allow, \
+        assert outcome == "reached" or response.status_code in allow, (
             f"{label}: {response.status_code} {outcome} {flashes}, expected to be let through"
+        )
         return response
 
 
@@ -537,8 +605,11 @@ def staff_values(rule, world, overrides=None):
 def test_every_nested_staff_id_is_checked_against_its_parent(app):
     from werkzeug.routing import IntegerConverter
 
-    nested = {rule.endpoint for rule in staff_rules(app)
-              if sum(isinstance(c, IntegerConverter) for c in rule._converters.values()) >= 2}
+    nested = {
+        rule.endpoint
+        for rule in staff_rules(app)
+        if sum(isinstance(c, IntegerConverter) for c in rule._converters.values()) >= 2
+    }
     assert nested == set(FOREIGN_CHILD)
 
 
@@ -570,11 +641,13 @@ def test_staff_reach_every_staff_route(bbb_standin, world, walker):
                 response, flashes = walk.send(method, url, htmx)
                 outcome = walk.verdict(response, flashes)
                 label = f"{method} {url} as staff{' (htmx)' if htmx else ''}"
-                assert outcome not in ("error", "login") and response.status_code not in (401, 403), \
+                assert outcome not in ("error", "login") and response.status_code not in (401, 403), (
                     f"{label}: {response.status_code} {outcome}"
+                )
 
 
 # --- a person's objects ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ROLES)
 def test_personal_routes(bbb_standin, world, walker, mailbox, role):
@@ -615,12 +688,14 @@ def walk_owned_objects(walk, world):
 
 # --- a public object, the caller's own record --------------------------------------------------------------
 
+
 def _registrations():
     from app.workshops.models import Registration
 
     db.session.expire_all()
-    return {r.id: (r.user_id, r.workshop_id, r.status, r.cancelled_at)
-            for r in db.session.scalars(sa.select(Registration))}
+    return {
+        r.id: (r.user_id, r.workshop_id, r.status, r.cancelled_at) for r in db.session.scalars(sa.select(Registration))
+    }
 
 
 def walk_own_records(walk, world, mailbox):
@@ -642,19 +717,25 @@ def walk_own_records(walk, world, mailbox):
                     assert response.status_code < 500, f"{label}: {response.status_code}"
                     after = _registrations()
                     others = {i: row for i, row in before.items() if row[0] != walk.user.id}
-                    assert {i: after.get(i) for i in others} == others, f"{label}: changed another person's registration"
-                    assert all(after[i][0] == walk.user.id for i in set(after) - set(before)), \
+                    assert {i: after.get(i) for i in others} == others, (
+                        f"{label}: changed another person's registration"
+                    )
+                    assert all(after[i][0] == walk.user.id for i in set(after) - set(before)), (
                         f"{label}: registered someone else"
-                    assert all(walk.user.email in m["X-Envelope-To"] for m in mailbox.messages[mails:]), \
+                    )
+                    assert all(walk.user.email in m["X-Envelope-To"] for m in mailbox.messages[mails:]), (
                         f"{label}: mail to someone else"
-                    registered = any(row[:2] == (walk.user.id, workshop.id) and row[2] != "cancelled"
-                                     for row in before.values())
+                    )
+                    registered = any(
+                        row[:2] == (walk.user.id, workshop.id) and row[2] != "cancelled" for row in before.values()
+                    )
                     if spec.needs_record and not registered:
                         assert walk.verdict(response, flashes) == "refused", f"{label}: {response.status_code}"
                         walk.assert_nothing_of_a(response.get_data(as_text=True), label)
 
 
 # --- tokens ----------------------------------------------------------------------------------------------
+
 
 @contextmanager
 def _config(app, **values):
@@ -780,8 +861,17 @@ def _registration_id_reused(w, kind):
     reg_id, created = old.id, old.created_at
     db.session.delete(old)
     db.session.flush()
-    db.session.add(Registration(id=reg_id, workshop_id=extra.id, user_id=w.b.id, name=w.b.name, email=w.b.email,
-                                status="confirmed", created_at=created + timedelta(days=3)))
+    db.session.add(
+        Registration(
+            id=reg_id,
+            workshop_id=extra.id,
+            user_id=w.b.id,
+            name=w.b.name,
+            email=w.b.email,
+            status="confirmed",
+            created_at=created + timedelta(days=3),
+        )
+    )
     db.session.commit()
     yield token
 
@@ -799,9 +889,19 @@ def _booking_id_reused(w, kind):
     booking_id, created, slot = old.id, old.created_at, old.slot_at
     db.session.delete(old)
     db.session.flush()
-    db.session.add(ConsultationBooking(id=booking_id, starts_at=slot, slot_at=slot, user_id=w.b.id, name=w.b.name,
-                                       email=w.b.email, topic="datenschutz", question="B",
-                                       created_at=created + timedelta(days=3)))
+    db.session.add(
+        ConsultationBooking(
+            id=booking_id,
+            starts_at=slot,
+            slot_at=slot,
+            user_id=w.b.id,
+            name=w.b.name,
+            email=w.b.email,
+            topic="datenschutz",
+            question="B",
+            created_at=created + timedelta(days=3),
+        )
+    )
     db.session.commit()
     yield token
 
@@ -809,24 +909,48 @@ def _booking_id_reused(w, kind):
 #: Ways a real token of each kind stops being valid. Every token kind needs at least one.
 STALE = {
     "confirm": [("expired", _stale_expired("CONFIRM_TOKEN_MAX_AGE"))],
-    "reset": [("expired", _stale_expired("RESET_TOKEN_MAX_AGE")),
-              ("after a password change", _reset_after_password_change)],
-    "email_change": [("expired", _stale_expired("CONFIRM_TOKEN_MAX_AGE")), ("used", _email_change_used),
-                     ("superseded by a later change", _email_change_superseded)],
+    "reset": [
+        ("expired", _stale_expired("RESET_TOKEN_MAX_AGE")),
+        ("after a password change", _reset_after_password_change),
+    ],
+    "email_change": [
+        ("expired", _stale_expired("CONFIRM_TOKEN_MAX_AGE")),
+        ("used", _email_change_used),
+        ("superseded by a later change", _email_change_superseded),
+    ],
     "export": [("expired", _export_expired)],
-    "invitation": [("revoked", _invitation_changed(revoked_at=lambda: datetime.now(timezone.utc))),
-                   ("expired", _invitation_changed(expires_at=lambda: datetime.now(timezone.utc) - timedelta(minutes=1))),
-                   ("used", _invitation_changed(use_count=1))],
-    "invite_link": [("revoked", _invitation_changed(revoked_at=lambda: datetime.now(timezone.utc))),
-                    ("expired", _invitation_changed(expires_at=lambda: datetime.now(timezone.utc) - timedelta(minutes=1)))],
-    "guest": [("renewed", _guest_rotated), ("switched off", _guest_switched_off),
-              ("club suspended", _guest_club_suspended)],
+    "invitation": [
+        ("revoked", _invitation_changed(revoked_at=lambda: datetime.now(timezone.utc))),
+        ("expired", _invitation_changed(expires_at=lambda: datetime.now(timezone.utc) - timedelta(minutes=1))),
+        ("used", _invitation_changed(use_count=1)),
+    ],
+    "invite_link": [
+        ("revoked", _invitation_changed(revoked_at=lambda: datetime.now(timezone.utc))),
+        ("expired", _invitation_changed(expires_at=lambda: datetime.now(timezone.utc) - timedelta(minutes=1))),
+    ],
+    "guest": [
+        ("renewed", _guest_rotated),
+        ("switched off", _guest_switched_off),
+        ("club suspended", _guest_club_suspended),
+    ],
     "workshop_cancel": [("id reused", _registration_id_reused)],
     "booking_cancel": [("id reused", _booking_id_reused)],
 }
 
-ODD = ("0", "-1", "2147483647", "2147483648", "99999999999999999999999", "x", "%00", "%E2%80%A8",
-       "..%2F..%2Fapp%2F__init__.py", "%C3%A4%C3%B6", "a" * 300, "'%20OR%201=1--")
+ODD = (
+    "0",
+    "-1",
+    "2147483647",
+    "2147483648",
+    "99999999999999999999999",
+    "x",
+    "%00",
+    "%E2%80%A8",
+    "..%2F..%2Fapp%2F__init__.py",
+    "%C3%A4%C3%B6",
+    "a" * 300,
+    "'%20OR%201=1--",
+)
 
 
 def test_every_token_kind_can_go_stale(app):
@@ -836,7 +960,7 @@ def test_every_token_kind_can_go_stale(app):
 
 def _tampered(token):
     middle = len(token) // 2
-    return token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1:]
+    return token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -880,13 +1004,24 @@ def walk_bad_tokens(walk, world):
             for method in methods(rule):
                 for htmx in (False, True):
                     for token in bad:
-                        walk.expect_refused(method, fill(rule, {arg: token}), htmx=htmx, login_first=spec.login,
-                                            label=f"({key}: bad token)")
+                        walk.expect_refused(
+                            method,
+                            fill(rule, {arg: token}),
+                            htmx=htmx,
+                            login_first=spec.login,
+                            label=f"({key}: bad token)",
+                        )
                         checked += 1
                     for label, stale in STALE[kind]:
                         with stale(world, kind) as token:
-                            walk.expect_refused(method, fill(rule, {arg: token}), htmx=htmx, login_first=spec.login,
-                                                label=f"({key}: {label})", or_home=home if method == "GET" else None)
+                            walk.expect_refused(
+                                method,
+                                fill(rule, {arg: token}),
+                                htmx=htmx,
+                                login_first=spec.login,
+                                label=f"({key}: {label})",
+                                or_home=home if method == "GET" else None,
+                            )
                         walk.fresh_client()  # staling may have ended A's sessions (an e-mail change)
                         checked += 1
     assert checked >= 250
@@ -900,7 +1035,7 @@ def walk_valid_tokens(walk, world):
         for kind in spec.kinds:
             for method in methods(rule):
                 for htmx in (False, True):
-                    for who in (("A", "B") if spec.bound == "login" else ("A",)):
+                    for who in ("A", "B") if spec.bound == "login" else ("A",):
                         owner = world.a if who == "A" else world.b
                         url = fill(rule, {arg: world.tokens.issue(kind, who)})
                         is_owner = walk.user is not None and walk.user.id == owner.id
@@ -923,12 +1058,23 @@ def walk_valid_tokens(walk, world):
 #: 404 for everyone, staff included (they preview in the admin area).
 PUBLIC = {
     "chapter": (lambda w: [{"chapter_id": w.chapter.slug}], lambda w: [{"chapter_id": w.draft_chapter.slug}]),
-    "template": (lambda w: [{"slug": w.template.slug}, {"slug": w.template.slug, "fmt": "txt"},
-                            {"slug": w.template.slug, "fmt": "md"}],
-                 lambda w: [{"slug": w.withdrawn_template.slug}, {"slug": w.withdrawn_template.slug, "fmt": "txt"},
-                            {"slug": w.template.slug, "fmt": "py"}, {"slug": w.article.slug}]),
-    "article": (lambda w: [{"slug": w.article.slug}], lambda w: [{"slug": w.withdrawn_article.slug},
-                                                                 {"slug": w.draft_chapter.slug}]),
+    "template": (
+        lambda w: [
+            {"slug": w.template.slug},
+            {"slug": w.template.slug, "fmt": "txt"},
+            {"slug": w.template.slug, "fmt": "md"},
+        ],
+        lambda w: [
+            {"slug": w.withdrawn_template.slug},
+            {"slug": w.withdrawn_template.slug, "fmt": "txt"},
+            {"slug": w.template.slug, "fmt": "py"},
+            {"slug": w.article.slug},
+        ],
+    ),
+    "article": (
+        lambda w: [{"slug": w.article.slug}],
+        lambda w: [{"slug": w.withdrawn_article.slug}, {"slug": w.draft_chapter.slug}],
+    ),
     "workshop": (lambda w: [{"workshop_id": w.workshop.id}], lambda w: []),
     "live_workshop": (lambda w: [{"workshop_id": w.live_workshop.id}], lambda w: []),
     "static": (lambda w: [{"filename": "favicon.svg"}], lambda w: [{"filename": "..%2F__init__.py"}]),
@@ -960,6 +1106,7 @@ def test_public_content_is_the_same_for_everyone(world, walker, role):
 
 # --- odd values in every argument ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ("anonymous", "member", "staff"))
 def test_odd_values_in_every_argument_are_refused_cleanly(world, walker, role):
     """Every rule outside /c/<slug> with an argument, each argument replaced by odd values (0, too large,
@@ -975,8 +1122,10 @@ def test_odd_values_in_every_argument_are_refused_cleanly(world, walker, role):
             base, login_first = staff_values(rule, world), True
         else:
             base = {name: real.get(name, "x") for name in rule.arguments}
-            login_first = any(isinstance(spec, (Owned, Own)) or getattr(spec, "login", False)
-                              for spec in _classified(rule.endpoint).values())
+            login_first = any(
+                isinstance(spec, (Owned, Own)) or getattr(spec, "login", False)
+                for spec in _classified(rule.endpoint).values()
+            )
         for name in sorted(rule.arguments):
             for value in ODD:
                 url = fill(rule, dict(base, **{name: value}))
@@ -987,6 +1136,7 @@ def test_odd_values_in_every_argument_are_refused_cleanly(world, walker, role):
 
 
 # --- holes the walk found ----------------------------------------------------------------------------------
+
 
 def _link(mailbox, address, path):
     [message] = mailbox.to(address)

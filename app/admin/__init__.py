@@ -16,7 +16,12 @@ from . import cli, models, personal_data, routes  # noqa: E402,F401  (the views 
 def init_app(app):
     personal_data.register()  # app/dataprotection/registry.py
     cli.init_app(app)
-    register_staff_nav(app, _l("Vereine"), "admin.clubs", order=10,
-                       active=("admin.clubs", "admin.club", "admin.set_status", "admin.answers"))
+    register_staff_nav(
+        app,
+        _l("Vereine"),
+        "admin.clubs",
+        order=10,
+        active=("admin.clubs", "admin.club", "admin.set_status", "admin.answers"),
+    )
     register_staff_nav(app, _l("Statistik"), "admin.statistics", order=20)
     register_staff_nav(app, _l("Protokoll"), "admin.audit", order=30)

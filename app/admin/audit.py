@@ -54,8 +54,11 @@ class AuditFilters:
 
     @classmethod
     def from_args(cls, args) -> AuditFilters:
-        f = cls(action=(args.get("aktion") or "").strip()[:64], club=(args.get("verein") or "").strip()[:100],
-                actor=(args.get("person") or "").strip()[:100])
+        f = cls(
+            action=(args.get("aktion") or "").strip()[:64],
+            club=(args.get("verein") or "").strip()[:100],
+            actor=(args.get("person") or "").strip()[:100],
+        )
         try:
             f.club_id = int(args["verein_id"]) if args.get("verein_id") else None
             if f.club_id is not None and not 0 < f.club_id <= MAX_DB_INT:  # beyond INTEGER: 500 on PostgreSQL
@@ -80,9 +83,15 @@ class AuditFilters:
         return f
 
     def args(self, **changes) -> dict:
-        values = {"aktion": self.action, "verein": self.club, "verein_id": self.club_id, "person": self.actor,
-                  "von": self.date_from.isoformat() if self.date_from else "",
-                  "bis": self.date_to.isoformat() if self.date_to else "", "seite": self.page}
+        values = {
+            "aktion": self.action,
+            "verein": self.club,
+            "verein_id": self.club_id,
+            "person": self.actor,
+            "von": self.date_from.isoformat() if self.date_from else "",
+            "bis": self.date_to.isoformat() if self.date_to else "",
+            "seite": self.page,
+        }
         values.update(changes)
         return {k: v for k, v in values.items() if v not in ("", None) and not (k == "seite" and v == 1)}
 
@@ -99,12 +108,18 @@ def audit_page(f: AuditFilters):
     if f.club_id is not None:
         conditions.append(AuditEntry.club_id == f.club_id)
     if f.club:
-        conditions.append(AuditEntry.club_id.in_(
-            sa.select(Club.id).where(Club.name.ilike(contains_pattern(f.club), escape="\\"))))
+        conditions.append(
+            AuditEntry.club_id.in_(sa.select(Club.id).where(Club.name.ilike(contains_pattern(f.club), escape="\\")))
+        )
     if f.actor:
         pattern = contains_pattern(f.actor)
-        conditions.append(AuditEntry.actor_id.in_(sa.select(User.id).where(
-            sa.or_(User.email.ilike(pattern, escape="\\"), User.name.ilike(pattern, escape="\\")))))
+        conditions.append(
+            AuditEntry.actor_id.in_(
+                sa.select(User.id).where(
+                    sa.or_(User.email.ilike(pattern, escape="\\"), User.name.ilike(pattern, escape="\\"))
+                )
+            )
+        )
     if f.date_from:
         conditions.append(AuditEntry.created_at >= _day_start(f.date_from))
     if f.date_to:
@@ -118,7 +133,8 @@ def audit_page(f: AuditFilters):
         .outerjoin(Club, Club.id == AuditEntry.club_id)
         .where(*conditions)
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)
+        .limit(AUDIT_PAGE_SIZE)
+        .offset((page - 1) * AUDIT_PAGE_SIZE)
     ).all()
     actions = list(db.session.scalars(sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
     return rows, total, page, pages, actions

@@ -15,8 +15,12 @@ audit_cli = AppGroup("audit", help="Protokoll (Audit-Log) verwalten.")
 
 
 @audit_cli.command("prune")
-@click.option("--days", type=click.IntRange(min=1), default=None,
-              help="Aufbewahrungsfrist in Tagen (Standard: AUDIT_RETENTION_DAYS).")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Aufbewahrungsfrist in Tagen (Standard: AUDIT_RETENTION_DAYS).",
+)
 @with_appcontext
 def prune_command(days):
     """Delete audit entries older than the retention period."""
@@ -28,8 +32,13 @@ def prune_command(days):
 @click.command("seed-bench")
 @click.option("--clubs", "n_clubs", type=click.IntRange(min=1, max=200_000), default=10_000, show_default=True)
 @click.option("--users-per-club", type=click.IntRange(min=1, max=100), default=10, show_default=True)
-@click.option("--assessed", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-              help="Anteil der Vereine mit Selbstcheck-Antworten")
+@click.option(
+    "--assessed",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="Anteil der Vereine mit Selbstcheck-Antworten",
+)
 @click.option("--password", default="bench-passwort-123", show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 @with_appcontext

@@ -78,9 +78,15 @@ class ClubFilters:
 
     def args(self, **changes) -> dict:
         """URL arguments for these filters (only non-defaults), with changes applied."""
-        values = {"q": self.q, "status": self.status, "bezirk": self.district, "rechtsform": self.legal_form,
-                  "score": self.band, "sortierung": self.sort if self.sort != "review" else "",
-                  "seite": self.page if self.page != 1 else ""}
+        values = {
+            "q": self.q,
+            "status": self.status,
+            "bezirk": self.district,
+            "rechtsform": self.legal_form,
+            "score": self.band,
+            "sortierung": self.sort if self.sort != "review" else "",
+            "seite": self.page if self.page != 1 else "",
+        }
         values.update(changes)
         return {k: v for k, v in values.items() if v not in ("", None) and not (k == "seite" and v == 1)}
 
@@ -131,9 +137,12 @@ def club_list(f: ClubFilters) -> ClubPage:
     page = min(f.page, pages)
 
     def role_count(role):
-        return (sa.select(sa.func.count(Membership.id))
-                .where(Membership.club_id == Club.id, Membership.role == role)
-                .correlate(Club).scalar_subquery())
+        return (
+            sa.select(sa.func.count(Membership.id))
+            .where(Membership.club_id == Club.id, Membership.role == role)
+            .correlate(Club)
+            .scalar_subquery()
+        )
 
     order = {
         "review": [sa.case((Club.status == ClubStatus.PENDING, 0), else_=1), Club.created_at.desc()],
@@ -151,8 +160,12 @@ def club_list(f: ClubFilters) -> ClubPage:
         ids = with_assessment(ids)
     ids = ids.where(*conditions).order_by(*order, Club.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     page_ids = ids.subquery()
-    stmt = sa.select(Club, role_count(Role.BOARD).label("board"), role_count(Role.MEMBER).label("members"),
-                     Assessment.score.label("score")).join(page_ids, page_ids.c.id == Club.id)
+    stmt = sa.select(
+        Club,
+        role_count(Role.BOARD).label("board"),
+        role_count(Role.MEMBER).label("members"),
+        Assessment.score.label("score"),
+    ).join(page_ids, page_ids.c.id == Club.id)
     stmt = with_assessment(stmt)
     rows = db.session.execute(stmt.order_by(*order, Club.id)).all()
     return ClubPage(rows=rows, total=total, page=page, pages=pages)
@@ -164,23 +177,24 @@ def status_counts() -> dict[ClubStatus, int]:
 
 # --- one club --------------------------------------------------------------------------------
 
+
 def get_club(club_id: int) -> Club | None:
     return db.session.scalar(
-        sa.select(Club).where(Club.id == club_id).options(
-            so.selectinload(Club.status_changes).joinedload(ClubStatusChange.changed_by)
-        )
+        sa.select(Club)
+        .where(Club.id == club_id)
+        .options(so.selectinload(Club.status_changes).joinedload(ClubStatusChange.changed_by))
     )
 
 
 def current_version_id():
-    return (sa.select(ChecklistVersion.id).order_by(ChecklistVersion.number.desc()).limit(1)
-            .scalar_subquery())
+    return sa.select(ChecklistVersion.id).order_by(ChecklistVersion.number.desc()).limit(1).scalar_subquery()
 
 
 def topic_titles() -> dict[str, str]:
     """Topic key -> title of the current checklist version (ordered)."""
     topics = db.session.scalars(
-        sa.select(ChecklistTopic).where(ChecklistTopic.version_id == current_version_id())
+        sa.select(ChecklistTopic)
+        .where(ChecklistTopic.version_id == current_version_id())
         .order_by(ChecklistTopic.position)
     )
     return {t.key: t.title for t in topics}
@@ -201,10 +215,13 @@ class ClubFacts:
 
 def club_facts(club: Club) -> ClubFacts:
     facts = ClubFacts()
-    roles = dict(db.session.execute(
-        sa.select(Membership.role, sa.func.count(Membership.id)).where(Membership.club_id == club.id)
-        .group_by(Membership.role)
-    ).all())
+    roles = dict(
+        db.session.execute(
+            sa.select(Membership.role, sa.func.count(Membership.id))
+            .where(Membership.club_id == club.id)
+            .group_by(Membership.role)
+        ).all()
+    )
     facts.board, facts.members = roles.get(Role.BOARD, 0), roles.get(Role.MEMBER, 0)
     activity = [db.session.scalar(sa.select(sa.func.max(AuditEntry.created_at)).where(AuditEntry.club_id == club.id))]
     facts.assessment = db.session.scalar(sa.select(Assessment).where(Assessment.club_id == club.id))
@@ -213,17 +230,22 @@ def club_facts(club: Club) -> ClubFacts:
         facts.topics = topic_titles()
     since = utcnow() - timedelta(days=90)
     facts.meetings_90d, last_meeting = db.session.execute(
-        sa.select(sa.func.count(MeetingRun.id), sa.func.max(MeetingRun.started_at))
-        .where(MeetingRun.club_id == club.id, MeetingRun.started_at >= since)
+        sa.select(sa.func.count(MeetingRun.id), sa.func.max(MeetingRun.started_at)).where(
+            MeetingRun.club_id == club.id, MeetingRun.started_at >= since
+        )
     ).one()
     activity.append(last_meeting)
     facts.chat = db.session.scalar(sa.select(ChatLink).where(ChatLink.club_id == club.id).limit(1))
     activity = [a for a in activity if a is not None]
     facts.last_activity = max(activity) if activity else None
-    facts.notes = list(db.session.scalars(
-        sa.select(StaffNote).where(StaffNote.club_id == club.id).options(so.joinedload(StaffNote.author))
-        .order_by(StaffNote.created_at.desc(), StaffNote.id.desc())
-    ))
+    facts.notes = list(
+        db.session.scalars(
+            sa.select(StaffNote)
+            .where(StaffNote.club_id == club.id)
+            .options(so.joinedload(StaffNote.author))
+            .order_by(StaffNote.created_at.desc(), StaffNote.id.desc())
+        )
+    )
     facts.renames = club_renames(club)
     return facts
 
@@ -237,7 +259,8 @@ def club_note(club: Club, note_id: int) -> StaffNote | None:
 def club_renames(club: Club) -> list:
     """The club's renames from the audit log (``club.renamed``), newest first, with who did it."""
     return db.session.execute(
-        sa.select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.actor_id)
+        sa.select(AuditEntry, User.name)
+        .outerjoin(User, User.id == AuditEntry.actor_id)
         .where(AuditEntry.club_id == club.id, AuditEntry.action == "club.renamed")
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     ).all()

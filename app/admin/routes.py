@@ -32,15 +32,23 @@ def clubs_alias():
 
 # --- club list -------------------------------------------------------------------------------
 
+
 @bp.get("/vereine")
 @staff_required
 def clubs():
     filters = queries.ClubFilters.from_args(request.args)
     result = queries.club_list(filters)
     # Lazy translated labels are resolved once per request, not once per table cell (hot path).
-    context = dict(f=filters, result=result, sorts=_plain(queries.SORTS), bands=_plain(queries.SCORE_BANDS),
-                   districts=DISTRICTS, legal_forms=_plain(LEGAL_FORMS), statuses=list(ClubStatus),
-                   status_labels={s: str(s.label) for s in ClubStatus})
+    context = dict(
+        f=filters,
+        result=result,
+        sorts=_plain(queries.SORTS),
+        bands=_plain(queries.SCORE_BANDS),
+        districts=DISTRICTS,
+        legal_forms=_plain(LEGAL_FORMS),
+        statuses=list(ClubStatus),
+        status_labels={s: str(s.label) for s in ClubStatus},
+    )
     if is_htmx():
         context["oob"] = True
     else:
@@ -54,6 +62,7 @@ def _plain(labels: dict) -> dict:
 
 # --- one club ---------------------------------------------------------------------------------
 
+
 def _get_club(club_id):
     club = queries.get_club(club_id)
     if club is None:
@@ -63,12 +72,22 @@ def _get_club(club_id):
 
 #: URL action -> (target status, statuses it applies to, needs a reason, button label, heading)
 ACTIONS = {
-    "freischalten": (ClubStatus.APPROVED, {ClubStatus.PENDING, ClubStatus.REJECTED}, False,
-                     _l("Freischalten"), _l("Verein freischalten")),
+    "freischalten": (
+        ClubStatus.APPROVED,
+        {ClubStatus.PENDING, ClubStatus.REJECTED},
+        False,
+        _l("Freischalten"),
+        _l("Verein freischalten"),
+    ),
     "ablehnen": (ClubStatus.REJECTED, {ClubStatus.PENDING}, True, _l("Ablehnen"), _l("Anmeldung ablehnen")),
     "sperren": (ClubStatus.SUSPENDED, {ClubStatus.APPROVED}, True, _l("Sperren"), _l("Verein sperren")),
-    "reaktivieren": (ClubStatus.APPROVED, {ClubStatus.SUSPENDED}, False,
-                     _l("Wieder freischalten"), _l("Sperre aufheben")),
+    "reaktivieren": (
+        ClubStatus.APPROVED,
+        {ClubStatus.SUSPENDED},
+        False,
+        _l("Wieder freischalten"),
+        _l("Sperre aufheben"),
+    ),
 }
 
 SUCCESS = {
@@ -92,9 +111,14 @@ def club(club_id):
 def _club_page(club, status=200, note_form=None):
     facts = queries.club_facts(club)
     return render_template(
-        "admin/club.html", club=club, facts=facts, actions=available_actions(club),
-        note_form=note_form or NoteForm(formdata=None), delete_form=EmptyForm(formdata=None),
-        topic_bars=charts.topic_rows(facts), consultation=_consultation_wanted(facts),
+        "admin/club.html",
+        club=club,
+        facts=facts,
+        actions=available_actions(club),
+        note_form=note_form or NoteForm(formdata=None),
+        delete_form=EmptyForm(formdata=None),
+        topic_bars=charts.topic_rows(facts),
+        consultation=_consultation_wanted(facts),
     ), status
 
 
@@ -109,8 +133,13 @@ def answers(club_id):
     club = _get_club(club_id)
     facts = queries.club_facts(club)
     if not _consultation_wanted(facts):
-        fail(403, _("Der Verein hat keine Beratung angefragt. Ohne diese Freigabe sehen Sie nur die Punktzahlen, "
-                    "nicht die einzelnen Antworten."))
+        fail(
+            403,
+            _(
+                "Der Verein hat keine Beratung angefragt. Ohne diese Freigabe sehen Sie nur die Punktzahlen, "
+                "nicht die einzelnen Antworten."
+            ),
+        )
     rows = queries.shared_answers(club)
     services.record_answers_viewed(club, by=current_user)
     return render_template("admin/answers.html", club=club, rows=rows, topics=queries.topic_titles())
@@ -125,11 +154,23 @@ def set_status(club_id, action):
     new_status, applies_to, needs_reason, label, heading = ACTIONS[action]
     form = ReasonForm() if needs_reason else EmptyForm()
     recipients = board_emails(club)
-    context = dict(club=club, action=action, form=form, needs_reason=needs_reason, label=label, heading=heading,
-                   recipients=recipients)
+    context = dict(
+        club=club,
+        action=action,
+        form=form,
+        needs_reason=needs_reason,
+        label=label,
+        heading=heading,
+        recipients=recipients,
+    )
     if club.status not in applies_to:
-        flash(_("Dieser Statuswechsel ist bei einem Verein mit Status „%(status)s“ nicht möglich.",
-                status=club.status.label), "error")
+        flash(
+            _(
+                "Dieser Statuswechsel ist bei einem Verein mit Status „%(status)s“ nicht möglich.",
+                status=club.status.label,
+            ),
+            "error",
+        )
         return redirect(url_for("admin.club", club_id=club.id), code=303)
     if request.method == "GET":
         return render_template("admin/confirm_status.html", **context)
@@ -144,8 +185,14 @@ def set_status(club_id, action):
     if mailed:
         flash(str(SUCCESS[action]) % {"name": club.name}, "success")
     else:
-        flash(_("Der neue Status von %(name)s ist gespeichert, aber die E-Mail an den Vorstand konnte nicht "
-                "verschickt werden. Bitte benachrichtigen Sie den Vorstand selbst.", name=club.name), "error")
+        flash(
+            _(
+                "Der neue Status von %(name)s ist gespeichert, aber die E-Mail an den Vorstand konnte nicht "
+                "verschickt werden. Bitte benachrichtigen Sie den Vorstand selbst.",
+                name=club.name,
+            ),
+            "error",
+        )
     return redirect(url_for("admin.club", club_id=club.id), code=303)
 
 
@@ -177,13 +224,20 @@ def delete_note(club_id, note_id):
 
 # --- statistics --------------------------------------------------------------------------------
 
+
 @bp.get("/statistik", endpoint="statistics")
 @staff_required
 def statistics_page():
     stats, computed_at = statistics.cached_statistics(fresh=bool(request.args.get("neu")))
-    return render_template("admin/statistics.html", stats=stats, charts=charts.dashboard(stats),
-                           bands=queries.SCORE_BANDS, statuses=list(ClubStatus), computed_at=computed_at,
-                           cache_seconds=current_app.config.get("ADMIN_STATS_CACHE_SECONDS") or 0)
+    return render_template(
+        "admin/statistics.html",
+        stats=stats,
+        charts=charts.dashboard(stats),
+        bands=queries.SCORE_BANDS,
+        statuses=list(ClubStatus),
+        computed_at=computed_at,
+        cache_seconds=current_app.config.get("ADMIN_STATS_CACHE_SECONDS") or 0,
+    )
 
 
 @bp.get("/statistik.csv")
@@ -201,12 +255,21 @@ def statistics_csv():
 
 # --- audit log ---------------------------------------------------------------------------------
 
+
 @bp.get("/protokoll", endpoint="audit")
 @staff_required
 def audit_page():
     filters = audit.AuditFilters.from_args(request.args)
     rows, total, page, pages, actions = audit.audit_page(filters)
     status = 422 if filters.errors else 200
-    return render_template("admin/audit.html", f=filters, rows=rows, total=total, page=page, pages=pages,
-                           actions=actions, labels=audit.AUDIT_LABELS,
-                           retention=current_app.config.get("AUDIT_RETENTION_DAYS")), status
+    return render_template(
+        "admin/audit.html",
+        f=filters,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        actions=actions,
+        labels=audit.AUDIT_LABELS,
+        retention=current_app.config.get("AUDIT_RETENTION_DAYS"),
+    ), status

@@ -26,6 +26,7 @@ from .queries import SCORE_BANDS, current_version_id, topic_titles
 
 WEEKS = 12
 
+
 def cached_statistics(fresh: bool = False):
     """The statistics and when they were computed, reused for ADMIN_STATS_CACHE_SECONDS.
 
@@ -85,26 +86,36 @@ def statistics(today: date | None = None) -> Statistics:
         (Assessment.score < 80, "mid"),
         else_="high",
     )
-    stats.adoption = dict(db.session.execute(
-        sa.select(band, sa.func.count(Club.id)).select_from(Club).outerjoin(Assessment, Assessment.club_id == Club.id)
-        .where(Club.status == ClubStatus.APPROVED).group_by(band)
-    ).all())
+    stats.adoption = dict(
+        db.session.execute(
+            sa.select(band, sa.func.count(Club.id))
+            .select_from(Club)
+            .outerjoin(Assessment, Assessment.club_id == Club.id)
+            .where(Club.status == ClubStatus.APPROVED)
+            .group_by(band)
+        ).all()
+    )
     stats.approved = sum(stats.adoption.values())
     stats.started = stats.approved - stats.adoption.get("not_started", 0)
     # 3. average score per topic over every club that uses the self-check (JSON object per
     #    assessment, unnested in SQL). Only approved and suspended clubs can answer at all.
     table = Assessment.__table__.name
     if dialect == "postgresql":
-        sql = (f"SELECT t.key, avg(t.value::numeric), count(*) FROM {table} a, "
-               f"json_each_text(a.topic_scores::json) AS t GROUP BY t.key")
+        sql = (
+            f"SELECT t.key, avg(t.value::numeric), count(*) FROM {table} a, "
+            f"json_each_text(a.topic_scores::json) AS t GROUP BY t.key"
+        )
     else:
-        sql = (f"SELECT t.key, avg(t.value), count(*) FROM {table} a, json_each(a.topic_scores) AS t "
-               f"WHERE t.type IN ('integer', 'real') GROUP BY t.key")
+        sql = (
+            f"SELECT t.key, avg(t.value), count(*) FROM {table} a, json_each(a.topic_scores) AS t "
+            f"WHERE t.type IN ('integer', 'real') GROUP BY t.key"
+        )
     averages = {key: (float(avg), n) for key, avg, n in db.session.execute(sa.text(sql)) if avg is not None}
     titles = topic_titles()
     order = list(titles) + sorted(k for k in averages if k not in titles)
-    stats.topic_averages = [(k, titles.get(k, k), round(averages[k][0]), averages[k][1])
-                            for k in order if k in averages]
+    stats.topic_averages = [
+        (k, titles.get(k, k), round(averages[k][0]), averages[k][1]) for k in order if k in averages
+    ]
     # 4. the ten open Pflicht items ("Nein"/"Teilweise") most common across clubs; a covering
     #    index (item_key, status) on the answers keeps this one index range scan
     Item = ChecklistItem
@@ -115,11 +126,13 @@ def statistics(today: date | None = None) -> Statistics:
         .join(Answer, Answer.item_key == Item.key)
         .where(Item.version_id == version, Item.severity == "must", Answer.status.in_(("no", "partial")))
         .group_by(Item.key, Item.question_de, Item.question_en, Item.topic_key)
-        .order_by(count.desc(), Item.key).limit(10)
+        .order_by(count.desc(), Item.key)
+        .limit(10)
     ).all()
     english = str(get_locale() or "de").startswith("en")
-    stats.open_items = [(key, (q_en if english and q_en else q_de), titles.get(topic, topic), n)
-                        for key, q_de, q_en, topic, n in rows]
+    stats.open_items = [
+        (key, (q_en if english and q_en else q_de), titles.get(topic, topic), n) for key, q_de, q_en, topic, n in rows
+    ]
     today = today or utcnow().date()
     monday = today - timedelta(days=today.weekday())
     first = monday - timedelta(weeks=WEEKS - 1)
@@ -131,11 +144,10 @@ def statistics(today: date | None = None) -> Statistics:
     ):
         key = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
         counts[key] = n
-    stats.meetings_per_week = [(first + timedelta(weeks=i), counts.get(first + timedelta(weeks=i), 0))
-                               for i in range(WEEKS)]
+    stats.meetings_per_week = [
+        (first + timedelta(weeks=i), counts.get(first + timedelta(weeks=i), 0)) for i in range(WEEKS)
+    ]
     return stats
-
-
 
 
 def as_csv(stats: Statistics) -> str:

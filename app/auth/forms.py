@@ -30,14 +30,17 @@ def new_password_field(label=_l("Passwort")):
         label,
         validators=[
             DataRequired(_l("Bitte wählen Sie ein Passwort.")),
-            Length(min=MIN_PASSWORD, max=200,
-                   message=_l("Das Passwort muss mindestens %(n)s Zeichen lang sein.", n=MIN_PASSWORD)),
+            Length(
+                min=MIN_PASSWORD,
+                max=200,
+                message=_l("Das Passwort muss mindestens %(n)s Zeichen lang sein.", n=MIN_PASSWORD),
+            ),
         ],
         render_kw={"autocomplete": "new-password"},
-        description=_l("Mindestens %(n)s Zeichen. Ein Satz aus mehreren Wörtern ist gut zu merken und sicher.",
-                       n=MIN_PASSWORD),
+        description=_l(
+            "Mindestens %(n)s Zeichen. Ein Satz aus mehreren Wörtern ist gut zu merken und sicher.", n=MIN_PASSWORD
+        ),
     )
-
 
 
 def name_field():
@@ -59,8 +62,10 @@ class RegisterForm(BaseForm):
     password = new_password_field()
     password_repeat = PasswordField(
         _l("Passwort wiederholen"),
-        validators=[DataRequired(_l("Bitte wiederholen Sie das Passwort.")),
-                    EqualTo("password", _l("Die Passwörter stimmen nicht überein."))],
+        validators=[
+            DataRequired(_l("Bitte wiederholen Sie das Passwort.")),
+            EqualTo("password", _l("Die Passwörter stimmen nicht überein.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -70,8 +75,11 @@ class RegisterForm(BaseForm):
 
 class LoginForm(BaseForm):
     email = email_field()
-    password = PasswordField(_l("Passwort"), validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein."))],
-                             render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        _l("Passwort"),
+        validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein."))],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField(_l("Angemeldet bleiben (30 Tage)"))
 
 
@@ -83,8 +91,10 @@ class ResetPasswordForm(BaseForm):
     password = new_password_field(_l("Neues Passwort"))
     password_repeat = PasswordField(
         _l("Neues Passwort wiederholen"),
-        validators=[DataRequired(_l("Bitte wiederholen Sie das Passwort.")),
-                    EqualTo("password", _l("Die Passwörter stimmen nicht überein."))],
+        validators=[
+            DataRequired(_l("Bitte wiederholen Sie das Passwort.")),
+            EqualTo("password", _l("Die Passwörter stimmen nicht überein.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -97,19 +107,25 @@ class ProfileForm(BaseForm):
 
 
 class ChangePasswordForm(ResetPasswordForm):
-    current_password = PasswordField(_l("Aktuelles Passwort"),
-                                     validators=[DataRequired(_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
-                                     render_kw={"autocomplete": "current-password"})
+    current_password = PasswordField(
+        _l("Aktuelles Passwort"),
+        validators=[DataRequired(_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class ChangeEmailForm(BaseForm):
     email = email_field(_l("Neue E-Mail-Adresse"))
-    current_password = PasswordField(_l("Aktuelles Passwort"),
-                                     validators=[DataRequired(_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
-                                     render_kw={"autocomplete": "current-password"})
+    current_password = PasswordField(
+        _l("Aktuelles Passwort"),
+        validators=[DataRequired(_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class DeleteAccountForm(BaseForm):
-    current_password = PasswordField(_l("Passwort zur Bestätigung"),
-                                      validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein."))],
-                                      render_kw={"autocomplete": "current-password"})
+    current_password = PasswordField(
+        _l("Passwort zur Bestätigung"),
+        validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein."))],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -131,8 +131,7 @@ def forgot_password():
     form = ResetRequestForm()
     if form.validate_on_submit():
         send_password_reset(form.email.data)
-        flash(_("Wenn zu dieser Adresse ein Konto gehört, haben wir einen Link zum Zurücksetzen geschickt."),
-              "success")
+        flash(_("Wenn zu dieser Adresse ein Konto gehört, haben wir einen Link zum Zurücksetzen geschickt."), "success")
         return redirect(url_for("auth.login"), code=303)
     return _form_page("auth/forgot.html", form)
 
@@ -211,8 +210,10 @@ def change_email():
             except AccountError as exc:
                 form.email.errors.append(str(exc))
             else:
-                flash(_("Wir haben einen Bestätigungslink an die neue Adresse geschickt. "
-                        "Erst nach dem Klick gilt sie."), "success")
+                flash(
+                    _("Wir haben einen Bestätigungslink an die neue Adresse geschickt. Erst nach dem Klick gilt sie."),
+                    "success",
+                )
                 return redirect(url_for("auth.settings"), code=303)
     return _settings_with(email_form=form)
 

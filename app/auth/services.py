@@ -26,9 +26,11 @@ class AccountError(Exception):
 def confirm_first_message() -> str:
     """Why an account with an unconfirmed address cannot book a workshop place or a consultation slot
     (throwaway accounts must not be able to book everything out)."""
-    return _("Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. Erst dann können Sie einen Workshop-Platz oder "
-             "einen Termin in der Sprechstunde buchen. Den Bestätigungslink können Sie in Ihrem Konto erneut "
-             "anfordern.")
+    return _(
+        "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. Erst dann können Sie einen Workshop-Platz oder "
+        "einen Termin in der Sprechstunde buchen. Den Bestätigungslink können Sie in Ihrem Konto erneut "
+        "anfordern."
+    )
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -59,6 +61,7 @@ def equalise_timing(password: str) -> None:
 
 
 # --- signed tokens ---------------------------------------------------------
+
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
@@ -111,6 +114,7 @@ def read_token(purpose: str, token: str, max_age: int) -> tuple[User, dict]:
 # Mails to an address nobody has confirmed yet carry no text the registrant chose (no display name):
 # otherwise anyone could send a phishing text from our own sender to any address.
 
+
 def send_confirmation(user: User) -> None:
     link = external_url("auth.confirm", token=make_token("confirm", user))
     send_mail(user.email, _("Bitte bestätigen Sie Ihre E-Mail-Adresse"), "auth/email/confirm", link=link)
@@ -128,19 +132,27 @@ def send_password_reset(email: str) -> None:
 def send_account_exists_notice(user: User, reason: str) -> None:
     """Tell the owner of an address that someone tried to use it (``reason``: "register",
     "invitation" or "email-change"); the form itself answers as if all went well."""
-    send_mail(user.email, _("Ihr Vereinsraum-Konto"), "auth/email/account_exists", reason=reason,
-              login_link=external_url("auth.login"),
-              reset_link=external_url("auth.reset_password", token=make_token("reset", user)))
+    send_mail(
+        user.email,
+        _("Ihr Vereinsraum-Konto"),
+        "auth/email/account_exists",
+        reason=reason,
+        login_link=external_url("auth.login"),
+        reset_link=external_url("auth.reset_password", token=make_token("reset", user)),
+    )
 
 
 def check_your_inbox() -> str:
     """The one answer to a registration, whether the address was free or not (no enumeration)."""
-    return _("Fast geschafft! Wir haben Ihnen eine E-Mail geschickt. Bitte sehen Sie in Ihr Postfach und folgen "
-             "Sie dem Link darin. Danach können Sie sich hier anmelden.")
+    return _(
+        "Fast geschafft! Wir haben Ihnen eine E-Mail geschickt. Bitte sehen Sie in Ihr Postfach und folgen "
+        "Sie dem Link darin. Danach können Sie sich hier anmelden."
+    )
 
 
-def register_account(email: str, name: str, password: str, *, reason: str = "register",
-                     address_proven: bool = False, commit: bool = True) -> User | None:
+def register_account(
+    email: str, name: str, password: str, *, reason: str = "register", address_proven: bool = False, commit: bool = True
+) -> User | None:
     """Registration that never tells whether the address already has an account.
 
     A free address gets a new account and a mail: the confirmation link, or (``address_proven``: an
@@ -157,8 +169,12 @@ def register_account(email: str, name: str, password: str, *, reason: str = "reg
             user = None
         if user is not None:
             if address_proven:
-                send_mail(user.email, _("Willkommen im Vereinsraum"), "auth/email/welcome",
-                          login_link=external_url("auth.login"))
+                send_mail(
+                    user.email,
+                    _("Willkommen im Vereinsraum"),
+                    "auth/email/welcome",
+                    login_link=external_url("auth.login"),
+                )
             else:
                 send_confirmation(user)
             if commit:
@@ -206,6 +222,7 @@ def apply_email_change(token: str) -> User:
 
 # --- the account's own changes -------------------------------------------------------------------
 
+
 def confirm_address(user: User) -> None:
     """The confirmation link reached the mailbox."""
     user.confirm_email()
@@ -246,6 +263,7 @@ def end_all_sessions(user: User) -> None:
 
 # --- deletion ----------------------------------------------------------------
 
+
 def clubs_blocking_deletion(user: User) -> list:
     """Clubs where the user is the only board member (deletion would orphan them); app.clubs answers."""
     return [club for clubs in values_from(account_deletion_blockers, user) for club in clubs]
@@ -256,8 +274,11 @@ def delete_account(user: User) -> None:
     if blocking:
         names = ", ".join(c.name for c in blocking)
         raise AccountError(
-            _("Sie sind der einzige Vorstand von: %(names)s. Bitte ernennen Sie zuerst eine andere Person "
-              "zum Vorstand, dann können Sie Ihr Konto löschen.", names=names)
+            _(
+                "Sie sind der einzige Vorstand von: %(names)s. Bitte ernennen Sie zuerst eine andere Person "
+                "zum Vorstand, dann können Sie Ihr Konto löschen.",
+                names=names,
+            )
         )
     user.end_sessions()  # the row goes below; should erasure ever keep it, no old cookie may open it
     # app.dataprotection erases: it walks every declared model (own data deleted, club content kept as

@@ -31,8 +31,10 @@ def status_command():
     """List open (pending/failed) chat changes."""
     ops = services.open_ops()
     for op in ops:
-        click.echo(f"#{op.id} {op.club.slug} {op.kind} {op.status} Versuche={op.attempts} "
-                   f"nächster={op.next_try_at:%Y-%m-%d %H:%M} Fehler={op.last_error or '-'}")
+        click.echo(
+            f"#{op.id} {op.club.slug} {op.kind} {op.status} Versuche={op.attempts} "
+            f"nächster={op.next_try_at:%Y-%m-%d %H:%M} Fehler={op.last_error or '-'}"
+        )
     if not ops:
         click.echo("Keine offenen Änderungen.")
 

@@ -7,14 +7,21 @@ from ..core.forms import BaseForm
 
 class LinkForm(BaseForm):
     channel_url = StringField(
-        _l("Adresse des Kanals"), validators=[InputRequired(_l("Bitte fügen Sie die Adresse des Kanals ein.")),
-                                              Length(max=500)],
-        description=_l("Öffnen Sie den Kanal im Browser und kopieren Sie die Adresse, "
-                       "z. B. https://chat.example.org/team/channels/kanalname."))
+        _l("Adresse des Kanals"),
+        validators=[InputRequired(_l("Bitte fügen Sie die Adresse des Kanals ein.")), Length(max=500)],
+        description=_l(
+            "Öffnen Sie den Kanal im Browser und kopieren Sie die Adresse, "
+            "z. B. https://chat.example.org/team/channels/kanalname."
+        ),
+    )
     webhook_url = StringField(
-        _l("Webhook-Adresse für Hinweise (optional)"), validators=[Optional(), Length(max=500)],
-        description=_l("Nur nötig, wenn der Bot der Plattform nicht in Ihrem Kanal ist: eine „eingehende "
-                       "Webhook“-Adresse aus Mattermost (…/hooks/…). Behandeln Sie sie wie ein Passwort."))
+        _l("Webhook-Adresse für Hinweise (optional)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l(
+            "Nur nötig, wenn der Bot der Plattform nicht in Ihrem Kanal ist: eine „eingehende "
+            "Webhook“-Adresse aus Mattermost (…/hooks/…). Behandeln Sie sie wie ein Passwort."
+        ),
+    )
 
 
 class OptionsForm(BaseForm):

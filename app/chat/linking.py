@@ -36,6 +36,7 @@ from .services import (
 
 # --- URL validation -------------------------------------------------------------------------------
 
+
 @dataclass
 class ChannelUrl:
     site_url: str
@@ -44,11 +45,9 @@ class ChannelUrl:
     on_platform: bool
 
 
-
 _SEGMENT_RE = re.compile(r"^[A-Za-z0-9._~-]+$")
 
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
-
 
 
 def _site(scheme: str, netloc: str, sub: str = "") -> str:
@@ -60,16 +59,13 @@ def _site(scheme: str, netloc: str, sub: str = "") -> str:
     return f"{scheme}://{netloc}{sub.rstrip('/')}"
 
 
-
 def _normal_site(url: str) -> str:
     parts = urlsplit(url.strip())
     return _site(parts.scheme, parts.netloc, parts.path)
 
 
-
 def outbound_policy() -> outbound.Policy:
     return outbound.Policy.from_config(current_app.config)
-
 
 
 def check_reachable(url: str) -> None:
@@ -79,9 +75,9 @@ def check_reachable(url: str) -> None:
     except outbound.OutboundRefused as exc:
         raise ChatError(exc.message) from exc
     except outbound.OutboundFailed as exc:
-        raise ChatError(_("Den Server %(host)s finden wir nicht. Bitte prüfen Sie die Adresse.",
-                          host=urlsplit(url).hostname or "")) from exc
-
+        raise ChatError(
+            _("Den Server %(host)s finden wir nicht. Bitte prüfen Sie die Adresse.", host=urlsplit(url).hostname or "")
+        ) from exc
 
 
 def parse_channel_url(raw: str) -> ChannelUrl:
@@ -104,11 +100,19 @@ def parse_channel_url(raw: str) -> ChannelUrl:
     if any(not _SEGMENT_RE.match(s) for s in segments):
         raise ChatError(_("Das sieht nicht wie die Adresse eines Mattermost-Kanals aus."))
     if len(segments) >= 3 and segments[-2] == "messages":
-        raise ChatError(_("Das ist eine Direktnachricht, kein Vereinskanal. Bitte öffnen Sie den Kanal und kopieren "
-                          "Sie dessen Adresse."))
+        raise ChatError(
+            _(
+                "Das ist eine Direktnachricht, kein Vereinskanal. Bitte öffnen Sie den Kanal und kopieren "
+                "Sie dessen Adresse."
+            )
+        )
     if len(segments) < 3 or segments[-2] != "channels":
-        raise ChatError(_("Das sieht nicht wie die Adresse eines Mattermost-Kanals aus. Sie hat die Form "
-                          "https://chat.example.org/team/channels/kanalname."))
+        raise ChatError(
+            _(
+                "Das sieht nicht wie die Adresse eines Mattermost-Kanals aus. Sie hat die Form "
+                "https://chat.example.org/team/channels/kanalname."
+            )
+        )
     team, channel, sub = segments[-3].lower(), segments[-1].lower(), segments[:-3]
     if not TEAM_NAME_RE.match(team) or len(channel) > MAX_NAME or not CHANNEL_NAME_RE.match(channel):
         raise ChatError(_("Team- oder Kanalname in der Adresse sind ungültig."))
@@ -119,30 +123,39 @@ def parse_channel_url(raw: str) -> ChannelUrl:
     return ChannelUrl(site_url, team, channel, on_platform)
 
 
-
 _HOOK_RE = re.compile(r"^/hooks/[a-z0-9]{26}$")
-
 
 
 def parse_webhook_url(raw: str, site_url: str) -> str:
     """An incoming-webhook URL on the same Mattermost server as the channel (form only; no DNS)."""
     raw = (raw or "").strip()
     parts = urlsplit(raw)
-    if (parts.scheme.lower() not in ("http", "https") or len(raw) > 500 or parts.query or parts.fragment
-            or any(ch.isspace() for ch in raw)):
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or len(raw) > 500
+        or parts.query
+        or parts.fragment
+        or any(ch.isspace() for ch in raw)
+    ):
         raise ChatError(_("Die Webhook-Adresse ist ungültig. Sie hat die Form https://chat.example.org/hooks/…"))
     path = parts.path
     sub = urlsplit(site_url).path
-    if (_site(parts.scheme, parts.netloc, sub) != site_url or not path.startswith(sub + "/hooks/")
-            or not _HOOK_RE.match(path[len(sub):])):
-        raise ChatError(_("Die Webhook-Adresse muss zum selben Chat-Server gehören wie der Kanal und die Form "
-                          "…/hooks/<Kennung> haben."))
-    return site_url + path[len(sub):]
-
-
+    if (
+        _site(parts.scheme, parts.netloc, sub) != site_url
+        or not path.startswith(sub + "/hooks/")
+        or not _HOOK_RE.match(path[len(sub) :])
+    ):
+        raise ChatError(
+            _(
+                "Die Webhook-Adresse muss zum selben Chat-Server gehören wie der Kanal und die Form "
+                "…/hooks/<Kennung> haben."
+            )
+        )
+    return site_url + path[len(sub) :]
 
 
 # --- linking --------------------------------------------------------------------------------------
+
 
 @dataclass
 class LinkResult:
@@ -150,23 +163,25 @@ class LinkResult:
     needs_bot: bool = False
 
 
-
 def _unreachable() -> ChatError:
-    return ChatError(_("Der Chat-Server ist gerade nicht erreichbar. Bitte versuchen Sie es in ein paar Minuten noch "
-                       "einmal."))
-
+    return ChatError(
+        _("Der Chat-Server ist gerade nicht erreichbar. Bitte versuchen Sie es in ein paar Minuten noch einmal.")
+    )
 
 
 def _taken_channel() -> ChatError:
-    return ChatError(_("Dieser Kanal ist bereits mit einem anderen Verein verknüpft. Ein Kanal kann nur zu einem "
-                       "Verein gehören."))
-
+    return ChatError(
+        _("Dieser Kanal ist bereits mit einem anderen Verein verknüpft. Ein Kanal kann nur zu einem Verein gehören.")
+    )
 
 
 def _taken_webhook() -> ChatError:
-    return ChatError(_("Diese Webhook-Adresse ist bereits bei einem anderen Verein hinterlegt. Bitte legen Sie in "
-                       "Ihrem Kanal eine eigene an."))
-
+    return ChatError(
+        _(
+            "Diese Webhook-Adresse ist bereits bei einem anderen Verein hinterlegt. Bitte legen Sie in "
+            "Ihrem Kanal eine eigene an."
+        )
+    )
 
 
 def _refuse_if_taken(club, channel_id: str | None, key: str | None) -> None:
@@ -176,22 +191,32 @@ def _refuse_if_taken(club, channel_id: str | None, key: str | None) -> None:
         raise _taken_webhook()
 
 
-
 def _actor_account(actor, client) -> str:
     """The acting board member's Mattermost id, found by their confirmed e-mail address."""
     if actor is None or not actor.is_confirmed:
-        raise ChatError(_("Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. Erst dann können wir prüfen, ob Sie auf dem "
-                          "Chat-Server Mitglied dieses Kanals sind."))
+        raise ChatError(
+            _(
+                "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. Erst dann können wir prüfen, ob Sie auf dem "
+                "Chat-Server Mitglied dieses Kanals sind."
+            )
+        )
     try:
         mm_id = _account_for(actor, client)
     except MattermostError as exc:
-        raise _unreachable() if exc.transient else ChatError(
-            _("Der Kanal konnte nicht geprüft werden (%(code)s).", code=exc.id)) from exc
+        raise (
+            _unreachable()
+            if exc.transient
+            else ChatError(_("Der Kanal konnte nicht geprüft werden (%(code)s).", code=exc.id))
+        ) from exc
     if not mm_id:
-        raise ChatError(_("Auf dem Chat-Server gibt es kein Konto mit Ihrer bestätigten E-Mail-Adresse %(email)s. "
-                          "Verknüpfen können Sie nur einen Kanal, in dem Sie dort Mitglied sind.", email=actor.email))
+        raise ChatError(
+            _(
+                "Auf dem Chat-Server gibt es kein Konto mit Ihrer bestätigten E-Mail-Adresse %(email)s. "
+                "Verknüpfen können Sie nur einen Kanal, in dem Sie dort Mitglied sind.",
+                email=actor.email,
+            )
+        )
     return mm_id
-
 
 
 def _prove_channel(club, channel: dict, actor, client) -> None:
@@ -207,11 +232,14 @@ def _prove_channel(club, channel: dict, actor, client) -> None:
                 raise _unreachable() from exc
             member = False
         if not member:
-            raise ChatError(_("Sie sind auf dem Chat-Server nicht Mitglied dieses Kanals. Verknüpfen können Sie nur einen "
-                              "Kanal, in dem Ihr Konto (mit Ihrer bestätigten E-Mail-Adresse) Mitglied ist."))
+            raise ChatError(
+                _(
+                    "Sie sind auf dem Chat-Server nicht Mitglied dieses Kanals. Verknüpfen können Sie nur einen "
+                    "Kanal, in dem Ihr Konto (mit Ihrer bestätigten E-Mail-Adresse) Mitglied ist."
+                )
+            )
     if _owned_elsewhere(club, channel_id=channel["id"]):
         raise _taken_channel()
-
 
 
 def _verify_platform_hook(club, hook_url: str, channel: dict | None, actor, client) -> str:
@@ -222,8 +250,12 @@ def _verify_platform_hook(club, hook_url: str, channel: dict | None, actor, clie
         if exc.status == 404:
             raise ChatError(_("Diese Webhook-Adresse gibt es auf dem Chat-Server nicht.")) from exc
         if exc.status == 403:
-            raise ChatError(_("Die Plattform darf auf ihrem Chat-Server nicht prüfen, in welchen Kanal diese "
-                              "Webhook-Adresse schreibt. Bitte fügen Sie stattdessen den Bot zum Kanal hinzu.")) from exc
+            raise ChatError(
+                _(
+                    "Die Plattform darf auf ihrem Chat-Server nicht prüfen, in welchen Kanal diese "
+                    "Webhook-Adresse schreibt. Bitte fügen Sie stattdessen den Bot zum Kanal hinzu."
+                )
+            ) from exc
         if exc.transient:
             raise _unreachable() from exc
         raise ChatError(_("Der Kanal konnte nicht geprüft werden (%(code)s).", code=exc.id)) from exc
@@ -236,12 +268,15 @@ def _verify_platform_hook(club, hook_url: str, channel: dict | None, actor, clie
         return hook_channel
     # The bot cannot see the private channel: a hook for it can only be made by a member of it.
     if hook.get("user_id") != _actor_account(actor, client):
-        raise ChatError(_("Diese Webhook-Adresse hat jemand anderes angelegt. Bitte legen Sie selbst in Ihrem Kanal eine "
-                          "an – oder fügen Sie den Bot zum Kanal hinzu."))
+        raise ChatError(
+            _(
+                "Diese Webhook-Adresse hat jemand anderes angelegt. Bitte legen Sie selbst in Ihrem Kanal eine "
+                "an – oder fügen Sie den Bot zum Kanal hinzu."
+            )
+        )
     if _owned_elsewhere(club, channel_id=hook_channel):
         raise _taken_channel()
     return hook_channel
-
 
 
 def _lookup_channel(client, team: str, name: str) -> dict | None:
@@ -250,14 +285,17 @@ def _lookup_channel(client, team: str, name: str) -> dict | None:
         return client.channel_by_team_name(team, name)
     except MattermostError as exc:
         if exc.status == 404:
-            raise ChatError(_("Diesen Kanal gibt es auf dem Chat-Server nicht (oder er ist archiviert). Bitte "
-                              "prüfen Sie Team- und Kanalnamen in der Adresse.")) from exc
+            raise ChatError(
+                _(
+                    "Diesen Kanal gibt es auf dem Chat-Server nicht (oder er ist archiviert). Bitte "
+                    "prüfen Sie Team- und Kanalnamen in der Adresse."
+                )
+            ) from exc
         if exc.status == 403:
             return None
         if exc.transient:
             raise _unreachable() from exc
         raise ChatError(_("Der Kanal konnte nicht geprüft werden (%(code)s).", code=exc.id)) from exc
-
 
 
 def _commit_owned(club, channel_id: str | None, key: str | None) -> None:
@@ -267,9 +305,9 @@ def _commit_owned(club, channel_id: str | None, key: str | None) -> None:
     except sqlalchemy.exc.IntegrityError:
         db.session.rollback()
         _refuse_if_taken(club, channel_id, key)
-        raise ChatError(_("Die Chat-Einstellungen wurden gerade gleichzeitig geändert. Bitte versuchen Sie es noch "
-                          "einmal.")) from None
-
+        raise ChatError(
+            _("Die Chat-Einstellungen wurden gerade gleichzeitig geändert. Bitte versuchen Sie es noch einmal.")
+        ) from None
 
 
 def link_channel(club, url: str, *, webhook_url: str | None = None, by=None) -> LinkResult:
@@ -284,8 +322,13 @@ def link_channel(club, url: str, *, webhook_url: str | None = None, by=None) -> 
         channel = _lookup_channel(client, parsed.team, parsed.channel)
         if channel is not None:
             _prove_channel(club, channel, by, client)
-            info.update(display_name=channel["display_name"][:MAX_DISPLAY], team_id=channel["team_id"],
-                        channel_id=channel["id"], private=channel["type"] == "P", bot_can_read=True)
+            info.update(
+                display_name=channel["display_name"][:MAX_DISPLAY],
+                team_id=channel["team_id"],
+                channel_id=channel["id"],
+                private=channel["type"] == "P",
+                bot_can_read=True,
+            )
         else:
             needs_bot, info["private"] = True, True
         if hook:
@@ -308,7 +351,6 @@ def link_channel(club, url: str, *, webhook_url: str | None = None, by=None) -> 
     _commit_owned(club, info["channel_id"], key)
     forget_panel(club)
     return LinkResult(link, needs_bot=needs_bot and not hook)
-
 
 
 def recheck_access(link: ChatLink, actor=None) -> bool:
@@ -337,7 +379,6 @@ def recheck_access(link: ChatLink, actor=None) -> bool:
     return True
 
 
-
 def unlink(club, *, by=None) -> None:
     link = link_for(club)
     if link is None:
@@ -348,7 +389,6 @@ def unlink(club, *, by=None) -> None:
     audit_record("chat.unlinked", actor=by, club=club)
     db.session.commit()
     forget_panel(club)
-
 
 
 def set_options(club, *, notices: bool, board_only: bool | None = None, by=None) -> None:

@@ -15,16 +15,15 @@ from .services import forget_panel, hook_id_of, link_for
 
 # --- notices --------------------------------------------------------------------------------------
 
+
 def workspace_url(club) -> str:
     return external_url("workspace.index", slug=club.slug)
-
 
 
 def _no_mentions(text: str) -> str:
     """Keep names from notifying everybody (@channel, @all, …) or breaking the line."""
     text = " ".join(str(text).split())[:120]
     return text.replace("@", "@\u200b")
-
 
 
 def post_meeting_notice(club, room_name: str | None = None) -> ChatOp | None:
@@ -35,13 +34,16 @@ def post_meeting_notice(club, room_name: str | None = None) -> ChatOp | None:
         return None
     with force_locale("de"):
         if room_name:
-            text = _("Die Videokonferenz „%(room)s“ hat begonnen. Zum Arbeitsbereich des Vereins: %(url)s",
-                     room=_no_mentions(room_name), url=workspace_url(club))
+            text = _(
+                "Die Videokonferenz „%(room)s“ hat begonnen. Zum Arbeitsbereich des Vereins: %(url)s",
+                room=_no_mentions(room_name),
+                url=workspace_url(club),
+            )
         else:
-            text = _("Eine Videokonferenz des Vereins hat begonnen. Zum Arbeitsbereich: %(url)s",
-                     url=workspace_url(club))
+            text = _(
+                "Eine Videokonferenz des Vereins hat begonnen. Zum Arbeitsbereich: %(url)s", url=workspace_url(club)
+            )
     return enqueue(club, "notice", f"notice:{uuid.uuid4().hex}", {"text": text}, lifetime=NOTICE_LIFETIME)
-
 
 
 @handles("notice")
@@ -58,18 +60,14 @@ def _do_notice(op: ChatOp, client) -> None:
     forget_panel(op.club)
 
 
-
 HOOK_MOVED = "vereinsraum.hook_channel_changed"
-
 
 
 def _check_hook_target(link: ChatLink, client) -> None:
     """At send time: a platform webhook still writes into this club's own channel."""
     hook = client.incoming_hook(hook_id_of(link.webhook_url))  # 403/404: a permanent error, nothing is sent
     if not link.channel_id or hook.get("channel_id") != link.channel_id or hook.get("delete_at"):
-        raise MattermostError(None, HOOK_MOVED, "the webhook no longer writes into the club's channel",
-                              transient=False)
-
+        raise MattermostError(None, HOOK_MOVED, "the webhook no longer writes into the club's channel", transient=False)
 
 
 def _post_once(client, channel_id: str, text: str, marker: str, *, check: bool) -> None:

@@ -80,11 +80,13 @@ def _fetch_panel(link: ChatLink, actor=None) -> PanelInfo:
     shown = []
     for post in posts:
         user = users.get(post["user_id"], {})
-        shown.append({
-            "author": user.get("username") or None,
-            "time": datetime.fromtimestamp(post.get("create_at", 0) / 1000, tz=timezone.utc),
-            "text": _plain(post.get("message", "")),
-        })
+        shown.append(
+            {
+                "author": user.get("username") or None,
+                "time": datetime.fromtimestamp(post.get("create_at", 0) / 1000, tz=timezone.utc),
+                "text": _plain(post.get("message", "")),
+            }
+        )
     return PanelInfo(member_count=count, posts=shown, can_read=True)
 
 

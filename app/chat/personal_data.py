@@ -8,8 +8,9 @@ from .models import ChatAccount, ChatLink, ChatOp
 
 
 def register() -> None:
-    declare(ChatLink, category="chat", on_user_delete="keep-with-club", on_club_delete="delete",
-            exclude=("webhook_url",))
+    declare(
+        ChatLink, category="chat", on_user_delete="keep-with-club", on_club_delete="delete", exclude=("webhook_url",)
+    )
     declare(ChatAccount, category="chat", on_user_delete="delete", on_club_delete="keep")
     # Queued Mattermost changes (e.g. removing the person from the channel) must still run after an
     # account deletion; they carry no FK to the person and are deleted with the club.

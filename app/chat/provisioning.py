@@ -36,6 +36,7 @@ from .services import (
 
 # --- provisioning ---------------------------------------------------------------------------------
 
+
 def request_provision(club, *, by=None) -> ChatLink:
     if not platform_ready():
         raise ChatError(_("Der Chat-Server der Plattform ist nicht eingerichtet."))
@@ -62,10 +63,8 @@ def request_provision(club, *, by=None) -> ChatLink:
     return link
 
 
-
 def _purpose(club) -> str:
     return f"Vereinskanal auf Vereinsraum (Nr. {club.id})"
-
 
 
 def _lost_create(club, channel: dict, bot_id: str, client) -> bool:
@@ -79,7 +78,6 @@ def _lost_create(club, channel: dict, bot_id: str, client) -> bool:
     if _owned_elsewhere(club, channel_id=channel["id"]):
         return False
     return {m["user_id"] for m in client.channel_members(channel["id"])} <= {bot_id}
-
 
 
 @handles("provision")
@@ -110,8 +108,9 @@ def _do_provision(op: ChatOp, client) -> None:
                     break
                 continue
             try:
-                channel = client.create_channel(team["id"], name, display_name_for(club.name), private=True,
-                                                purpose=_purpose(club))
+                channel = client.create_channel(
+                    team["id"], name, display_name_for(club.name), private=True, purpose=_purpose(club)
+                )
                 break
             except MattermostError as exc:
                 if exc.id == CHANNEL_EXISTS:
@@ -138,9 +137,13 @@ def _do_provision(op: ChatOp, client) -> None:
         db.session.commit()
     if not link.welcome_posted:
         with force_locale("de"):
-            text = _("Willkommen im Kanal von %(name)s! Hier tauschen sich Vorstand und Mitglieder aus. Wenn eine "
-                     "Videokonferenz des Vereins beginnt, erscheint hier ein Hinweis mit dem Link zum Arbeitsbereich: "
-                     "%(url)s", name=_no_mentions(club.name), url=workspace_url(club))
+            text = _(
+                "Willkommen im Kanal von %(name)s! Hier tauschen sich Vorstand und Mitglieder aus. Wenn eine "
+                "Videokonferenz des Vereins beginnt, erscheint hier ein Hinweis mit dem Link zum Arbeitsbereich: "
+                "%(url)s",
+                name=_no_mentions(club.name),
+                url=workspace_url(club),
+            )
         _post_once(client, link.channel_id, text, f"welcome-{club.id}", check=op.attempts > 1)
         link.welcome_posted = True
         db.session.commit()
@@ -149,11 +152,11 @@ def _do_provision(op: ChatOp, client) -> None:
 
 # --- members --------------------------------------------------------------------------------------
 
+
 def _wants(link: ChatLink, membership) -> bool:
     if membership is None or not link.club.is_active:
         return False
     return membership.is_board or not link.board_only
-
 
 
 def _add(link: ChatLink, mm_id: str, client) -> None:
@@ -166,15 +169,16 @@ def _add(link: ChatLink, mm_id: str, client) -> None:
         client.add_channel_member(link.channel_id, mm_id)
 
 
-
-def _sync_member(link: ChatLink, user_id: int, client, known_mm_id: str | None = None, *,
-                 check_first: bool = False) -> str | None:
+def _sync_member(
+    link: ChatLink, user_id: int, client, known_mm_id: str | None = None, *, check_first: bool = False
+) -> str | None:
     """Make the channel match the club for one person. Returns "added", "removed" or None.
 
     ``check_first``: an earlier attempt may have added them already (a resumed op): ask before adding.
     """
     membership = db.session.scalar(
-        sa.select(Membership).where(Membership.club_id == link.club_id, Membership.user_id == user_id))
+        sa.select(Membership).where(Membership.club_id == link.club_id, Membership.user_id == user_id)
+    )
     user = db.session.get(User, user_id)
     stored = db.session.get(ChatAccount, user_id)
     previous = known_mm_id or (stored.mm_user_id if stored else None)
@@ -194,10 +198,8 @@ def _sync_member(link: ChatLink, user_id: int, client, known_mm_id: str | None =
     return removed
 
 
-
 def _channel_member_ids(link, client) -> set[str]:
     return {m["user_id"] for m in client.channel_members(link.channel_id)}
-
 
 
 @handles("member")
@@ -210,15 +212,17 @@ def _do_member(op: ChatOp, client) -> None:
     forget_panel(op.club)
 
 
-
 def enqueue_member_sync(club, user_id: int) -> None:
     link = link_for(club)
     if link is None or not link.is_provisioned or link.archived_at is not None:
         return
     account = db.session.get(ChatAccount, user_id)
-    enqueue(club, "member", f"member:{club.id}:{user_id}",
-            {"user_id": user_id, "mm_user_id": account.mm_user_id if account else None})
-
+    enqueue(
+        club,
+        "member",
+        f"member:{club.id}:{user_id}",
+        {"user_id": user_id, "mm_user_id": account.mm_user_id if account else None},
+    )
 
 
 @handles("rename")
@@ -231,7 +235,6 @@ def _do_rename(op: ChatOp, client) -> None:
     link.display_name = name
     db.session.commit()
     forget_panel(op.club)
-
 
 
 @handles("archive")
@@ -247,7 +250,6 @@ def _do_archive(op: ChatOp, client) -> None:
     link.archived_at = utcnow()
     db.session.commit()
     forget_panel(op.club)
-
 
 
 def archive_club_channel(club) -> str:
@@ -272,15 +274,20 @@ def archive_club_channel(club) -> str:
 
 # --- reconcile ------------------------------------------------------------------------------------
 
+
 def reconcile() -> list[str]:
     """Compare every provisioned channel with its club and repair the difference."""
     client = mm_client(max_wait=2.0)
     if client is None:
         return ["Kein Chat-Server eingerichtet."]
     lines = []
-    links = list(db.session.scalars(
-        sa.select(ChatLink).where(ChatLink.kind == "provisioned", ChatLink.channel_id.is_not(None),
-                                  ChatLink.archived_at.is_(None)).order_by(ChatLink.id)))
+    links = list(
+        db.session.scalars(
+            sa.select(ChatLink)
+            .where(ChatLink.kind == "provisioned", ChatLink.channel_id.is_not(None), ChatLink.archived_at.is_(None))
+            .order_by(ChatLink.id)
+        )
+    )
     for link in links:
         club = link.club
         changes = []

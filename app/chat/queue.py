@@ -54,8 +54,17 @@ def enqueue(club, kind: str, key: str, payload: dict, *, lifetime: timedelta = M
     now = utcnow()
     op = db.session.scalar(sa.select(ChatOp).where(ChatOp.key == key, ChatOp.status.in_(OPEN)))
     if op is None:
-        op = ChatOp(club_id=club.id, kind=kind, key=key, payload=payload, status="pending", attempts=0,
-                    next_try_at=now, give_up_at=now + lifetime, created_at=now)
+        op = ChatOp(
+            club_id=club.id,
+            kind=kind,
+            key=key,
+            payload=payload,
+            status="pending",
+            attempts=0,
+            next_try_at=now,
+            give_up_at=now + lifetime,
+            created_at=now,
+        )
         db.session.add(op)
     else:
         op.payload = {**payload, **{k: v for k, v in (op.payload or {}).items() if v and not payload.get(k)}}
@@ -105,7 +114,8 @@ def execute_op(op_id: int, now: datetime | None = None) -> str | None:
         sa.update(ChatOp)
         .where(ChatOp.id == op.id, ChatOp.status == "pending", ChatOp.attempts == op.attempts)
         .values(attempts=ChatOp.attempts + 1, next_try_at=utcnow() + op_lease())
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     if claimed.rowcount != 1:
         return None  # another worker has it
@@ -117,8 +127,11 @@ def execute_op(op_id: int, now: datetime | None = None) -> str | None:
         op = db.session.get(ChatOp, op_id)
         op.last_error = str(exc)[:500]
         if exc.transient and now < op.give_up_at:
-            wait = max(1, int(exc.retry_after + 0.999)) if exc.status == 429 and exc.retry_after is not None \
+            wait = (
+                max(1, int(exc.retry_after + 0.999))
+                if exc.status == 429 and exc.retry_after is not None
                 else backoff(op.attempts)
+            )
             op.next_try_at = now + timedelta(seconds=wait)
             db.session.commit()
             schedule(op.id, eta=op.next_try_at)
@@ -142,9 +155,14 @@ def execute_op(op_id: int, now: datetime | None = None) -> str | None:
 def process_due(now: datetime | None = None, limit: int = 200) -> dict:
     """Run every pending op whose next try is due (``flask chat retry``, periodic job, tests)."""
     now = now or utcnow()
-    ids = list(db.session.scalars(
-        sa.select(ChatOp.id).where(ChatOp.status == "pending", ChatOp.next_try_at <= now)
-        .order_by(ChatOp.id).limit(limit)))
+    ids = list(
+        db.session.scalars(
+            sa.select(ChatOp.id)
+            .where(ChatOp.status == "pending", ChatOp.next_try_at <= now)
+            .order_by(ChatOp.id)
+            .limit(limit)
+        )
+    )
     result = {"done": 0, "pending": 0, "failed": 0}
     for op_id in ids:
         status = execute_op(op_id, now=now)

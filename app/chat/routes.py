@@ -14,10 +14,14 @@ def _panel_context(refresh: bool = False) -> dict:
     link = services.link_for(g.club)
     info = panel_info(link, g.membership, refresh=refresh) if link is not None else None
     return {
-        "link": link, "info": info, "waiting": services.open_op_count(g.club),
-        "platform_ready": services.platform_ready(), "form": EmptyForm(),
+        "link": link,
+        "info": info,
+        "waiting": services.open_op_count(g.club),
+        "platform_ready": services.platform_ready(),
+        "form": EmptyForm(),
         "no_account": link is not None and services.has_no_account(link, g.membership.user_id),
-        "bot_name": services.bot_username() if link is not None and link.on_platform and not link.bot_can_read
+        "bot_name": services.bot_username()
+        if link is not None and link.on_platform and not link.bot_can_read
         else None,
     }
 
@@ -25,8 +29,9 @@ def _panel_context(refresh: bool = False) -> dict:
 @bp.get("/")
 @club_access("member")
 def panel():
-    return render_page("chat/panel.html", "chat/partials/_panel.html",
-                       **_panel_context(refresh=request.args.get("refresh") == "1"))
+    return render_page(
+        "chat/panel.html", "chat/partials/_panel.html", **_panel_context(refresh=request.args.get("refresh") == "1")
+    )
 
 
 @bp.post("/erneut")
@@ -41,13 +46,21 @@ def retry():
 
 def _settings(link_form=None, status=200, needs_bot=False):
     link = services.link_for(g.club)
-    options = OptionsForm(formdata=None, notices=link.notices_enabled if link else True,
-                          board_only=link.board_only if link else False)
+    options = OptionsForm(
+        formdata=None, notices=link.notices_enabled if link else True, board_only=link.board_only if link else False
+    )
     return render_template(
-        "chat/settings.html", link=link, link_form=link_form or LinkForm(formdata=None), options_form=options,
-        form=EmptyForm(), platform_ready=services.platform_ready(), waiting=services.open_op_count(g.club),
-        bot_name=services.bot_username() if (link and link.on_platform and not link.bot_can_read) or needs_bot
-        else None, needs_bot=needs_bot,
+        "chat/settings.html",
+        link=link,
+        link_form=link_form or LinkForm(formdata=None),
+        options_form=options,
+        form=EmptyForm(),
+        platform_ready=services.platform_ready(),
+        waiting=services.open_op_count(g.club),
+        bot_name=services.bot_username()
+        if (link and link.on_platform and not link.bot_can_read) or needs_bot
+        else None,
+        needs_bot=needs_bot,
     ), status
 
 
@@ -63,15 +76,20 @@ def link():
     form = LinkForm()
     if form.validate_on_submit():
         try:
-            result = linking.link_channel(g.club, form.channel_url.data, webhook_url=form.webhook_url.data,
-                                           by=g.membership.user)
+            result = linking.link_channel(
+                g.club, form.channel_url.data, webhook_url=form.webhook_url.data, by=g.membership.user
+            )
         except services.ChatError as exc:
             form.channel_url.errors = [*form.channel_url.errors, str(exc)]
             return _settings(form, 422)
         if result.needs_bot:
-            flash(_("Der Kanal ist verknüpft. Er ist privat: Damit die Plattform ihn lesen und Hinweise senden kann, "
-                    "fügen Sie bitte den Bot hinzu (siehe unten) – oder hinterlegen Sie eine Webhook-Adresse."),
-                  "success")
+            flash(
+                _(
+                    "Der Kanal ist verknüpft. Er ist privat: Damit die Plattform ihn lesen und Hinweise senden kann, "
+                    "fügen Sie bitte den Bot hinzu (siehe unten) – oder hinterlegen Sie eine Webhook-Adresse."
+                ),
+                "success",
+            )
         else:
             flash(_("Der Kanal ist verknüpft."), "success")
         return redirect(url_for("chat.settings"), code=303)
@@ -89,8 +107,7 @@ def provision():
         provisioning.request_provision(g.club, by=g.membership.user)
     except services.ChatError as exc:
         fail(409, str(exc))
-    flash(_("Der Kanal wird angelegt. Mitglieder mit einem Konto auf dem Chat-Server werden hinzugefügt."),
-          "success")
+    flash(_("Der Kanal wird angelegt. Mitglieder mit einem Konto auf dem Chat-Server werden hinzugefügt."), "success")
     return redirect(url_for("chat.settings"), code=303)
 
 
@@ -101,8 +118,7 @@ def options():
     if not form.validate_on_submit():
         fail(400, _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu."))
     try:
-        linking.set_options(g.club, notices=form.notices.data, board_only=form.board_only.data,
-                             by=g.membership.user)
+        linking.set_options(g.club, notices=form.notices.data, board_only=form.board_only.data, by=g.membership.user)
     except services.ChatError as exc:
         fail(409, str(exc))
     flash(_("Die Einstellungen sind gespeichert."), "success")

@@ -33,16 +33,15 @@ class ChatError(Exception):
 
 # --- configuration --------------------------------------------------------------------------------
 
+
 def platform_url() -> str | None:
     url = current_app.config.get("MATTERMOST_URL")
     return url.rstrip("/") if url else None
 
 
-
 def platform_ready() -> bool:
     config = current_app.config
     return bool(config.get("MATTERMOST_URL") and config.get("MATTERMOST_TOKEN") and config.get("MATTERMOST_TEAM"))
-
 
 
 def mm_client(max_wait: float = 0.0):
@@ -61,7 +60,6 @@ MAX_NAME = 64
 MAX_DISPLAY = 64
 
 
-
 def channel_name_for(text: str, suffix: int = 1) -> str:
     """A Mattermost channel ``name`` from a slug or club name (see mattermost-api.md §4.3)."""
     value = ascii_fold(text).lower()
@@ -78,9 +76,9 @@ def channel_name_for(text: str, suffix: int = 1) -> str:
     return value
 
 
-
 def display_name_for(name: str) -> str:
     return (" ".join(name.split()) or "Verein")[:MAX_DISPLAY].strip()
+
 
 def hook_id_of(webhook_url: str) -> str:
     return urlsplit(webhook_url.strip()).path.rstrip("/").rsplit("/", 1)[-1]
@@ -93,9 +91,9 @@ def webhook_key(webhook_url: str) -> str:
 
 # --- queries --------------------------------------------------------------------------------------
 
+
 def link_for(club) -> ChatLink | None:
     return db.session.scalar(sa.select(ChatLink).where(ChatLink.club_id == club.id))
-
 
 
 def open_ops(club=None) -> list[ChatOp]:
@@ -105,20 +103,20 @@ def open_ops(club=None) -> list[ChatOp]:
     return list(db.session.scalars(query))
 
 
-
 def open_op_count(club) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(ChatOp).where(ChatOp.club_id == club.id, ChatOp.status.in_(OPEN))
     )
 
 
-
 def staff_overview() -> dict:
     """For the staff page (and the admin dashboard): open ops with their errors."""
     ops = open_ops()
-    return {"ops": ops, "failed": sum(op.status == "failed" for op in ops),
-            "pending": sum(op.status == "pending" for op in ops)}
-
+    return {
+        "ops": ops,
+        "failed": sum(op.status == "failed" for op in ops),
+        "pending": sum(op.status == "pending" for op in ops),
+    }
 
 
 def has_no_account(link: ChatLink, user_id: int) -> bool:
@@ -129,9 +127,7 @@ def has_no_account(link: ChatLink, user_id: int) -> bool:
     return account is not None and account.mm_user_id is None
 
 
-
 BOT_NAME_TTL = 600  # seconds
-
 
 
 def bot_username() -> str | None:
@@ -153,7 +149,6 @@ def bot_username() -> str | None:
     return name
 
 
-
 def _owned_elsewhere(club, channel_id: str | None = None, key: str | None = None) -> bool:
     column, value = (ChatLink.channel_id, channel_id) if channel_id else (ChatLink.webhook_key, key)
     if not value:
@@ -162,6 +157,7 @@ def _owned_elsewhere(club, channel_id: str | None = None, key: str | None = None
 
 
 # --- the Mattermost accounts we know --------------------------------------------------------------
+
 
 def _account_for(user, client) -> str | None:
     """The user's Mattermost id by verified e-mail (fresh lookup; stored on our side)."""
@@ -192,10 +188,8 @@ def _account_for(user, client) -> str | None:
 PANEL_SCOPES = ("posts",)
 
 
-
 def _panel_key(club_id: int, scope: str) -> str:
     return f"chat:panel:{club_id}:{scope}"
-
 
 
 def forget_panel(club) -> None:

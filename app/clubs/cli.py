@@ -28,8 +28,7 @@ def init_app(app):
         if not 3 <= len(name.strip()) <= 120:
             raise click.UsageError("Der Name muss 3 bis 120 Zeichen lang sein.")
         try:
-            club = register_club(user, name=name, legal_form=legal_form, district=district,
-                                 contact_email=user.email)
+            club = register_club(user, name=name, legal_form=legal_form, district=district, contact_email=user.email)
         except ClubError as exc:
             raise click.ClickException(str(exc)) from None
         change_status(club, ClubStatus.APPROVED, by=None, notify=False)

@@ -37,24 +37,44 @@ def _role_choices():
 
 
 class ClubForm(BaseForm):
-    name = StringField(_l("Name des Vereins oder der Initiative"),
-                       validators=[DataRequired(_l("Bitte geben Sie den Namen an.")),
-                                   Length(min=3, max=120, message=_l("Der Name muss 3 bis 120 Zeichen lang sein."))])
-    legal_form = SelectField(_l("Rechtsform"), choices=_legal_form_choices,
-                             validators=[DataRequired(_l("Bitte wählen Sie die Rechtsform."))])
-    district = SelectField(_l("Bezirk"), choices=_district_choices,
-                           validators=[DataRequired(_l("Bitte wählen Sie den Bezirk."))])
-    contact_email = EmailField(_l("Kontakt-E-Mail des Vereins"), filters=[strip_text],
-                               validators=[DataRequired(_l("Bitte geben Sie eine Kontaktadresse an.")),
-                                           Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."),
-                                                 check_deliverability=False),
-                                           Length(max=254)])
-    website = URLField(_l("Website (optional)"), filters=[strip_text],
-                       validators=[Optional(), Length(max=255),
-                                   URL(require_tld=True, message=_l("Bitte geben Sie eine vollständige Adresse "
-                                                                    "an, z. B. https://mein-verein.de"))])
-    description = TextAreaField(_l("Kurzbeschreibung (optional)"),
-                                validators=[Optional(), Length(max=2000, message=_l("Höchstens 2000 Zeichen."))])
+    name = StringField(
+        _l("Name des Vereins oder der Initiative"),
+        validators=[
+            DataRequired(_l("Bitte geben Sie den Namen an.")),
+            Length(min=3, max=120, message=_l("Der Name muss 3 bis 120 Zeichen lang sein.")),
+        ],
+    )
+    legal_form = SelectField(
+        _l("Rechtsform"), choices=_legal_form_choices, validators=[DataRequired(_l("Bitte wählen Sie die Rechtsform."))]
+    )
+    district = SelectField(
+        _l("Bezirk"), choices=_district_choices, validators=[DataRequired(_l("Bitte wählen Sie den Bezirk."))]
+    )
+    contact_email = EmailField(
+        _l("Kontakt-E-Mail des Vereins"),
+        filters=[strip_text],
+        validators=[
+            DataRequired(_l("Bitte geben Sie eine Kontaktadresse an.")),
+            Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    website = URLField(
+        _l("Website (optional)"),
+        filters=[strip_text],
+        validators=[
+            Optional(),
+            Length(max=255),
+            URL(
+                require_tld=True,
+                message=_l("Bitte geben Sie eine vollständige Adresse an, z. B. https://mein-verein.de"),
+            ),
+        ],
+    )
+    description = TextAreaField(
+        _l("Kurzbeschreibung (optional)"),
+        validators=[Optional(), Length(max=2000, message=_l("Höchstens 2000 Zeichen."))],
+    )
 
     def validate_name(self, field):
         if not field.data.strip():
@@ -66,10 +86,15 @@ class ClubForm(BaseForm):
 
 
 class InviteEmailForm(BaseForm):
-    email = EmailField(_l("E-Mail-Adresse"), filters=[strip_text],
-                       validators=[DataRequired(_l("Bitte geben Sie eine E-Mail-Adresse an.")),
-                                   Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."),
-                                         check_deliverability=False), Length(max=254)])
+    email = EmailField(
+        _l("E-Mail-Adresse"),
+        filters=[strip_text],
+        validators=[
+            DataRequired(_l("Bitte geben Sie eine E-Mail-Adresse an.")),
+            Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
     role = SelectField(_l("Rolle"), choices=_role_choices, default=Role.MEMBER.value)
 
 
@@ -79,9 +104,14 @@ def _invitation_days() -> int:
 
 class InviteLinkForm(BaseForm):
     role = SelectField(_l("Rolle"), choices=_role_choices, default=Role.MEMBER.value)
-    days = IntegerField(_l("Gültig für (Tage)"), default=lambda: _invitation_days(),
-                        validators=[InputRequired(_l("Bitte geben Sie an, wie viele Tage der Link gilt.")),
-                                    NumberRange(1, 90, _l("Ein Link gilt 1 bis 90 Tage."))])
+    days = IntegerField(
+        _l("Gültig für (Tage)"),
+        default=lambda: _invitation_days(),
+        validators=[
+            InputRequired(_l("Bitte geben Sie an, wie viele Tage der Link gilt.")),
+            NumberRange(1, 90, _l("Ein Link gilt 1 bis 90 Tage.")),
+        ],
+    )
     multi_use = BooleanField(_l("Mehrfach verwendbar (z. B. für die Mitgliederversammlung)"))
 
 

@@ -112,7 +112,10 @@ class Club(db.Model):
         "Membership", back_populates="club", cascade="all, delete-orphan", passive_deletes=True
     )
     status_changes = so.relationship(
-        "ClubStatusChange", back_populates="club", cascade="all, delete-orphan", passive_deletes=True,
+        "ClubStatusChange",
+        back_populates="club",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="ClubStatusChange.created_at",
     )
 
@@ -170,8 +173,9 @@ class Membership(db.Model):
 
     club = so.relationship("Club", back_populates="memberships")
     # The backref gives User.memberships: accounts know nothing of clubs, clubs build on accounts.
-    user = so.relationship("User", backref=so.backref("memberships", cascade="all, delete-orphan",
-                                                      passive_deletes=True))
+    user = so.relationship(
+        "User", backref=so.backref("memberships", cascade="all, delete-orphan", passive_deletes=True)
+    )
 
     @property
     def is_board(self) -> bool:

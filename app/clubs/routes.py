@@ -47,16 +47,26 @@ def register():
     if form.validate_on_submit():
         try:
             club = register_club(
-                current_user, name=form.name.data, legal_form=form.legal_form.data, district=form.district.data,
-                contact_email=form.contact_email.data, website=form.website.data,
+                current_user,
+                name=form.name.data,
+                legal_form=form.legal_form.data,
+                district=form.district.data,
+                contact_email=form.contact_email.data,
+                website=form.website.data,
                 description=form.description.data,
             )
         except ClubError as exc:
             db.session.rollback()
             form.name.errors.append(str(exc))
             return render_template("clubs/register.html", form=form, unconfirmed=False), 422
-        flash(_("Danke! %(name)s ist angemeldet. Unser Team prüft die Anmeldung, meist innerhalb von zwei "
-                "Werktagen. Sie bekommen dann eine E-Mail.", name=club.name), "success")
+        flash(
+            _(
+                "Danke! %(name)s ist angemeldet. Unser Team prüft die Anmeldung, meist innerhalb von zwei "
+                "Werktagen. Sie bekommen dann eine E-Mail.",
+                name=club.name,
+            ),
+            "success",
+        )
         return redirect(url_for("workspace.index", slug=club.slug), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("clubs/register.html", form=form, unconfirmed=False), status
@@ -64,9 +74,13 @@ def register():
 
 # --- invitations (platform level: the invitee is not a member yet) -------------
 
+
 @bp.route("/einladung/<token>", methods=["GET", "POST"])
-@mail_limits(recipient=email_in_form("reg-email"), per_client="REGISTER_RATE_LIMIT",
-             exempt_when=lambda: current_user.is_authenticated)  # signing up sends mail; accepting does not
+@mail_limits(
+    recipient=email_in_form("reg-email"),
+    per_client="REGISTER_RATE_LIMIT",
+    exempt_when=lambda: current_user.is_authenticated,
+)  # signing up sends mail; accepting does not
 def accept_invitation(token):
     invitation = find_invitation(token)
     if invitation is None:
@@ -74,9 +88,15 @@ def accept_invitation(token):
     accept_form = EmptyForm(prefix="accept")
     register_form = RegisterForm(prefix="reg")
     context = dict(invitation=invitation, accept_form=accept_form, register_form=register_form)
-    if current_user.is_authenticated and request.method == "GET" and db.session.scalar(
-            sa.select(Membership.id).where(Membership.club_id == invitation.club_id,
-                                           Membership.user_id == current_user.id)):
+    if (
+        current_user.is_authenticated
+        and request.method == "GET"
+        and db.session.scalar(
+            sa.select(Membership.id).where(
+                Membership.club_id == invitation.club_id, Membership.user_id == current_user.id
+            )
+        )
+    ):
         # e.g. signed up through this link, confirmed the address and logged in: straight to the workspace
         flash(_("Willkommen im Vereinsraum von %(name)s!", name=invitation.club.name), "success")
         return redirect(url_for("workspace.index", slug=invitation.club.slug))
@@ -109,11 +129,23 @@ def _sign_up_for_invitation(invitation, register_form, context):
     email = User.normalise_email(register_form.email.data)
     if invitation.email and invitation.email != email:
         # Depends only on what was typed, not on which accounts exist.
-        return render_template("clubs/invitation.html", error=_(
-            "Diese Einladung gilt für eine andere E-Mail-Adresse (%(email)s). Bitte melden Sie sich mit dieser "
-            "Adresse an.", email=invitation.email), **context), 409
-    user = register_account(email, register_form.name.data, register_form.password.data, reason="invitation",
-                            address_proven=invitation.email == email, commit=False)
+        return render_template(
+            "clubs/invitation.html",
+            error=_(
+                "Diese Einladung gilt für eine andere E-Mail-Adresse (%(email)s). Bitte melden Sie sich mit dieser "
+                "Adresse an.",
+                email=invitation.email,
+            ),
+            **context,
+        ), 409
+    user = register_account(
+        email,
+        register_form.name.data,
+        register_form.password.data,
+        reason="invitation",
+        address_proven=invitation.email == email,
+        commit=False,
+    )
     if user is not None:
         try:
             accept_invitation_service(invitation, user)  # commits the new account with its membership
@@ -121,11 +153,11 @@ def _sign_up_for_invitation(invitation, register_form, context):
             db.session.rollback()
             return render_template("clubs/invitation.html", error=str(exc), **context), 409
     flash(check_your_inbox(), "success")
-    return redirect(url_for("auth.login", next=url_for("clubs.accept_invitation", token=invitation.token)),
-                    code=303)
+    return redirect(url_for("auth.login", next=url_for("clubs.accept_invitation", token=invitation.token)), code=303)
 
 
 # --- member administration (club-scoped) ----------------------------------------
+
 
 def _members_page(status=200, **extra):
     context = dict(
@@ -148,8 +180,7 @@ def index():
 
 @members_bp.post("/einladen")
 @club_access("board")
-@mail_limits(recipient=email_in_form("email"), per_client="INVITATION_RATE_LIMIT",
-             per_account="INVITATION_RATE_LIMIT")
+@mail_limits(recipient=email_in_form("email"), per_client="INVITATION_RATE_LIMIT", per_account="INVITATION_RATE_LIMIT")
 def invite():
     form = InviteEmailForm()
     if not form.validate_on_submit():
@@ -170,13 +201,16 @@ def invite_link():
     if not form.validate_on_submit():
         return _members_page(422, link_form=form)
     try:
-        invitation = create_invite_link(g.club, Role(form.role.data), days=form.days.data,
-                                        multi_use=form.multi_use.data, by=current_user)
+        invitation = create_invite_link(
+            g.club, Role(form.role.data), days=form.days.data, multi_use=form.multi_use.data, by=current_user
+        )
     except ClubError as exc:
         db.session.rollback()
         return _members_page(409, error=str(exc))
-    return _members_page(new_link=external_url("clubs.accept_invitation", token=invitation.token),
-                         notice=_("Der Einladungslink ist erstellt. Kopieren Sie ihn und teilen Sie ihn."))
+    return _members_page(
+        new_link=external_url("clubs.accept_invitation", token=invitation.token),
+        notice=_("Der Einladungslink ist erstellt. Kopieren Sie ihn und teilen Sie ihn."),
+    )
 
 
 def _club_invitation(invitation_id) -> Invitation:

@@ -32,8 +32,12 @@ class ClubNameTaken(ClubError):
 def ensure_active(club: Club) -> None:
     """Changes, invitations and mail only for an approved club (suspended clubs are read-only)."""
     if club.is_suspended:
-        raise ClubError(_("Dieser Verein ist gesperrt. Sie können die Daten ansehen und exportieren, aber nichts "
-                          "ändern, niemanden einladen und keine E-Mails verschicken."))
+        raise ClubError(
+            _(
+                "Dieser Verein ist gesperrt. Sie können die Daten ansehen und exportieren, aber nichts "
+                "ändern, niemanden einladen und keine E-Mails verschicken."
+            )
+        )
     if not club.is_active:
         raise ClubError(_("Dieser Verein ist nicht freigeschaltet."))
 
@@ -56,9 +60,11 @@ def check_name_free(name: str, *, club: Club | None = None) -> None:
 
 
 def _name_taken_message() -> str:
-    return _("Diesen Namen trägt schon ein anderer Verein im Vereinsraum (Groß- und Kleinschreibung, Akzente "
-             "und Leerzeichen zählen dabei nicht). Bitte wählen Sie einen unterscheidbaren Namen, z. B. mit "
-             "dem Ortsteil.")
+    return _(
+        "Diesen Namen trägt schon ein anderer Verein im Vereinsraum (Groß- und Kleinschreibung, Akzente "
+        "und Leerzeichen zählen dabei nicht). Bitte wählen Sie einen unterscheidbaren Namen, z. B. mit "
+        "dem Ortsteil."
+    )
 
 
 def _is_name_conflict(exc: sa.exc.IntegrityError) -> bool:
@@ -83,6 +89,7 @@ def unique_slug(name: str) -> str:
 
 
 # --- queries -----------------------------------------------------------------
+
 
 def club_and_membership(slug: str, user) -> tuple[Club | None, Membership | None]:
     """The club with this slug and the user's membership in it (None for anonymous visitors and non-members)."""
@@ -131,7 +138,8 @@ def club_members(club: Club) -> list[Membership]:
 
 def board_count(club_id: int) -> int:
     return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Membership)
+        sa.select(sa.func.count())
+        .select_from(Membership)
         .where(Membership.club_id == club_id, Membership.role == Role.BOARD)
     )
 
@@ -143,7 +151,8 @@ def is_last_board_member(membership: Membership) -> bool:
 def board_emails(club: Club) -> list[str]:
     return list(
         db.session.scalars(
-            sa.select(User.email).join(Membership, Membership.user_id == User.id)
+            sa.select(User.email)
+            .join(Membership, Membership.user_id == User.id)
             .where(Membership.club_id == club.id, Membership.role == Role.BOARD)
         )
     )
@@ -166,21 +175,29 @@ def _lock_club(club: Club) -> None:
 
 # --- registration and status ---------------------------------------------------
 
+
 def register_club(user, *, name, legal_form, district, contact_email, website=None, description=None) -> Club:
     """Raises :class:`ClubNameTaken` when the name is taken (also when a parallel registration wins)."""
     name = clean_club_name(name)
     check_name_free(name)
     club = Club(
-        slug=unique_slug(name), name=name, legal_form=legal_form, district=district,
-        contact_email=contact_email.strip().lower(), website=(website or None), description=(description or None),
-        status=ClubStatus.PENDING, created_by_id=user.id,
+        slug=unique_slug(name),
+        name=name,
+        legal_form=legal_form,
+        district=district,
+        contact_email=contact_email.strip().lower(),
+        website=(website or None),
+        description=(description or None),
+        status=ClubStatus.PENDING,
+        created_by_id=user.id,
     )
     try:
         db.session.add(club)
         db.session.flush()
         db.session.add(Membership(club_id=club.id, user_id=user.id, role=Role.BOARD))
-        db.session.add(ClubStatusChange(club_id=club.id, old_status=None, new_status=ClubStatus.PENDING,
-                                        changed_by_id=user.id))
+        db.session.add(
+            ClubStatusChange(club_id=club.id, old_status=None, new_status=ClubStatus.PENDING, changed_by_id=user.id)
+        )
         audit_record("club.registered", actor=user, club=club, name=club.name)
         db.session.commit()
     except sa.exc.IntegrityError as exc:
@@ -216,8 +233,15 @@ def change_status(club: Club, new_status: ClubStatus, *, by, reason: str | None 
     club.status_reason = reason.strip() if reason else None
     if new_status is ClubStatus.APPROVED and club.approved_at is None:
         club.approved_at = utcnow()
-    db.session.add(ClubStatusChange(club_id=club.id, old_status=old, new_status=new_status,
-                                    reason=club.status_reason, changed_by_id=getattr(by, "id", None)))
+    db.session.add(
+        ClubStatusChange(
+            club_id=club.id,
+            old_status=old,
+            new_status=new_status,
+            reason=club.status_reason,
+            changed_by_id=getattr(by, "id", None),
+        )
+    )
     audit_record(f"club.{new_status.value}", actor=by, club=club, old=old.value, reason=club.status_reason)
     db.session.commit()
     club_status_changed.send(club, old=old, new=new_status)
@@ -226,13 +250,15 @@ def change_status(club: Club, new_status: ClubStatus, *, by, reason: str | None 
         recipients = board_emails(club)
         if recipients:
             with force_locale("de"):
-                return try_send_mail(recipients, subject(club), template, club=club,
-                                     link=external_url("workspace.index", slug=club.slug))
+                return try_send_mail(
+                    recipients, subject(club), template, club=club, link=external_url("workspace.index", slug=club.slug)
+                )
     return True
 
 
-def update_profile(club: Club, *, by, name, legal_form, district, contact_email, website=None,
-                   description=None) -> None:
+def update_profile(
+    club: Club, *, by, name, legal_form, district, contact_email, website=None, description=None
+) -> None:
     """Save the profile. Raises :class:`ClubError` for a suspended club, :class:`ClubNameTaken` for a taken name.
 
     A rename is recorded as its own audit entry (``club.renamed``, old and new name) so staff see it in the
@@ -266,15 +292,21 @@ def update_profile(club: Club, *, by, name, legal_form, district, contact_email,
 
 # --- members -------------------------------------------------------------------
 
+
 def change_role(membership: Membership, role: Role, *, by) -> None:
     _lock_club(membership.club)
     if membership.role is Role.BOARD and role is not Role.BOARD and is_last_board_member(membership):
-        raise ClubError(_("Der Verein braucht mindestens ein Vorstandsmitglied. Ernennen Sie zuerst eine andere "
-                          "Person zum Vorstand."))
+        raise ClubError(
+            _(
+                "Der Verein braucht mindestens ein Vorstandsmitglied. Ernennen Sie zuerst eine andere "
+                "Person zum Vorstand."
+            )
+        )
     old = membership.role
     membership.role = role
-    audit_record("member.role_changed", actor=by, club=membership.club, user_id=membership.user_id,
-                 old=old.value, new=role.value)
+    audit_record(
+        "member.role_changed", actor=by, club=membership.club, user_id=membership.user_id, old=old.value, new=role.value
+    )
     db.session.commit()
     membership_changed.send(membership.club, user_id=membership.user_id, role=role)
 
@@ -282,8 +314,12 @@ def change_role(membership: Membership, role: Role, *, by) -> None:
 def remove_member(membership: Membership, *, by) -> None:
     _lock_club(membership.club)
     if is_last_board_member(membership):
-        raise ClubError(_("Das letzte Vorstandsmitglied kann den Verein nicht verlassen. Ernennen Sie zuerst eine "
-                          "andere Person zum Vorstand."))
+        raise ClubError(
+            _(
+                "Das letzte Vorstandsmitglied kann den Verein nicht verlassen. Ernennen Sie zuerst eine "
+                "andere Person zum Vorstand."
+            )
+        )
     club, user_id = membership.club, membership.user_id
     audit_record("member.removed", actor=by, club=club, user_id=user_id, role=membership.role.value)
     db.session.delete(membership)
@@ -292,6 +328,7 @@ def remove_member(membership: Membership, *, by) -> None:
 
 
 # --- invitations ----------------------------------------------------------------
+
 
 def invitation_default_days() -> int:
     """How long an invitation is valid unless the board says otherwise (INVITATION_DEFAULT_DAYS)."""
@@ -302,32 +339,61 @@ def invite_by_email(club: Club, email: str, role: Role, *, by) -> Invitation:
     ensure_active(club)
     email = User.normalise_email(email)
     already = db.session.scalar(
-        sa.select(Membership.id).join(User, User.id == Membership.user_id)
+        sa.select(Membership.id)
+        .join(User, User.id == Membership.user_id)
         .where(Membership.club_id == club.id, User.email == email)
     )
     if already:
         raise ClubError(_("Diese Person ist schon Mitglied im Verein."))
-    invitation = Invitation(club_id=club.id, email=email, role=role, multi_use=False, created_by_id=by.id,
-                            expires_at=utcnow() + timedelta(days=invitation_default_days()))
+    invitation = Invitation(
+        club_id=club.id,
+        email=email,
+        role=role,
+        multi_use=False,
+        created_by_id=by.id,
+        expires_at=utcnow() + timedelta(days=invitation_default_days()),
+    )
     db.session.add(invitation)
     db.session.flush()
     # The invitee by id when they have an account with this (confirmed) address: export and deletion
     # find entries by id only, never by the address.
     invitee_id = db.session.scalar(sa.select(User.id).where(User.email == email, User.email_confirmed_at.is_not(None)))
-    audit_record("invitation.created", actor=by, club=club, email=email, role=role.value, kind="email",
-                 invitation_id=invitation.id, **({"invitee_user_id": invitee_id} if invitee_id else {}))
+    audit_record(
+        "invitation.created",
+        actor=by,
+        club=club,
+        email=email,
+        role=role.value,
+        kind="email",
+        invitation_id=invitation.id,
+        **({"invitee_user_id": invitee_id} if invitee_id else {}),
+    )
     link = external_url("clubs.accept_invitation", token=invitation.token)
     # Mail first, then commit: if the mail server fails, no invitation is left behind.
-    send_mail(email, _("Einladung in den Vereinsraum von %(name)s", name=club.name), "clubs/email/invitation",
-              club=club, inviter=by, link=link, role=role, invitation=invitation)
+    send_mail(
+        email,
+        _("Einladung in den Vereinsraum von %(name)s", name=club.name),
+        "clubs/email/invitation",
+        club=club,
+        inviter=by,
+        link=link,
+        role=role,
+        invitation=invitation,
+    )
     db.session.commit()
     return invitation
 
 
 def create_invite_link(club: Club, role: Role, *, days: int, multi_use: bool, by) -> Invitation:
     ensure_active(club)
-    invitation = Invitation(club_id=club.id, email=None, role=role, multi_use=multi_use, created_by_id=by.id,
-                            expires_at=utcnow() + timedelta(days=days))
+    invitation = Invitation(
+        club_id=club.id,
+        email=None,
+        role=role,
+        multi_use=multi_use,
+        created_by_id=by.id,
+        expires_at=utcnow() + timedelta(days=days),
+    )
     db.session.add(invitation)
     audit_record("invitation.created", actor=by, club=club, role=role.value, kind="link", multi_use=multi_use)
     db.session.commit()
@@ -348,14 +414,17 @@ def find_invitation(token: str) -> Invitation | None:
 def accept_invitation(invitation: Invitation, user) -> Membership:
     """Add the user to the club. Existing members keep the higher role."""
     # Re-read under a lock so a single-use link cannot be used twice concurrently.
-    invitation = db.session.scalar(
-        sa.select(Invitation).where(Invitation.id == invitation.id).with_for_update()
-    )
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.id == invitation.id).with_for_update())
     if not invitation.is_usable or not invitation.club.is_active:
         raise ClubError(_("Diese Einladung ist nicht mehr gültig. Bitte fragen Sie im Vorstand nach einer neuen."))
     if invitation.email and invitation.email != user.email:
-        raise ClubError(_("Diese Einladung gilt für eine andere E-Mail-Adresse (%(email)s). Bitte melden Sie sich "
-                          "mit dieser Adresse an.", email=invitation.email))
+        raise ClubError(
+            _(
+                "Diese Einladung gilt für eine andere E-Mail-Adresse (%(email)s). Bitte melden Sie sich "
+                "mit dieser Adresse an.",
+                email=invitation.email,
+            )
+        )
     if invitation.email:
         user.confirm_email()  # the invitation reached this mailbox
     membership = db.session.scalar(
@@ -367,8 +436,9 @@ def accept_invitation(invitation: Invitation, user) -> Membership:
     elif invitation.role.rank > membership.role.rank:
         membership.role = invitation.role
     invitation.use_count += 1
-    audit_record("invitation.accepted", actor=user, club=invitation.club, invitation_id=invitation.id,
-                 role=membership.role.value)
+    audit_record(
+        "invitation.accepted", actor=user, club=invitation.club, invitation_id=invitation.id, role=membership.role.value
+    )
     db.session.commit()
     membership_changed.send(invitation.club, user_id=user.id, role=membership.role)
     return membership

@@ -31,10 +31,16 @@ def _consultation_page(schedule_form=None, exception_form=None, status=200):
         except ValueError as error:
             preview_error = str(error)
     return render_template(
-        "consultation/admin/index.html", schedule=schedule, schedule_form=schedule_form,
-        exception_form=exception_form or ExceptionForm(formdata=None), exceptions=svc.exceptions(),
-        preview=preview, preview_error=preview_error, bookings=svc.upcoming_bookings(),
-        action_form=EmptyForm(formdata=None), format_when=format_when,
+        "consultation/admin/index.html",
+        schedule=schedule,
+        schedule_form=schedule_form,
+        exception_form=exception_form or ExceptionForm(formdata=None),
+        exceptions=svc.exceptions(),
+        preview=preview,
+        preview_error=preview_error,
+        bookings=svc.upcoming_bookings(),
+        action_form=EmptyForm(formdata=None),
+        format_when=format_when,
     ), status
 
 
@@ -50,9 +56,15 @@ def save_schedule():
     form = ScheduleForm()
     if form.validate():
         try:
-            svc.save_schedule(rrule=form.rrule.data, starts_on=form.starts_on.data, start_time=form.start_time.data,
-                              end_time=form.end_time.data, slot_minutes=form.slot_minutes.data,
-                              note=(form.note.data or "").strip(), by=current_user)
+            svc.save_schedule(
+                rrule=form.rrule.data,
+                starts_on=form.starts_on.data,
+                start_time=form.start_time.data,
+                end_time=form.end_time.data,
+                slot_minutes=form.slot_minutes.data,
+                note=(form.note.data or "").strip(),
+                by=current_user,
+            )
         except ValueError as error:
             form.rrule.errors = [str(error)]
             return _consultation_page(schedule_form=form, status=422)
@@ -104,9 +116,15 @@ def cancel_booking(booking_id):
 
 def _queue_context():
     day = svc.today_local()
-    return {"occurrence": svc.todays_occurrence(), "open_now": svc.queue_open(), "day": day,
-            "waiting": svc.waiting_entries(day), "admitted": svc.admitted_entries(day),
-            "form": EmptyForm(formdata=None), "tz": local_tz()}
+    return {
+        "occurrence": svc.todays_occurrence(),
+        "open_now": svc.queue_open(),
+        "day": day,
+        "waiting": svc.waiting_entries(day),
+        "admitted": svc.admitted_entries(day),
+        "form": EmptyForm(formdata=None),
+        "tz": local_tz(),
+    }
 
 
 @admin_bp.get("/sprechstunde/warteschlange")
@@ -131,8 +149,13 @@ def admit_next():
 
 def _warn_rooms_left_open(count: int) -> None:
     if count:
-        flash(_("Der Konferenzserver hat das vorige Gespräch nicht beendet. Es endet von selbst, sobald der Raum "
-                "leer ist; der Vereinsraum gibt dafür keine Links mehr aus."), "error")
+        flash(
+            _(
+                "Der Konferenzserver hat das vorige Gespräch nicht beendet. Es endet von selbst, sobald der Raum "
+                "leer ist; der Vereinsraum gibt dafür keine Links mehr aus."
+            ),
+            "error",
+        )
 
 
 def _admitted_entry(entry_id) -> QueueEntry:

@@ -10,18 +10,27 @@ from .models import CONSULTATION_TOPICS
 
 
 class ScheduleForm(BaseForm):
-    rrule = StringField(_l("Wiederholungsregel (RRULE)"), default="FREQ=MONTHLY;BYDAY=+3TU",
-                        validators=[DataRequired(_l("Bitte geben Sie eine Wiederholungsregel ein.")),
-                                    Length(max=300)],
-                        description=_l("Beispiele: FREQ=MONTHLY;BYDAY=+3TU (jeden dritten Dienstag im Monat), "
-                                       "FREQ=WEEKLY;BYDAY=WE (jeden Mittwoch)."))
+    rrule = StringField(
+        _l("Wiederholungsregel (RRULE)"),
+        default="FREQ=MONTHLY;BYDAY=+3TU",
+        validators=[DataRequired(_l("Bitte geben Sie eine Wiederholungsregel ein.")), Length(max=300)],
+        description=_l(
+            "Beispiele: FREQ=MONTHLY;BYDAY=+3TU (jeden dritten Dienstag im Monat), "
+            "FREQ=WEEKLY;BYDAY=WE (jeden Mittwoch)."
+        ),
+    )
     starts_on = DateField(_l("Gilt ab"), validators=[InputRequired(_l("Bitte geben Sie ein Datum an."))])
-    start_time = TimeField(_l("Beginn"), default=time(17, 0),
-                           validators=[InputRequired(_l("Bitte geben Sie die Uhrzeit an."))])
-    end_time = TimeField(_l("Ende"), default=time(19, 0),
-                         validators=[InputRequired(_l("Bitte geben Sie die Uhrzeit an."))])
-    slot_minutes = IntegerField(_l("Länge eines Termins in Minuten"), default=20, validators=[
-        InputRequired(), NumberRange(10, 120, _l("Bitte zwischen 10 und 120 Minuten."))])
+    start_time = TimeField(
+        _l("Beginn"), default=time(17, 0), validators=[InputRequired(_l("Bitte geben Sie die Uhrzeit an."))]
+    )
+    end_time = TimeField(
+        _l("Ende"), default=time(19, 0), validators=[InputRequired(_l("Bitte geben Sie die Uhrzeit an."))]
+    )
+    slot_minutes = IntegerField(
+        _l("Länge eines Termins in Minuten"),
+        default=20,
+        validators=[InputRequired(), NumberRange(10, 120, _l("Bitte zwischen 10 und 120 Minuten."))],
+    )
     note = TextAreaField(_l("Hinweis für Besucherinnen und Besucher"), validators=[Length(max=2000)])
 
     def validate_end_time(self, field):
@@ -35,12 +44,17 @@ class ExceptionForm(BaseForm):
 
 
 class BookingForm(BaseForm):
-    slot = RadioField(_l("Termin"), choices=[], validators=[DataRequired(_l("Bitte wählen Sie einen Termin."))],
-                      validate_choice=False)
+    slot = RadioField(
+        _l("Termin"), choices=[], validators=[DataRequired(_l("Bitte wählen Sie einen Termin."))], validate_choice=False
+    )
     topic = SelectField(_l("Thema"), choices=choices_from(CONSULTATION_TOPICS))
-    question = TextAreaField(_l("Ihre Frage in ein, zwei Sätzen"), validators=[
-        DataRequired(_l("Bitte beschreiben Sie kurz Ihre Frage.")),
-        Length(max=500, message=_l("Bitte fassen Sie sich kurz (höchstens 500 Zeichen)."))])
+    question = TextAreaField(
+        _l("Ihre Frage in ein, zwei Sätzen"),
+        validators=[
+            DataRequired(_l("Bitte beschreiben Sie kurz Ihre Frage.")),
+            Length(max=500, message=_l("Bitte fassen Sie sich kurz (höchstens 500 Zeichen).")),
+        ],
+    )
     club = SelectField(_l("Für"), choices=[], validate_choice=False)
 
     def validate_club(self, field):
@@ -55,8 +69,10 @@ class BookingForm(BaseForm):
 
 class QueueForm(BaseForm):
     topic = SelectField(_l("Thema"), choices=choices_from(CONSULTATION_TOPICS))
-    question = TextAreaField(_l("Ihre Frage in ein, zwei Sätzen"), validators=[
-        Length(max=500, message=_l("Bitte fassen Sie sich kurz (höchstens 500 Zeichen)."))])
+    question = TextAreaField(
+        _l("Ihre Frage in ein, zwei Sätzen"),
+        validators=[Length(max=500, message=_l("Bitte fassen Sie sich kurz (höchstens 500 Zeichen)."))],
+    )
     club = SelectField(_l("Für"), choices=[], validate_choice=False)
 
     def validate_club(self, field):

@@ -97,21 +97,25 @@ class QueueEntry(db.Model):
 
     __tablename__ = "consultation_queue_entry"
     __table_args__ = (
-        sa.Index("uq_consultation_queue_entry_active_user", "day", "user_id", unique=True,
-                 sqlite_where=ACTIVE_QUEUE_STATUSES, postgresql_where=ACTIVE_QUEUE_STATUSES),
+        sa.Index(
+            "uq_consultation_queue_entry_active_user",
+            "day",
+            "user_id",
+            unique=True,
+            sqlite_where=ACTIVE_QUEUE_STATUSES,
+            postgresql_where=ACTIVE_QUEUE_STATUSES,
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     day: so.Mapped[date] = so.mapped_column(sa.Date, index=True)
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     club_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("club.id", ondelete="SET NULL"))
-    booking_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("consultation_booking.id", ondelete="SET NULL"))
+    booking_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("consultation_booking.id", ondelete="SET NULL"))
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     topic: so.Mapped[str] = so.mapped_column(sa.String(32))
     question: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    status: so.Mapped[QueueStatus] = so.mapped_column(enum_column(QueueStatus), default=QueueStatus.WAITING,
-                                                      index=True)
+    status: so.Mapped[QueueStatus] = so.mapped_column(enum_column(QueueStatus), default=QueueStatus.WAITING, index=True)
     joined_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     priority_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     admitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

@@ -54,10 +54,18 @@ def _consultation_page(status=200, form=None, queue_form=None):
     open_now = svc.queue_open(at)
     entry = svc.active_entry(current_user, open_now.day) if open_now and current_user.is_authenticated else None
     return render_template(
-        "consultation/index.html", schedule=schedule, days=days, form=form, queue_form=queue_form,
-        occurrences=svc.upcoming_occurrences(days=120, at=at)[:6], open_now=open_now, entry=entry,
+        "consultation/index.html",
+        schedule=schedule,
+        days=days,
+        form=form,
+        queue_form=queue_form,
+        occurrences=svc.upcoming_occurrences(days=120, at=at)[:6],
+        open_now=open_now,
+        entry=entry,
         bookings=svc.bookings_of(current_user, at) if current_user.is_authenticated else [],
-        action_form=EmptyForm(formdata=None), format_when=format_when, tz=local_tz(),
+        action_form=EmptyForm(formdata=None),
+        format_when=format_when,
+        tz=local_tz(),
     ), status
 
 
@@ -79,8 +87,13 @@ def book():
         form.slot.errors = [_("Bitte wählen Sie einen Termin.")]
         return _consultation_page(422, form=form)
     try:
-        svc.book_slot(current_user, slot, topic=form.topic.data, question=form.question.data,
-                      club=chosen_club(current_user, form.club.data))
+        svc.book_slot(
+            current_user,
+            slot,
+            topic=form.topic.data,
+            question=form.question.data,
+            club=chosen_club(current_user, form.club.data),
+        )
     except svc.ConsultationError as error:
         form.slot.errors = [str(error)]
         return _consultation_page(409, form=form)
@@ -111,9 +124,13 @@ def cancel_booking_link(token):
         if not EmptyForm().validate_on_submit():
             abort(400)
         done = svc.cancel_booking(booking)
-    return render_template("consultation/cancel_booking_link.html", booking=booking, form=EmptyForm(formdata=None),
-                           done=done or booking.cancelled_at is not None,
-                           when=format_when(booking.starts_at, booking.ends_at))
+    return render_template(
+        "consultation/cancel_booking_link.html",
+        booking=booking,
+        form=EmptyForm(formdata=None),
+        done=done or booking.cancelled_at is not None,
+        when=format_when(booking.starts_at, booking.ends_at),
+    )
 
 
 @bp.post("/sprechstunde/warteschlange")
@@ -124,8 +141,12 @@ def join_queue():
     if not form.validate():
         return _consultation_page(422, queue_form=form)
     try:
-        entry = svc.join_queue(current_user, topic=form.topic.data, question=form.question.data or "",
-                               club=chosen_club(current_user, form.club.data))
+        entry = svc.join_queue(
+            current_user,
+            topic=form.topic.data,
+            question=form.question.data or "",
+            club=chosen_club(current_user, form.club.data),
+        )
     except svc.ConsultationError as error:
         fail(409, str(error))
     return hx_redirect(url_for("consultation.queue_status", entry_id=entry.id))
@@ -145,13 +166,27 @@ def queue_status(entry_id):
     entry = _own_entry(entry_id)
     join = url_for("consultation.queue_join", entry_id=entry.id)
     if request.headers.get("HX-Request") and entry.status != QueueStatus.WAITING:
-        response = make_response(render_template("consultation/partials/_queue_status.html", entry=entry,
-                                                 position=None, join_url=join, form=EmptyForm(formdata=None)), 286)
+        response = make_response(
+            render_template(
+                "consultation/partials/_queue_status.html",
+                entry=entry,
+                position=None,
+                join_url=join,
+                form=EmptyForm(formdata=None),
+            ),
+            286,
+        )
         if entry.status == QueueStatus.ADMITTED:
             response.headers["HX-Redirect"] = join
         return response
-    return render_page("consultation/queue.html", "consultation/partials/_queue_status.html", entry=entry,
-                       position=svc.queue_position(entry), join_url=join, form=EmptyForm(formdata=None))
+    return render_page(
+        "consultation/queue.html",
+        "consultation/partials/_queue_status.html",
+        entry=entry,
+        position=svc.queue_position(entry),
+        join_url=join,
+        form=EmptyForm(formdata=None),
+    )
 
 
 @bp.get("/sprechstunde/warteschlange/<int:entry_id>/beitreten")
@@ -161,8 +196,9 @@ def queue_join(entry_id):
     if entry.status == QueueStatus.WAITING:
         fail(403, _("Sie sind noch nicht an der Reihe. Bitte warten Sie, bis das Team Sie hereinholt."))
     if entry.status != QueueStatus.ADMITTED:
-        fail(403, _("Ihr Gespräch ist beendet. Für eine neue Frage stellen Sie sich bitte wieder in die "
-                    "Warteschlange."))
+        fail(
+            403, _("Ihr Gespräch ist beendet. Für eine neue Frage stellen Sie sich bitte wieder in die Warteschlange.")
+        )
     try:
         # This consultation's own meeting: nobody else's, and closed when the consultation ends.
         url = svc.consultation_join_url(entry, current_user, moderator=False)

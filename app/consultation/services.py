@@ -51,6 +51,7 @@ def now() -> datetime:
 
 # --- the schedule -----------------------------------------------------------------------
 
+
 @dataclass
 class Occurrence:
     day: date
@@ -86,7 +87,7 @@ def occurrences(schedule: ConsultationSchedule, start: datetime, end: datetime) 
     tz = ZoneInfo(schedule.timezone)
     rule = build_rule(schedule.rrule, schedule.starts_on, schedule.start_time, tz)
     exceptions = dict(db.session.execute(sa.select(ConsultationException.day, ConsultationException.reason)).all())
-    duration = (datetime.combine(date.min, schedule.end_time) - datetime.combine(date.min, schedule.start_time))
+    duration = datetime.combine(date.min, schedule.end_time) - datetime.combine(date.min, schedule.start_time)
     result = []
     window_start = (start - duration).astimezone(tz)
     for local_start in rule.between(window_start, end.astimezone(tz), inc=True):
@@ -146,8 +147,13 @@ def bookable_days(days: int = 92, at: datetime | None = None) -> list[DaySlots]:
     found = [o for o in occurrences(schedule, at, at + timedelta(days=days)) if not o.cancelled]
     if not found:
         return []
-    taken = set(db.session.scalars(sa.select(ConsultationBooking.slot_at).where(
-        ConsultationBooking.slot_at >= found[0].starts_at, ConsultationBooking.slot_at <= found[-1].ends_at)))
+    taken = set(
+        db.session.scalars(
+            sa.select(ConsultationBooking.slot_at).where(
+                ConsultationBooking.slot_at >= found[0].starts_at, ConsultationBooking.slot_at <= found[-1].ends_at
+            )
+        )
+    )
     for occurrence in found:
         slots = [(slot, slot not in taken) for slot in slot_times(schedule, occurrence) if slot > at]
         if slots:
@@ -155,8 +161,9 @@ def bookable_days(days: int = 92, at: datetime | None = None) -> list[DaySlots]:
     return result
 
 
-def save_schedule(*, rrule: str, starts_on: date, start_time: time, end_time: time, slot_minutes: int,
-                  note: str | None, by) -> ConsultationSchedule:
+def save_schedule(
+    *, rrule: str, starts_on: date, start_time: time, end_time: time, slot_minutes: int, note: str | None, by
+) -> ConsultationSchedule:
     tz = local_tz()
     build_rule(rrule, starts_on, start_time, tz)  # validates
     schedule = current_schedule()
@@ -176,9 +183,15 @@ def ensure_default_schedule() -> str:
     """content-sync: the shipped consultation hour (third Tuesday, 17–19 h) when staff defined none yet."""
     if current_schedule() is not None:
         return "vorhanden (unverändert)"
-    save_schedule(rrule="FREQ=MONTHLY;BYDAY=+3TU", starts_on=today_local(), start_time=time(17, 0),
-                  end_time=time(19, 0), slot_minutes=int(current_app.config["CONSULTATION_SLOT_MINUTES"]),
-                  note=None, by=None)
+    save_schedule(
+        rrule="FREQ=MONTHLY;BYDAY=+3TU",
+        starts_on=today_local(),
+        start_time=time(17, 0),
+        end_time=time(19, 0),
+        slot_minutes=int(current_app.config["CONSULTATION_SLOT_MINUTES"]),
+        note=None,
+        by=None,
+    )
     return "angelegt: jeden dritten Dienstag, 17–19 Uhr"
 
 
@@ -189,9 +202,15 @@ def add_exception(day: date, reason: str | None, *, by) -> int:
     db.session.add(ConsultationException(day=day, reason=(reason or "").strip() or None))
     tz = local_tz()
     start = datetime.combine(day, time.min, tzinfo=tz)
-    bookings = list(db.session.scalars(sa.select(ConsultationBooking).where(
-        ConsultationBooking.slot_at.is_not(None), ConsultationBooking.starts_at >= start,
-        ConsultationBooking.starts_at < start + timedelta(days=1))))
+    bookings = list(
+        db.session.scalars(
+            sa.select(ConsultationBooking).where(
+                ConsultationBooking.slot_at.is_not(None),
+                ConsultationBooking.starts_at >= start,
+                ConsultationBooking.starts_at < start + timedelta(days=1),
+            )
+        )
+    )
     at = now()
     for booking in bookings:
         booking.cancelled_at = at
@@ -215,6 +234,7 @@ def exceptions() -> list[ConsultationException]:
 
 # --- booked slots -----------------------------------------------------------------------
 
+
 def find_slot(slot_at: datetime, at: datetime | None = None) -> Occurrence | None:
     """The (not cancelled) occurrence ``slot_at`` is a valid future slot of, or None."""
     schedule = current_schedule()
@@ -232,16 +252,34 @@ def book_slot(user, slot_at: datetime, *, topic: str, question: str, club=None) 
     at = now()
     occurrence = find_slot(slot_at, at)
     if occurrence is None:
-        raise ConsultationError(_("Diesen Termin gibt es nicht oder er ist schon vorbei. Bitte wählen Sie einen anderen."))
+        raise ConsultationError(
+            _("Diesen Termin gibt es nicht oder er ist schon vorbei. Bitte wählen Sie einen anderen.")
+        )
     schedule = current_schedule()
-    existing = db.session.scalar(sa.select(ConsultationBooking).where(
-        ConsultationBooking.user_id == user.id, ConsultationBooking.slot_at.is_not(None),
-        ConsultationBooking.starts_at >= occurrence.starts_at, ConsultationBooking.starts_at < occurrence.ends_at))
+    existing = db.session.scalar(
+        sa.select(ConsultationBooking).where(
+            ConsultationBooking.user_id == user.id,
+            ConsultationBooking.slot_at.is_not(None),
+            ConsultationBooking.starts_at >= occurrence.starts_at,
+            ConsultationBooking.starts_at < occurrence.ends_at,
+        )
+    )
     if existing is not None:
-        raise ConsultationError(_("Sie haben an diesem Tag schon einen Termin. Bitte sagen Sie ihn ab, wenn Sie einen anderen möchten."))
-    booking = ConsultationBooking(starts_at=slot_at, slot_at=slot_at, duration_minutes=schedule.slot_minutes,
-                                  user_id=user.id, club_id=getattr(club, "id", None), name=user.name,
-                                  email=user.email, topic=topic, question=question.strip(), created_at=at)
+        raise ConsultationError(
+            _("Sie haben an diesem Tag schon einen Termin. Bitte sagen Sie ihn ab, wenn Sie einen anderen möchten.")
+        )
+    booking = ConsultationBooking(
+        starts_at=slot_at,
+        slot_at=slot_at,
+        duration_minutes=schedule.slot_minutes,
+        user_id=user.id,
+        club_id=getattr(club, "id", None),
+        name=user.name,
+        email=user.email,
+        topic=topic,
+        question=question.strip(),
+        created_at=at,
+    )
     db.session.add(booking)
     try:
         db.session.commit()
@@ -266,16 +304,29 @@ def cancel_booking(booking: ConsultationBooking, *, by=None, reason: str | None 
 
 def bookings_of(user, at: datetime | None = None) -> list[ConsultationBooking]:
     at = at or now()
-    return list(db.session.scalars(sa.select(ConsultationBooking).where(
-        ConsultationBooking.user_id == user.id, ConsultationBooking.cancelled_at.is_(None),
-        ConsultationBooking.starts_at > at - timedelta(hours=1)).order_by(ConsultationBooking.starts_at)))
+    return list(
+        db.session.scalars(
+            sa.select(ConsultationBooking)
+            .where(
+                ConsultationBooking.user_id == user.id,
+                ConsultationBooking.cancelled_at.is_(None),
+                ConsultationBooking.starts_at > at - timedelta(hours=1),
+            )
+            .order_by(ConsultationBooking.starts_at)
+        )
+    )
 
 
 def upcoming_bookings(at: datetime | None = None) -> list[ConsultationBooking]:
     at = at or now()
-    return list(db.session.scalars(sa.select(ConsultationBooking).where(
-        ConsultationBooking.cancelled_at.is_(None), ConsultationBooking.starts_at > at - timedelta(hours=2))
-        .options(so.selectinload(ConsultationBooking.club)).order_by(ConsultationBooking.starts_at)))
+    return list(
+        db.session.scalars(
+            sa.select(ConsultationBooking)
+            .where(ConsultationBooking.cancelled_at.is_(None), ConsultationBooking.starts_at > at - timedelta(hours=2))
+            .options(so.selectinload(ConsultationBooking.club))
+            .order_by(ConsultationBooking.starts_at)
+        )
+    )
 
 
 BOOKING_SUBJECTS = {
@@ -287,9 +338,17 @@ BOOKING_SUBJECTS = {
 
 def booking_calendar(booking: ConsultationBooking, url: str, cancelled: bool = False) -> bytes:
     description = _("Thema: %(topic)s", topic=booking.topic_label) + f"\n{booking.question}\n\n{url}"
-    event = ics.Event(uid=f"sprechstunde-{booking.id}@vereinsraum", start=booking.starts_at, end=booking.ends_at,
-                      summary=_("Digitale Sprechstunde"), description=description.strip(),
-                      location=_("Online: %(url)s", url=url), url=url, cancelled=cancelled, sequence=int(cancelled))
+    event = ics.Event(
+        uid=f"sprechstunde-{booking.id}@vereinsraum",
+        start=booking.starts_at,
+        end=booking.ends_at,
+        summary=_("Digitale Sprechstunde"),
+        description=description.strip(),
+        location=_("Online: %(url)s", url=url),
+        url=url,
+        cancelled=cancelled,
+        sequence=int(cancelled),
+    )
     return ics.calendar([event], product="Workshops und Sprechstunde", method="CANCEL" if cancelled else "PUBLISH")
 
 
@@ -298,10 +357,17 @@ def send_booking_mail(booking: ConsultationBooking, kind: str, reason: str | Non
     page_url = external_url("consultation.index")
     calendar = booking_calendar(booking, page_url, cancelled=kind == "cancelled")
     filename = "sprechstunde-abgesagt.ics" if kind == "cancelled" else "sprechstunde.ics"
-    return try_send_mail(booking.email, BOOKING_SUBJECTS[kind](), f"consultation/email/booking_{kind}",
-                 attachments=[(filename, "text/calendar", calendar)], booking=booking, page_url=page_url,
-                 reason=reason, when=format_when(booking.starts_at, booking.ends_at),
-                 cancel_url=external_url("consultation.cancel_booking_link", token=cancel_token("consultation", booking)))
+    return try_send_mail(
+        booking.email,
+        BOOKING_SUBJECTS[kind](),
+        f"consultation/email/booking_{kind}",
+        attachments=[(filename, "text/calendar", calendar)],
+        booking=booking,
+        page_url=page_url,
+        reason=reason,
+        when=format_when(booking.starts_at, booking.ends_at),
+        cancel_url=external_url("consultation.cancel_booking_link", token=cancel_token("consultation", booking)),
+    )
 
 
 # --- the same-day queue -------------------------------------------------------------
@@ -335,15 +401,28 @@ def queue_open(at: datetime | None = None) -> Occurrence | None:
 
 
 def active_entry(user, day: date) -> QueueEntry | None:
-    return db.session.scalar(sa.select(QueueEntry).where(
-        QueueEntry.user_id == user.id, QueueEntry.day == day,
-        QueueEntry.status.in_([QueueStatus.WAITING, QueueStatus.ADMITTED])).order_by(QueueEntry.id.desc()).limit(1))
+    return db.session.scalar(
+        sa.select(QueueEntry)
+        .where(
+            QueueEntry.user_id == user.id,
+            QueueEntry.day == day,
+            QueueEntry.status.in_([QueueStatus.WAITING, QueueStatus.ADMITTED]),
+        )
+        .order_by(QueueEntry.id.desc())
+        .limit(1)
+    )
 
 
 def _booking_served(booking_id: int) -> bool:
     """Was this booking's consultation already held (someone was let in with it)?"""
-    return db.session.scalar(sa.select(QueueEntry.id).where(
-        QueueEntry.booking_id == booking_id, QueueEntry.admitted_at.is_not(None)).limit(1)) is not None
+    return (
+        db.session.scalar(
+            sa.select(QueueEntry.id)
+            .where(QueueEntry.booking_id == booking_id, QueueEntry.admitted_at.is_not(None))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def join_queue(user, *, topic: str, question: str, club=None) -> QueueEntry:
@@ -361,16 +440,27 @@ def join_queue(user, *, topic: str, question: str, club=None) -> QueueEntry:
     existing = active_entry(user, occurrence.day)
     if existing is not None:
         return existing
-    booking = db.session.scalar(sa.select(ConsultationBooking).where(
-        ConsultationBooking.user_id == user.id, ConsultationBooking.cancelled_at.is_(None),
-        ConsultationBooking.starts_at >= occurrence.starts_at, ConsultationBooking.starts_at < occurrence.ends_at))
+    booking = db.session.scalar(
+        sa.select(ConsultationBooking).where(
+            ConsultationBooking.user_id == user.id,
+            ConsultationBooking.cancelled_at.is_(None),
+            ConsultationBooking.starts_at >= occurrence.starts_at,
+            ConsultationBooking.starts_at < occurrence.ends_at,
+        )
+    )
     if booking is not None and _booking_served(booking.id):
         booking = None  # a booking's priority counts once
-    entry = QueueEntry(day=occurrence.day, user_id=user.id, club_id=getattr(club, "id", None) or
-                       (booking.club_id if booking else None), booking_id=booking.id if booking else None,
-                       name=user.name, topic=booking.topic if booking else topic,
-                       question=(question or (booking.question if booking else "")).strip(), joined_at=at,
-                       priority_at=min(booking.starts_at, at) if booking else at)
+    entry = QueueEntry(
+        day=occurrence.day,
+        user_id=user.id,
+        club_id=getattr(club, "id", None) or (booking.club_id if booking else None),
+        booking_id=booking.id if booking else None,
+        name=user.name,
+        topic=booking.topic if booking else topic,
+        question=(question or (booking.question if booking else "")).strip(),
+        joined_at=at,
+        priority_at=min(booking.starts_at, at) if booking else at,
+    )
     db.session.add(entry)
     try:
         db.session.commit()
@@ -384,8 +474,11 @@ def join_queue(user, *, topic: str, question: str, club=None) -> QueueEntry:
 
 
 def _waiting_query(day: date):
-    return (sa.select(QueueEntry).where(QueueEntry.day == day, QueueEntry.status == QueueStatus.WAITING)
-            .order_by(QueueEntry.priority_at, QueueEntry.id))
+    return (
+        sa.select(QueueEntry)
+        .where(QueueEntry.day == day, QueueEntry.status == QueueStatus.WAITING)
+        .order_by(QueueEntry.priority_at, QueueEntry.id)
+    )
 
 
 def waiting_entries(day: date) -> list[QueueEntry]:
@@ -393,18 +486,31 @@ def waiting_entries(day: date) -> list[QueueEntry]:
 
 
 def admitted_entries(day: date) -> list[QueueEntry]:
-    return list(db.session.scalars(sa.select(QueueEntry).where(
-        QueueEntry.day == day, QueueEntry.status == QueueStatus.ADMITTED)
-        .options(so.selectinload(QueueEntry.club)).order_by(QueueEntry.admitted_at)))
+    return list(
+        db.session.scalars(
+            sa.select(QueueEntry)
+            .where(QueueEntry.day == day, QueueEntry.status == QueueStatus.ADMITTED)
+            .options(so.selectinload(QueueEntry.club))
+            .order_by(QueueEntry.admitted_at)
+        )
+    )
 
 
 def queue_position(entry: QueueEntry) -> int | None:
     if entry.status != QueueStatus.WAITING:
         return None
-    ahead = db.session.scalar(sa.select(sa.func.count()).select_from(QueueEntry).where(
-        QueueEntry.day == entry.day, QueueEntry.status == QueueStatus.WAITING,
-        sa.or_(QueueEntry.priority_at < entry.priority_at,
-               sa.and_(QueueEntry.priority_at == entry.priority_at, QueueEntry.id < entry.id))))
+    ahead = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(QueueEntry)
+        .where(
+            QueueEntry.day == entry.day,
+            QueueEntry.status == QueueStatus.WAITING,
+            sa.or_(
+                QueueEntry.priority_at < entry.priority_at,
+                sa.and_(QueueEntry.priority_at == entry.priority_at, QueueEntry.id < entry.id),
+            ),
+        )
+    )
     return ahead + 1
 
 
@@ -430,8 +536,10 @@ def admit_next(day: date, *, by) -> Admission:
     for candidate in waiting_entries(day):
         # Conditional update: a double click cannot admit two people.
         changed = db.session.execute(
-            sa.update(QueueEntry).where(QueueEntry.id == candidate.id, QueueEntry.status == QueueStatus.WAITING)
-            .values(status=QueueStatus.ADMITTED, admitted_at=at)).rowcount
+            sa.update(QueueEntry)
+            .where(QueueEntry.id == candidate.id, QueueEntry.status == QueueStatus.WAITING)
+            .values(status=QueueStatus.ADMITTED, admitted_at=at)
+        ).rowcount
         if changed:
             db.session.refresh(candidate)
             candidate.room_id = meetings.create_staff_room(_("Digitale Sprechstunde"))
@@ -473,14 +581,22 @@ def consultation_join_url(entry: QueueEntry, user, *, moderator: bool) -> str:
 
 # --- scheduled work: reminders, data deletion -------------------------------------------------------
 
+
 def send_due_mails(at: datetime | None = None) -> dict:
     """Reminders before a booked slot. Idempotent."""
     at = at or now()
     ahead = timedelta(hours=current_app.config["WORKSHOP_REMINDER_HOURS"])
     counts = {"consultation_reminders": 0}
-    bookings = list(db.session.scalars(sa.select(ConsultationBooking).where(
-        ConsultationBooking.cancelled_at.is_(None), ConsultationBooking.reminder_sent_at.is_(None),
-        ConsultationBooking.starts_at > at, ConsultationBooking.starts_at <= at + ahead)))
+    bookings = list(
+        db.session.scalars(
+            sa.select(ConsultationBooking).where(
+                ConsultationBooking.cancelled_at.is_(None),
+                ConsultationBooking.reminder_sent_at.is_(None),
+                ConsultationBooking.starts_at > at,
+                ConsultationBooking.starts_at <= at + ahead,
+            )
+        )
+    )
     for booking in bookings:
         booking.reminder_sent_at = at
     db.session.commit()
@@ -497,10 +613,14 @@ def purge_expired_participants(now: datetime | None = None, dry_run: bool = Fals
     """
     at = now or globals()["now"]()  # the parameter hides the module's clock (tests move it)
     cutoff = at - timedelta(days=int(current_app.config["WORKSHOP_RETENTION_DAYS"]))
-    booking_ids = [b.id for b in db.session.scalars(sa.select(ConsultationBooking).where(
-        ConsultationBooking.starts_at < cutoff)) if b.ends_at <= cutoff]
-    queue_rows = db.session.execute(sa.select(QueueEntry.id, QueueEntry.room_id).where(
-        QueueEntry.day < (cutoff.astimezone(local_tz()).date()))).all()
+    booking_ids = [
+        b.id
+        for b in db.session.scalars(sa.select(ConsultationBooking).where(ConsultationBooking.starts_at < cutoff))
+        if b.ends_at <= cutoff
+    ]
+    queue_rows = db.session.execute(
+        sa.select(QueueEntry.id, QueueEntry.room_id).where(QueueEntry.day < (cutoff.astimezone(local_tz()).date()))
+    ).all()
     queue_ids = [row.id for row in queue_rows]
     total = len(booking_ids) + len(queue_ids)
     if dry_run:
@@ -509,8 +629,7 @@ def purge_expired_participants(now: datetime | None = None, dry_run: bool = Fals
         db.session.execute(sa.delete(QueueEntry).where(QueueEntry.id.in_(queue_ids)))
     meetings.delete_staff_rooms(row.room_id for row in queue_rows if row.room_id is not None)
     if booking_ids:
-        db.session.execute(sa.update(QueueEntry).where(QueueEntry.booking_id.in_(booking_ids))
-                           .values(booking_id=None))
+        db.session.execute(sa.update(QueueEntry).where(QueueEntry.booking_id.in_(booking_ids)).values(booking_id=None))
         db.session.execute(sa.delete(ConsultationBooking).where(ConsultationBooking.id.in_(booking_ids)))
     if total:
         audit_record("consultation.purged", records=total)

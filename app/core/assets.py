@@ -97,8 +97,11 @@ def _load_manifest(app: Flask, build_dir: str) -> dict[str, str]:
         else:
             stale.append(rel)
     if stale:
-        log.warning("Statische Dateien: %d geändert seit `flask assets` (%s) – bitte neu bauen", len(stale),
-                    ", ".join(stale[:5]))
+        log.warning(
+            "Statische Dateien: %d geändert seit `flask assets` (%s) – bitte neu bauen",
+            len(stale),
+            ", ".join(stale[:5]),
+        )
     return mapping
 
 
@@ -126,9 +129,14 @@ def init_app(app: Flask) -> None:
 
     # only files of the build that are current: a changed source falls through to Flask's static view
     current = set(mapping) | set(mapping.values())
-    app.wsgi_app = _WhiteNoise(app.wsgi_app, max_age=3600, prefix="static/", add_headers_function=add_headers,
-                               allow_all_origins=False,
-                               immutable_file_test=lambda path, url: url in hashed)
+    app.wsgi_app = _WhiteNoise(
+        app.wsgi_app,
+        max_age=3600,
+        prefix="static/",
+        add_headers_function=add_headers,
+        allow_all_origins=False,
+        immutable_file_test=lambda path, url: url in hashed,
+    )
     noise = app.wsgi_app
     for name in sorted(current):
         path = os.path.join(build_dir, name)

@@ -70,8 +70,15 @@ def backup(database_uri: str, target: str, *, pg_bin_dir: str | None = None) -> 
     partial = target_path.with_name(target_path.name + ".partial")
     if url.get_backend_name() == "postgresql":
         args, env = _pg_env(url)
-        cmd = [_pg_tool("pg_dump", pg_bin_dir), "--format=custom", "--no-owner", "--no-privileges",
-               "--file", str(partial), *args]
+        cmd = [
+            _pg_tool("pg_dump", pg_bin_dir),
+            "--format=custom",
+            "--no-owner",
+            "--no-privileges",
+            "--file",
+            str(partial),
+            *args,
+        ]
         result = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             partial.unlink(missing_ok=True)
@@ -105,8 +112,17 @@ def restore(database_uri: str, source: str, *, pg_bin_dir: str | None = None) ->
         if not head.startswith(PG_MAGIC):
             raise BackupError("Diese Datei ist keine PostgreSQL-Sicherung (pg_dump --format=custom).")
         args, env = _pg_env(url)
-        cmd = [_pg_tool("pg_restore", pg_bin_dir), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-               "--single-transaction", "--exit-on-error", *args, str(path)]
+        cmd = [
+            _pg_tool("pg_restore", pg_bin_dir),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            *args,
+            str(path),
+        ]
         result = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             raise BackupError(f"pg_restore ist gescheitert: {result.stderr.strip()}")

@@ -70,8 +70,10 @@ class ResilientRedisCache(BaseCache):
             with self._lock:
                 if self._down_since is None:
                     self._down_since = now
-                    log.warning("Cache: Redis nicht erreichbar (%s) – nutze den Zwischenspeicher dieses Prozesses",
-                                exc.__class__.__name__)
+                    log.warning(
+                        "Cache: Redis nicht erreichbar (%s) – nutze den Zwischenspeicher dieses Prozesses",
+                        exc.__class__.__name__,
+                    )
                 self._retry_at = now + RETRY_AFTER
             return getattr(self.local, name)(*args, **kwargs)
         if self._down_since is not None:
@@ -128,6 +130,7 @@ def single_flight(key: str, compute, *, ttl: float, wait: float, poll: float = 0
     the others poll for the fresh entry for up to ``wait`` seconds and only then compute themselves (the
     lock holder died or the cache is unreachable). ``compute`` must return something picklable.
     """
+
     def fresh():
         entry = cache.get(key)
         if entry is not None and entry[0] > time.time():

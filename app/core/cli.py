@@ -34,8 +34,9 @@ def init_app(app):
     def backup_command(target):
         """Back up the database to TARGET (pg_dump, or SQLite's online backup)."""
         try:
-            kind = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], target,
-                          pg_bin_dir=current_app.config.get("PG_BIN_DIR"))
+            kind = backup(
+                current_app.config["SQLALCHEMY_DATABASE_URI"], target, pg_bin_dir=current_app.config.get("PG_BIN_DIR")
+            )
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Sicherung ({kind}) geschrieben: {target}")
@@ -47,13 +48,15 @@ def init_app(app):
     def restore_command(source, yes):
         """Replace the database's contents with the backup SOURCE (then run `flask db upgrade`)."""
         if not yes:
-            click.confirm("Alle Daten der konfigurierten Datenbank werden durch die Sicherung ersetzt. Weiter?",
-                          abort=True)
+            click.confirm(
+                "Alle Daten der konfigurierten Datenbank werden durch die Sicherung ersetzt. Weiter?", abort=True
+            )
         db.session.remove()
         db.engine.dispose()
         try:
-            kind = restore(current_app.config["SQLALCHEMY_DATABASE_URI"], source,
-                           pg_bin_dir=current_app.config.get("PG_BIN_DIR"))
+            kind = restore(
+                current_app.config["SQLALCHEMY_DATABASE_URI"], source, pg_bin_dir=current_app.config.get("PG_BIN_DIR")
+            )
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Sicherung ({kind}) eingespielt aus {source}. Danach: flask db upgrade heads")

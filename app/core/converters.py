@@ -19,8 +19,7 @@ class BoundedIntConverter(IntegerConverter):
     """Like werkzeug's ``int``, with ``max`` defaulting to :data:`MAX_DB_INT` (larger values: 404)."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_DB_INT, signed=False):
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_DB_INT if max is None else max,
-                         signed=signed)
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_DB_INT if max is None else max, signed=signed)
 
 
 def init_app(app: Flask) -> None:
@@ -30,9 +29,12 @@ def init_app(app: Flask) -> None:
 
 def unbounded_int_rules(app: Flask) -> list[str]:
     """Rules whose integer arguments have no upper bound (should be none)."""
-    return [rule.rule for rule in app.url_map.iter_rules()
-            for converter in rule._converters.values()  # noqa: SLF001 - werkzeug keeps them here
-            if isinstance(converter, IntegerConverter) and converter.max is None]
+    return [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        for converter in rule._converters.values()  # noqa: SLF001 - werkzeug keeps them here
+        if isinstance(converter, IntegerConverter) and converter.max is None
+    ]
 
 
 def check_rules(app: Flask) -> None:

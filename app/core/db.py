@@ -25,8 +25,13 @@ def enum_column(enum_cls: type[enum.StrEnum], length: int = 16) -> sa.Enum:
     Portable and readable (a VARCHAR of ``length``, no database enum type); loads as the enum's members,
     which compare equal to their string values; unknown values are refused on write.
     """
-    return sa.Enum(enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e],
-                   validate_strings=True)
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
 
 
 class UTCDateTime(TypeDecorator):

@@ -22,8 +22,11 @@ MESSAGES = {
     403: lambda: _("Dafür fehlt Ihnen die Berechtigung."),
     404: lambda: _("Diese Seite gibt es nicht (mehr)."),
     405: lambda: _("Diese Aktion ist hier nicht möglich."),
-    413: lambda: _("Die gesendeten Daten sind zu groß (höchstens %(size)s). Bitte kürzen Sie Ihre Eingabe und "
-                   "versuchen Sie es noch einmal.", size=_size(current_app.config.get("MAX_CONTENT_LENGTH"))),
+    413: lambda: _(
+        "Die gesendeten Daten sind zu groß (höchstens %(size)s). Bitte kürzen Sie Ihre Eingabe und "
+        "versuchen Sie es noch einmal.",
+        size=_size(current_app.config.get("MAX_CONTENT_LENGTH")),
+    ),
     422: lambda: _("Die Eingaben konnten nicht verarbeitet werden."),
     429: lambda: _("Zu viele Versuche. Bitte warten Sie einen Moment und versuchen Sie es dann erneut."),
     500: lambda: _("Ein unerwarteter Fehler ist aufgetreten. Wir kümmern uns darum."),
@@ -94,15 +97,19 @@ def render_error(code: int, message: str | None = None):
 def init_app(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und senden Sie es erneut."))
+        return render_error(
+            400, _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und senden Sie es erneut.")
+        )
 
     @app.errorhandler(SecurityError)
     def untrusted_host(error):
         # TRUSTED_HOSTS refused the Host header before routing: build the page's own links from BASE_URL.
         if request_ctx.url_adapter is None:
             request_ctx.url_adapter = base_url_adapter()
-        return render_error(400, _("Diese Adresse kennt der Vereinsraum nicht. Bitte rufen Sie die Seite über "
-                                   "die gewohnte Adresse auf."))
+        return render_error(
+            400,
+            _("Diese Adresse kennt der Vereinsraum nicht. Bitte rufen Sie die Seite über die gewohnte Adresse auf."),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error):
@@ -114,16 +121,26 @@ def init_app(app):
     @app.errorhandler(MailError)
     def mail_error(error):
         db.session.rollback()
-        return render_error(503, _("Die E-Mail konnte gerade nicht verschickt werden. Bitte versuchen Sie es in "
-                                   "ein paar Minuten noch einmal."))
+        return render_error(
+            503,
+            _(
+                "Die E-Mail konnte gerade nicht verschickt werden. Bitte versuchen Sie es in "
+                "ein paar Minuten noch einmal."
+            ),
+        )
 
     @app.errorhandler(JobQueueUnavailable)
     def queue_unavailable(error):
         # Raised while the request enqueued a background job (before it committed): undo everything.
         db.session.rollback()
-        response = render_error(503, _("Der Auftrag konnte gerade nicht angenommen werden, weil ein Hintergrunddienst "
-                                       "nicht erreichbar ist. Es wurde nichts gespeichert. Bitte versuchen Sie es in "
-                                       "ein paar Minuten erneut."))
+        response = render_error(
+            503,
+            _(
+                "Der Auftrag konnte gerade nicht angenommen werden, weil ein Hintergrunddienst "
+                "nicht erreichbar ist. Es wurde nichts gespeichert. Bitte versuchen Sie es in "
+                "ein paar Minuten erneut."
+            ),
+        )
         return response[0], 503, {"Retry-After": "120"}
 
     @app.errorhandler(Exception)

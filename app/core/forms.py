@@ -14,15 +14,15 @@ def _label(field) -> str:
 def single_line(form, field):
     """Names, titles, addresses: one line, no control characters (they end up in mail headers)."""
     if isinstance(field.data, str) and has_control(field.data):
-        raise ValidationError(_l("„%(field)s“ darf keine Zeilenumbrüche oder Steuerzeichen enthalten.",
-                                 field=_label(field)))
+        raise ValidationError(
+            _l("„%(field)s“ darf keine Zeilenumbrüche oder Steuerzeichen enthalten.", field=_label(field))
+        )
 
 
 def no_nul(form, field):
     """No NUL character in any text (PostgreSQL refuses it)."""
     if isinstance(field.data, str) and "\x00" in field.data:
-        raise ValidationError(_l("„%(field)s“ darf keine Steuerzeichen (Nullzeichen) enthalten.",
-                                 field=_label(field)))
+        raise ValidationError(_l("„%(field)s“ darf keine Steuerzeichen (Nullzeichen) enthalten.", field=_label(field)))
 
 
 def text_rules(field) -> list:

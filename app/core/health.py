@@ -105,8 +105,12 @@ def report() -> tuple[dict, int]:
     database = check_database()
     redis_status = check_redis(config.get("REDIS_URL"))
     worker, queue = check_worker(_huey(), float(config.get("WORKER_HEARTBEAT_MAX_AGE") or 180))
-    healthy = (database == "ok" and redis_status in ("ok", "not configured")
-               and worker["status"] in ("ok", "immediate"))
-    body = {"status": "ok" if healthy else "degraded", "database": database, "redis": redis_status,
-            "worker": worker, "queue": queue}
+    healthy = database == "ok" and redis_status in ("ok", "not configured") and worker["status"] in ("ok", "immediate")
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "database": database,
+        "redis": redis_status,
+        "worker": worker,
+        "queue": queue,
+    }
     return body, 200 if healthy else 503

@@ -57,5 +57,9 @@ def format_when(start: datetime, end: datetime) -> str:
     """'Dienstag, 17. März 2026, 17:00–19:00 Uhr' in local time (for e-mails and pages)."""
     tz = local_tz()
     local_start, local_end = start.astimezone(tz), end.astimezone(tz)
-    return _("%(day)s, %(start)s–%(end)s Uhr", day=format_date(local_start.date(), "full"),
-             start=local_start.strftime("%H:%M"), end=local_end.strftime("%H:%M"))
+    return _(
+        "%(day)s, %(start)s–%(end)s Uhr",
+        day=format_date(local_start.date(), "full"),
+        start=local_start.strftime("%H:%M"),
+        end=local_end.strftime("%H:%M"),
+    )

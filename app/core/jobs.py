@@ -186,8 +186,7 @@ def _until_committed(fn, args, kwargs):
                 return None
             db.session.rollback()  # a fresh snapshot
             if time.monotonic() > deadline:
-                log.info("job %s: %s was never committed (the request rolled back); nothing to do",
-                         fn.__name__, exc)
+                log.info("job %s: %s was never committed (the request rolled back); nothing to do", fn.__name__, exc)
                 return None
             time.sleep(0.1)
 

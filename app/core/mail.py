@@ -44,7 +44,7 @@ def header_value(value) -> str:
 def recipient(address) -> str:
     """One plain address; anything else (spaces, line breaks, a second address) is refused, not mended."""
     value = str(address).strip()
-    if not value or has_control(value) or any(char.isspace() or char in ",;:<>\"" for char in value):
+    if not value or has_control(value) or any(char.isspace() or char in ',;:<>"' for char in value):
         raise MailError("invalid recipient address")
     return value
 

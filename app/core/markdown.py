@@ -31,8 +31,12 @@ class Flavour:
 
     @classmethod
     def of(cls, tags, attributes: dict | None = None, url_schemes=("http", "https", "mailto"), **options):
-        return cls(frozenset(tags), tuple(sorted((tag, frozenset(names)) for tag, names in (attributes or {}).items())),
-                   frozenset(url_schemes), **options)
+        return cls(
+            frozenset(tags),
+            tuple(sorted((tag, frozenset(names)) for tag, names in (attributes or {}).items())),
+            frozenset(url_schemes),
+            **options,
+        )
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,12 @@ def _parser(flavour: Flavour) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"] if flavour.strikethrough else ["table"])
     if flavour.anchor_fallback is not None:
-        md.use(anchors_plugin, min_level=1, max_level=3,
-               slug_func=lambda text: slugify(text, fallback=flavour.anchor_fallback))
+        md.use(
+            anchors_plugin,
+            min_level=1,
+            max_level=3,
+            slug_func=lambda text: slugify(text, fallback=flavour.anchor_fallback),
+        )
     return md
 
 
@@ -69,8 +77,13 @@ def render_markdown(text: str, flavour: Flavour) -> Rendered:
             if token.type == "heading_open" and token.tag in ("h2", "h3") and token.attrs.get("id"):
                 toc.append((int(token.tag[1]), str(token.attrs["id"]), tokens[index + 1].content))
     raw = md.renderer.render(tokens, md.options, env)
-    clean = nh3.clean(raw, tags=set(flavour.tags), attributes={tag: set(names) for tag, names in flavour.attributes},
-                      url_schemes=set(flavour.url_schemes), link_rel="noopener noreferrer")
+    clean = nh3.clean(
+        raw,
+        tags=set(flavour.tags),
+        attributes={tag: set(names) for tag, names in flavour.attributes},
+        url_schemes=set(flavour.url_schemes),
+        link_rel="noopener noreferrer",
+    )
     return Rendered(Markup(clean), tuple(toc))
 
 

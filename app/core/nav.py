@@ -28,12 +28,21 @@ class NavEntry:
     subnav: str | None = None  # heads the group of this name
 
     def matches(self, endpoint: str | None) -> bool:
-        return bool(endpoint) and any(endpoint == a or (a.endswith(".") and endpoint.startswith(a))
-                                      for a in self.active)
+        return bool(endpoint) and any(
+            endpoint == a or (a.endswith(".") and endpoint.startswith(a)) for a in self.active
+        )
 
 
-def register_staff_nav(app: Flask, label, endpoint: str, *, order: int, active: tuple[str, ...] = (),
-                       group: str | None = None, subnav: str | None = None) -> None:
+def register_staff_nav(
+    app: Flask,
+    label,
+    endpoint: str,
+    *,
+    order: int,
+    active: tuple[str, ...] = (),
+    group: str | None = None,
+    subnav: str | None = None,
+) -> None:
     entries = app.extensions.setdefault(_KEY, [])
     entries.append(NavEntry(label, endpoint, order, tuple(active) or (endpoint,), group, subnav))
     entries.sort(key=lambda entry: entry.order)

@@ -67,9 +67,11 @@ class Policy:
         trusted = set()
         if config.get("MATTERMOST_URL"):
             trusted.add(origin_of(config["MATTERMOST_URL"]))
-        return cls(allow_http=bool(config.get("CHAT_ALLOW_HTTP")),
-                   allowed_networks=parse_networks(config.get("OUTBOUND_ALLOWED_NETWORKS")),
-                   trusted_origins=frozenset(trusted))
+        return cls(
+            allow_http=bool(config.get("CHAT_ALLOW_HTTP")),
+            allowed_networks=parse_networks(config.get("OUTBOUND_ALLOWED_NETWORKS")),
+            trusted_origins=frozenset(trusted),
+        )
 
 
 def parse_networks(value) -> tuple:
@@ -136,8 +138,13 @@ def address_allowed(address, policy: Policy) -> bool:
 
 
 def _refuse_internal():
-    return OutboundRefused("internal", _("Diese Serveradresse ist nicht öffentlich erreichbar. Bitte verwenden Sie die "
-                                         "Adresse, unter der Ihr Chat-Server im Internet erreichbar ist."))
+    return OutboundRefused(
+        "internal",
+        _(
+            "Diese Serveradresse ist nicht öffentlich erreichbar. Bitte verwenden Sie die "
+            "Adresse, unter der Ihr Chat-Server im Internet erreichbar ist."
+        ),
+    )
 
 
 def parse_target(url: str, policy: Policy) -> Target:
@@ -240,20 +247,34 @@ class Reply:
         return json.loads(self.body.decode("utf-8"))
 
 
-def post_json(url: str, payload, policy: Policy, *, timeout: tuple[float, float] = (3.05, 5.0),
-              headers: dict | None = None) -> Reply:
+def post_json(
+    url: str, payload, policy: Policy, *, timeout: tuple[float, float] = (3.05, 5.0), headers: dict | None = None
+) -> Reply:
     """POST ``payload`` as JSON to ``url`` under ``policy`` (checked, pinned, no redirects)."""
     connect_timeout, read_timeout = timeout
     target = check_url(url, policy, timeout=connect_timeout)
     body = json.dumps(payload).encode("utf-8")
-    send_headers = {"Host": target.host_header, "Content-Type": "application/json", "Accept": "application/json",
-                    "User-Agent": "Vereinsraum", **(headers or {})}
+    send_headers = {
+        "Host": target.host_header,
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "User-Agent": "Vereinsraum",
+        **(headers or {}),
+    }
     last_error: Exception | None = None
     for address in target.addresses:
         pool = _pool(target, address, policy, urllib3.Timeout(connect=connect_timeout, read=read_timeout))
         try:
-            response = pool.urlopen("POST", target.path, body=body, headers=send_headers, redirect=False,
-                                    retries=False, assert_same_host=False, preload_content=True)
+            response = pool.urlopen(
+                "POST",
+                target.path,
+                body=body,
+                headers=send_headers,
+                redirect=False,
+                retries=False,
+                assert_same_host=False,
+                preload_content=True,
+            )
         except urllib3.exceptions.NewConnectionError as exc:  # try the next address of the name
             last_error = exc
             continue
@@ -268,8 +289,14 @@ def post_json(url: str, payload, policy: Policy, *, timeout: tuple[float, float]
 def _pool(target: Target, address: str, policy: Policy, timeout) -> urllib3.HTTPConnectionPool:
     if target.scheme == "https":
         return urllib3.HTTPSConnectionPool(
-            address, target.port, timeout=timeout, retries=False, maxsize=1,
-            cert_reqs="CERT_REQUIRED", ca_certs=policy.ca_certs or certifi.where(),
-            server_hostname=target.host, assert_hostname=target.host,
+            address,
+            target.port,
+            timeout=timeout,
+            retries=False,
+            maxsize=1,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=policy.ca_certs or certifi.where(),
+            server_hostname=target.host,
+            assert_hostname=target.host,
         )
     return urllib3.HTTPConnectionPool(address, target.port, timeout=timeout, retries=False, maxsize=1)

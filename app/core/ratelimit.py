@@ -72,21 +72,30 @@ def login_limits(field: str = "email"):
     """Login: attempts per client address, failed attempts per account."""
     return _stack(
         limiter.limit(_setting("LOGIN_RATE_LIMIT"), key_func=client_address, methods=["POST"]),
-        limiter.limit(_setting("LOGIN_ACCOUNT_RATE_LIMIT"), key_func=email_in_form(field), methods=["POST"],
-                      deduct_when=lambda response: response.status_code != 303),
+        limiter.limit(
+            _setting("LOGIN_ACCOUNT_RATE_LIMIT"),
+            key_func=email_in_form(field),
+            methods=["POST"],
+            deduct_when=lambda response: response.status_code != 303,
+        ),
     )
 
 
-def mail_limits(*, recipient, per_client: str = "MAIL_RATE_LIMIT", per_account: str | None = None,
-                exempt_when=None):
+def mail_limits(*, recipient, per_client: str = "MAIL_RATE_LIMIT", per_account: str | None = None, exempt_when=None):
     """A form that sends mail: per client address, per recipient address (one budget across all forms)
     and, with ``per_account`` (a setting name), per logged-in account."""
     decorators = [
         limiter.limit(_setting(per_client), key_func=client_address, methods=["POST"], exempt_when=exempt_when),
-        limiter.shared_limit(_setting("MAIL_ACCOUNT_RATE_LIMIT"), scope=ACCOUNT_MAIL_SCOPE, key_func=recipient,
-                             methods=["POST"], exempt_when=exempt_when),
+        limiter.shared_limit(
+            _setting("MAIL_ACCOUNT_RATE_LIMIT"),
+            scope=ACCOUNT_MAIL_SCOPE,
+            key_func=recipient,
+            methods=["POST"],
+            exempt_when=exempt_when,
+        ),
     ]
     if per_account:
-        decorators.append(limiter.limit(_setting(per_account), key_func=current_account, methods=["POST"],
-                                        exempt_when=exempt_when))
+        decorators.append(
+            limiter.limit(_setting(per_account), key_func=current_account, methods=["POST"], exempt_when=exempt_when)
+        )
     return _stack(*decorators)

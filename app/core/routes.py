@@ -35,5 +35,7 @@ def set_language():
     form = LanguageForm()
     if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
         remember_locale(form.lang.data)
-    return redirect(safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path,
-                              request.script_root + "/"), code=303)
+    return redirect(
+        safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path, request.script_root + "/"),
+        code=303,
+    )

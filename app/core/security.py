@@ -13,8 +13,9 @@ from .errors import fail
 
 FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 #: Responses that are files for the visitor (besides anything with a Content-Disposition).
-DOWNLOAD_MIMETYPES = frozenset({"text/csv", "application/pdf", "application/zip", "text/calendar",
-                                "application/octet-stream"})
+DOWNLOAD_MIMETYPES = frozenset(
+    {"text/csv", "application/pdf", "application/zip", "text/calendar", "application/octet-stream"}
+)
 
 
 def is_download(response) -> bool:
@@ -57,8 +58,13 @@ def refuse_nul(endpoint, values) -> None:
     if request.mimetype in FORM_MIMETYPES:
         pairs += list(request.form.items(multi=True))
     if _has_nul(pairs):
-        fail(400, _("Die Anfrage enthält ein Steuerzeichen (Nullzeichen), das wir nicht verarbeiten können. "
-                    "Bitte entfernen Sie es und versuchen Sie es noch einmal."))
+        fail(
+            400,
+            _(
+                "Die Anfrage enthält ein Steuerzeichen (Nullzeichen), das wir nicht verarbeiten können. "
+                "Bitte entfernen Sie es und versuchen Sie es noch einmal."
+            ),
+        )
 
 
 def content_security_policy(form_action_extra=()) -> str:
@@ -89,7 +95,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        )
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return cache_control(response)

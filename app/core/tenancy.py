@@ -61,8 +61,13 @@ def club_access(role: str = "member", *, inactive_ok: bool = False, suspended_ok
 def refuse_if_suspended(club, access: ClubAccess) -> None:
     """A suspended club may be read and exported, nothing more (403 with a German message)."""
     if club.is_suspended and request.method not in SAFE_METHODS and not access.suspended_ok:
-        fail(403, _("Dieser Verein ist gesperrt. Sie können die Daten ansehen und exportieren, aber nichts "
-                    "ändern. Bei Fragen wenden Sie sich bitte an das Plattform-Team."))
+        fail(
+            403,
+            _(
+                "Dieser Verein ist gesperrt. Sie können die Daten ansehen und exportieren, aber nichts "
+                "ändern. Bei Fragen wenden Sie sich bitte an das Plattform-Team."
+            ),
+        )
 
 
 def club_blueprint(name: str, import_name: str, path: str = "") -> Blueprint:

@@ -17,7 +17,9 @@ def init_app(app):
         results = retention.run(dry_run=dry_run)
         for rule, count in results:
             if count is None:
-                click.echo(f"{rule.label}: fehlgeschlagen (Details im Protokoll); die anderen Fristen wurden angewendet")
+                click.echo(
+                    f"{rule.label}: fehlgeschlagen (Details im Protokoll); die anderen Fristen wurden angewendet"
+                )
             elif count < 0:
                 click.echo(f"{rule.label}: Probelauf nicht möglich (nur echter Lauf)")
             elif dry_run:

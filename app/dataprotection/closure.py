@@ -33,15 +33,21 @@ def closure_step_names() -> list[str]:
 
 
 def active_closure(club) -> ClubDeletion | None:
-    return db.session.scalar(sa.select(ClubDeletion).where(
-        ClubDeletion.club_id == club.id, ClubDeletion.restored_at.is_(None), ClubDeletion.completed_at.is_(None)))
+    return db.session.scalar(
+        sa.select(ClubDeletion).where(
+            ClubDeletion.club_id == club.id, ClubDeletion.restored_at.is_(None), ClubDeletion.completed_at.is_(None)
+        )
+    )
 
 
 def _status_change(club, new_status, by, reason=None):
     old = club.status
     club.status = new_status
-    db.session.add(ClubStatusChange(club_id=club.id, old_status=old, new_status=new_status, reason=reason,
-                                    changed_by_id=getattr(by, "id", None)))
+    db.session.add(
+        ClubStatusChange(
+            club_id=club.id, old_status=old, new_status=new_status, reason=reason, changed_by_id=getattr(by, "id", None)
+        )
+    )
     return old
 
 
@@ -49,9 +55,13 @@ def request_closure(club, *, by) -> ClubDeletion:
     if club.status is ClubStatus.CLOSED or active_closure(club) is not None:
         raise DataProtectionError(_("Dieser Verein ist schon geschlossen."))
     grace = period("CLUB_DELETION_GRACE_DAYS")
-    deletion = ClubDeletion(club_id=club.id, club_pseudonym=pseudonym("club", club.id),
-                            previous_status=club.status.value, requested_by_id=by.id,
-                            delete_after=utcnow() + timedelta(days=grace))
+    deletion = ClubDeletion(
+        club_id=club.id,
+        club_pseudonym=pseudonym("club", club.id),
+        previous_status=club.status.value,
+        requested_by_id=by.id,
+        delete_after=utcnow() + timedelta(days=grace),
+    )
     deletion.steps = [ClubDeletionStep(name=name, position=i) for i, name in enumerate(closure_step_names())]
     db.session.add(deletion)
     old = _status_change(club, ClubStatus.CLOSED, by, reason=_("Vom Vorstand geschlossen"))
@@ -65,8 +75,9 @@ def restore_closure(deletion: ClubDeletion, *, by) -> None:
     if deletion.restored_at is not None or deletion.completed_at is not None or deletion.club is None:
         raise DataProtectionError(_("Dieser Verein kann nicht mehr wiederhergestellt werden."))
     if any(step.status in ("done", "skipped") for step in deletion.steps):
-        raise DataProtectionError(_("Die Löschung hat schon begonnen; der Verein kann nicht mehr "
-                                    "wiederhergestellt werden."))
+        raise DataProtectionError(
+            _("Die Löschung hat schon begonnen; der Verein kann nicht mehr wiederhergestellt werden.")
+        )
     club = deletion.club
     new = ClubStatus(deletion.previous_status)
     old = _status_change(club, new, by, reason=_("Wiederhergestellt"))
@@ -78,9 +89,17 @@ def restore_closure(deletion: ClubDeletion, *, by) -> None:
 
 
 def due_closures() -> list[ClubDeletion]:
-    return list(db.session.scalars(sa.select(ClubDeletion).where(
-        ClubDeletion.restored_at.is_(None), ClubDeletion.completed_at.is_(None),
-        ClubDeletion.delete_after <= utcnow()).order_by(ClubDeletion.delete_after)))
+    return list(
+        db.session.scalars(
+            sa.select(ClubDeletion)
+            .where(
+                ClubDeletion.restored_at.is_(None),
+                ClubDeletion.completed_at.is_(None),
+                ClubDeletion.delete_after <= utcnow(),
+            )
+            .order_by(ClubDeletion.delete_after)
+        )
+    )
 
 
 def closures() -> list[ClubDeletion]:

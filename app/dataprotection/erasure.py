@@ -16,8 +16,9 @@ def _null_columns(model, cols, ident) -> None:
     for col in cols:
         if not col.nullable:
             raise RuntimeError(f"{model.__tablename__}.{col.name} must be nullable to keep rows without the owner")
-        db.session.execute(sa.update(model).where(col == ident).values({col.key: None})
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            sa.update(model).where(col == ident).values({col.key: None}).execution_options(synchronize_session=False)
+        )
 
 
 def erase_user(user, *, reason: str = "request") -> str:
@@ -63,8 +64,10 @@ def _scrub(value, *, uid: int, pid: str):
     never searched for (the entry may be about others, too).
     """
     if isinstance(value, dict):
-        return {k: (pid if k in registry.AUDIT_USER_KEYS and v == uid else _scrub(v, uid=uid, pid=pid))
-                for k, v in value.items()}
+        return {
+            k: (pid if k in registry.AUDIT_USER_KEYS and v == uid else _scrub(v, uid=uid, pid=pid))
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_scrub(v, uid=uid, pid=pid) for v in value]
     if isinstance(value, str) and "@" in value:
@@ -79,8 +82,9 @@ def audit_clause(model, user):
     ``Anna`` would otherwise match other people's entries).
     """
     uid = str(user.id)
-    return sa.or_(model.actor_id == user.id,
-                  *(model.details[key].as_string() == uid for key in registry.AUDIT_USER_KEYS))
+    return sa.or_(
+        model.actor_id == user.id, *(model.details[key].as_string() == uid for key in registry.AUDIT_USER_KEYS)
+    )
 
 
 def audit_club_clause(model, club):

@@ -40,10 +40,20 @@ def build_user_zip(user) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for cat, tables in data.items():
             zf.writestr(f"{cat}.json", _json(tables))
-        sections = [{"key": cat, "title": category(cat).title, "purpose": category(cat).purpose,
-                     "retention": category(cat).retention(), "tables": tables} for cat, tables in data.items()]
-        zf.writestr("uebersicht.html", render_template("dataprotection/export_summary.html", user=user,
-                                                       sections=sections, created_at=utcnow()))
+        sections = [
+            {
+                "key": cat,
+                "title": category(cat).title,
+                "purpose": category(cat).purpose,
+                "retention": category(cat).retention(),
+                "tables": tables,
+            }
+            for cat, tables in data.items()
+        ]
+        zf.writestr(
+            "uebersicht.html",
+            render_template("dataprotection/export_summary.html", user=user, sections=sections, created_at=utcnow()),
+        )
     return buffer.getvalue()
 
 
@@ -54,8 +64,9 @@ def _csv(rows: list[dict]) -> str:
         writer = csvout.dict_writer(out, fields)
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
-                             for k, v in row.items()})
+            writer.writerow(
+                {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for k, v in row.items()}
+            )
     return out.getvalue()
 
 
@@ -81,8 +92,16 @@ def build_club_zip(club) -> bytes:
             if content:
                 zf.writestr(declared.filename, content)
                 files.append((declared.filename, declared.description))
-        zf.writestr("LIESMICH.txt", render_template("dataprotection/club_export_readme.txt", club=club,
-                                                    tables=sorted(data), files=files, created_at=utcnow()))
+        zf.writestr(
+            "LIESMICH.txt",
+            render_template(
+                "dataprotection/club_export_readme.txt",
+                club=club,
+                tables=sorted(data),
+                files=files,
+                created_at=utcnow(),
+            ),
+        )
     return buffer.getvalue()
 
 
@@ -95,6 +114,7 @@ def export_club(club, *, by) -> bytes:
 
 
 # --- personal export files -------------------------------------------------------------------------
+
 
 def export_dir() -> str:
     path = current_app.config.get("DATA_EXPORT_DIR") or os.path.join(current_app.instance_path, "exports")
@@ -119,8 +139,9 @@ def read_export_token(token: str, user) -> DataExport:
     try:
         payload = _serializer().loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise DataProtectionError(_("Der Download-Link ist abgelaufen. Bitte fordern Sie einen neuen Export an.")) \
-            from exc
+        raise DataProtectionError(
+            _("Der Download-Link ist abgelaufen. Bitte fordern Sie einen neuen Export an.")
+        ) from exc
     except BadSignature as exc:
         raise DataProtectionError(_("Der Download-Link ist ungültig.")) from exc
     export = db.session.get(DataExport, payload.get("e"))
@@ -132,21 +153,33 @@ def read_export_token(token: str, user) -> DataExport:
 
 
 def exports_of(user) -> list[DataExport]:
-    return list(db.session.scalars(
-        sa.select(DataExport).where(DataExport.user_id == user.id, DataExport.expires_at > utcnow())
-        .order_by(DataExport.created_at.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(DataExport)
+            .where(DataExport.user_id == user.id, DataExport.expires_at > utcnow())
+            .order_by(DataExport.created_at.desc())
+        )
+    )
 
 
 def request_export(user) -> DataExport:
-    pending = db.session.scalar(sa.select(DataExport).where(
-        DataExport.user_id == user.id, DataExport.status == "pending",
-        DataExport.created_at > utcnow() - timedelta(hours=1)))
+    pending = db.session.scalar(
+        sa.select(DataExport).where(
+            DataExport.user_id == user.id,
+            DataExport.status == "pending",
+            DataExport.created_at > utcnow() - timedelta(hours=1),
+        )
+    )
     if pending is not None:
-        raise DataProtectionError(_("Ihr Export wird schon vorbereitet. Sie bekommen eine E-Mail, sobald er "
-                                    "fertig ist."))
-    export = DataExport(user_id=user.id, status="pending", filename=f"{secrets.token_hex(16)}.zip",
-                        expires_at=utcnow() + timedelta(hours=period("DATA_EXPORT_EXPIRY_HOURS")))
+        raise DataProtectionError(
+            _("Ihr Export wird schon vorbereitet. Sie bekommen eine E-Mail, sobald er fertig ist.")
+        )
+    export = DataExport(
+        user_id=user.id,
+        status="pending",
+        filename=f"{secrets.token_hex(16)}.zip",
+        expires_at=utcnow() + timedelta(hours=period("DATA_EXPORT_EXPIRY_HOURS")),
+    )
     db.session.add(export)
     audit_record("privacy.export_requested", actor=user)
     db.session.flush()
@@ -176,8 +209,14 @@ def prepare_export(export_id: int) -> DataExport | None:
     export.ready_at = utcnow()
     db.session.commit()
     link = external_url("dataprotection.download_export", token=export_token(export))
-    send_mail(user.email, _("Ihr Datenexport ist fertig"), "dataprotection/email/export_ready", user=user,
-              link=link, hours=period("DATA_EXPORT_EXPIRY_HOURS"))
+    send_mail(
+        user.email,
+        _("Ihr Datenexport ist fertig"),
+        "dataprotection/email/export_ready",
+        user=user,
+        link=link,
+        hours=period("DATA_EXPORT_EXPIRY_HOURS"),
+    )
     return export
 
 
@@ -202,5 +241,6 @@ def purge_expired_exports(dry_run: bool = False) -> int:
 def delete_exports_of_user(user, _pseudonym=None) -> None:
     for export in db.session.scalars(sa.select(DataExport).where(DataExport.user_id == user.id)):
         _remove_file(export)
-    db.session.execute(sa.delete(DataExport).where(DataExport.user_id == user.id)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.delete(DataExport).where(DataExport.user_id == user.id).execution_options(synchronize_session=False)
+    )

@@ -63,8 +63,13 @@ class ClubDeletion(db.Model):
     club = so.relationship("Club")
     requested_by = so.relationship("User", foreign_keys=[requested_by_id])
     restored_by = so.relationship("User", foreign_keys=[restored_by_id])
-    steps = so.relationship("ClubDeletionStep", back_populates="deletion", cascade="all, delete-orphan",
-                            passive_deletes=True, order_by="ClubDeletionStep.position")
+    steps = so.relationship(
+        "ClubDeletionStep",
+        back_populates="deletion",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ClubDeletionStep.position",
+    )
 
     @property
     def state(self) -> str:
@@ -87,8 +92,7 @@ class ClubDeletionStep(db.Model):
     __tablename__ = "club_deletion_step"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    deletion_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club_deletion.id", ondelete="CASCADE"),
-                                                   index=True)
+    deletion_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club_deletion.id", ondelete="CASCADE"), index=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(32))
     position: so.Mapped[int] = so.mapped_column()
     status: so.Mapped[StepStatus] = so.mapped_column(enum_column(StepStatus), default=StepStatus.PENDING)

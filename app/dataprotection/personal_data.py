@@ -19,15 +19,28 @@ from .registry import declare, email_clause
 
 
 def declare_base_domains() -> None:
-    declare(User, category="account", on_user_delete="self", on_club_delete="keep",
-            club_rows=lambda model, club: model.id.in_(
-                sa.select(Membership.user_id).where(Membership.club_id == club.id)),
-            club_export=_club_members_export)
-    declare(Membership, category="memberships", on_user_delete="delete", on_club_delete="delete",
-            user_export=_my_memberships)
-    declare(Club, category="clubs", on_user_delete=_club_without_person, on_club_delete="self",
-            user_rows=lambda model, user: sa.or_(model.created_by_id == user.id,
-                                                 email_clause(model.contact_email, user)))
+    declare(
+        User,
+        category="account",
+        on_user_delete="self",
+        on_club_delete="keep",
+        club_rows=lambda model, club: model.id.in_(sa.select(Membership.user_id).where(Membership.club_id == club.id)),
+        club_export=_club_members_export,
+    )
+    declare(
+        Membership,
+        category="memberships",
+        on_user_delete="delete",
+        on_club_delete="delete",
+        user_export=_my_memberships,
+    )
+    declare(
+        Club,
+        category="clubs",
+        on_user_delete=_club_without_person,
+        on_club_delete="self",
+        user_rows=lambda model, user: sa.or_(model.created_by_id == user.id, email_clause(model.contact_email, user)),
+    )
     declare(ClubStatusChange, category="clubs", on_user_delete="keep-with-club", on_club_delete="delete")
 
     def invitations_of(model, user):
@@ -36,20 +49,42 @@ def declare_base_domains() -> None:
     def erase_invitations(user, _pid):
         # Invitations addressed to the person's confirmed address go; those they sent stay with the
         # club without their name.
-        db.session.execute(sa.delete(Invitation).where(email_clause(Invitation.email, user))
-                           .execution_options(synchronize_session=False))
-        db.session.execute(sa.update(Invitation).where(Invitation.created_by_id == user.id)
-                           .values(created_by_id=None).execution_options(synchronize_session=False))
+        db.session.execute(
+            sa.delete(Invitation)
+            .where(email_clause(Invitation.email, user))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            sa.update(Invitation)
+            .where(Invitation.created_by_id == user.id)
+            .values(created_by_id=None)
+            .execution_options(synchronize_session=False)
+        )
 
-    declare(Invitation, category="invitations", user_rows=invitations_of, on_user_delete=erase_invitations,
-            on_club_delete="delete")
-    declare(AuditEntry, category="audit", user_rows=audit_clause, club_rows=audit_club_clause,
-            on_user_delete=pseudonymise_audit_for_user, on_club_delete=pseudonymise_audit_for_club)
+    declare(
+        Invitation,
+        category="invitations",
+        user_rows=invitations_of,
+        on_user_delete=erase_invitations,
+        on_club_delete="delete",
+    )
+    declare(
+        AuditEntry,
+        category="audit",
+        user_rows=audit_clause,
+        club_rows=audit_club_clause,
+        on_user_delete=pseudonymise_audit_for_user,
+        on_club_delete=pseudonymise_audit_for_club,
+    )
     declare(DataExport, category="exports", on_user_delete=delete_exports_of_user, on_club_delete="keep")
 
     def keep_deletion_record(club, _pid):
-        db.session.execute(sa.update(ClubDeletion).where(ClubDeletion.club_id == club.id)
-                           .values(club_id=None).execution_options(synchronize_session=False))
+        db.session.execute(
+            sa.update(ClubDeletion)
+            .where(ClubDeletion.club_id == club.id)
+            .values(club_id=None)
+            .execution_options(synchronize_session=False)
+        )
 
     declare(ClubDeletion, category="clubs", on_user_delete="keep-with-club", on_club_delete=keep_deletion_record)
 
@@ -60,11 +95,16 @@ def _club_without_person(user, _pid) -> None:
     The contact address counts as the person's only if they confirmed it: deleting an unconfirmed
     account registered with a club's address changes nothing at that club.
     """
-    db.session.execute(sa.update(Club).where(Club.created_by_id == user.id).values(created_by_id=None)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.update(Club)
+        .where(Club.created_by_id == user.id)
+        .values(created_by_id=None)
+        .execution_options(synchronize_session=False)
+    )
     for club in db.session.scalars(sa.select(Club).where(email_clause(Club.contact_email, user))):
         other = db.session.scalar(
-            sa.select(User.email).join(Membership, Membership.user_id == User.id)
+            sa.select(User.email)
+            .join(Membership, Membership.user_id == User.id)
             .where(Membership.club_id == club.id, Membership.role == Role.BOARD, User.id != user.id)
             .order_by(Membership.created_at)
         )
@@ -74,17 +114,30 @@ def _club_without_person(user, _pid) -> None:
 
 def _my_memberships(user) -> list[dict]:
     rows = db.session.execute(
-        sa.select(Membership, Club.name, Club.slug).join(Club, Club.id == Membership.club_id)
-        .where(Membership.user_id == user.id).order_by(Club.name)
+        sa.select(Membership, Club.name, Club.slug)
+        .join(Club, Club.id == Membership.club_id)
+        .where(Membership.user_id == user.id)
+        .order_by(Club.name)
     ).all()
-    return [{"id": m.id, "club_id": m.club_id, "club": name, "club_slug": slug, "role": m.role.value,
-             "created_at": m.created_at.isoformat()} for m, name, slug in rows]
+    return [
+        {
+            "id": m.id,
+            "club_id": m.club_id,
+            "club": name,
+            "club_slug": slug,
+            "role": m.role.value,
+            "created_at": m.created_at.isoformat(),
+        }
+        for m, name, slug in rows
+    ]
 
 
 def _club_members_export(club) -> list[dict]:
     rows = db.session.execute(
         sa.select(User.id, User.name, User.email, Membership.role)
-        .join(Membership, Membership.user_id == User.id).where(Membership.club_id == club.id).order_by(User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.club_id == club.id)
+        .order_by(User.name)
     ).all()
     return [{"id": uid, "name": name, "email": email, "role": role.value} for uid, name, email, role in rows]
 

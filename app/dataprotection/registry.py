@@ -115,6 +115,7 @@ def former_member() -> str:
 
 # --- beyond the models: club export files, closure steps, retention rules ----------------------
 
+
 @dataclass(frozen=True)
 class ClubFile:
     filename: str
@@ -149,6 +150,7 @@ def declare_retention_rule(key: str, label, run: Callable) -> None:
 
 
 # --- introspection ---------------------------------------------------------------
+
 
 def _fk_columns(model, table_name: str) -> list[sa.Column]:
     table = model.__table__
@@ -185,8 +187,7 @@ def mapped_models() -> list[type]:
 
 def models_with_personal_refs() -> list[type]:
     """Models that reference a person or a club (or are the User/Club tables)."""
-    return [m for m in mapped_models()
-            if is_user_model(m) or is_club_model(m) or user_columns(m) or club_columns(m)]
+    return [m for m in mapped_models() if is_user_model(m) or is_club_model(m) or user_columns(m) or club_columns(m)]
 
 
 def undeclared_models() -> list[type]:
@@ -235,6 +236,7 @@ def club_clause(model, policy: Policy, club):
 
 # --- serialisation -------------------------------------------------------------
 
+
 def json_value(value):
     if isinstance(value, enum.Enum):
         return value.value
@@ -249,8 +251,11 @@ def json_value(value):
 
 def row_dict(obj, policy: Policy | None = None) -> dict:
     excluded = set(policy.exclude if policy else ())
-    return {col.key: json_value(getattr(obj, col.key)) for col in obj.__mapper__.column_attrs
-            if col.key not in excluded and not is_secret_column(col.key)}
+    return {
+        col.key: json_value(getattr(obj, col.key))
+        for col in obj.__mapper__.column_attrs
+        if col.key not in excluded and not is_secret_column(col.key)
+    }
 
 
 def rows_for(model, clause) -> list:

@@ -39,18 +39,32 @@ RETENTION_DEFAULTS = {
 
 #: (config key, label, what happens) – shown on the privacy page and "Meine Daten".
 PERIODS = (
-    ("RETENTION_UNCONFIRMED_ACCOUNT_DAYS", _l("Nicht bestätigte Konten"),
-     _l("werden %(n)s Tage nach der Registrierung gelöscht.")),
-    ("RETENTION_EXPIRED_INVITATION_DAYS", _l("Abgelaufene oder widerrufene Einladungen"),
-     _l("werden %(n)s Tage nach Ablauf gelöscht.")),
-    ("AUDIT_RETENTION_DAYS", _l("Protokoll sicherheitsrelevanter Aktionen"),
-     _l("Einträge werden nach %(n)s Tagen gelöscht.")),
-    ("WORKSHOP_RETENTION_DAYS", _l("Anmeldungen zu Workshops"),
-     _l("werden %(n)s Tage nach dem Workshop gelöscht.")),
-    ("CLUB_DELETION_GRACE_DAYS", _l("Geschlossene Vereine"),
-     _l("Alle Daten des Vereins werden %(n)s Tage nach der Schließung gelöscht.")),
-    ("DATA_EXPORT_EXPIRY_HOURS", _l("Datenexporte (ZIP-Dateien)"),
-     _l("werden %(n)s Stunden nach der Erstellung gelöscht.")),
+    (
+        "RETENTION_UNCONFIRMED_ACCOUNT_DAYS",
+        _l("Nicht bestätigte Konten"),
+        _l("werden %(n)s Tage nach der Registrierung gelöscht."),
+    ),
+    (
+        "RETENTION_EXPIRED_INVITATION_DAYS",
+        _l("Abgelaufene oder widerrufene Einladungen"),
+        _l("werden %(n)s Tage nach Ablauf gelöscht."),
+    ),
+    (
+        "AUDIT_RETENTION_DAYS",
+        _l("Protokoll sicherheitsrelevanter Aktionen"),
+        _l("Einträge werden nach %(n)s Tagen gelöscht."),
+    ),
+    ("WORKSHOP_RETENTION_DAYS", _l("Anmeldungen zu Workshops"), _l("werden %(n)s Tage nach dem Workshop gelöscht.")),
+    (
+        "CLUB_DELETION_GRACE_DAYS",
+        _l("Geschlossene Vereine"),
+        _l("Alle Daten des Vereins werden %(n)s Tage nach der Schließung gelöscht."),
+    ),
+    (
+        "DATA_EXPORT_EXPIRY_HOURS",
+        _l("Datenexporte (ZIP-Dateien)"),
+        _l("werden %(n)s Stunden nach der Erstellung gelöscht."),
+    ),
 )
 
 
@@ -65,11 +79,14 @@ def period(key: str) -> int:
 
 
 def periods() -> list[dict]:
-    return [{"key": key, "label": label, "value": period(key), "text": text % {"n": period(key)}}
-            for key, label, text in PERIODS]
+    return [
+        {"key": key, "label": label, "value": period(key), "text": text % {"n": period(key)}}
+        for key, label, text in PERIODS
+    ]
 
 
 # --- categories of personal data (Meine Daten, export, policy) --------------------
+
 
 @dataclass(frozen=True)
 class Category:
@@ -83,47 +100,95 @@ def _r(text, key=None):
     return lambda: str(text) % {"n": period(key)} if key else str(text)
 
 
-CATEGORIES = {c.key: c for c in (
-    Category("account", _l("Konto"),
-             _l("Name, E-Mail-Adresse, Passwort (nur als sicherer Hash), Sprache, Zeitpunkte von Registrierung und "
-                "letzter Anmeldung – damit Sie sich anmelden und wir Sie benachrichtigen können."),
-             _r(_l("Bis Sie Ihr Konto löschen. Nicht bestätigte Konten: %(n)s Tage."),
-                "RETENTION_UNCONFIRMED_ACCOUNT_DAYS")),
-    Category("memberships", _l("Vereine und Rollen"),
-             _l("In welchen Vereinen Sie Mitglied oder Vorstand sind – damit Sie den Arbeitsbereich nutzen können."),
-             _r(_l("Bis Sie den Verein verlassen, Ihr Konto löschen oder der Verein geschlossen wird."))),
-    Category("clubs", _l("Vereinsdaten, die Sie angelegt oder geändert haben"),
-             _l("Vereinsprofil, Statuswechsel und Schließungen, an denen Sie beteiligt waren. Diese Daten gehören "
-                "dem Verein; nach einer Kontolöschung steht dort „ehemaliges Mitglied“."),
-             _r(_l("Solange der Verein besteht; nach einer Schließung noch %(n)s Tage."), "CLUB_DELETION_GRACE_DAYS")),
-    Category("invitations", _l("Einladungen"),
-             _l("Einladungen, die Sie verschickt oder bekommen haben – damit neue Mitglieder beitreten können."),
-             _r(_l("Abgelaufene Einladungen werden nach %(n)s Tagen gelöscht."), "RETENTION_EXPIRED_INVITATION_DAYS")),
-    Category("checklist", _l("Datenschutz-Selbstcheck"),
-             _l("Antworten, Notizen und Verlauf des Selbstchecks, die Sie für Ihren Verein eingetragen haben. "
-                "Sie bleiben beim Verein, nach einer Kontolöschung ohne Ihren Namen."),
-             _r(_l("Solange der Verein besteht."))),
-    Category("meetings", _l("Videokonferenzen"),
-             _l("Konferenzräume, Termine, Teilnahmen und Aufzeichnungen Ihres Vereins, soweit sie Sie betreffen."),
-             _r(_l("Solange der Verein besteht; Aufzeichnungen nach den Einstellungen des Vereins."))),
-    Category("chat", _l("Team-Chat"),
-             _l("Die Verknüpfung Ihres Kontos mit dem Mattermost-Kanal Ihres Vereins. Nachrichten speichert "
-                "Mattermost, nicht der Vereinsraum."),
-             _r(_l("Bis Sie Ihr Konto löschen oder der Verein geschlossen wird."))),
-    Category("workshops", _l("Workshops und Sprechstunden"),
-             _l("Ihre Anmeldungen zu Workshops und Beratungsterminen – damit wir Sie einladen und erinnern können."),
-             _r(_l("%(n)s Tage nach dem Termin."), "WORKSHOP_RETENTION_DAYS")),
-    Category("admin", _l("Verwaltung durch das Plattform-Team"),
-             _l("Notizen und Vorgänge des Plattform-Teams, die Sie oder Ihren Verein betreffen."),
-             _r(_l("Solange sie für die Betreuung nötig sind; mit dem Verein gelöscht."))),
-    Category("audit", _l("Sicherheitsprotokoll"),
-             _l("Wer wann sicherheitsrelevante Aktionen ausgeführt hat (z. B. Rollen geändert, Einladungen "
-                "verschickt) – zum Schutz vor Missbrauch (Art. 32 DSGVO)."),
-             _r(_l("%(n)s Tage; nach einer Kontolöschung nur noch mit Pseudonym."), "AUDIT_RETENTION_DAYS")),
-    Category("exports", _l("Ihre Datenexporte"),
-             _l("Die ZIP-Dateien, die Sie über diese Seite angefordert haben."),
-             _r(_l("%(n)s Stunden nach der Erstellung."), "DATA_EXPORT_EXPIRY_HOURS")),
-)}
+CATEGORIES = {
+    c.key: c
+    for c in (
+        Category(
+            "account",
+            _l("Konto"),
+            _l(
+                "Name, E-Mail-Adresse, Passwort (nur als sicherer Hash), Sprache, Zeitpunkte von Registrierung und "
+                "letzter Anmeldung – damit Sie sich anmelden und wir Sie benachrichtigen können."
+            ),
+            _r(
+                _l("Bis Sie Ihr Konto löschen. Nicht bestätigte Konten: %(n)s Tage."),
+                "RETENTION_UNCONFIRMED_ACCOUNT_DAYS",
+            ),
+        ),
+        Category(
+            "memberships",
+            _l("Vereine und Rollen"),
+            _l("In welchen Vereinen Sie Mitglied oder Vorstand sind – damit Sie den Arbeitsbereich nutzen können."),
+            _r(_l("Bis Sie den Verein verlassen, Ihr Konto löschen oder der Verein geschlossen wird.")),
+        ),
+        Category(
+            "clubs",
+            _l("Vereinsdaten, die Sie angelegt oder geändert haben"),
+            _l(
+                "Vereinsprofil, Statuswechsel und Schließungen, an denen Sie beteiligt waren. Diese Daten gehören "
+                "dem Verein; nach einer Kontolöschung steht dort „ehemaliges Mitglied“."
+            ),
+            _r(_l("Solange der Verein besteht; nach einer Schließung noch %(n)s Tage."), "CLUB_DELETION_GRACE_DAYS"),
+        ),
+        Category(
+            "invitations",
+            _l("Einladungen"),
+            _l("Einladungen, die Sie verschickt oder bekommen haben – damit neue Mitglieder beitreten können."),
+            _r(_l("Abgelaufene Einladungen werden nach %(n)s Tagen gelöscht."), "RETENTION_EXPIRED_INVITATION_DAYS"),
+        ),
+        Category(
+            "checklist",
+            _l("Datenschutz-Selbstcheck"),
+            _l(
+                "Antworten, Notizen und Verlauf des Selbstchecks, die Sie für Ihren Verein eingetragen haben. "
+                "Sie bleiben beim Verein, nach einer Kontolöschung ohne Ihren Namen."
+            ),
+            _r(_l("Solange der Verein besteht.")),
+        ),
+        Category(
+            "meetings",
+            _l("Videokonferenzen"),
+            _l("Konferenzräume, Termine, Teilnahmen und Aufzeichnungen Ihres Vereins, soweit sie Sie betreffen."),
+            _r(_l("Solange der Verein besteht; Aufzeichnungen nach den Einstellungen des Vereins.")),
+        ),
+        Category(
+            "chat",
+            _l("Team-Chat"),
+            _l(
+                "Die Verknüpfung Ihres Kontos mit dem Mattermost-Kanal Ihres Vereins. Nachrichten speichert "
+                "Mattermost, nicht der Vereinsraum."
+            ),
+            _r(_l("Bis Sie Ihr Konto löschen oder der Verein geschlossen wird.")),
+        ),
+        Category(
+            "workshops",
+            _l("Workshops und Sprechstunden"),
+            _l("Ihre Anmeldungen zu Workshops und Beratungsterminen – damit wir Sie einladen und erinnern können."),
+            _r(_l("%(n)s Tage nach dem Termin."), "WORKSHOP_RETENTION_DAYS"),
+        ),
+        Category(
+            "admin",
+            _l("Verwaltung durch das Plattform-Team"),
+            _l("Notizen und Vorgänge des Plattform-Teams, die Sie oder Ihren Verein betreffen."),
+            _r(_l("Solange sie für die Betreuung nötig sind; mit dem Verein gelöscht.")),
+        ),
+        Category(
+            "audit",
+            _l("Sicherheitsprotokoll"),
+            _l(
+                "Wer wann sicherheitsrelevante Aktionen ausgeführt hat (z. B. Rollen geändert, Einladungen "
+                "verschickt) – zum Schutz vor Missbrauch (Art. 32 DSGVO)."
+            ),
+            _r(_l("%(n)s Tage; nach einer Kontolöschung nur noch mit Pseudonym."), "AUDIT_RETENTION_DAYS"),
+        ),
+        Category(
+            "exports",
+            _l("Ihre Datenexporte"),
+            _l("Die ZIP-Dateien, die Sie über diese Seite angefordert haben."),
+            _r(_l("%(n)s Stunden nach der Erstellung."), "DATA_EXPORT_EXPIRY_HOURS"),
+        ),
+    )
+}
 
 
 def category(key: str) -> Category:
@@ -131,6 +196,7 @@ def category(key: str) -> Category:
 
 
 # --- retention rules ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -148,8 +214,11 @@ def purge_unconfirmed_accounts(dry_run: bool) -> int:
     from .erasure import erase_user  # erasure -> services -> this module (periods): imported when run
 
     users = db.session.scalars(
-        sa.select(User).where(User.email_confirmed_at.is_(None), User.is_staff.is_(False),
-                              User.created_at < _cutoff("RETENTION_UNCONFIRMED_ACCOUNT_DAYS"))
+        sa.select(User).where(
+            User.email_confirmed_at.is_(None),
+            User.is_staff.is_(False),
+            User.created_at < _cutoff("RETENTION_UNCONFIRMED_ACCOUNT_DAYS"),
+        )
     ).all()
     users = [u for u in users if not clubs_blocking_deletion(u)]
     if not dry_run:

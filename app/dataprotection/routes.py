@@ -19,12 +19,19 @@ from .services import DataProtectionError, user_overview
 
 # --- Meine Daten ------------------------------------------------------------------------
 
+
 def _my_data_page(status=200, **extra):
     return render_page(
-        "dataprotection/my_data.html", "dataprotection/partials/_exports.html", status=status,
-        overview=user_overview(current_user), exports=exports_of(current_user), form=EmptyForm(formdata=None),
-        blocking=clubs_blocking_deletion(current_user), hours=period("DATA_EXPORT_EXPIRY_HOURS"),
-        export_token=export_token, **extra,
+        "dataprotection/my_data.html",
+        "dataprotection/partials/_exports.html",
+        status=status,
+        overview=user_overview(current_user),
+        exports=exports_of(current_user),
+        form=EmptyForm(formdata=None),
+        blocking=clubs_blocking_deletion(current_user),
+        hours=period("DATA_EXPORT_EXPIRY_HOURS"),
+        export_token=export_token,
+        **extra,
     )
 
 
@@ -44,8 +51,9 @@ def request_user_export():
     except DataProtectionError as exc:
         db.session.rollback()
         return _my_data_page(409, error=str(exc))
-    return _my_data_page(notice=_("Ihr Export wird vorbereitet. Sie bekommen eine E-Mail mit dem Download-Link, "
-                                  "sobald er fertig ist."))
+    return _my_data_page(
+        notice=_("Ihr Export wird vorbereitet. Sie bekommen eine E-Mail mit dem Download-Link, sobald er fertig ist.")
+    )
 
 
 @bp.get("/konto/meine-daten/export/<token>")
@@ -71,10 +79,15 @@ def processing():
 
 # --- club data (board) --------------------------------------------------------------------
 
+
 def _club_page(status=200, form=None, **extra):
     return render_template(
-        "dataprotection/club.html", closure=active_closure(g.club), form=EmptyForm(formdata=None),
-        close_form=form or CloseClubForm(formdata=None), grace=period("CLUB_DELETION_GRACE_DAYS"), **extra,
+        "dataprotection/club.html",
+        closure=active_closure(g.club),
+        form=EmptyForm(formdata=None),
+        close_form=form or CloseClubForm(formdata=None),
+        grace=period("CLUB_DELETION_GRACE_DAYS"),
+        **extra,
     ), status
 
 
@@ -90,8 +103,13 @@ def export():
     if not EmptyForm().validate_on_submit():
         abort(400)
     data = export_club(g.club, by=current_user)
-    response = send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
-                         download_name=f"{g.club.slug}-export-{utcnow():%Y-%m-%d}.zip", max_age=0)
+    response = send_file(
+        io.BytesIO(data),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"{g.club.slug}-export-{utcnow():%Y-%m-%d}.zip",
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -110,7 +128,13 @@ def close():
     except DataProtectionError as exc:
         db.session.rollback()
         return _club_page(409, error=str(exc))
-    flash(_("%(name)s ist geschlossen. Alle Daten werden am %(date)s gelöscht. Bis dahin kann das Plattform-Team "
-            "den Verein wiederherstellen.", name=g.club.name,
-            date=deletion.delete_after.strftime("%d.%m.%Y")), "success")
+    flash(
+        _(
+            "%(name)s ist geschlossen. Alle Daten werden am %(date)s gelöscht. Bis dahin kann das Plattform-Team "
+            "den Verein wiederherstellen.",
+            name=g.club.name,
+            date=deletion.delete_after.strftime("%d.%m.%Y"),
+        ),
+        "success",
+    )
     return redirect(url_for("clubdata.index"), code=303)

@@ -34,6 +34,7 @@ def author_label(user) -> str:
 
 # --- collecting data -------------------------------------------------------------------------------
 
+
 def user_data(user) -> dict[str, dict[str, list[dict]]]:
     """Everything stored about ``user``: {category: {table: [rows]}}; every declared model appears."""
     data: dict[str, dict[str, list[dict]]] = {}
@@ -76,12 +77,14 @@ def user_overview(user) -> list[dict]:
     result = []
     for key, count in counts.items():
         cat = category(key)
-        result.append({"key": key, "title": cat.title, "purpose": cat.purpose, "retention": cat.retention(),
-                       "count": count})
+        result.append(
+            {"key": key, "title": cat.title, "purpose": cat.purpose, "retention": cat.retention(), "count": count}
+        )
     return result
 
 
 # --- the generated privacy policy ------------------------------------------------------------------
+
 
 def _host(url: str | None) -> str | None:
     if not url:
@@ -95,23 +98,38 @@ def privacy_facts() -> dict:
     config = current_app.config
     processors = [{"purpose": _("Betrieb der Plattform (Webserver, Datenbank)"), "host": _host(config["BASE_URL"])}]
     if config.get("MAIL_SERVER"):
-        processors.append({"purpose": _("Versand von E-Mails (Bestätigungen, Einladungen, Benachrichtigungen)"),
-                           "host": config["MAIL_SERVER"]})
+        processors.append(
+            {
+                "purpose": _("Versand von E-Mails (Bestätigungen, Einladungen, Benachrichtigungen)"),
+                "host": config["MAIL_SERVER"],
+            }
+        )
     if config.get("BBB_API_URL"):
         processors.append({"purpose": _("Videokonferenzen (BigBlueButton)"), "host": _host(config["BBB_API_URL"])})
     if config.get("MATTERMOST_URL"):
         processors.append({"purpose": _("Team-Chat (Mattermost)"), "host": _host(config["MATTERMOST_URL"])})
-    cookies = [{"name": config["SESSION_COOKIE_NAME"],
-                "purpose": _("Anmeldung und Schutz von Formularen; endet mit der Sitzung "
-                             "(höchstens %(days)s Tage).", days=config["PERMANENT_SESSION_LIFETIME"].days)},
-               {"name": config.get("REMEMBER_COOKIE_NAME", "remember_token"),
-                "purpose": _("Nur wenn Sie „Angemeldet bleiben“ wählen: hält Sie %(days)s Tage angemeldet.",
-                             days=config["REMEMBER_COOKIE_DURATION"].days)}]
+    cookies = [
+        {
+            "name": config["SESSION_COOKIE_NAME"],
+            "purpose": _(
+                "Anmeldung und Schutz von Formularen; endet mit der Sitzung (höchstens %(days)s Tage).",
+                days=config["PERMANENT_SESSION_LIFETIME"].days,
+            ),
+        },
+        {
+            "name": config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+            "purpose": _(
+                "Nur wenn Sie „Angemeldet bleiben“ wählen: hält Sie %(days)s Tage angemeldet.",
+                days=config["REMEMBER_COOKIE_DURATION"].days,
+            ),
+        },
+    ]
     return {
         "controller": config.get("PRIVACY_CONTROLLER"),
         "processors": processors,
-        "categories": [{"title": c.title, "purpose": c.purpose, "retention": c.retention()}
-                       for c in CATEGORIES.values()],
+        "categories": [
+            {"title": c.title, "purpose": c.purpose, "retention": c.retention()} for c in CATEGORIES.values()
+        ],
         "periods": periods(),
         "cookies": cookies,
     }

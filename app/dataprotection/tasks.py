@@ -29,6 +29,9 @@ def run_club_deletion(deletion_id: int):
     deletion = db.session.get(ClubDeletion, deletion_id)
     if deletion is None:
         return
-    if not closure.execute_deletion(deletion) and deletion.restored_at is None and any(
-            step.status == "failed" for step in deletion.steps):
+    if (
+        not closure.execute_deletion(deletion)
+        and deletion.restored_at is None
+        and any(step.status == "failed" for step in deletion.steps)
+    ):
         raise DeletionIncomplete(f"club deletion {deletion_id} incomplete")

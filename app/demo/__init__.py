@@ -17,14 +17,38 @@ from ..extensions import db
 
 DEMO_CLUBS = (
     # name, legal form, district, status, board (email, name), volunteers
-    ("Imkerverein Pankow e. V.", "ev", "Pankow", "approved",
-     ("vorstand@imker-pankow.example", "Hanna Bienert"), [("ehrenamt@imker-pankow.example", "Jonas Wabe")]),
-    ("FC Kreuzberg 1921 e. V.", "ev", "Friedrichshain-Kreuzberg", "approved",
-     ("vorstand@fc-kreuzberg.example", "Deniz Aydın"), [("trainerin@fc-kreuzberg.example", "Mia Schulte")]),
-    ("Kunstkollektiv Wedding", "initiative", "Mitte", "approved",
-     ("vorstand@kunst-wedding.example", "Lou Brandt"), [("ehrenamt@kunst-wedding.example", "Sam Okafor")]),
-    ("Nachbarschaftsstiftung Neukölln", "stiftung", "Neukölln", "pending",
-     ("vorstand@stiftung-nk.example", "Petra Lindner"), []),
+    (
+        "Imkerverein Pankow e. V.",
+        "ev",
+        "Pankow",
+        "approved",
+        ("vorstand@imker-pankow.example", "Hanna Bienert"),
+        [("ehrenamt@imker-pankow.example", "Jonas Wabe")],
+    ),
+    (
+        "FC Kreuzberg 1921 e. V.",
+        "ev",
+        "Friedrichshain-Kreuzberg",
+        "approved",
+        ("vorstand@fc-kreuzberg.example", "Deniz Aydın"),
+        [("trainerin@fc-kreuzberg.example", "Mia Schulte")],
+    ),
+    (
+        "Kunstkollektiv Wedding",
+        "initiative",
+        "Mitte",
+        "approved",
+        ("vorstand@kunst-wedding.example", "Lou Brandt"),
+        [("ehrenamt@kunst-wedding.example", "Sam Okafor")],
+    ),
+    (
+        "Nachbarschaftsstiftung Neukölln",
+        "stiftung",
+        "Neukölln",
+        "pending",
+        ("vorstand@stiftung-nk.example", "Petra Lindner"),
+        [],
+    ),
 )
 STAFF = ("team@vereinsraum.example", "Plattform-Team")
 
@@ -36,8 +60,14 @@ def seed_demo(password: str) -> list[tuple[str, str]]:
     logins.append((staff.email, "Plattform-Team (Verwaltung)"))
     for name, legal_form, district, status, (board_email, board_name), volunteers in DEMO_CLUBS:
         board = create_user(board_email, board_name, password, confirmed=True)
-        club = register_club(board, name=name, legal_form=legal_form, district=district, contact_email=board_email,
-                             description=f"Demo-Verein: {name}")
+        club = register_club(
+            board,
+            name=name,
+            legal_form=legal_form,
+            district=district,
+            contact_email=board_email,
+            description=f"Demo-Verein: {name}",
+        )
         if status == "approved":
             change_status(club, ClubStatus.APPROVED, by=staff, notify=False)
         logins.append((board.email, f"Vorstand, {name}"))

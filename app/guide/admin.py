@@ -1,6 +1,5 @@
 """Staff editor: pages, live preview, drafts, publishing, revisions and diffs."""
 
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -26,16 +25,24 @@ def _form_data(form) -> dict:
 
 
 def _preview(form):
-    return {"de": render_markdown(form.body.data or ""), "en": render_markdown(form.body_en.data or "")
-            if form.body_en.data else None}
+    return {
+        "de": render_markdown(form.body.data or ""),
+        "en": render_markdown(form.body_en.data or "") if form.body_en.data else None,
+    }
 
 
 @content_admin.get("/")
 @staff_required
 def index():
     pages = services.all_pages()
-    groups = [(kind, label, [p for p in pages if p.kind == kind]) for kind, label in (
-        ("chapter", _("Leitfaden-Kapitel")), ("article", _("Wissensartikel")), ("template", _("Musterformulierungen")))]
+    groups = [
+        (kind, label, [p for p in pages if p.kind == kind])
+        for kind, label in (
+            ("chapter", _("Leitfaden-Kapitel")),
+            ("article", _("Wissensartikel")),
+            ("template", _("Musterformulierungen")),
+        )
+    ]
     return render_template("guide/admin/index.html", groups=groups)
 
 
@@ -49,14 +56,22 @@ def create():
             form.slug.errors.append(_("Diesen Kurznamen gibt es schon."))
         elif form.action.data != "preview":
             publish = form.action.data == "publish"
-            page = services.staff_create(form.kind.data, form.slug.data, form.position.data or 0, _form_data(form),
-                                         by=current_user, publish=publish, note=form.note.data)
+            page = services.staff_create(
+                form.kind.data,
+                form.slug.data,
+                form.position.data or 0,
+                _form_data(form),
+                by=current_user,
+                publish=publish,
+                note=form.note.data,
+            )
             flash(_("Veröffentlicht.") if publish else _("Entwurf gespeichert."), "success")
             return redirect(url_for(".edit", page_id=page.id), code=303)
     if request.method == "POST" and (form.errors or form.slug.errors):
         status = 422
-    return render_template("guide/admin/edit.html", form=form, page=None, preview=_preview(form),
-                           withdraw_form=EmptyForm()), status
+    return render_template(
+        "guide/admin/edit.html", form=form, page=None, preview=_preview(form), withdraw_form=EmptyForm()
+    ), status
 
 
 @content_admin.route("/<int:page_id>", methods=["GET", "POST"])
@@ -66,19 +81,27 @@ def edit(page_id):
     if request.method == "GET":
         form = PageForm(obj=services.working_copy(page))
         form.note.data = ""
-        return render_template("guide/admin/edit.html", form=form, page=page, preview=_preview(form),
-                           withdraw_form=EmptyForm())
+        return render_template(
+            "guide/admin/edit.html", form=form, page=page, preview=_preview(form), withdraw_form=EmptyForm()
+        )
     form = PageForm()
     if form.validate_on_submit() and form.action.data != "preview":
         publish = form.action.data == "publish"
         revision = services.staff_save(page, _form_data(form), by=current_user, publish=publish, note=form.note.data)
-        flash(_("Version %(n)s veröffentlicht.", n=revision.number) if publish
-              else _("Entwurf (Version %(n)s) gespeichert. Die veröffentlichte Fassung bleibt unverändert.",
-                     n=revision.number), "success")
+        flash(
+            _("Version %(n)s veröffentlicht.", n=revision.number)
+            if publish
+            else _(
+                "Entwurf (Version %(n)s) gespeichert. Die veröffentlichte Fassung bleibt unverändert.",
+                n=revision.number,
+            ),
+            "success",
+        )
         return redirect(url_for(".edit", page_id=page.id), code=303)
     status = 422 if form.errors else 200
-    return render_template("guide/admin/edit.html", form=form, page=page, preview=_preview(form),
-                           withdraw_form=EmptyForm()), status
+    return render_template(
+        "guide/admin/edit.html", form=form, page=page, preview=_preview(form), withdraw_form=EmptyForm()
+    ), status
 
 
 @content_admin.post("/vorschau")
@@ -118,5 +141,11 @@ def diff(page_id, number):
     old = by_number.get(against) if against is not None else by_number.get(number - 1)
     if against is not None and old is None:
         abort(404)
-    return render_template("guide/admin/diff.html", page=page, new=new, old=old,
-                           lines=services.diff_lines(old, new), revisions=page.revisions)
+    return render_template(
+        "guide/admin/diff.html",
+        page=page,
+        new=new,
+        old=old,
+        lines=services.diff_lines(old, new),
+        revisions=page.revisions,
+    )

@@ -47,7 +47,9 @@ class ContentPage(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     revisions: so.Mapped[list[ContentRevision]] = so.relationship(
-        back_populates="page", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="page",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="ContentRevision.number",
     )
 

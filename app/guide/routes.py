@@ -14,12 +14,18 @@ from .rendering import render_markdown
 def panel():
     suggestions = services.suggested_chapters(g.club)
     chapters = services.published("chapter")
-    return render_page("guide/panel.html", "guide/partials/_panel.html", suggestions=suggestions,
-                       chapter_count=len(chapters), templates=services.published("template"),
-                       localized=services.localized)
+    return render_page(
+        "guide/panel.html",
+        "guide/partials/_panel.html",
+        suggestions=suggestions,
+        chapter_count=len(chapters),
+        templates=services.published("template"),
+        localized=services.localized,
+    )
 
 
 # --- the public handbook, knowledge base and search (no login needed) --------------------------------
+
 
 def _page_context(page):
     text = services.localized(page)
@@ -29,8 +35,13 @@ def _page_context(page):
 @handbook.get("/leitfaden/")
 def index():
     chapters = services.published("chapter")
-    return render_template("guide/handbook/index.html", chapters=chapters, templates=services.published("template"),
-                           glossary=services.published_page("article", "glossar"), localized=services.localized)
+    return render_template(
+        "guide/handbook/index.html",
+        chapters=chapters,
+        templates=services.published("template"),
+        glossary=services.published_page("article", "glossar"),
+        localized=services.localized,
+    )
 
 
 @handbook.get("/leitfaden/<chapter_id>")
@@ -41,10 +52,12 @@ def chapter(chapter_id):
     chapters = services.published("chapter")
     position = [p.id for p in chapters].index(page.id)
     return render_template(
-        "guide/handbook/chapter.html", **_page_context(page),
+        "guide/handbook/chapter.html",
+        **_page_context(page),
         previous=chapters[position - 1] if position > 0 else None,
         next=chapters[position + 1] if position + 1 < len(chapters) else None,
-        checklist_items=services.checklist_items_for(page.slug), checklist_clubs=_my_active_clubs(),
+        checklist_items=services.checklist_items_for(page.slug),
+        checklist_clubs=_my_active_clubs(),
         localized=services.localized,
     )
 
@@ -79,8 +92,9 @@ def download(slug, fmt):
 
 @handbook.get("/wissen/")
 def articles():
-    return render_template("guide/handbook/articles.html", articles=services.published("article"),
-                           localized=services.localized)
+    return render_template(
+        "guide/handbook/articles.html", articles=services.published("article"), localized=services.localized
+    )
 
 
 @handbook.get("/wissen/<slug>")
@@ -91,8 +105,11 @@ def article(slug):
     return render_template("guide/handbook/article.html", **_page_context(page))
 
 
-KIND_ENDPOINTS = {"chapter": ("handbook.chapter", "chapter_id"), "article": ("handbook.article", "slug"),
-                  "template": ("handbook.template", "slug")}
+KIND_ENDPOINTS = {
+    "chapter": ("handbook.chapter", "chapter_id"),
+    "article": ("handbook.article", "slug"),
+    "template": ("handbook.template", "slug"),
+}
 
 
 def page_url(page) -> str:

@@ -64,21 +64,33 @@ def index_page(page) -> None:
     remove_page(page.id)
     postgres = _dialect() == "postgresql"
     for lang, title, summary, body in _documents(page):
-        params = {"id": page.id, "lang": lang, "title": title, "summary": summary or "", "body": body,
-                  "cfg": _CONFIGS[lang]}
+        params = {
+            "id": page.id,
+            "lang": lang,
+            "title": title,
+            "summary": summary or "",
+            "body": body,
+            "cfg": _CONFIGS[lang],
+        }
         if postgres:
-            db.session.execute(sa.text(
-                f"INSERT INTO {TABLE} (page_id, lang, title, summary, body, document) VALUES "
-                "(:id, :lang, :title, :summary, :body, "
-                "setweight(to_tsvector(CAST(:cfg AS regconfig), :title), 'A') || "
-                "setweight(to_tsvector(CAST(:cfg AS regconfig), :summary), 'B') || "
-                "setweight(to_tsvector(CAST(:cfg AS regconfig), :body), 'C'))"
-            ), params)
+            db.session.execute(
+                sa.text(
+                    f"INSERT INTO {TABLE} (page_id, lang, title, summary, body, document) VALUES "
+                    "(:id, :lang, :title, :summary, :body, "
+                    "setweight(to_tsvector(CAST(:cfg AS regconfig), :title), 'A') || "
+                    "setweight(to_tsvector(CAST(:cfg AS regconfig), :summary), 'B') || "
+                    "setweight(to_tsvector(CAST(:cfg AS regconfig), :body), 'C'))"
+                ),
+                params,
+            )
         else:
-            db.session.execute(sa.text(
-                f"INSERT INTO {TABLE} (page_id, lang, title, summary, body) "
-                "VALUES (:id, :lang, :title, :summary, :body)"
-            ), params)
+            db.session.execute(
+                sa.text(
+                    f"INSERT INTO {TABLE} (page_id, lang, title, summary, body) "
+                    "VALUES (:id, :lang, :title, :summary, :body)"
+                ),
+                params,
+            )
 
 
 def clear() -> None:
@@ -99,19 +111,25 @@ def search(query: str, lang: str = "de", limit: int = 20) -> list[Hit]:
         return []
     lang = lang if lang in _CONFIGS else "de"
     if _dialect() == "postgresql":
-        rows = db.session.execute(sa.text(
-            "SELECT page_id, ts_rank(document, q) AS rank, "
-            f"ts_headline(CAST(:cfg AS regconfig), body, q, "
-            f"'StartSel={_START}, StopSel={_STOP}, MaxWords=28, MinWords=12, MaxFragments=1') AS snippet "
-            f"FROM {TABLE}, to_tsquery(CAST(:cfg AS regconfig), :q) AS q "
-            "WHERE lang = :lang AND document @@ q ORDER BY rank DESC, page_id LIMIT :limit"
-        ), {"cfg": _CONFIGS[lang], "q": " & ".join(f"{w}:*" for w in words), "lang": lang, "limit": limit})
+        rows = db.session.execute(
+            sa.text(
+                "SELECT page_id, ts_rank(document, q) AS rank, "
+                f"ts_headline(CAST(:cfg AS regconfig), body, q, "
+                f"'StartSel={_START}, StopSel={_STOP}, MaxWords=28, MinWords=12, MaxFragments=1') AS snippet "
+                f"FROM {TABLE}, to_tsquery(CAST(:cfg AS regconfig), :q) AS q "
+                "WHERE lang = :lang AND document @@ q ORDER BY rank DESC, page_id LIMIT :limit"
+            ),
+            {"cfg": _CONFIGS[lang], "q": " & ".join(f"{w}:*" for w in words), "lang": lang, "limit": limit},
+        )
     else:
-        rows = db.session.execute(sa.text(
-            f"SELECT page_id, bm25({TABLE}, 0, 0, 10.0, 4.0, 1.0) AS rank, "
-            f"snippet({TABLE}, 4, '{_START}', '{_STOP}', '…', 24) AS snippet "
-            f"FROM {TABLE} WHERE {TABLE} MATCH :q AND lang = :lang ORDER BY rank, page_id LIMIT :limit"
-        ), {"q": " ".join(f'"{w}"*' for w in words), "lang": lang, "limit": limit})
+        rows = db.session.execute(
+            sa.text(
+                f"SELECT page_id, bm25({TABLE}, 0, 0, 10.0, 4.0, 1.0) AS rank, "
+                f"snippet({TABLE}, 4, '{_START}', '{_STOP}', '…', 24) AS snippet "
+                f"FROM {TABLE} WHERE {TABLE} MATCH :q AND lang = :lang ORDER BY rank, page_id LIMIT :limit"
+            ),
+            {"q": " ".join(f'"{w}"*' for w in words), "lang": lang, "limit": limit},
+        )
     return [Hit(row.page_id, float(row.rank), _highlight(row.snippet)) for row in rows]
 
 

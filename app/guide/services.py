@@ -27,14 +27,29 @@ FOLDERS = {"chapter": "chapters", "article": "articles", "template": "templates"
 
 #: The guide chapters, in reading order; the checklist (app/privacy/checklist.yaml) links them by these ids.
 CHAPTER_IDS = (
-    "beitritt", "datensparsamkeit", "besondere-kategorien", "weitergabe", "mitgliederlisten",
-    "veroeffentlichung", "rundmails", "private-geraete", "loeschfristen", "auskunft", "minderjaehrige",
-    "datenpanne", "online-werkzeuge", "informationspflichten", "datenschutzbeauftragter",
-    "verarbeitungsverzeichnis", "sicherheit", "website",
+    "beitritt",
+    "datensparsamkeit",
+    "besondere-kategorien",
+    "weitergabe",
+    "mitgliederlisten",
+    "veroeffentlichung",
+    "rundmails",
+    "private-geraete",
+    "loeschfristen",
+    "auskunft",
+    "minderjaehrige",
+    "datenpanne",
+    "online-werkzeuge",
+    "informationspflichten",
+    "datenschutzbeauftragter",
+    "verarbeitungsverzeichnis",
+    "sicherheit",
+    "website",
 )
 
 
 # --- reading ---------------------------------------------------------------------------
+
 
 def ui_lang() -> str:
     locale = get_locale()
@@ -57,17 +72,28 @@ def localized(page_or_revision, lang: str | None = None) -> Localized:
     p = page_or_revision
     dated = {"reviewed_on": p.reviewed_on}
     if lang == "en" and p.body_en:
-        return Localized(p.title_en or p.title, p.summary_en or p.summary, p.body_en, "en", False, **dated,
-                         sources=localized_sources(p.sources, english=True))
-    return Localized(p.title, p.summary, p.body, "de", lang == "en", **dated,
-                     sources=localized_sources(p.sources, english=False))
+        return Localized(
+            p.title_en or p.title,
+            p.summary_en or p.summary,
+            p.body_en,
+            "en",
+            False,
+            **dated,
+            sources=localized_sources(p.sources, english=True),
+        )
+    return Localized(
+        p.title, p.summary, p.body, "de", lang == "en", **dated, sources=localized_sources(p.sources, english=False)
+    )
 
 
 def published(kind: str) -> list[ContentPage]:
-    return list(db.session.scalars(
-        sa.select(ContentPage).where(ContentPage.kind == kind, ContentPage.is_published)
-        .order_by(ContentPage.position, ContentPage.title)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(ContentPage)
+            .where(ContentPage.kind == kind, ContentPage.is_published)
+            .order_by(ContentPage.position, ContentPage.title)
+        )
+    )
 
 
 def published_page(kind: str, slug: str) -> ContentPage | None:
@@ -81,9 +107,14 @@ def pages_by_slug(kind: str, slugs) -> list[ContentPage]:
     slugs = list(dict.fromkeys(slugs))
     if not slugs:
         return []
-    found = {p.slug: p for p in db.session.scalars(
-        sa.select(ContentPage).where(ContentPage.kind == kind, ContentPage.slug.in_(slugs), ContentPage.is_published)
-    )}
+    found = {
+        p.slug: p
+        for p in db.session.scalars(
+            sa.select(ContentPage).where(
+                ContentPage.kind == kind, ContentPage.slug.in_(slugs), ContentPage.is_published
+            )
+        )
+    }
     return [found[s] for s in slugs if s in found]
 
 
@@ -92,13 +123,17 @@ def run_search(query: str, lang: str | None = None, limit: int = 20):
     hits = search.search(query, lang or ui_lang(), limit)
     if not hits:
         return []
-    pages = {p.id: p for p in db.session.scalars(
-        sa.select(ContentPage).where(ContentPage.id.in_([h.page_id for h in hits]), ContentPage.is_published)
-    )}
+    pages = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(ContentPage).where(ContentPage.id.in_([h.page_id for h in hits]), ContentPage.is_published)
+        )
+    }
     return [(pages[h.page_id], h.snippet) for h in hits if h.page_id in pages]
 
 
 # --- checklist links (app.privacy's public reads) ---------------------------------------------
+
 
 def checklist_items_for(chapter_id: str) -> list:
     return list(privacy.items_for_chapter(chapter_id))
@@ -110,19 +145,30 @@ def suggested_chapters(club, limit: int = 5) -> list[ContentPage]:
 
 # --- writing -----------------------------------------------------------------------------
 
+
 def _next_number(page: ContentPage) -> int:
     latest = page.latest_revision
     return (latest.number + 1) if latest else 1
 
 
-def add_revision(page: ContentPage, data: dict, *, author=None, note: str = "", source: str = "staff") -> ContentRevision:
+def add_revision(
+    page: ContentPage, data: dict, *, author=None, note: str = "", source: str = "staff"
+) -> ContentRevision:
     """A new revision of ``page``; "Stand" and sources stay those of the page unless ``data`` brings its own."""
     revision = ContentRevision(
-        page=page, number=_next_number(page), note=note or "", source=source,
+        page=page,
+        number=_next_number(page),
+        note=note or "",
+        source=source,
         author_id=author.id if author is not None else None,
-        reviewed_on=data.get("reviewed_on", page.reviewed_on), sources=data.get("sources", page.sources),
-        **{field: (data.get(field) or "").strip() if field.startswith("title") or field.startswith("summary")
-           else (data.get(field) or "") for field in ContentRevision.FIELDS},
+        reviewed_on=data.get("reviewed_on", page.reviewed_on),
+        sources=data.get("sources", page.sources),
+        **{
+            field: (data.get(field) or "").strip()
+            if field.startswith("title") or field.startswith("summary")
+            else (data.get(field) or "")
+            for field in ContentRevision.FIELDS
+        },
     )
     db.session.add(revision)
     if source == "staff":
@@ -179,8 +225,12 @@ def staff_create(kind: str, slug: str, position: int, data: dict, *, by, publish
 
 def staff_save(page: ContentPage, data: dict, *, by, publish: bool, note: str = "") -> ContentRevision:
     revision = save(page, data, author=by, publish=publish, note=note)
-    audit_record("content.published" if publish else "content.draft_saved", actor=by,
-                 page=f"{page.kind}:{page.slug}", revision=revision.number)
+    audit_record(
+        "content.published" if publish else "content.draft_saved",
+        actor=by,
+        page=f"{page.kind}:{page.slug}",
+        revision=revision.number,
+    )
     db.session.commit()
     return revision
 
@@ -193,13 +243,20 @@ def staff_withdraw(page: ContentPage, *, by) -> None:
 
 def all_pages() -> list[ContentPage]:
     """Every page with its revisions, for the editor's list."""
-    return list(db.session.scalars(sa.select(ContentPage).options(so.selectinload(ContentPage.revisions))
-                                   .order_by(ContentPage.kind, ContentPage.position, ContentPage.slug)))
+    return list(
+        db.session.scalars(
+            sa.select(ContentPage)
+            .options(so.selectinload(ContentPage.revisions))
+            .order_by(ContentPage.kind, ContentPage.position, ContentPage.slug)
+        )
+    )
 
 
 def page_exists(kind: str, slug: str) -> bool:
-    return db.session.scalar(sa.select(ContentPage.id).where(ContentPage.kind == kind, ContentPage.slug == slug)) \
+    return (
+        db.session.scalar(sa.select(ContentPage.id).where(ContentPage.kind == kind, ContentPage.slug == slug))
         is not None
+    )
 
 
 def working_copy(page: ContentPage):
@@ -223,6 +280,7 @@ def diff_lines(old: ContentRevision | None, new: ContentRevision) -> list[tuple[
 
 
 # --- shipped content ------------------------------------------------------------------
+
 
 def _read(path: Path) -> tuple[dict, str]:
     text = path.read_text(encoding="utf-8")
@@ -255,10 +313,17 @@ def shipped_content() -> list[tuple[str, str, dict, str]]:
                 reviewed_on, sources = parse_reviewed(meta.get("reviewed")), parse_sources(meta.get("sources"))
             except SourceError as exc:
                 raise ShippedContentError(f"{folder}/{path.name}: {exc}") from None
-            data = {"title": meta.get("title", slug), "summary": meta.get("summary", ""), "body": body,
-                    "title_en": meta_en.get("title", ""), "summary_en": meta_en.get("summary", ""),
-                    "body_en": body_en, "position": int(meta.get("position", 0)),
-                    "reviewed_on": reviewed_on, "sources": sources}
+            data = {
+                "title": meta.get("title", slug),
+                "summary": meta.get("summary", ""),
+                "body": body,
+                "title_en": meta_en.get("title", ""),
+                "summary_en": meta_en.get("summary", ""),
+                "body_en": body_en,
+                "position": int(meta.get("position", 0)),
+                "reviewed_on": reviewed_on,
+                "sources": sources,
+            }
             digest = hashlib.sha256(repr(sorted(data.items())).encode()).hexdigest()
             items.append((kind, slug, data, digest))
     return items
@@ -288,5 +353,7 @@ def sync_shipped_content() -> str:
     db.session.flush()
     indexed = search.rebuild()
     db.session.commit()
-    return (f"{created} neu, {updated} aktualisiert, {kept} von der Redaktion bearbeitet (unverändert), "
-            f"{indexed} im Suchindex")
+    return (
+        f"{created} neu, {updated} aktualisiert, {kept} von der Redaktion bearbeitet (unverändert), "
+        f"{indexed} im Suchindex"
+    )

@@ -23,19 +23,27 @@ from .tasks import deliver_invitations
 
 # --- queries ---------------------------------------------------------------------------------
 
+
 def upcoming(club, limit: int | None = None) -> list[ScheduledMeeting]:
-    query = (sa.select(ScheduledMeeting).options(so.selectinload(ScheduledMeeting.room))
-             .where(ScheduledMeeting.club_id == club.id, ScheduledMeeting.cancelled_at.is_(None),
-                    ScheduledMeeting.starts_at > utcnow() - timedelta(hours=3))
-             .order_by(ScheduledMeeting.starts_at))
+    query = (
+        sa.select(ScheduledMeeting)
+        .options(so.selectinload(ScheduledMeeting.room))
+        .where(
+            ScheduledMeeting.club_id == club.id,
+            ScheduledMeeting.cancelled_at.is_(None),
+            ScheduledMeeting.starts_at > utcnow() - timedelta(hours=3),
+        )
+        .order_by(ScheduledMeeting.starts_at)
+    )
     if limit:
         query = query.limit(limit)
     return [m for m in db.session.scalars(query) if m.ends_at > utcnow()]
 
 
 def get_scheduled(club, meeting_id: int) -> ScheduledMeeting | None:
-    return db.session.scalar(sa.select(ScheduledMeeting).where(ScheduledMeeting.id == meeting_id,
-                                                               ScheduledMeeting.club_id == club.id))
+    return db.session.scalar(
+        sa.select(ScheduledMeeting).where(ScheduledMeeting.id == meeting_id, ScheduledMeeting.club_id == club.id)
+    )
 
 
 def feed_for(club) -> CalendarFeed:
@@ -57,6 +65,7 @@ def renew_feed(club, by=None) -> CalendarFeed:
 
 # --- ICS -------------------------------------------------------------------------------------
 
+
 def room_link(meeting: ScheduledMeeting) -> str:
     return external_url("meetings.room", slug=meeting.club.slug, room_id=meeting.room_id)
 
@@ -67,33 +76,54 @@ def _event(meeting: ScheduledMeeting, organizer: str | None) -> ics.Event:
     description += "\n" + _("Beitreten: %(link)s", link=link)
     if meeting.agenda:
         description += "\n\n" + _("Tagesordnung:") + "\n" + meeting.agenda
-    return ics.Event(uid=meeting.uid, start=meeting.starts_at, end=meeting.ends_at, summary=meeting.title,
-                     description=description, location=link, url=link, sequence=meeting.sequence,
-                     cancelled=meeting.cancelled_at is not None, last_modified=meeting.updated_at or utcnow(),
-                     organizer=organizer)
+    return ics.Event(
+        uid=meeting.uid,
+        start=meeting.starts_at,
+        end=meeting.ends_at,
+        summary=meeting.title,
+        description=description,
+        location=link,
+        url=link,
+        sequence=meeting.sequence,
+        cancelled=meeting.cancelled_at is not None,
+        last_modified=meeting.updated_at or utcnow(),
+        organizer=organizer,
+    )
 
 
 def calendar_for(meetings, method: str = "PUBLISH", name: str | None = None) -> bytes:
     """Invitations (METHOD REQUEST or CANCEL) name the platform's sender as organizer."""
     organizer = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1] if method in ("REQUEST", "CANCEL") else None
-    return ics.calendar([_event(meeting, organizer) for meeting in meetings], product="Videokonferenzen",
-                        method=method, name=name)
+    return ics.calendar(
+        [_event(meeting, organizer) for meeting in meetings], product="Videokonferenzen", method=method, name=name
+    )
 
 
 def feed_meetings(club) -> list[ScheduledMeeting]:
     """Feed: upcoming and recent meetings, cancelled ones included (so calendars drop them)."""
-    return list(db.session.scalars(
-        sa.select(ScheduledMeeting).options(so.selectinload(ScheduledMeeting.room))
-        .where(ScheduledMeeting.club_id == club.id, ScheduledMeeting.starts_at > utcnow() - timedelta(days=90))
-        .order_by(ScheduledMeeting.starts_at)))
+    return list(
+        db.session.scalars(
+            sa.select(ScheduledMeeting)
+            .options(so.selectinload(ScheduledMeeting.room))
+            .where(ScheduledMeeting.club_id == club.id, ScheduledMeeting.starts_at > utcnow() - timedelta(days=90))
+            .order_by(ScheduledMeeting.starts_at)
+        )
+    )
 
 
 # --- scheduling and mails ----------------------------------------------------------------------
 
+
 def schedule(club, *, room, title, starts_at, duration_minutes, agenda, by, notify) -> ScheduledMeeting:
-    meeting = ScheduledMeeting(club_id=club.id, room_id=room.id, title=title, starts_at=starts_at,
-                               duration_minutes=duration_minutes, agenda=agenda or None,
-                               created_by_id=getattr(by, "id", None))
+    meeting = ScheduledMeeting(
+        club_id=club.id,
+        room_id=room.id,
+        title=title,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        agenda=agenda or None,
+        created_by_id=getattr(by, "id", None),
+    )
     db.session.add(meeting)
     audit_record("meeting.scheduled", actor=by, club=club, title=title)
     db.session.flush()
@@ -134,9 +164,14 @@ def cancel(meeting: ScheduledMeeting, *, by, notify) -> None:
 
 
 def member_emails(club) -> list[str]:
-    return list(db.session.scalars(
-        sa.select(User.email).join(Membership, Membership.user_id == User.id).where(Membership.club_id == club.id)
-        .order_by(User.email)))
+    return list(
+        db.session.scalars(
+            sa.select(User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.club_id == club.id)
+            .order_by(User.email)
+        )
+    )
 
 
 SUBJECTS = {
@@ -160,9 +195,15 @@ def notify_members(meeting: ScheduledMeeting, kind: str) -> int:
         return 0
     with force_locale("de"):
         context = dict(
-            kind=kind, club_name=meeting.club.name, title=meeting.title, room_name=meeting.room.name,
-            date=format_date(meeting.starts_at, "full"), start=format_time(meeting.starts_at, "HH:mm"),
-            end=format_time(meeting.ends_at, "HH:mm"), agenda=meeting.agenda or "", room_link=room_link(meeting),
+            kind=kind,
+            club_name=meeting.club.name,
+            title=meeting.title,
+            room_name=meeting.room.name,
+            date=format_date(meeting.starts_at, "full"),
+            start=format_time(meeting.starts_at, "HH:mm"),
+            end=format_time(meeting.ends_at, "HH:mm"),
+            agenda=meeting.agenda or "",
+            room_link=room_link(meeting),
             meeting_link=external_url("meetings.scheduled", slug=meeting.club.slug, meeting_id=meeting.id),
         )
         subject = SUBJECTS[kind](meeting)
@@ -170,6 +211,7 @@ def notify_members(meeting: ScheduledMeeting, kind: str) -> int:
     ics = calendar_for([meeting], method="CANCEL" if kind == "cancel" else "REQUEST")
     if kind == "invite":
         meeting.invitations_sent = True
-    deliver_invitations(meeting.id, meeting.sequence, recipients, subject, body, ics.decode("utf-8"),
-                        club_id=meeting.club_id)
+    deliver_invitations(
+        meeting.id, meeting.sequence, recipients, subject, body, ics.decode("utf-8"), club_id=meeting.club_id
+    )
     return len(recipients)

@@ -9,54 +9,81 @@ from .models import WHO_MAY_START
 
 
 class RoomForm(BaseForm):
-    name = StringField(_l("Name des Raums"), filters=[strip_text],
-                       description=_l("Zum Beispiel „Vorstandssitzung“ oder „Mitgliederversammlung“."),
-                       validators=[DataRequired(_l("Bitte geben Sie einen Namen an.")),
-                                   Length(min=2, max=64, message=_l("Der Name muss 2 bis 64 Zeichen lang sein."))])
+    name = StringField(
+        _l("Name des Raums"),
+        filters=[strip_text],
+        description=_l("Zum Beispiel „Vorstandssitzung“ oder „Mitgliederversammlung“."),
+        validators=[
+            DataRequired(_l("Bitte geben Sie einen Namen an.")),
+            Length(min=2, max=64, message=_l("Der Name muss 2 bis 64 Zeichen lang sein.")),
+        ],
+    )
 
 
 class RoomSettingsForm(RoomForm):
-    who_may_start = SelectField(_l("Wer darf die Konferenz starten?"), choices=lambda: [SelectChoice(k, v) for k, v in WHO_MAY_START.items()])
+    who_may_start = SelectField(
+        _l("Wer darf die Konferenz starten?"), choices=lambda: [SelectChoice(k, v) for k, v in WHO_MAY_START.items()]
+    )
     mute_on_join = BooleanField(_l("Mikrofone beim Betreten stumm schalten"))
     guest_access = BooleanField(_l("Gäste ohne Konto dürfen über den Gastlink teilnehmen"))
-    access_code = StringField(_l("Zugangscode für Gäste (optional)"), filters=[strip_text],
-                              description=_l("Gäste müssen diesen Code eingeben. 4 bis 32 Zeichen, leer lassen für "
-                                             "keinen Code."),
-                              validators=[Optional(), Length(min=4, max=32, message=_l(
-                                  "Der Zugangscode muss 4 bis 32 Zeichen lang sein."))])
+    access_code = StringField(
+        _l("Zugangscode für Gäste (optional)"),
+        filters=[strip_text],
+        description=_l("Gäste müssen diesen Code eingeben. 4 bis 32 Zeichen, leer lassen für keinen Code."),
+        validators=[Optional(), Length(min=4, max=32, message=_l("Der Zugangscode muss 4 bis 32 Zeichen lang sein."))],
+    )
     waiting_room = BooleanField(_l("Warteraum: Die Moderation lässt Gäste herein"))
-    recording_allowed = BooleanField(_l("Aufzeichnung erlauben"),
-                                     description=_l("Alle sehen vor dem Betreten einen Hinweis, dass aufgezeichnet "
-                                                    "werden kann."))
+    recording_allowed = BooleanField(
+        _l("Aufzeichnung erlauben"),
+        description=_l("Alle sehen vor dem Betreten einen Hinweis, dass aufgezeichnet werden kann."),
+    )
 
 
 class GuestJoinForm(BaseForm):
-    name = StringField(_l("Ihr Name"), filters=[strip_text],
-                       description=_l("So sehen die anderen Teilnehmenden Sie."),
-                       validators=[DataRequired(_l("Bitte geben Sie Ihren Namen an.")),
-                                   Length(min=2, max=80, message=_l("Der Name muss 2 bis 80 Zeichen lang sein."))])
+    name = StringField(
+        _l("Ihr Name"),
+        filters=[strip_text],
+        description=_l("So sehen die anderen Teilnehmenden Sie."),
+        validators=[
+            DataRequired(_l("Bitte geben Sie Ihren Namen an.")),
+            Length(min=2, max=80, message=_l("Der Name muss 2 bis 80 Zeichen lang sein.")),
+        ],
+    )
     access_code = StringField(_l("Zugangscode"), filters=[strip_text], validators=[Optional(), Length(max=32)])
     consent = BooleanField(_l("Ich habe den Hinweis zur Aufzeichnung gelesen und bin einverstanden."))
 
 
 class ConsentForm(BaseForm):
-    consent = BooleanField(_l("Ich habe den Hinweis zur Aufzeichnung gelesen und bin einverstanden."),
-                           validators=[InputRequired(_l("Bitte bestätigen Sie den Hinweis zur Aufzeichnung."))])
+    consent = BooleanField(
+        _l("Ich habe den Hinweis zur Aufzeichnung gelesen und bin einverstanden."),
+        validators=[InputRequired(_l("Bitte bestätigen Sie den Hinweis zur Aufzeichnung."))],
+    )
 
 
 class ScheduleForm(BaseForm):
     room_id = SelectField(_l("Raum"), coerce=int, validators=[InputRequired(_l("Bitte wählen Sie einen Raum."))])
-    title = StringField(_l("Titel"), filters=[strip_text],
-                        validators=[DataRequired(_l("Bitte geben Sie einen Titel an.")),
-                                    Length(min=2, max=120, message=_l("Der Titel muss 2 bis 120 Zeichen lang sein."))])
-    starts_at = DateTimeLocalField(_l("Beginn"), format="%Y-%m-%dT%H:%M",
-                                   validators=[InputRequired(_l("Bitte geben Sie Datum und Uhrzeit an."))])
-    duration_minutes = IntegerField(_l("Dauer in Minuten"), default=60,
-                                    validators=[InputRequired(_l("Bitte geben Sie die Dauer an.")),
-                                                NumberRange(min=5, max=600, message=_l(
-                                                    "Die Dauer muss zwischen 5 und 600 Minuten liegen."))])
-    agenda = TextAreaField(_l("Tagesordnung (optional)"),
-                           validators=[Optional(), Length(max=5000, message=_l("Höchstens 5000 Zeichen."))])
+    title = StringField(
+        _l("Titel"),
+        filters=[strip_text],
+        validators=[
+            DataRequired(_l("Bitte geben Sie einen Titel an.")),
+            Length(min=2, max=120, message=_l("Der Titel muss 2 bis 120 Zeichen lang sein.")),
+        ],
+    )
+    starts_at = DateTimeLocalField(
+        _l("Beginn"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Bitte geben Sie Datum und Uhrzeit an."))]
+    )
+    duration_minutes = IntegerField(
+        _l("Dauer in Minuten"),
+        default=60,
+        validators=[
+            InputRequired(_l("Bitte geben Sie die Dauer an.")),
+            NumberRange(min=5, max=600, message=_l("Die Dauer muss zwischen 5 und 600 Minuten liegen.")),
+        ],
+    )
+    agenda = TextAreaField(
+        _l("Tagesordnung (optional)"), validators=[Optional(), Length(max=5000, message=_l("Höchstens 5000 Zeichen."))]
+    )
     notify = BooleanField(_l("Alle Mitglieder per E-Mail einladen bzw. über Änderungen informieren"), default=True)
 
     def validate_starts_at(self, field):

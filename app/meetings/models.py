@@ -60,8 +60,7 @@ class MeetingRun(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     club_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
-    room_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("meeting_room.id", ondelete="SET NULL"),
-                                                      index=True)
+    room_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("meeting_room.id", ondelete="SET NULL"), index=True)
     create_time: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     started_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
     ended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
@@ -78,8 +77,9 @@ class ScheduledMeeting(db.Model):
     starts_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True)
     duration_minutes: so.Mapped[int] = so.mapped_column(default=60)
     agenda: so.Mapped[str | None] = so.mapped_column(sa.Text)
-    uid: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True,
-                                           default=lambda: f"{secrets.token_hex(12)}@vereinsraum")
+    uid: so.Mapped[str] = so.mapped_column(
+        sa.String(80), unique=True, default=lambda: f"{secrets.token_hex(12)}@vereinsraum"
+    )
     sequence: so.Mapped[int] = so.mapped_column(default=0)
     invitations_sent: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     cancelled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

@@ -8,8 +8,13 @@ from .models import CalendarFeed, MeetingRun, Room, ScheduledMeeting
 
 
 def register() -> None:
-    declare(Room, category="meetings", on_user_delete="keep-with-club", on_club_delete="delete",
-            exclude=("guest_token", "access_code"))
+    declare(
+        Room,
+        category="meetings",
+        on_user_delete="keep-with-club",
+        on_club_delete="delete",
+        exclude=("guest_token", "access_code"),
+    )
     declare(MeetingRun, category="meetings", on_user_delete="keep-with-club", on_club_delete="delete")
     declare(ScheduledMeeting, category="meetings", on_user_delete="keep-with-club", on_club_delete="delete")
     declare(CalendarFeed, category="meetings", on_user_delete="keep-with-club", on_club_delete="delete")

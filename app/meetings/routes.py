@@ -33,6 +33,7 @@ GUEST_KEY = "meetings_guest"
 
 # --- helpers ------------------------------------------------------------------------------------
 
+
 def _epoch(seconds):
     return datetime.fromtimestamp(float(seconds), timezone.utc)
 
@@ -55,8 +56,10 @@ def _room_or_404(room_id: int) -> Room:
 
 
 def _status_digest(statuses: dict, error) -> str:
-    data = {str(k): (v or {}).get("running", None) and [(v or {}).get("participant_count"), v.get("create_time")]
-            for k, v in statuses.items()}
+    data = {
+        str(k): (v or {}).get("running", None) and [(v or {}).get("participant_count"), v.get("create_time")]
+        for k, v in statuses.items()
+    }
     data["error"] = getattr(error, "key", None)
     return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
 
@@ -66,9 +69,16 @@ def _live_context():
     statuses, error = services.room_statuses(rooms)
     if error is None:
         services.close_finished_runs(g.club, statuses)
-    return dict(rooms=rooms, statuses=statuses, bbb_error=error, digest=_status_digest(statuses, error),
-                membership=g.membership, may_start=services.may_start, form=EmptyForm(),
-                club_suspended=g.club.status is ClubStatus.SUSPENDED)
+    return dict(
+        rooms=rooms,
+        statuses=statuses,
+        bbb_error=error,
+        digest=_status_digest(statuses, error),
+        membership=g.membership,
+        may_start=services.may_start,
+        form=EmptyForm(),
+        club_suspended=g.club.status is ClubStatus.SUSPENDED,
+    )
 
 
 def _consented(room: Room) -> bool:
@@ -88,6 +98,7 @@ def _bbb_failed(error: BBBError, room: Room | None = None):
 
 
 # --- panel and live status ------------------------------------------------------------------------
+
 
 @bp.get("/")
 @club_access("member")
@@ -110,15 +121,22 @@ def status():
 
 # --- one room -----------------------------------------------------------------------------------------
 
+
 @bp.get("/raum/<int:room_id>")
 @club_access("member")
 def room(room_id):
     room = _room_or_404(room_id)
     statuses, error = services.room_statuses([room])
-    return render_template("meetings/room.html", room=room, info=statuses.get(room.id), bbb_error=error,
-                           may_start=services.may_start(room, g.membership), form=EmptyForm(),
-                           club_suspended=g.club.status is ClubStatus.SUSPENDED,
-                           guest_url=external_url("meetings_guest.join", token=room.guest_token))
+    return render_template(
+        "meetings/room.html",
+        room=room,
+        info=statuses.get(room.id),
+        bbb_error=error,
+        may_start=services.may_start(room, g.membership),
+        form=EmptyForm(),
+        club_suspended=g.club.status is ClubStatus.SUSPENDED,
+        guest_url=external_url("meetings_guest.join", token=room.guest_token),
+    )
 
 
 @bp.post("/raum/<int:room_id>/starten")
@@ -133,8 +151,13 @@ def start(room_id):
     if room.recording_allowed and not _consented(room):
         if not form.validate_on_submit():
             status = 422 if "consent" in request.form else 200
-            return render_template("meetings/consent.html", room=room, form=form,
-                                   action=url_for("meetings.start", room_id=room.id), starting=True), status
+            return render_template(
+                "meetings/consent.html",
+                room=room,
+                form=form,
+                action=url_for("meetings.start", room_id=room.id),
+                starting=True,
+            ), status
         _remember_consent(room)
     try:
         url = services.start_url(room, current_user._get_current_object(), moderator=True)
@@ -149,8 +172,13 @@ def consent(room_id):
     room = _room_or_404(room_id)
     form = ConsentForm()
     if not form.validate_on_submit():
-        return render_template("meetings/consent.html", room=room, form=form,
-                               action=url_for("meetings.consent", room_id=room.id), starting=False), 422
+        return render_template(
+            "meetings/consent.html",
+            room=room,
+            form=form,
+            action=url_for("meetings.consent", room_id=room.id),
+            starting=False,
+        ), 422
     _remember_consent(room)
     return redirect(url_for("meetings.join", room_id=room.id), code=303)
 
@@ -163,8 +191,13 @@ def join(room_id):
     if not _consented(room):
         if is_htmx():
             return hx_redirect(url_for("meetings.join", room_id=room.id))
-        return render_template("meetings/consent.html", room=room, form=ConsentForm(),
-                               action=url_for("meetings.consent", room_id=room.id), starting=False)
+        return render_template(
+            "meetings/consent.html",
+            room=room,
+            form=ConsentForm(),
+            action=url_for("meetings.consent", room_id=room.id),
+            starting=False,
+        )
     try:
         if services.running_meeting(room) is not None:
             if g.membership.is_board:
@@ -176,13 +209,22 @@ def join(room_id):
     except BBBError as error:
         if is_htmx():
             return "", 204  # keep waiting; the next poll tries again
-        return render_template("meetings/waiting.html", room=room, bbb_error=error, form=EmptyForm(),
-                               may_start=services.may_start(room, g.membership)), 503
+        return render_template(
+            "meetings/waiting.html",
+            room=room,
+            bbb_error=error,
+            form=EmptyForm(),
+            may_start=services.may_start(room, g.membership),
+        ), 503
     if is_htmx():
         return "", 204
-    return render_template("meetings/waiting.html", room=room, bbb_error=None, form=EmptyForm(),
-                           may_start=services.may_start(room, g.membership)
-                           and g.club.status is not ClubStatus.SUSPENDED)
+    return render_template(
+        "meetings/waiting.html",
+        room=room,
+        bbb_error=None,
+        form=EmptyForm(),
+        may_start=services.may_start(room, g.membership) and g.club.status is not ClubStatus.SUSPENDED,
+    )
 
 
 @bp.post("/raum/<int:room_id>/beenden")
@@ -198,6 +240,7 @@ def end(room_id):
 
 
 # --- room management (board) ------------------------------------------------------------------------
+
 
 @bp.route("/raeume/neu", methods=["GET", "POST"])
 @club_access("board")
@@ -219,8 +262,9 @@ def settings(room_id):
         services.update_room(room, form, by=current_user)
         flash(_("Die Einstellungen sind gespeichert. Sie gelten ab dem nächsten Start der Konferenz."), "success")
         return redirect(url_for("meetings.room", room_id=room.id), code=303)
-    return render_template("meetings/room_settings.html", room=room, form=form,
-                           guest_form=EmptyForm(prefix="guest")), 422 if form.is_submitted() else 200
+    return render_template(
+        "meetings/room_settings.html", room=room, form=form, guest_form=EmptyForm(prefix="guest")
+    ), 422 if form.is_submitted() else 200
 
 
 @bp.post("/raum/<int:room_id>/gastlink")
@@ -256,6 +300,7 @@ def delete_room(room_id):
 
 # --- recordings -----------------------------------------------------------------------------------------
 
+
 @bp.get("/raum/<int:room_id>/aufzeichnungen")
 @club_access("member")
 def recordings(room_id):
@@ -264,8 +309,15 @@ def recordings(room_id):
         items, error = services.recordings_for(room), None
     except BBBError as exc:
         items, error = [], exc
-    return render_page("meetings/recordings.html", "meetings/partials/_recordings.html", room=room,
-                       recordings=items, bbb_error=error, form=EmptyForm(), status=200 if error is None else 503)
+    return render_page(
+        "meetings/recordings.html",
+        "meetings/partials/_recordings.html",
+        room=room,
+        recordings=items,
+        bbb_error=error,
+        form=EmptyForm(),
+        status=200 if error is None else 503,
+    )
 
 
 @bp.post("/raum/<int:room_id>/aufzeichnungen/<record_id>/veroeffentlichen")
@@ -280,8 +332,12 @@ def publish_recording(room_id, record_id):
     except BBBError as error:
         flash(error.message, "error")
         return redirect(url_for("meetings.recordings", room_id=room.id), code=303)
-    flash(_("Die Aufzeichnung ist jetzt für Mitglieder sichtbar.") if publish
-          else _("Die Aufzeichnung ist jetzt verborgen."), "success")
+    flash(
+        _("Die Aufzeichnung ist jetzt für Mitglieder sichtbar.")
+        if publish
+        else _("Die Aufzeichnung ist jetzt verborgen."),
+        "success",
+    )
     return redirect(url_for("meetings.recordings", room_id=room.id), code=303)
 
 
@@ -310,6 +366,7 @@ def delete_recording(room_id, record_id):
 
 # --- scheduled meetings ------------------------------------------------------------------------------------
 
+
 def _schedule_form(obj=None) -> ScheduleForm:
     form = ScheduleForm(obj=obj)
     form.room_id.choices = [SelectChoice(r.id, r.name) for r in services.rooms_for(g.club)]
@@ -324,11 +381,20 @@ def schedule():
         form.room_id.data = int(request.args["raum"])
     if form.validate_on_submit():
         room = _room_or_404(form.room_id.data)
-        meeting = cal.schedule(g.club, room=room, title=form.title.data, starts_at=to_utc(form.starts_at.data),
-                               duration_minutes=form.duration_minutes.data, agenda=form.agenda.data,
-                               by=current_user, notify=form.notify.data)
-        flash(_("Der Termin ist geplant.") + (" " + _("Die Einladungen sind verschickt.") if form.notify.data else ""),
-              "success")
+        meeting = cal.schedule(
+            g.club,
+            room=room,
+            title=form.title.data,
+            starts_at=to_utc(form.starts_at.data),
+            duration_minutes=form.duration_minutes.data,
+            agenda=form.agenda.data,
+            by=current_user,
+            notify=form.notify.data,
+        )
+        flash(
+            _("Der Termin ist geplant.") + (" " + _("Die Einladungen sind verschickt.") if form.notify.data else ""),
+            "success",
+        )
         return redirect(url_for("meetings.scheduled", meeting_id=meeting.id), code=303)
     return render_template("meetings/schedule_form.html", form=form, meeting=None), 422 if form.is_submitted() else 200
 
@@ -353,14 +419,25 @@ def edit_scheduled(meeting_id):
         form.duration_minutes.data, form.agenda.data = meeting.duration_minutes, meeting.agenda
     if form.validate_on_submit():
         room = _room_or_404(form.room_id.data)
-        changed = cal.update(meeting, room=room, title=form.title.data, starts_at=to_utc(form.starts_at.data),
-                             duration_minutes=form.duration_minutes.data, agenda=form.agenda.data, by=current_user,
-                             notify=form.notify.data)
-        flash(_("Der Termin ist gespeichert.") + (" " + _("Die Mitglieder wurden informiert.")
-                                                  if changed and form.notify.data else ""), "success")
+        changed = cal.update(
+            meeting,
+            room=room,
+            title=form.title.data,
+            starts_at=to_utc(form.starts_at.data),
+            duration_minutes=form.duration_minutes.data,
+            agenda=form.agenda.data,
+            by=current_user,
+            notify=form.notify.data,
+        )
+        flash(
+            _("Der Termin ist gespeichert.")
+            + (" " + _("Die Mitglieder wurden informiert.") if changed and form.notify.data else ""),
+            "success",
+        )
         return redirect(url_for("meetings.scheduled", meeting_id=meeting.id), code=303)
-    return render_template("meetings/schedule_form.html", form=form, meeting=meeting), \
-        422 if form.is_submitted() else 200
+    return render_template(
+        "meetings/schedule_form.html", form=form, meeting=meeting
+    ), 422 if form.is_submitted() else 200
 
 
 @bp.route("/termine/<int:meeting_id>/absagen", methods=["GET", "POST"])
@@ -391,8 +468,9 @@ def scheduled_ics(meeting_id):
 @club_access("member")
 def calendar():
     feed = cal.feed_for(g.club)
-    return render_template("meetings/calendar.html", form=EmptyForm(),
-                           feed_url=external_url("meetings.feed", token=feed.token))
+    return render_template(
+        "meetings/calendar.html", form=EmptyForm(), feed_url=external_url("meetings.feed", token=feed.token)
+    )
 
 
 @bp.post("/kalender/erneuern")
@@ -419,10 +497,10 @@ def feed(token):
 
 # --- guests: /m/<token> ----------------------------------------------------------------------------------------
 
+
 def _guest_room(token: str) -> Room:
     room = services.room_by_guest_token(token)
-    if (room is None or not room.guest_access
-            or (room.club is not None and room.club.status is not ClubStatus.APPROVED)):
+    if room is None or not room.guest_access or (room.club is not None and room.club.status is not ClubStatus.APPROVED):
         fail(404, _("Dieser Gastlink ist nicht (mehr) gültig. Bitte fragen Sie nach einem neuen Link."))
     return room
 
@@ -438,7 +516,8 @@ def guest_join(token):
     form = GuestJoinForm()
     if form.validate_on_submit():
         if room.access_code and not secrets.compare_digest(
-                (form.access_code.data or "").encode(), room.access_code.encode()):
+            (form.access_code.data or "").encode(), room.access_code.encode()
+        ):
             form.access_code.errors.append(_("Der Zugangscode stimmt nicht."))
         if room.recording_allowed and not form.consent.data:
             form.consent.errors.append(_("Bitte bestätigen Sie den Hinweis zur Aufzeichnung."))

@@ -35,6 +35,7 @@ class MeetingError(Exception):
 
 # --- rooms --------------------------------------------------------------------------------
 
+
 def ensure_default_room(club) -> Room:
     room = db.session.scalar(sa.select(Room).where(Room.club_id == club.id, Room.is_default.is_(True)))
     if room is None:
@@ -46,9 +47,11 @@ def ensure_default_room(club) -> Room:
 
 def rooms_for(club) -> list[Room]:
     """The club's rooms, default first; creates the default room lazily for active clubs."""
-    rooms = list(db.session.scalars(
-        sa.select(Room).where(Room.club_id == club.id).order_by(Room.is_default.desc(), Room.name, Room.id)
-    ))
+    rooms = list(
+        db.session.scalars(
+            sa.select(Room).where(Room.club_id == club.id).order_by(Room.is_default.desc(), Room.name, Room.id)
+        )
+    )
     if club.is_active and not any(r.is_default for r in rooms):
         rooms.insert(0, ensure_default_room(club))
         db.session.commit()
@@ -82,8 +85,14 @@ def update_room(room: Room, form, *, by) -> None:
     """Save the settings form (they apply from the meeting's next start)."""
     form.populate_obj(room)
     room.access_code = form.access_code.data or None
-    audit_record("meeting.room_changed", actor=by, club=room.club, room_id=room.id, guest_access=room.guest_access,
-                 recording_allowed=room.recording_allowed)
+    audit_record(
+        "meeting.room_changed",
+        actor=by,
+        club=room.club,
+        room_id=room.id,
+        guest_access=room.guest_access,
+        recording_allowed=room.recording_allowed,
+    )
     db.session.commit()
 
 
@@ -94,6 +103,7 @@ def may_start(room: Room, membership) -> bool:
 
 
 # --- staff rooms (club_id None): workshops and the consultation hour ---------------------------------
+
 
 def create_staff_room(name: str) -> int:
     """A room of the platform team with a waiting room; returns its id (the caller commits)."""
@@ -144,6 +154,7 @@ def delete_staff_rooms(room_ids) -> None:
 
 # --- BBB parameters -------------------------------------------------------------------------
 
+
 def meta_for(room: Room) -> dict:
     club = room.club
     return {
@@ -174,24 +185,36 @@ def create_meeting(room: Room, started_by=None):
     """Create the room's meeting, or get the running one (idempotent). Records a run on a fresh start."""
     client = client_from_config()
     result = client.create(
-        room.meeting_id, meeting_name(room), meta=meta_for(room), logout_url=workspace_url(room),
-        record=room.recording_allowed, mute_on_start=room.mute_on_join,
+        room.meeting_id,
+        meeting_name(room),
+        meta=meta_for(room),
+        logout_url=workspace_url(room),
+        record=room.recording_allowed,
+        mute_on_start=room.mute_on_join,
         guest_policy="ASK_MODERATOR" if room.waiting_room else "ALWAYS_ACCEPT",
     )
     if not result.duplicate:
         open_runs = db.session.scalars(
-            sa.select(MeetingRun).where(MeetingRun.room_id == room.id, MeetingRun.ended_at.is_(None)))
+            sa.select(MeetingRun).where(MeetingRun.room_id == room.id, MeetingRun.ended_at.is_(None))
+        )
         for run in open_runs:
             run.ended_at = utcnow()
-        db.session.add(MeetingRun(club_id=room.club_id, room_id=room.id, create_time=result.create_time,
-                                  started_by_id=getattr(started_by, "id", None)))
+        db.session.add(
+            MeetingRun(
+                club_id=room.club_id,
+                room_id=room.id,
+                create_time=result.create_time,
+                started_by_id=getattr(started_by, "id", None),
+            )
+        )
         if room.club is not None:
             audit_record("meeting.started", actor=started_by, club=room.club, room_id=room.id)
         db.session.commit()
         if room.club is not None:
             try:  # a listener's failure (e.g. the chat post) must not keep people out of the meeting
-                meeting_started.send(room.club, room_name=room.name, workspace_url=workspace_url(room),
-                                     started_by=started_by)
+                meeting_started.send(
+                    room.club, room_name=room.name, workspace_url=workspace_url(room), started_by=started_by
+                )
             except Exception:  # noqa: BLE001
                 log.exception("meeting_started listener failed")
                 db.session.rollback()
@@ -205,10 +228,21 @@ def start_url(room: Room, user_or_name, moderator: bool) -> str:
     result = create_meeting(room, started_by=started_by if moderator else None)
     client = client_from_config()
     if isinstance(user_or_name, str):
-        return client.join_url(room.meeting_id, user_or_name, role="MODERATOR" if moderator else "VIEWER",
-                               create_time=result.create_time, guest=not moderator)
-    return client.join_url(room.meeting_id, user_or_name.name, role="MODERATOR" if moderator else "VIEWER",
-                           create_time=result.create_time, user_id=user_id_for(user_or_name), guest=False)
+        return client.join_url(
+            room.meeting_id,
+            user_or_name,
+            role="MODERATOR" if moderator else "VIEWER",
+            create_time=result.create_time,
+            guest=not moderator,
+        )
+    return client.join_url(
+        room.meeting_id,
+        user_or_name.name,
+        role="MODERATOR" if moderator else "VIEWER",
+        create_time=result.create_time,
+        user_id=user_id_for(user_or_name),
+        guest=False,
+    )
 
 
 def running_meeting(room: Room) -> dict | None:
@@ -224,9 +258,14 @@ def member_join_url(room: Room, user) -> str | None:
     info = running_meeting(room)
     if info is None:
         return None
-    return client_from_config().join_url(room.meeting_id, user.name, role="VIEWER",
-                                         create_time=info.get("create_time"), user_id=user_id_for(user),
-                                         guest=False)
+    return client_from_config().join_url(
+        room.meeting_id,
+        user.name,
+        role="VIEWER",
+        create_time=info.get("create_time"),
+        user_id=user_id_for(user),
+        guest=False,
+    )
 
 
 def guest_join_url(room: Room, name: str) -> str | None:
@@ -234,14 +273,21 @@ def guest_join_url(room: Room, name: str) -> str | None:
     info = running_meeting(room)
     if info is None:
         return None
-    return client_from_config().join_url(room.meeting_id, name, role="VIEWER", create_time=info.get("create_time"),
-                                         user_id=f"vr-guest-{secrets.token_hex(6)}", guest=True)
+    return client_from_config().join_url(
+        room.meeting_id,
+        name,
+        role="VIEWER",
+        create_time=info.get("create_time"),
+        user_id=f"vr-guest-{secrets.token_hex(6)}",
+        guest=True,
+    )
 
 
 def end_meeting(room: Room, by=None) -> bool:
     ended = client_from_config().end(room.meeting_id)
-    for run in db.session.scalars(sa.select(MeetingRun).where(MeetingRun.room_id == room.id,
-                                                              MeetingRun.ended_at.is_(None))):
+    for run in db.session.scalars(
+        sa.select(MeetingRun).where(MeetingRun.room_id == room.id, MeetingRun.ended_at.is_(None))
+    ):
         run.ended_at = utcnow()
     if room.club is not None:
         audit_record("meeting.ended", actor=by, club=room.club, room_id=room.id)
@@ -254,6 +300,7 @@ def end_meeting(room: Room, by=None) -> bool:
 # The cache is the shared one (Flask-Caching: Redis when REDIS_URL is set), so every app instance and
 # worker process sees the same entry, and a cross-process single flight makes sure that at most one of
 # them asks BBB per BBB_STATUS_TTL.
+
 
 def _cache_key(*extra) -> str:
     config = current_app.config
@@ -305,8 +352,9 @@ def room_statuses(rooms) -> tuple[dict, BBBError | None]:
     try:
         client = client_from_config()
         for room in rooms:
-            statuses[room.id] = _cached(_cache_key("room", room.meeting_id),
-                                        lambda r=room: client.get_meeting_info(r.meeting_id))
+            statuses[room.id] = _cached(
+                _cache_key("room", room.meeting_id), lambda r=room: client.get_meeting_info(r.meeting_id)
+            )
     except BBBError as error:
         return {room.id: statuses.get(room.id) for room in rooms}, error
     return statuses, None
@@ -314,8 +362,9 @@ def room_statuses(rooms) -> tuple[dict, BBBError | None]:
 
 def close_finished_runs(club, statuses: dict) -> None:
     """Runs whose meeting BBB no longer knows get an end time (admin statistics)."""
-    open_runs = list(db.session.scalars(
-        sa.select(MeetingRun).where(MeetingRun.club_id == club.id, MeetingRun.ended_at.is_(None))))
+    open_runs = list(
+        db.session.scalars(sa.select(MeetingRun).where(MeetingRun.club_id == club.id, MeetingRun.ended_at.is_(None)))
+    )
     changed = False
     for run in open_runs:
         if run.room_id in statuses and statuses[run.room_id] is None:
@@ -327,11 +376,13 @@ def close_finished_runs(club, statuses: dict) -> None:
 
 # --- recordings ------------------------------------------------------------------------------
 
+
 def recordings_for(room: Room) -> list[dict]:
     """Recordings of this room, filtered by meetingID *and* our meta tags (club slug, room id)."""
     meta = meta_for(room)
-    recordings = client_from_config().get_recordings(meeting_id=room.meeting_id,
-                                                     meta={"vr-club": meta["vr-club"], "vr-room": meta["vr-room"]})
+    recordings = client_from_config().get_recordings(
+        meeting_id=room.meeting_id, meta={"vr-club": meta["vr-club"], "vr-room": meta["vr-room"]}
+    )
     recordings = [r for r in recordings if r["meeting_id"] == room.meeting_id]
     return sorted(recordings, key=lambda r: r["start_time"], reverse=True)
 
@@ -344,8 +395,13 @@ def set_published(room: Room, record_id: str, publish: bool, by=None) -> None:
     if find_recording(room, record_id) is None:
         raise MeetingError(_("Diese Aufzeichnung gibt es nicht (mehr)."))
     client_from_config().publish_recordings([record_id], publish)
-    audit_record("meeting.recording_published" if publish else "meeting.recording_unpublished", actor=by,
-                 club=room.club, room_id=room.id, record_id=record_id)
+    audit_record(
+        "meeting.recording_published" if publish else "meeting.recording_unpublished",
+        actor=by,
+        club=room.club,
+        room_id=room.id,
+        record_id=record_id,
+    )
     db.session.commit()
 
 
@@ -369,8 +425,9 @@ def delete_room(room: Room, by=None) -> int:
         client.end(room.meeting_id)
     except BBBError:
         log.info("could not end meeting of deleted room %s", room.id)
-    audit_record("meeting.room_deleted", actor=by, club=room.club, room_id=room.id, name=room.name,
-                 recordings=len(recordings))
+    audit_record(
+        "meeting.room_deleted", actor=by, club=room.club, room_id=room.id, name=room.name, recordings=len(recordings)
+    )
     invalidate_status(room)  # before the delete: the room's meeting id is needed for the key
     db.session.delete(room)
     db.session.commit()
@@ -395,8 +452,7 @@ def delete_club_recordings(club) -> str:
             client.end(room.meeting_id)
         except Exception:  # noqa: BLE001 - not running is fine
             pass
-    return _("%(rooms)d Räume beendet, %(recordings)d Aufzeichnungen gelöscht.", rooms=len(rooms),
-             recordings=deleted)
+    return _("%(rooms)d Räume beendet, %(recordings)d Aufzeichnungen gelöscht.", rooms=len(rooms), recordings=deleted)
 
 
 def rotate_guest_token(room: Room, by=None) -> None:

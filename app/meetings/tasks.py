@@ -18,8 +18,9 @@ def deliver_mail(to: str, subject: str, body: str, ics: str, club_id: int | None
 
 
 @task()
-def deliver_invitations(meeting_id: int, sequence: int, recipients: list[str], subject: str, body: str, ics: str,
-                        club_id: int) -> int:
+def deliver_invitations(
+    meeting_id: int, sequence: int, recipients: list[str], subject: str, body: str, ics: str, club_id: int
+) -> int:
     """Once the change that queued this is committed (the meeting at this ``sequence``), queue one mail per member."""
     committed(ScheduledMeeting, meeting_id, lambda meeting: meeting.sequence >= sequence)
     for address in recipients:

@@ -10,8 +10,13 @@ from . import admin_bp
 from .forms import PageForm
 from .services import PAGES, get_page, reset_page, update_page
 
-PUBLIC_ENDPOINTS = {"start": "pages.index", "leichte-sprache": "pages.easy_language", "angebote": "pages.services",
-                    "barrierefreiheit": "pages.accessibility", "datenschutz": "pages.privacy"}
+PUBLIC_ENDPOINTS = {
+    "start": "pages.index",
+    "leichte-sprache": "pages.easy_language",
+    "angebote": "pages.services",
+    "barrierefreiheit": "pages.accessibility",
+    "datenschutz": "pages.privacy",
+}
 
 
 @admin_bp.get("/")
@@ -36,8 +41,15 @@ def edit(slug):
             flash(_("Die Seite wurde gespeichert."), "success")
             return redirect(url_for("pages_admin.edit", slug=slug), code=303)
         status = 422
-    return render_template("pages/admin/edit.html", form=form, page=page, slug=slug, label=PAGES[slug],
-                           public_endpoint=PUBLIC_ENDPOINTS[slug], reset_form=EmptyForm(formdata=None)), status
+    return render_template(
+        "pages/admin/edit.html",
+        form=form,
+        page=page,
+        slug=slug,
+        label=PAGES[slug],
+        public_endpoint=PUBLIC_ENDPOINTS[slug],
+        reset_form=EmptyForm(formdata=None),
+    ), status
 
 
 @admin_bp.post("/<slug>/zuruecksetzen")

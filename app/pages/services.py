@@ -27,9 +27,32 @@ PAGES = {
 
 #: The pages' Markdown (app/core/markdown.py renders): a small set of tags, phone links.
 PAGE = markdown.Flavour.of(
-    {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "br", "blockquote", "code", "pre", "table", "thead",
-     "tbody", "tr", "th", "td", "hr"},
-    {"a": {"href", "title"}, "th": {"scope"}}, url_schemes=("http", "https", "mailto", "tel"))
+    {
+        "p",
+        "h2",
+        "h3",
+        "h4",
+        "ul",
+        "ol",
+        "li",
+        "strong",
+        "em",
+        "a",
+        "br",
+        "blockquote",
+        "code",
+        "pre",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "hr",
+    },
+    {"a": {"href", "title"}, "th": {"scope"}},
+    url_schemes=("http", "https", "mailto", "tel"),
+)
 
 
 def render_markdown(text: str) -> Markup:

@@ -41,10 +41,16 @@ def publish_command(path, note, force):
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    changed = db.session.scalar(sa.select(sa.func.count()).select_from(ChecklistItem).where(
-        ChecklistItem.version_id == new.id, ChecklistItem.change == "changed"))
-    added = db.session.scalar(sa.select(sa.func.count()).select_from(ChecklistItem).where(
-        ChecklistItem.version_id == new.id, ChecklistItem.change == "new"))
+    changed = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ChecklistItem)
+        .where(ChecklistItem.version_id == new.id, ChecklistItem.change == "changed")
+    )
+    added = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ChecklistItem)
+        .where(ChecklistItem.version_id == new.id, ChecklistItem.change == "new")
+    )
     click.echo(f"Version {new.number} veröffentlicht: {added} neue, {changed} geänderte Punkte.")
 
 

@@ -47,8 +47,20 @@ GUIDE_TITLES = {
     "website": _l("Website"),
 }
 GUIDE_CHAPTERS = tuple(GUIDE_TITLES)
-REQUIRED = ("id", "topic", "severity", "question", "question_en", "why", "why_en", "legal_basis",
-            "action", "action_en", "reviewed", "sources")
+REQUIRED = (
+    "id",
+    "topic",
+    "severity",
+    "question",
+    "question_en",
+    "why",
+    "why_en",
+    "legal_basis",
+    "action",
+    "action_en",
+    "reviewed",
+    "sources",
+)
 
 
 class ContentError(ValueError):
@@ -66,8 +78,9 @@ def _hash(value) -> str:
 
 def item_hash(raw: dict) -> str:
     """What makes an answer outdated: question, severity, legal basis, conditions."""
-    return _hash([raw["question"].strip(), raw["severity"], raw["legal_basis"].strip(),
-                  sorted(raw.get("applies_if") or [])])
+    return _hash(
+        [raw["question"].strip(), raw["severity"], raw["legal_basis"].strip(), sorted(raw.get("applies_if") or [])]
+    )
 
 
 def validate(data: dict) -> None:
@@ -113,8 +126,15 @@ def publish(data: dict, note: str | None = None) -> ChecklistVersion:
     db.session.add(version)
     db.session.flush()
     for position, topic in enumerate(data["topics"]):
-        db.session.add(ChecklistTopic(version_id=version.id, key=topic["key"], position=position,
-                                      title_de=topic["title"].strip(), title_en=topic["title_en"].strip()))
+        db.session.add(
+            ChecklistTopic(
+                version_id=version.id,
+                key=topic["key"],
+                position=position,
+                title_de=topic["title"].strip(),
+                title_en=topic["title_en"].strip(),
+            )
+        )
     for position, raw in enumerate(data["items"]):
         digest = item_hash(raw)
         change = None
@@ -123,15 +143,28 @@ def publish(data: dict, note: str | None = None) -> ChecklistVersion:
                 change = "new"
             elif old_hashes[raw["id"]] != digest:
                 change = "changed"
-        db.session.add(ChecklistItem(
-            version_id=version.id, key=raw["id"], topic_key=raw["topic"], position=position,
-            severity=SEVERITIES[raw["severity"]], question_de=raw["question"].strip(),
-            question_en=raw["question_en"].strip(), why_de=raw["why"].strip(), why_en=raw["why_en"].strip(),
-            legal_basis=raw["legal_basis"].strip(), applies_if=list(raw.get("applies_if") or []),
-            chapters=list(raw.get("guide") or []), sources=parse_sources(raw["sources"]),
-            action_de=raw["action"].strip(), action_en=raw["action_en"].strip(),
-            reviewed_on=parse_reviewed(raw["reviewed"]), content_hash=digest, change=change,
-        ))
+        db.session.add(
+            ChecklistItem(
+                version_id=version.id,
+                key=raw["id"],
+                topic_key=raw["topic"],
+                position=position,
+                severity=SEVERITIES[raw["severity"]],
+                question_de=raw["question"].strip(),
+                question_en=raw["question_en"].strip(),
+                why_de=raw["why"].strip(),
+                why_en=raw["why_en"].strip(),
+                legal_basis=raw["legal_basis"].strip(),
+                applies_if=list(raw.get("applies_if") or []),
+                chapters=list(raw.get("guide") or []),
+                sources=parse_sources(raw["sources"]),
+                action_de=raw["action"].strip(),
+                action_en=raw["action_en"].strip(),
+                reviewed_on=parse_reviewed(raw["reviewed"]),
+                content_hash=digest,
+                change=change,
+            )
+        )
     db.session.flush()
     refresh_all_assessments()
     return version
@@ -148,5 +181,4 @@ def sync(path: str = CONTENT_FILE) -> str:
         return f"Selbstcheck Version {version.number} geladen ({len(data['items'])} Punkte)."
     if version.content_hash == _hash(data):
         return f"Selbstcheck aktuell (Version {version.number})."
-    return (f"checklist.yaml weicht von Version {version.number} ab – "
-            "veröffentlichen mit `flask privacy publish`.")
+    return f"checklist.yaml weicht von Version {version.number} ab – veröffentlichen mit `flask privacy publish`."

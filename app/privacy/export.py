@@ -25,9 +25,26 @@ FONT_REGULAR = os.path.join(FONT_DIR, "DejaVuSans.ttf")
 FONT_BOLD = os.path.join(FONT_DIR, "DejaVuSans-Bold.ttf")
 
 _REPLACEMENTS = {
-    "\u2013": "-", "\u2014": "-", "\u2011": "-", "\u2212": "-", "\u201e": '"', "\u201c": '"', "\u201d": '"',
-    "\u201a": "'", "\u2018": "'", "\u2019": "'", "\u2192": "->", "\u2190": "<-", "\u2026": "...", "\u2022": "*",
-    "\u20ac": "EUR", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2713": "x", "\u00b7": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2011": "-",
+    "\u2212": "-",
+    "\u201e": '"',
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201a": "'",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u2192": "->",
+    "\u2190": "<-",
+    "\u2026": "...",
+    "\u2022": "*",
+    "\u20ac": "EUR",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u2713": "x",
+    "\u00b7": "-",
 }
 
 
@@ -88,8 +105,10 @@ def build_pdf(club, ctx, unicode_font: bool | None = None) -> bytes:
         unicode_font = unicode_font_available()
     version = ctx.get("version")
     now = utcnow()
-    pdf = _ReportPDF(unicode_font, _("Datenschutz-Selbstcheck %(club)s, Stand %(date)s", club=club.name,
-                                     date=format_date(now, "medium")))
+    pdf = _ReportPDF(
+        unicode_font,
+        _("Datenschutz-Selbstcheck %(club)s, Stand %(date)s", club=club.name, date=format_date(now, "medium")),
+    )
     pdf.set_title(pdf.t(_("Datenschutz-Selbstcheck – %(club)s", club=club.name)))
     pdf.set_creator("Vereinsraum")
     pdf.alias_nb_pages()
@@ -108,8 +127,13 @@ def build_pdf(club, ctx, unicode_font: bool | None = None) -> bytes:
     for label, value in lines:
         pdf.para(f"{label}: {value}")
     pdf.ln(2)
-    pdf.para(_("Dieser Bericht dokumentiert die Selbsteinschätzung des Vereins (Rechenschaftspflicht, "
-               "Art. 5 Abs. 2 DSGVO). Er ist keine Rechtsberatung."), 9)
+    pdf.para(
+        _(
+            "Dieser Bericht dokumentiert die Selbsteinschätzung des Vereins (Rechenschaftspflicht, "
+            "Art. 5 Abs. 2 DSGVO). Er ist keine Rechtsberatung."
+        ),
+        9,
+    )
     if ctx["topic_scores"]:
         pdf.heading(_("Wertung nach Themen"))
         for topic in ctx["topics"]:
@@ -154,22 +178,36 @@ def build_csv(ctx) -> bytes:
     """All answers, one row per current item (semicolon-separated, UTF-8 with BOM for spreadsheet apps)."""
     buffer = io.StringIO()
     writer = csvout.writer(buffer, delimiter=";")
-    writer.writerow([_("Thema"), _("ID"), _("Frage"), _("Gewichtung"), _("Trifft zu"), _("Antwort"), _("Notiz"),
-                     _("Verantwortlich"), _("Frist"), _("Zuletzt geändert")])
+    writer.writerow(
+        [
+            _("Thema"),
+            _("ID"),
+            _("Frage"),
+            _("Gewichtung"),
+            _("Trifft zu"),
+            _("Antwort"),
+            _("Notiz"),
+            _("Verantwortlich"),
+            _("Frist"),
+            _("Zuletzt geändert"),
+        ]
+    )
     titles = {t.key: t.title for t in ctx["topics"]}
     names = ctx["names"]
     for state in ctx["states"]:
         answer = state.answer
-        writer.writerow((
-            titles.get(state.item.topic_key, state.item.topic_key),
-            state.item.key,
-            state.item.question,
-            state.item.sev.label,
-            _("ja") if state.applicable else _("nein"),
-            _answer_label(state, ctx["status_labels"]) if (state.status or not state.applicable) else "",
-            answer.note if answer else "",
-            names.get(answer.responsible_id, "") if answer and answer.responsible_id else "",
-            answer.due_date.isoformat() if answer and isinstance(answer.due_date, date) else "",
-            answer.updated_at.isoformat(timespec="minutes") if answer and answer.updated_at else "",
-        ))
+        writer.writerow(
+            (
+                titles.get(state.item.topic_key, state.item.topic_key),
+                state.item.key,
+                state.item.question,
+                state.item.sev.label,
+                _("ja") if state.applicable else _("nein"),
+                _answer_label(state, ctx["status_labels"]) if (state.status or not state.applicable) else "",
+                answer.note if answer else "",
+                names.get(answer.responsible_id, "") if answer and answer.responsible_id else "",
+                answer.due_date.isoformat() if answer and isinstance(answer.due_date, date) else "",
+                answer.updated_at.isoformat(timespec="minutes") if answer and answer.updated_at else "",
+            )
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

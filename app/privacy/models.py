@@ -212,9 +212,7 @@ class ReminderSent(db.Model):
     """Remembers reminder mails so ``send-reminders`` never sends one twice."""
 
     __tablename__ = "privacy_reminder"
-    __table_args__ = (
-        sa.UniqueConstraint("club_id", "item_key", "due_date", "kind", name="uq_privacy_reminder_once"),
-    )
+    __table_args__ = (sa.UniqueConstraint("club_id", "item_key", "due_date", "kind", name="uq_privacy_reminder_once"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)

@@ -20,9 +20,15 @@ def _former_member_history(user, pid) -> None:
     """
     label = former_member()
     uid = user.id
-    for change in db.session.scalars(sa.select(AnswerChange).where(sa.or_(
-            AnswerChange.user_id == uid, AnswerChange.old_responsible_id == uid,
-            AnswerChange.new_responsible_id == uid))):
+    for change in db.session.scalars(
+        sa.select(AnswerChange).where(
+            sa.or_(
+                AnswerChange.user_id == uid,
+                AnswerChange.old_responsible_id == uid,
+                AnswerChange.new_responsible_id == uid,
+            )
+        )
+    ):
         if change.user_id == uid:
             change.user_id = None
             change.user_name = label
@@ -52,7 +58,13 @@ def register() -> None:
     declare(Assessment, category="checklist", on_user_delete="keep-with-club", on_club_delete="delete")
     declare(Answer, category="checklist", on_user_delete="keep-with-club", on_club_delete="delete")
     declare(AnswerChange, category="checklist", on_user_delete=_former_member_history, on_club_delete="delete")
-    declare(ReminderSent, category="checklist", on_user_delete="delete", on_club_delete="delete",
-            user_rows=lambda model, user: email_clause(model.recipient, user))
-    declare_club_file("datenschutz-selbstcheck.pdf", _l("der Datenschutz-Selbstcheck als PDF"),
-                      lambda club: report_pdf(club))
+    declare(
+        ReminderSent,
+        category="checklist",
+        on_user_delete="delete",
+        on_club_delete="delete",
+        user_rows=lambda model, user: email_clause(model.recipient, user),
+    )
+    declare_club_file(
+        "datenschutz-selbstcheck.pdf", _l("der Datenschutz-Selbstcheck als PDF"), lambda club: report_pdf(club)
+    )

@@ -69,15 +69,29 @@ def send_reminders(days: int = 7, today: date | None = None) -> tuple[int, int]:
                 recipients = [person] if person is not None else board
                 for user in recipients:
                     per_recipient.setdefault(user.email, []).append((state, kind, user))
-                db.session.add(ReminderSent(club_id=club.id, item_key=state.item.key, due_date=state.answer.due_date,
-                                            kind=kind, recipient=", ".join(u.email for u in recipients)[:254]))
+                db.session.add(
+                    ReminderSent(
+                        club_id=club.id,
+                        item_key=state.item.key,
+                        due_date=state.answer.due_date,
+                        kind=kind,
+                        recipient=", ".join(u.email for u in recipients)[:254],
+                    )
+                )
             base = current_app.config.get("BASE_URL", "http://localhost")
             with current_app.test_request_context(base_url=base):
                 plan_url = external_url("privacy.plan", slug=club.slug)
                 for email, entries in per_recipient.items():
-                    send_mail(email, _("Erinnerung: Datenschutz-Aufgaben für %(club)s", club=club.name),
-                              "privacy/email/reminder", club=club, entries=entries, user=entries[0][2],
-                              plan_url=plan_url, today=today)
+                    send_mail(
+                        email,
+                        _("Erinnerung: Datenschutz-Aufgaben für %(club)s", club=club.name),
+                        "privacy/email/reminder",
+                        club=club,
+                        entries=entries,
+                        user=entries[0][2],
+                        plan_url=plan_url,
+                        today=today,
+                    )
                     mails += 1
             db.session.commit()
             reminded += len(due)

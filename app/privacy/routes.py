@@ -45,6 +45,7 @@ def _guide_helpers():
 
 # --- helpers ------------------------------------------------------------------------------
 
+
 def _members() -> list[tuple[int, str]]:
     return club_member_names(g.club)
 
@@ -62,8 +63,12 @@ def _item_or_404(key: str):
 
 def _item_context(item, answer=None, assessment=None, members=None, **extra):
     assessment = assessment if assessment is not None else club_assessment(g.club, create=False)
-    states = club_states(g.club, assessment, items=[item],
-                         answers={item.key: answer} if answer is not None else load_answer(g.club, item.key))
+    states = club_states(
+        g.club,
+        assessment,
+        items=[item],
+        answers={item.key: answer} if answer is not None else load_answer(g.club, item.key),
+    )
     members = members if members is not None else _members()
     ctx = {
         "state": states[0],
@@ -122,6 +127,7 @@ def _parse_answer(form, member_ids: set[int]):
 
 # --- views --------------------------------------------------------------------------------
 
+
 @bp.get("/")
 @club_access("member")
 def panel():
@@ -136,8 +142,12 @@ def panel():
 def checklist():
     ctx = _overview()
     assessment = ctx["assessment"]
-    if ctx["states"] and g.membership.is_board and (assessment is None or assessment.profile_done_at is None) \
-            and not is_htmx():
+    if (
+        ctx["states"]
+        and g.membership.is_board
+        and (assessment is None or assessment.profile_done_at is None)
+        and not is_htmx()
+    ):
         return redirect(url_for(".profile"), code=303)
     return render_template("privacy/checklist.html", **ctx)
 
@@ -161,15 +171,24 @@ def profile():
             return redirect(url_for(".checklist"), code=303)
         current.update({k: request.form.get(k) == "yes" for k, _q, _r in PROFILE_QUESTIONS if request.form.get(k)})
     status = 422 if errors else 200
-    return render_template("privacy/profile.html", profile_questions=PROFILE_QUESTIONS, current=current,
-                           errors=errors, assessment=assessment), status
+    return render_template(
+        "privacy/profile.html",
+        profile_questions=PROFILE_QUESTIONS,
+        current=current,
+        errors=errors,
+        assessment=assessment,
+    ), status
 
 
 @bp.post("/einstellungen")
 @club_access("board")
 def settings():
-    assessment = save_settings(g.club, members_may_answer=request.form.get("members_may_answer") == "1",
-                               consultation_wanted=request.form.get("consultation_wanted") == "1", by=current_user)
+    assessment = save_settings(
+        g.club,
+        members_may_answer=request.form.get("members_may_answer") == "1",
+        consultation_wanted=request.form.get("consultation_wanted") == "1",
+        by=current_user,
+    )
     if is_htmx():
         return render_template("privacy/partials/_settings.html", assessment=assessment, saved=True)
     return redirect(url_for(".checklist") + "#privacy-settings", code=303)
@@ -203,8 +222,9 @@ def save(key):
         return render_page("privacy/item.html", "privacy/partials/_conflict.html", status=409, **ctx)
     if not is_htmx():
         return redirect(url_for(".checklist") + f"#item-{item.key}", code=303)
-    ctx = _item_context(item, answer=answer, assessment=assessment, members=members, saved=changed,
-                        unchanged=not changed)
+    ctx = _item_context(
+        item, answer=answer, assessment=assessment, members=members, saved=changed, unchanged=not changed
+    )
     # the checklist page shows the score: update it in place (not needed on the single-item page)
     on_item_page = "/punkt/" in (request.headers.get("HX-Current-URL") or "")
     overview = None if on_item_page else _overview(assessment)
@@ -215,8 +235,9 @@ def save(key):
 @club_access("member")
 def item_history(key):
     item = _item_or_404(key)
-    return render_page("privacy/history.html", "privacy/partials/_history.html",
-                       item=item, entries=history(g.club, key))
+    return render_page(
+        "privacy/history.html", "privacy/partials/_history.html", item=item, entries=history(g.club, key)
+    )
 
 
 @bp.get("/massnahmen")
@@ -250,8 +271,9 @@ def report_pdf():
     data = build_pdf(g.club, ctx)
     _record_export("pdf")
     filename = f"datenschutz-selbstcheck-{g.club.slug}-{date.today().isoformat()}.pdf"
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        data, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 @bp.get("/antworten.csv")
@@ -263,6 +285,6 @@ def answers_csv():
     data = build_csv(ctx)
     _record_export("csv")
     filename = f"datenschutz-antworten-{g.club.slug}-{date.today().isoformat()}.csv"
-    return Response(data, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
+    return Response(
+        data, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

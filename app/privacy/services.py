@@ -35,51 +35,111 @@ from .models import (
 
 #: Profile questions, asked before the checklist: (flag, question, reason shown when "no").
 PROFILE_QUESTIONS = (
-    ("website", _l("Hat Ihr Verein eine eigene Website?"),
-     _l("Ihr Verein hat keine eigene Website.")),
-    ("newsletter", _l("Verschicken Sie einen Newsletter oder Rundbriefe an Menschen außerhalb des Vereins?"),
-     _l("Ihr Verein verschickt keinen Newsletter an Außenstehende.")),
-    ("social", _l("Hat Ihr Verein Seiten oder Konten in sozialen Netzwerken?"),
-     _l("Ihr Verein ist nicht in sozialen Netzwerken vertreten.")),
-    ("photos", _l("Veröffentlichen Sie Fotos, auf denen Menschen zu erkennen sind?"),
-     _l("Ihr Verein veröffentlicht keine Fotos von Personen.")),
-    ("news", _l("Veröffentlichen Sie persönliche Nachrichten wie Geburtstage oder Jubiläen (Aushang, Vereinszeitung)?"),
-     _l("Ihr Verein veröffentlicht keine persönlichen Nachrichten über Mitglieder.")),
-    ("employees", _l("Beschäftigt Ihr Verein bezahlte Kräfte (auch Minijobs oder Honorar-Trainer)?"),
-     _l("Ihr Verein beschäftigt keine bezahlten Kräfte.")),
+    ("website", _l("Hat Ihr Verein eine eigene Website?"), _l("Ihr Verein hat keine eigene Website.")),
+    (
+        "newsletter",
+        _l("Verschicken Sie einen Newsletter oder Rundbriefe an Menschen außerhalb des Vereins?"),
+        _l("Ihr Verein verschickt keinen Newsletter an Außenstehende."),
+    ),
+    (
+        "social",
+        _l("Hat Ihr Verein Seiten oder Konten in sozialen Netzwerken?"),
+        _l("Ihr Verein ist nicht in sozialen Netzwerken vertreten."),
+    ),
+    (
+        "photos",
+        _l("Veröffentlichen Sie Fotos, auf denen Menschen zu erkennen sind?"),
+        _l("Ihr Verein veröffentlicht keine Fotos von Personen."),
+    ),
+    (
+        "news",
+        _l("Veröffentlichen Sie persönliche Nachrichten wie Geburtstage oder Jubiläen (Aushang, Vereinszeitung)?"),
+        _l("Ihr Verein veröffentlicht keine persönlichen Nachrichten über Mitglieder."),
+    ),
+    (
+        "employees",
+        _l("Beschäftigt Ihr Verein bezahlte Kräfte (auch Minijobs oder Honorar-Trainer)?"),
+        _l("Ihr Verein beschäftigt keine bezahlten Kräfte."),
+    ),
     # "under18" replaced "minors" (under 16), whose "no" did not mean "no minors": answers to the old
     # question are not carried over, so the consent-for-minors question applies until this one is answered.
-    ("under18", _l("Haben Sie Mitglieder oder Teilnehmende unter 18 Jahren?"),
-     _l("Ihr Verein hat keine Mitglieder oder Teilnehmenden unter 18 Jahren.")),
-    ("youth72a", _l("Arbeiten Sie in der Kinder- und Jugendarbeit mit Führungszeugnissen (§ 72a SGB VIII)?"),
-     _l("Ihr Verein sieht keine Führungszeugnisse ein.")),
-    ("art9", _l("Verarbeiten Sie Gesundheitsdaten oder andere besonders geschützte Daten (z. B. Religion, Selbsthilfe)?"),
-     _l("Ihr Verein verarbeitet keine besonders geschützten Daten.")),
-    ("cctv", _l("Überwachen Sie Vereinsräume oder Gelände mit Kameras?"),
-     _l("Ihr Verein setzt keine Videoüberwachung ein.")),
-    ("umbrella", _l("Ist Ihr Verein Mitglied in einem Dachverband oder Landessportbund?"),
-     _l("Ihr Verein ist in keinem Dachverband.")),
-    ("tools", _l("Nutzen Sie Online-Werkzeuge wie Vereinssoftware, Cloud-Speicher, Video- oder Chat-Dienste?"),
-     _l("Ihr Verein nutzt keine Online-Werkzeuge.")),
-    ("video", _l("Halten Sie Videokonferenzen oder Online-Versammlungen ab?"),
-     _l("Ihr Verein hält keine Videokonferenzen ab.")),
-    ("nonEU", _l("Nutzen Sie Dienste von Anbietern außerhalb der EU (z. B. aus den USA)?"),
-     _l("Ihr Verein nutzt keine Anbieter außerhalb der EU.")),
-    ("messenger", _l("Nutzen Sie Messenger-Gruppen (z. B. WhatsApp, Signal) für Vereinsthemen?"),
-     _l("Ihr Verein nutzt keine Messenger-Gruppen.")),
-    ("paper", _l("Bewahren Sie Mitgliederdaten auch auf Papier auf (Anträge, Listen, Lastschriftmandate)?"),
-     _l("Ihr Verein bewahrt keine Daten auf Papier auf.")),
-    ("events", _l("Veranstalten Sie Kurse, Veranstaltungen oder Reisen mit Anmeldung?"),
-     _l("Ihr Verein hat keine Veranstaltungen mit Anmeldung.")),
-    ("dpo20", _l("Gehen 20 oder mehr Personen regelmäßig mit Mitgliederdaten am Computer um (Ehrenamtliche zählen mit)?"),
-     _l("Bei Ihnen gehen weniger als 20 Personen regelmäßig mit Mitgliederdaten um.")),
+    (
+        "under18",
+        _l("Haben Sie Mitglieder oder Teilnehmende unter 18 Jahren?"),
+        _l("Ihr Verein hat keine Mitglieder oder Teilnehmenden unter 18 Jahren."),
+    ),
+    (
+        "youth72a",
+        _l("Arbeiten Sie in der Kinder- und Jugendarbeit mit Führungszeugnissen (§ 72a SGB VIII)?"),
+        _l("Ihr Verein sieht keine Führungszeugnisse ein."),
+    ),
+    (
+        "art9",
+        _l("Verarbeiten Sie Gesundheitsdaten oder andere besonders geschützte Daten (z. B. Religion, Selbsthilfe)?"),
+        _l("Ihr Verein verarbeitet keine besonders geschützten Daten."),
+    ),
+    (
+        "cctv",
+        _l("Überwachen Sie Vereinsräume oder Gelände mit Kameras?"),
+        _l("Ihr Verein setzt keine Videoüberwachung ein."),
+    ),
+    (
+        "umbrella",
+        _l("Ist Ihr Verein Mitglied in einem Dachverband oder Landessportbund?"),
+        _l("Ihr Verein ist in keinem Dachverband."),
+    ),
+    (
+        "tools",
+        _l("Nutzen Sie Online-Werkzeuge wie Vereinssoftware, Cloud-Speicher, Video- oder Chat-Dienste?"),
+        _l("Ihr Verein nutzt keine Online-Werkzeuge."),
+    ),
+    (
+        "video",
+        _l("Halten Sie Videokonferenzen oder Online-Versammlungen ab?"),
+        _l("Ihr Verein hält keine Videokonferenzen ab."),
+    ),
+    (
+        "nonEU",
+        _l("Nutzen Sie Dienste von Anbietern außerhalb der EU (z. B. aus den USA)?"),
+        _l("Ihr Verein nutzt keine Anbieter außerhalb der EU."),
+    ),
+    (
+        "messenger",
+        _l("Nutzen Sie Messenger-Gruppen (z. B. WhatsApp, Signal) für Vereinsthemen?"),
+        _l("Ihr Verein nutzt keine Messenger-Gruppen."),
+    ),
+    (
+        "paper",
+        _l("Bewahren Sie Mitgliederdaten auch auf Papier auf (Anträge, Listen, Lastschriftmandate)?"),
+        _l("Ihr Verein bewahrt keine Daten auf Papier auf."),
+    ),
+    (
+        "events",
+        _l("Veranstalten Sie Kurse, Veranstaltungen oder Reisen mit Anmeldung?"),
+        _l("Ihr Verein hat keine Veranstaltungen mit Anmeldung."),
+    ),
+    (
+        "dpo20",
+        _l("Gehen 20 oder mehr Personen regelmäßig mit Mitgliederdaten am Computer um (Ehrenamtliche zählen mit)?"),
+        _l("Bei Ihnen gehen weniger als 20 Personen regelmäßig mit Mitgliederdaten um."),
+    ),
     # § 38 Abs. 1 S. 2 BDSG and Art. 37 Abs. 1 lit. c DSGVO: a DPO is required regardless of the 20 persons
-    ("dpia", _l("Hat Ihre Prüfung ergeben, dass Sie für eine Verarbeitung eine Datenschutz-Folgenabschätzung "
-                "(eine vorgeschriebene Risikoprüfung, z. B. bei umfangreicher Videoüberwachung) machen müssen?"),
-     _l("Ihr Verein muss keine Datenschutz-Folgenabschätzung machen.")),
-    ("art9core", _l("Ist der Umgang mit Gesundheitsdaten oder anderen besonders geschützten Daten in großem "
-                    "Umfang der Kern Ihrer Vereinsarbeit (z. B. ein großer Selbsthilfe- oder Rehasportverband)?"),
-     _l("Besonders geschützte Daten in großem Umfang sind nicht der Kern Ihrer Vereinsarbeit.")),
+    (
+        "dpia",
+        _l(
+            "Hat Ihre Prüfung ergeben, dass Sie für eine Verarbeitung eine Datenschutz-Folgenabschätzung "
+            "(eine vorgeschriebene Risikoprüfung, z. B. bei umfangreicher Videoüberwachung) machen müssen?"
+        ),
+        _l("Ihr Verein muss keine Datenschutz-Folgenabschätzung machen."),
+    ),
+    (
+        "art9core",
+        _l(
+            "Ist der Umgang mit Gesundheitsdaten oder anderen besonders geschützten Daten in großem "
+            "Umfang der Kern Ihrer Vereinsarbeit (z. B. ein großer Selbsthilfe- oder Rehasportverband)?"
+        ),
+        _l("Besonders geschützte Daten in großem Umfang sind nicht der Kern Ihrer Vereinsarbeit."),
+    ),
 )
 PROFILE_FLAGS = tuple(key for key, _q, _r in PROFILE_QUESTIONS)
 PROFILE_REASONS = {key: reason for key, _q, reason in PROFILE_QUESTIONS}
@@ -105,6 +165,7 @@ class InvalidAnswer(ValueError):
 
 # --- content ------------------------------------------------------------------------------
 
+
 def current_version() -> ChecklistVersion | None:
     return db.session.scalar(sa.select(ChecklistVersion).order_by(ChecklistVersion.number.desc()).limit(1))
 
@@ -115,21 +176,30 @@ def _version_subquery():
 
 def current_topics() -> list[ChecklistTopic]:
     """Topics of the current content version, in order (``.key``, ``.title``)."""
-    return list(db.session.scalars(
-        sa.select(ChecklistTopic).where(ChecklistTopic.version_id == _version_subquery())
-        .order_by(ChecklistTopic.position)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(ChecklistTopic)
+            .where(ChecklistTopic.version_id == _version_subquery())
+            .order_by(ChecklistTopic.position)
+        )
+    )
 
 
 def current_items() -> list[ChecklistItem]:
     """Items of the current version ordered by topic and position (one query)."""
-    return list(db.session.scalars(
-        sa.select(ChecklistItem)
-        .join(ChecklistTopic, sa.and_(ChecklistTopic.version_id == ChecklistItem.version_id,
-                                      ChecklistTopic.key == ChecklistItem.topic_key))
-        .where(ChecklistItem.version_id == _version_subquery())
-        .order_by(ChecklistTopic.position, ChecklistItem.position)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(ChecklistItem)
+            .join(
+                ChecklistTopic,
+                sa.and_(
+                    ChecklistTopic.version_id == ChecklistItem.version_id, ChecklistTopic.key == ChecklistItem.topic_key
+                ),
+            )
+            .where(ChecklistItem.version_id == _version_subquery())
+            .order_by(ChecklistTopic.position, ChecklistItem.position)
+        )
+    )
 
 
 def current_item(key: str) -> ChecklistItem | None:
@@ -144,6 +214,7 @@ def items_for_chapter(chapter_id: str) -> list[ChecklistItem]:
 
 
 # --- per club -------------------------------------------------------------------------------
+
 
 def club_assessment(club, create: bool = True) -> Assessment | None:
     """The club's Assessment row (created on first use unless ``create=False``)."""
@@ -329,8 +400,10 @@ def can_answer(club, membership, assessment: Assessment | None) -> bool:
 def club_member_names(club) -> list[tuple[int, str]]:
     """(user id, name) of the club's members, by name – one query."""
     rows = db.session.execute(
-        sa.select(User.id, User.name).join(Membership, Membership.user_id == User.id)
-        .where(Membership.club_id == club.id).order_by(User.name)
+        sa.select(User.id, User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.club_id == club.id)
+        .order_by(User.name)
     ).all()
     return [(row.id, row.name) for row in rows]
 
@@ -378,6 +451,7 @@ def report_context(club, membership=None, assessment=None) -> dict:
 
 # --- saving -----------------------------------------------------------------------------
 
+
 def _display(field_name: str, value, names: dict[int, str]) -> str:
     if value in (None, ""):
         return "–"
@@ -397,9 +471,7 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
     ``expected_version`` is the version the person read (0 = there was no answer).
     Raises :class:`Conflict` when someone else saved in between. The caller commits.
     """
-    answer = db.session.scalar(
-        sa.select(Answer).where(Answer.club_id == club.id, Answer.item_key == item.key)
-    )
+    answer = db.session.scalar(sa.select(Answer).where(Answer.club_id == club.id, Answer.item_key == item.key))
     current_version_no = answer.version if answer else 0
     if current_version_no != expected_version:
         raise Conflict(answer)
@@ -407,7 +479,8 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
     old = {f: getattr(answer, f) if answer else None for f in fields}
     changes = {
         f: [_display(f, old[f], member_names), _display(f, data[f], member_names)]
-        for f in fields if (old[f] or None) != (data[f] or None)
+        for f in fields
+        if (old[f] or None) != (data[f] or None)
     }
     confirming = bool(answer and answer.status and answer.item_hash != item.content_hash and data["status"])
     if not changes and not confirming:
@@ -421,11 +494,13 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
             db.session.flush()
         except IntegrityError:
             db.session.rollback()
-            raise Conflict(db.session.scalar(
-                sa.select(Answer).where(Answer.club_id == club.id, Answer.item_key == item.key))) from None
+            raise Conflict(
+                db.session.scalar(sa.select(Answer).where(Answer.club_id == club.id, Answer.item_key == item.key))
+            ) from None
     else:
         result = db.session.execute(
-            sa.update(Answer).where(Answer.id == answer.id, Answer.version == expected_version)
+            sa.update(Answer)
+            .where(Answer.id == answer.id, Answer.version == expected_version)
             .values(version=Answer.version + 1, **values)
             .execution_options(synchronize_session=False)
         )
@@ -435,15 +510,34 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
         db.session.refresh(answer)
     if confirming and not changes:
         changes = {"status": [_display("status", data["status"], member_names)] * 2}
-    responsible = {"old_responsible_id": old["responsible_id"] or None,
-                   "new_responsible_id": data["responsible_id"] or None} if "responsible_id" in changes else {}
-    db.session.add(AnswerChange(club_id=club.id, item_key=item.key, user_id=user.id, user_name=user.name,
-                                created_at=now, changes=changes, **responsible))
+    responsible = (
+        {"old_responsible_id": old["responsible_id"] or None, "new_responsible_id": data["responsible_id"] or None}
+        if "responsible_id" in changes
+        else {}
+    )
+    db.session.add(
+        AnswerChange(
+            club_id=club.id,
+            item_key=item.key,
+            user_id=user.id,
+            user_name=user.name,
+            created_at=now,
+            changes=changes,
+            **responsible,
+        )
+    )
     return answer, True
 
 
-def answer_item(club, item: ChecklistItem, user, data: dict, expected_version: int, member_names: dict[int, str],
-                assessment: Assessment) -> tuple[Answer, bool]:
+def answer_item(
+    club,
+    item: ChecklistItem,
+    user,
+    data: dict,
+    expected_version: int,
+    member_names: dict[int, str],
+    assessment: Assessment,
+) -> tuple[Answer, bool]:
     """Save one answer (:func:`save_answer`), then the club's score when it changed, and commit."""
     answer, changed = save_answer(club, item, user, data, expected_version, member_names)
     if changed:
@@ -470,8 +564,13 @@ def save_settings(club, *, members_may_answer: bool, consultation_wanted: bool, 
     assessment.members_may_answer = members_may_answer
     assessment.consultation_wanted = consultation_wanted
     if before != (members_may_answer, consultation_wanted):
-        audit_record("privacy.settings", actor=by, club=club, members_may_answer=members_may_answer,
-                     consultation_wanted=consultation_wanted)
+        audit_record(
+            "privacy.settings",
+            actor=by,
+            club=club,
+            members_may_answer=members_may_answer,
+            consultation_wanted=consultation_wanted,
+        )
     db.session.commit()
     return assessment
 
@@ -483,10 +582,13 @@ def record_export(club, kind: str, *, by) -> None:
 
 
 def history(club, item_key: str) -> list[AnswerChange]:
-    return list(db.session.scalars(
-        sa.select(AnswerChange).where(AnswerChange.club_id == club.id, AnswerChange.item_key == item_key)
-        .order_by(AnswerChange.created_at.desc(), AnswerChange.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(AnswerChange)
+            .where(AnswerChange.club_id == club.id, AnswerChange.item_key == item_key)
+            .order_by(AnswerChange.created_at.desc(), AnswerChange.id.desc())
+        )
+    )
 
 
 def refresh_all_assessments() -> int:

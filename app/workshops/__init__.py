@@ -28,6 +28,12 @@ def init_app(app):
     cli.init_app(app)
     register_template_hook(app, "start-page", routes.start_page_section, priority=10)
     # Heads the staff pages of the public offers: workshops, the consultation hour and the public pages.
-    register_staff_nav(app, _l("Workshops und Sprechstunde"), "workshops_admin.index", order=70,
-                       active=("workshops_admin.",), subnav="offers")
+    register_staff_nav(
+        app,
+        _l("Workshops und Sprechstunde"),
+        "workshops_admin.index",
+        order=70,
+        active=("workshops_admin.",),
+        subnav="offers",
+    )
     register_staff_nav(app, _l("Workshops"), "workshops_admin.index", order=10, group="offers")

@@ -26,17 +26,25 @@ def _local(value: datetime | None):
 @staff_required
 def index():
     workshops = svc.all_workshops()
-    return render_template("workshops/admin/index.html", workshops=workshops, now=svc.now(),
-                           counts=svc.place_counts(w.id for w in workshops))
+    return render_template(
+        "workshops/admin/index.html",
+        workshops=workshops,
+        now=svc.now(),
+        counts=svc.place_counts(w.id for w in workshops),
+    )
 
 
 def _form_data(form: WorkshopForm) -> dict:
     online = form.mode.data == "online"
     return {
-        "title": form.title.data.strip(), "description": (form.description.data or "").strip(),
-        "topic": form.topic.data, "starts_at": to_utc(form.starts_at.data),
-        "duration_minutes": form.duration_minutes.data, "online": online,
-        "address": None if online else form.address.data.strip(), "capacity": form.capacity.data,
+        "title": form.title.data.strip(),
+        "description": (form.description.data or "").strip(),
+        "topic": form.topic.data,
+        "starts_at": to_utc(form.starts_at.data),
+        "duration_minutes": form.duration_minutes.data,
+        "online": online,
+        "address": None if online else form.address.data.strip(),
+        "capacity": form.capacity.data,
         "registration_deadline": to_utc(form.registration_deadline.data),
         "materials_url": (form.materials_url.data or "").strip() or None,
     }
@@ -58,12 +66,21 @@ def create():
 def edit(workshop_id):
     workshop = get_workshop_or_404(workshop_id)
     if request.method == "GET":
-        form = WorkshopForm(formdata=None, data={
-            "title": workshop.title, "description": workshop.description, "topic": workshop.topic,
-            "starts_at": _local(workshop.starts_at), "duration_minutes": workshop.duration_minutes,
-            "mode": "online" if workshop.online else "onsite", "address": workshop.address,
-            "capacity": workshop.capacity, "registration_deadline": _local(workshop.registration_deadline),
-            "materials_url": workshop.materials_url})
+        form = WorkshopForm(
+            formdata=None,
+            data={
+                "title": workshop.title,
+                "description": workshop.description,
+                "topic": workshop.topic,
+                "starts_at": _local(workshop.starts_at),
+                "duration_minutes": workshop.duration_minutes,
+                "mode": "online" if workshop.online else "onsite",
+                "address": workshop.address,
+                "capacity": workshop.capacity,
+                "registration_deadline": _local(workshop.registration_deadline),
+                "materials_url": workshop.materials_url,
+            },
+        )
     else:
         form = WorkshopForm()
         if form.validate():
@@ -79,8 +96,12 @@ def detail(workshop_id, message_form=None, status=200):
     workshop = get_workshop_or_404(workshop_id)
     people = svc.participants(workshop)
     return render_template(
-        "workshops/admin/detail.html", workshop=workshop, people=people, action_form=EmptyForm(formdata=None),
-        message_form=message_form or MessageForm(formdata=None), now=svc.now(),
+        "workshops/admin/detail.html",
+        workshop=workshop,
+        people=people,
+        action_form=EmptyForm(formdata=None),
+        message_form=message_form or MessageForm(formdata=None),
+        now=svc.now(),
         when=format_when(workshop.starts_at, workshop.ends_at),
         confirmed=sum(1 for p in people if p.status == "confirmed"),
         waiting=sum(1 for p in people if p.status == "waiting"),
@@ -92,9 +113,11 @@ def detail(workshop_id, message_form=None, status=200):
 def export(workshop_id):
     workshop = get_workshop_or_404(workshop_id)
     filename = f"workshop-{workshop.id}-teilnehmende.csv"
-    return Response(svc.participants_csv(workshop), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        svc.participants_csv(workshop),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
 
 
 @admin_bp.post("/<int:workshop_id>/nachricht")
@@ -104,8 +127,9 @@ def message(workshop_id):
     form = MessageForm()
     if not form.validate():
         return detail(workshop_id, message_form=form, status=422)
-    sent = svc.message_participants(workshop, form.subject.data.strip(), form.body.data,
-                                    include_waiting=form.include_waiting.data, by=current_user)
+    sent = svc.message_participants(
+        workshop, form.subject.data.strip(), form.body.data, include_waiting=form.include_waiting.data, by=current_user
+    )
     flash(_("Die Nachricht wurde an %(count)d Personen geschickt.", count=sent), "success")
     return redirect(url_for("workshops_admin.detail", workshop_id=workshop.id), code=303)
 

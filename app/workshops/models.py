@@ -18,6 +18,7 @@ TOPICS = {
     "digitale-werkzeuge": _l("Digitale Werkzeuge"),
 }
 
+
 class Workshop(db.Model):
     __tablename__ = "workshop"
 
@@ -43,8 +44,13 @@ class Workshop(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
-    registrations = so.relationship("Registration", back_populates="workshop", cascade="all, delete-orphan",
-                                    passive_deletes=True, order_by="Registration.id")
+    registrations = so.relationship(
+        "Registration",
+        back_populates="workshop",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Registration.id",
+    )
 
     @property
     def ends_at(self) -> datetime:

@@ -41,17 +41,18 @@ def get_workshop_or_404(workshop_id: int) -> Workshop:
 
 # --- workshops ----------------------------------------------------------------------------------
 
+
 def start_page_section() -> str:
     """The start page's "Nächste Workshops" (template hook "start-page")."""
     return render_template("workshops/partials/_start_section.html", workshops=svc.upcoming_workshops(limit=3))
 
 
-
 @bp.get("/workshops")
 def index():
     workshops = svc.upcoming_workshops()
-    return render_template("workshops/index.html", workshops=workshops,
-                           counts=svc.place_counts(w.id for w in workshops))
+    return render_template(
+        "workshops/index.html", workshops=workshops, counts=svc.place_counts(w.id for w in workshops)
+    )
 
 
 def _workshop_page(workshop, status=200, form=None):
@@ -61,12 +62,23 @@ def _workshop_page(workshop, status=200, form=None):
     if form is None and current_user.is_authenticated:
         form = RegisterForm(formdata=None)
         form.club.choices = club_choices(current_user, _("nur für mich persönlich"))
-    can_join = bool(registration and registration.status == RegistrationStatus.CONFIRMED and workshop.online
-                    and workshop.cancelled_at is None
-                    and workshop.starts_at - JOIN_OPENS_BEFORE <= at < workshop.ends_at)
+    can_join = bool(
+        registration
+        and registration.status == RegistrationStatus.CONFIRMED
+        and workshop.online
+        and workshop.cancelled_at is None
+        and workshop.starts_at - JOIN_OPENS_BEFORE <= at < workshop.ends_at
+    )
     return render_template(
-        "workshops/show.html", workshop=workshop, registration=registration, confirmed=confirmed, waiting=waiting,
-        form=form, action_form=EmptyForm(formdata=None), now=at, can_join=can_join,
+        "workshops/show.html",
+        workshop=workshop,
+        registration=registration,
+        confirmed=confirmed,
+        waiting=waiting,
+        form=form,
+        action_form=EmptyForm(formdata=None),
+        now=at,
+        can_join=can_join,
         position=svc.waiting_position(registration) if registration else None,
         when=format_when(workshop.starts_at, workshop.ends_at),
     ), status
@@ -93,8 +105,13 @@ def register(workshop_id):
     if registration.status == RegistrationStatus.CONFIRMED:
         flash(_("Sie sind angemeldet. Wir haben Ihnen eine Bestätigung mit Kalendereintrag geschickt."), "success")
     else:
-        flash(_("Der Workshop ist ausgebucht. Sie stehen auf der Warteliste und bekommen eine E-Mail, "
-                "sobald ein Platz frei wird."), "success")
+        flash(
+            _(
+                "Der Workshop ist ausgebucht. Sie stehen auf der Warteliste und bekommen eine E-Mail, "
+                "sobald ein Platz frei wird."
+            ),
+            "success",
+        )
     return hx_redirect(url_for("workshops.show", workshop_id=workshop.id))
 
 
@@ -125,9 +142,14 @@ def cancel_link(token):
             abort(400)
         svc.cancel_registration(registration)
         done = True
-    return render_template("workshops/cancel_link.html", registration=registration, workshop=registration.workshop,
-                           form=EmptyForm(formdata=None), done=done or not registration.is_active,
-                           when=format_when(registration.workshop.starts_at, registration.workshop.ends_at))
+    return render_template(
+        "workshops/cancel_link.html",
+        registration=registration,
+        workshop=registration.workshop,
+        form=EmptyForm(formdata=None),
+        done=done or not registration.is_active,
+        when=format_when(registration.workshop.starts_at, registration.workshop.ends_at),
+    )
 
 
 @bp.post("/workshops/<int:workshop_id>/teilnehmen")
@@ -151,6 +173,7 @@ def join(workshop_id):
 
 # --- the club workspace's panel (/c/<slug>/workshops) ----------------------------------------------------
 
+
 @club_bp.get("/")
 @club_access("member")
 def panel():
@@ -163,5 +186,6 @@ def panel():
     else:
         matching, workshops = [], upcoming[:3]
     # The consultation hour adds its next date through the "workshops-panel" template hook.
-    return render_page("workshops/club_panel.html", "workshops/partials/_club_panel.html", workshops=workshops,
-                       matched=bool(matching))
+    return render_page(
+        "workshops/club_panel.html", "workshops/partials/_club_panel.html", workshops=workshops, matched=bool(matching)
+    )

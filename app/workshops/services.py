@@ -55,9 +55,13 @@ def now() -> datetime:
 
 # --- workshops: reads ----------------------------------------------------------------------------
 
+
 def upcoming_workshops(limit: int | None = None, topics=None, at: datetime | None = None) -> list[Workshop]:
-    query = (sa.select(Workshop).where(Workshop.starts_at > (at or now()), Workshop.cancelled_at.is_(None))
-             .order_by(Workshop.starts_at, Workshop.id))
+    query = (
+        sa.select(Workshop)
+        .where(Workshop.starts_at > (at or now()), Workshop.cancelled_at.is_(None))
+        .order_by(Workshop.starts_at, Workshop.id)
+    )
     if topics is not None:
         query = query.where(Workshop.topic.in_(list(topics)))
     if limit:
@@ -93,16 +97,20 @@ def place_counts(workshop_ids) -> dict[int, tuple[int, int]]:
 def registration_of(workshop: Workshop, user) -> Registration | None:
     if user is None or not user.is_authenticated:
         return None
-    return db.session.scalar(sa.select(Registration).where(Registration.workshop_id == workshop.id,
-                                                           Registration.user_id == user.id))
+    return db.session.scalar(
+        sa.select(Registration).where(Registration.workshop_id == workshop.id, Registration.user_id == user.id)
+    )
 
 
 def participants(workshop: Workshop, include_cancelled: bool = False) -> list[Registration]:
     query = sa.select(Registration).where(Registration.workshop_id == workshop.id)
     if not include_cancelled:
         query = query.where(Registration.status != RegistrationStatus.CANCELLED)
-    order = sa.case((Registration.status == RegistrationStatus.CONFIRMED, 0),
-                    (Registration.status == RegistrationStatus.WAITING, 1), else_=2)
+    order = sa.case(
+        (Registration.status == RegistrationStatus.CONFIRMED, 0),
+        (Registration.status == RegistrationStatus.WAITING, 1),
+        else_=2,
+    )
     query = query.options(so.selectinload(Registration.club))
     return list(db.session.scalars(query.order_by(order, Registration.queued_at, Registration.id)))
 
@@ -111,11 +119,15 @@ def waiting_position(registration: Registration) -> int | None:
     if registration.status != RegistrationStatus.WAITING:
         return None
     ahead = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Registration).where(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(
             Registration.workshop_id == registration.workshop_id,
             Registration.status == RegistrationStatus.WAITING,
-            sa.or_(Registration.queued_at < registration.queued_at,
-                   sa.and_(Registration.queued_at == registration.queued_at, Registration.id < registration.id)),
+            sa.or_(
+                Registration.queued_at < registration.queued_at,
+                sa.and_(Registration.queued_at == registration.queued_at, Registration.id < registration.id),
+            ),
         )
     )
     return ahead + 1
@@ -160,6 +172,7 @@ def open_checklist_topics(club) -> list[str]:
 
 # --- workshops: writes ------------------------------------------------------------------------------
 
+
 def _is_locked_error(exc: Exception) -> bool:
     return "locked" in str(getattr(exc, "orig", exc)).lower()
 
@@ -181,21 +194,27 @@ def lock_workshop(workshop_id: int) -> Workshop:
     """Lock the workshop row for the rest of the transaction and return it freshly loaded."""
     if db.session.get_bind().dialect.name == "postgresql":
         workshop = db.session.scalar(
-            sa.select(Workshop).where(Workshop.id == workshop_id).with_for_update()
-            .execution_options(populate_existing=True))
+            sa.select(Workshop)
+            .where(Workshop.id == workshop_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         if workshop is not None:
             workshop.version = workshop.version + 1
         return workshop
     # SQLite: the UPDATE starts the write transaction (one writer at a time) before we count.
-    db.session.execute(sa.update(Workshop).where(Workshop.id == workshop_id)
-                       .values(version=Workshop.version + 1))
-    return db.session.scalar(sa.select(Workshop).where(Workshop.id == workshop_id)
-                             .execution_options(populate_existing=True))
+    db.session.execute(sa.update(Workshop).where(Workshop.id == workshop_id).values(version=Workshop.version + 1))
+    return db.session.scalar(
+        sa.select(Workshop).where(Workshop.id == workshop_id).execution_options(populate_existing=True)
+    )
 
 
 def _confirmed_count(workshop_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
-        Registration.workshop_id == workshop_id, Registration.status == RegistrationStatus.CONFIRMED))
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(Registration.workshop_id == workshop_id, Registration.status == RegistrationStatus.CONFIRMED)
+    )
 
 
 def _fill_places(workshop: Workshop, at: datetime) -> list[Registration]:
@@ -203,10 +222,14 @@ def _fill_places(workshop: Workshop, at: datetime) -> list[Registration]:
     free = workshop.capacity - _confirmed_count(workshop.id)
     if free <= 0 or workshop.cancelled_at is not None or workshop.starts_at <= at:
         return []
-    moved = list(db.session.scalars(
-        sa.select(Registration).where(Registration.workshop_id == workshop.id,
-                                      Registration.status == RegistrationStatus.WAITING)
-        .order_by(Registration.queued_at, Registration.id).limit(free)))
+    moved = list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.workshop_id == workshop.id, Registration.status == RegistrationStatus.WAITING)
+            .order_by(Registration.queued_at, Registration.id)
+            .limit(free)
+        )
+    )
     for registration in moved:
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = at
@@ -225,13 +248,17 @@ def register(workshop_id: int, user, club=None) -> Registration:
         if not workshop.registration_open(at):
             db.session.rollback()
             raise WorkshopError(_("Die Anmeldung für diesen Workshop ist geschlossen."))
-        registration = db.session.scalar(sa.select(Registration).where(
-            Registration.workshop_id == workshop_id, Registration.user_id == user.id))
+        registration = db.session.scalar(
+            sa.select(Registration).where(Registration.workshop_id == workshop_id, Registration.user_id == user.id)
+        )
         if registration is not None and registration.is_active:
             db.session.rollback()
             raise WorkshopError(_("Sie sind für diesen Workshop schon angemeldet."))
-        status = (RegistrationStatus.CONFIRMED if _confirmed_count(workshop_id) < workshop.capacity
-                  else RegistrationStatus.WAITING)
+        status = (
+            RegistrationStatus.CONFIRMED
+            if _confirmed_count(workshop_id) < workshop.capacity
+            else RegistrationStatus.WAITING
+        )
         if registration is None:
             registration = Registration(workshop_id=workshop_id, user_id=user.id, created_at=at)
             db.session.add(registration)
@@ -261,8 +288,9 @@ def cancel_registration(registration: Registration, *, by=None) -> list[Registra
 
     def attempt():
         workshop = lock_workshop(registration.workshop_id)
-        current = db.session.scalar(sa.select(Registration).where(Registration.id == registration_id)
-                                    .execution_options(populate_existing=True))
+        current = db.session.scalar(
+            sa.select(Registration).where(Registration.id == registration_id).execution_options(populate_existing=True)
+        )
         if current is None or current.status == RegistrationStatus.CANCELLED:
             db.session.rollback()
             return None, []
@@ -339,15 +367,24 @@ def message_participants(workshop: Workshop, subject: str, body: str, *, include
     db.session.commit()
     sent = 0
     for person in people:
-        sent += try_send_mail(person.email, subject, "workshops/email/staff_message", workshop=workshop,
-                              person=person, body=body,
-                              workshop_url=external_url("workshops.show", workshop_id=workshop.id))
+        sent += try_send_mail(
+            person.email,
+            subject,
+            "workshops/email/staff_message",
+            workshop=workshop,
+            person=person,
+            body=body,
+            workshop_url=external_url("workshops.show", workshop_id=workshop.id),
+        )
     return sent
 
 
 CSV_HEADER = (_l("Name"), _l("E-Mail"), _l("Verein"), _l("Status"), _l("Angemeldet am"))
-STATUS_LABELS = {RegistrationStatus.CONFIRMED: _l("bestätigt"), RegistrationStatus.WAITING: _l("Warteliste"),
-                 RegistrationStatus.CANCELLED: _l("abgemeldet")}
+STATUS_LABELS = {
+    RegistrationStatus.CONFIRMED: _l("bestätigt"),
+    RegistrationStatus.WAITING: _l("Warteliste"),
+    RegistrationStatus.CANCELLED: _l("abgemeldet"),
+}
 
 
 def participants_csv(workshop: Workshop) -> str:
@@ -356,8 +393,15 @@ def participants_csv(workshop: Workshop) -> str:
     writer.writerow(CSV_HEADER)
     tz = local_tz()
     for person in participants(workshop):
-        writer.writerow([person.name, person.email, person.club.name if person.club else "",
-                         STATUS_LABELS[person.status], person.created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M")])
+        writer.writerow(
+            [
+                person.name,
+                person.email,
+                person.club.name if person.club else "",
+                STATUS_LABELS[person.status],
+                person.created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M"),
+            ]
+        )
     return "\ufeff" + out.getvalue()
 
 
@@ -377,10 +421,17 @@ REGISTRATION_SUBJECTS = {
 
 def workshop_calendar(workshop: Workshop, url: str, cancelled: bool = False) -> bytes:
     location = workshop.address if not workshop.online else _("Online: %(url)s", url=url)
-    event = ics.Event(uid=f"workshop-{workshop.id}@vereinsraum", start=workshop.starts_at, end=workshop.ends_at,
-                      summary=_("Workshop: %(title)s", title=workshop.title),
-                      description=f"{workshop.description}\n\n{url}".strip(), location=location, url=url,
-                      cancelled=cancelled, sequence=int(cancelled))
+    event = ics.Event(
+        uid=f"workshop-{workshop.id}@vereinsraum",
+        start=workshop.starts_at,
+        end=workshop.ends_at,
+        summary=_("Workshop: %(title)s", title=workshop.title),
+        description=f"{workshop.description}\n\n{url}".strip(),
+        location=location,
+        url=url,
+        cancelled=cancelled,
+        sequence=int(cancelled),
+    )
     return ics.calendar([event], product="Workshops und Sprechstunde", method="CANCEL" if cancelled else "PUBLISH")
 
 
@@ -392,13 +443,21 @@ def send_registration_mail(registration: Registration, kind: str) -> bool:
     if kind in ("confirmed", "moved_up", "reminder", "changed"):
         attachments = [("workshop.ics", "text/calendar", workshop_calendar(workshop, workshop_url))]
     elif kind in ("cancelled", "workshop_cancelled"):
-        attachments = [("workshop-abgesagt.ics", "text/calendar",
-                        workshop_calendar(workshop, workshop_url, cancelled=True))]
-    return try_send_mail(registration.email, REGISTRATION_SUBJECTS[kind](workshop), f"workshops/email/workshop_{kind}",
-                 attachments=attachments, workshop=workshop, person=registration, workshop_url=workshop_url,
-                 position=waiting_position(registration) if kind == "waiting" else None,
-                 cancel_url=external_url("workshops.cancel_link", token=cancel_token("workshop", registration)),
-                 when=format_when(workshop.starts_at, workshop.ends_at))
+        attachments = [
+            ("workshop-abgesagt.ics", "text/calendar", workshop_calendar(workshop, workshop_url, cancelled=True))
+        ]
+    return try_send_mail(
+        registration.email,
+        REGISTRATION_SUBJECTS[kind](workshop),
+        f"workshops/email/workshop_{kind}",
+        attachments=attachments,
+        workshop=workshop,
+        person=registration,
+        workshop_url=workshop_url,
+        position=waiting_position(registration) if kind == "waiting" else None,
+        cancel_url=external_url("workshops.cancel_link", token=cancel_token("workshop", registration)),
+        when=format_when(workshop.starts_at, workshop.ends_at),
+    )
 
 
 def join_url(room_id: int | None, user_or_name, *, moderator: bool) -> str:
@@ -411,24 +470,45 @@ def join_url(room_id: int | None, user_or_name, *, moderator: bool) -> str:
 
 # --- scheduled work: reminders, materials, data deletion ------------------------------------------------
 
+
 def send_due_mails(at: datetime | None = None) -> dict:
     """Reminders (before the date) and materials links (after a workshop). Idempotent."""
     at = at or now()
     ahead = timedelta(hours=current_app.config["WORKSHOP_REMINDER_HOURS"])
     counts = {"reminders": 0, "materials": 0}
-    due = list(db.session.scalars(sa.select(Registration).join(Workshop).where(
-        Registration.status == RegistrationStatus.CONFIRMED, Registration.reminder_sent_at.is_(None),
-        Workshop.cancelled_at.is_(None), Workshop.starts_at > at, Workshop.starts_at <= at + ahead)))
+    due = list(
+        db.session.scalars(
+            sa.select(Registration)
+            .join(Workshop)
+            .where(
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.reminder_sent_at.is_(None),
+                Workshop.cancelled_at.is_(None),
+                Workshop.starts_at > at,
+                Workshop.starts_at <= at + ahead,
+            )
+        )
+    )
     for registration in due:
         registration.reminder_sent_at = at
     db.session.commit()
     for registration in due:
         counts["reminders"] += send_registration_mail(registration, "reminder")
 
-    finished = [w for w in db.session.scalars(sa.select(Workshop).where(
-        Workshop.materials_url.is_not(None), Workshop.materials_url != "", Workshop.materials_sent_at.is_(None),
-        Workshop.cancelled_at.is_(None), Workshop.participants_purged_at.is_(None), Workshop.starts_at <= at))
-        if w.ends_at <= at]
+    finished = [
+        w
+        for w in db.session.scalars(
+            sa.select(Workshop).where(
+                Workshop.materials_url.is_not(None),
+                Workshop.materials_url != "",
+                Workshop.materials_sent_at.is_(None),
+                Workshop.cancelled_at.is_(None),
+                Workshop.participants_purged_at.is_(None),
+                Workshop.starts_at <= at,
+            )
+        )
+        if w.ends_at <= at
+    ]
     for workshop in finished:
         workshop.materials_sent_at = at
     db.session.commit()
@@ -446,11 +526,15 @@ def purge_expired_participants(now: datetime | None = None, dry_run: bool = Fals
     """
     at = now or globals()["now"]()  # the parameter hides the module's clock (tests move it)
     cutoff = at - timedelta(days=int(current_app.config["WORKSHOP_RETENTION_DAYS"]))
-    workshops = [w for w in db.session.scalars(sa.select(Workshop).where(Workshop.starts_at <= cutoff))
-                 if w.ends_at <= cutoff]
+    workshops = [
+        w for w in db.session.scalars(sa.select(Workshop).where(Workshop.starts_at <= cutoff)) if w.ends_at <= cutoff
+    ]
     workshop_ids = [w.id for w in workshops]
-    registration_ids = list(db.session.scalars(sa.select(Registration.id).where(
-        Registration.workshop_id.in_(workshop_ids)))) if workshop_ids else []
+    registration_ids = (
+        list(db.session.scalars(sa.select(Registration.id).where(Registration.workshop_id.in_(workshop_ids))))
+        if workshop_ids
+        else []
+    )
     total = len(registration_ids)
     if dry_run:
         return total

@@ -14,14 +14,25 @@ from . import bp
 #: ``<domain>.panel`` endpoint, which renders the partial for htmx and a full
 #: page without JavaScript.
 PANELS = (
-    ("privacy-panel", "privacy.panel", _l("Datenschutz-Selbstcheck"),
-     _l("Wie gut ist Ihr Verein beim Datenschutz aufgestellt?")),
-    ("guide-panel", "guide.panel", _l("Leitfaden Mitgliederverwaltung"),
-     _l("Datenschutz in der Mitgliederverwaltung, Schritt für Schritt.")),
-    ("meetings-panel", "meetings.panel", _l("Videokonferenzen"),
-     _l("Mit einem Klick in den Konferenzraum des Vereins.")),
-    ("chat-panel", "chat.panel", _l("Team-Chat"),
-     _l("Der Mattermost-Kanal Ihres Vereins.")),
+    (
+        "privacy-panel",
+        "privacy.panel",
+        _l("Datenschutz-Selbstcheck"),
+        _l("Wie gut ist Ihr Verein beim Datenschutz aufgestellt?"),
+    ),
+    (
+        "guide-panel",
+        "guide.panel",
+        _l("Leitfaden Mitgliederverwaltung"),
+        _l("Datenschutz in der Mitgliederverwaltung, Schritt für Schritt."),
+    ),
+    (
+        "meetings-panel",
+        "meetings.panel",
+        _l("Videokonferenzen"),
+        _l("Mit einem Klick in den Konferenzraum des Vereins."),
+    ),
+    ("chat-panel", "chat.panel", _l("Team-Chat"), _l("Der Mattermost-Kanal Ihres Vereins.")),
 )
 
 
@@ -37,9 +48,16 @@ def settings():
     form = ClubSettingsForm(obj=g.club)
     if form.validate_on_submit():
         try:
-            update_profile(g.club, by=current_user, name=form.name.data, legal_form=form.legal_form.data,
-                           district=form.district.data, contact_email=form.contact_email.data,
-                           website=form.website.data, description=form.description.data)
+            update_profile(
+                g.club,
+                by=current_user,
+                name=form.name.data,
+                legal_form=form.legal_form.data,
+                district=form.district.data,
+                contact_email=form.contact_email.data,
+                website=form.website.data,
+                description=form.description.data,
+            )
         except ClubError as exc:  # the name is taken (a parallel rename included), or the club is suspended
             db.session.rollback()
             form.name.errors.append(str(exc))

@@ -14,14 +14,20 @@ def assess(app):
     from app.privacy.models import Assessment
 
     def make(club, score=None, topics=None, consultation=False, started=True):
-        row = Assessment(club_id=club.id, score=score, topic_scores=topics or {}, consultation_wanted=consultation,
-                         started_at=utcnow() if started else None, updated_at=utcnow(), profile={})
+        row = Assessment(
+            club_id=club.id,
+            score=score,
+            topic_scores=topics or {},
+            consultation_wanted=consultation,
+            started_at=utcnow() if started else None,
+            updated_at=utcnow(),
+            profile={},
+        )
         db.session.add(row)
         db.session.commit()
         return row
 
     return make
-
 
 
 @pytest.fixture(autouse=True)

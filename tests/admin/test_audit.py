@@ -58,10 +58,14 @@ def test_staff_actions_write_entries(roles, staff_client, make_club):
     staff_client.post(f"/admin/vereine/{pending.id}/status/ablehnen", data={"reason": "Unvollständig"})
     staff_client.post(f"/admin/vereine/{roles.club.id}/notizen", data={"body": "Notiz"})
     staff_client.get("/admin/statistik.csv")
-    rows = db.session.execute(sa.select(AuditEntry.action, AuditEntry.club_id)
-                              .where(AuditEntry.actor_id == roles.staff.id)).all()
-    assert set(rows) == {("club.rejected", pending.id), ("admin.note_added", roles.club.id),
-                         ("admin.statistics_exported", None)}
+    rows = db.session.execute(
+        sa.select(AuditEntry.action, AuditEntry.club_id).where(AuditEntry.actor_id == roles.staff.id)
+    ).all()
+    assert set(rows) == {
+        ("club.rejected", pending.id),
+        ("admin.note_added", roles.club.id),
+        ("admin.statistics_exported", None),
+    }
 
 
 def test_prune_uses_retention(app, roles, runner):

@@ -21,8 +21,9 @@ def several(make_club, roles):
         "Imker Mitte": make_club(name="Imker Mitte", district="Mitte", legal_form="ev"),
         "Chor Neukölln": make_club(name="Chor Neukölln", district="Neukölln", legal_form="nev", status="pending"),
         "Schach Pankow": make_club(name="Schach Pankow", district="Pankow", legal_form="ev", status="suspended"),
-        "Tafel 100% Mitte": make_club(name="Tafel 100% Mitte", district="Mitte", legal_form="stiftung",
-                                      status="rejected"),
+        "Tafel 100% Mitte": make_club(
+            name="Tafel 100% Mitte", district="Mitte", legal_form="stiftung", status="rejected"
+        ),
     }
     return clubs
 
@@ -37,16 +38,19 @@ def test_list_shows_counts_and_all_clubs(roles, several, staff_client):
     assert "6 Vereine gefunden" in html
 
 
-@pytest.mark.parametrize("args, expected", [
-    ({"status": "pending"}, {"Chor Neukölln"}),
-    ({"bezirk": "Mitte"}, {"Imker Mitte", "Tafel 100% Mitte"}),
-    ({"rechtsform": "stiftung"}, {"Tafel 100% Mitte"}),
-    ({"bezirk": "Mitte", "rechtsform": "ev"}, {"Imker Mitte"}),
-    ({"q": "pankow"}, {"Schach Pankow", "Imkerverein Pankow"}),
-    ({"q": "100%"}, {"Tafel 100% Mitte"}),
-    ({"q": "_"}, set()),
-    ({"status": "quatsch"}, None),  # unknown values are ignored
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        ({"status": "pending"}, {"Chor Neukölln"}),
+        ({"bezirk": "Mitte"}, {"Imker Mitte", "Tafel 100% Mitte"}),
+        ({"rechtsform": "stiftung"}, {"Tafel 100% Mitte"}),
+        ({"bezirk": "Mitte", "rechtsform": "ev"}, {"Imker Mitte"}),
+        ({"q": "pankow"}, {"Schach Pankow", "Imkerverein Pankow"}),
+        ({"q": "100%"}, {"Tafel 100% Mitte"}),
+        ({"q": "_"}, set()),
+        ({"status": "quatsch"}, None),  # unknown values are ignored
+    ],
+)
 def test_filters_and_search(roles, several, staff_client, args, expected):
     response = staff_client.get("/admin/vereine", query_string=args)
     assert response.status_code == 200
@@ -85,8 +89,16 @@ def test_server_side_pagination(roles, make_club, staff_client):
     from app.admin.queries import PAGE_SIZE
 
     for i in range(PAGE_SIZE + 3):
-        db.session.add(Club(slug=f"p-{i}", name=f"Seitenverein {i:03d}", legal_form="ev", district="Mitte",
-                            contact_email="x@example.org", status=ClubStatus.APPROVED))
+        db.session.add(
+            Club(
+                slug=f"p-{i}",
+                name=f"Seitenverein {i:03d}",
+                legal_form="ev",
+                district="Mitte",
+                contact_email="x@example.org",
+                status=ClubStatus.APPROVED,
+            )
+        )
     db.session.commit()
     first = staff_client.get("/admin/vereine?q=Seitenverein&sortierung=name").get_data(as_text=True)
     assert len(_names(first)) == PAGE_SIZE and "Seite 1 von 2" in first
@@ -108,6 +120,7 @@ def test_detail_shows_profile_counts_history(roles, make_user, staff_client):
 
 # --- decisions -------------------------------------------------------------------------------
 
+
 def _mails_to(mailbox, address):
     return [m for m in mailbox.to(address)]
 
@@ -126,8 +139,9 @@ def test_approve_with_confirmation_and_email(roles, make_club, make_user, staff_
     assert club.status is ClubStatus.APPROVED
     mails = _mails_to(mailbox, "neu@verein.example")
     assert len(mails) == 1 and "freigeschaltet" in mails[0]["Subject"]
-    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.club_id == club.id,
-                                                          AuditEntry.action == "club.approved"))
+    entry = db.session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.club_id == club.id, AuditEntry.action == "club.approved")
+    )
     assert entry.actor_id == roles.staff.id
 
 
@@ -138,15 +152,18 @@ def test_reject_needs_reason_and_mails_it(roles, make_club, make_user, staff_cli
     assert missing.status_code == 422 and "Bitte geben Sie eine Begründung an." in missing.get_data(as_text=True)
     db.session.refresh(club)
     assert club.status is ClubStatus.PENDING and not mailbox.to("abgelehnt@verein.example")
-    response = staff_client.post(f"/admin/vereine/{club.id}/status/ablehnen",
-                                 data={"reason": "Kein Vereinszweck erkennbar."})
+    response = staff_client.post(
+        f"/admin/vereine/{club.id}/status/ablehnen", data={"reason": "Kein Vereinszweck erkennbar."}
+    )
     assert response.status_code == 303
     db.session.refresh(club)
     assert club.status is ClubStatus.REJECTED and club.status_reason == "Kein Vereinszweck erkennbar."
     mail = _mails_to(mailbox, "abgelehnt@verein.example")[0]
     assert "Kein Vereinszweck erkennbar." in mailbox.body(mail)
-    assert db.session.scalar(sa.select(AuditEntry.details).where(AuditEntry.action == "club.rejected"))["reason"] \
+    assert (
+        db.session.scalar(sa.select(AuditEntry.details).where(AuditEntry.action == "club.rejected"))["reason"]
         == "Kein Vereinszweck erkennbar."
+    )
 
 
 def test_suspend_and_reactivate(roles, staff_client, client_for, mailbox):
@@ -169,9 +186,13 @@ def test_suspend_and_reactivate(roles, staff_client, client_for, mailbox):
     db.session.refresh(club)
     assert club.status is ClubStatus.APPROVED
     assert len(mailbox.to(roles.board.email)) == 1
-    actions = list(db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.club_id == club.id,
-                                                                        AuditEntry.actor_id == roles.staff.id)
-                                      .order_by(AuditEntry.id)))
+    actions = list(
+        db.session.scalars(
+            sa.select(AuditEntry.action)
+            .where(AuditEntry.club_id == club.id, AuditEntry.actor_id == roles.staff.id)
+            .order_by(AuditEntry.id)
+        )
+    )
     assert actions == ["club.suspended", "club.approved"]
 
 
@@ -231,8 +252,11 @@ def test_detail_shows_meetings_chat_and_last_activity(roles, staff_client):
     html = staff_client.get(f"/admin/vereine/{roles.club.id}").get_data(as_text=True)
     assert re.search(r'id="meetings-90d">2<', html)
     assert re.search(r'id="chat-status">nicht eingerichtet<', html)
-    db.session.add(ChatLink(club_id=roles.club.id, kind="linked", site_url="https://chat.example.org",
-                            team_name="t", channel_name="c"))
+    db.session.add(
+        ChatLink(
+            club_id=roles.club.id, kind="linked", site_url="https://chat.example.org", team_name="t", channel_name="c"
+        )
+    )
     db.session.commit()
     html = staff_client.get(f"/admin/vereine/{roles.club.id}").get_data(as_text=True)
     assert re.search(r'id="chat-status">verbunden \(eigener Kanal verknüpft\)<', html)

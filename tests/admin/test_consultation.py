@@ -14,11 +14,23 @@ def _content():
     version = ChecklistVersion(number=1, content_hash="x")
     db.session.add(version)
     db.session.flush()
-    db.session.add(ChecklistTopic(version_id=version.id, key="mitglieder", title_de="Mitgliederdaten",
-                                  title_en="Member data"))
-    db.session.add(ChecklistItem(version_id=version.id, key="liste", topic_key="mitglieder", severity="must",
-                                 question_de="Ist die Mitgliederliste geschützt?", question_en="Protected?",
-                                 why_de="", why_en="", legal_basis="Art. 32", content_hash="h"))
+    db.session.add(
+        ChecklistTopic(version_id=version.id, key="mitglieder", title_de="Mitgliederdaten", title_en="Member data")
+    )
+    db.session.add(
+        ChecklistItem(
+            version_id=version.id,
+            key="liste",
+            topic_key="mitglieder",
+            severity="must",
+            question_de="Ist die Mitgliederliste geschützt?",
+            question_en="Protected?",
+            why_de="",
+            why_en="",
+            legal_basis="Art. 32",
+            content_hash="h",
+        )
+    )
     return Answer
 
 

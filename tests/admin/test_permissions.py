@@ -4,10 +4,21 @@ import pytest
 
 from tests.conftest import HX
 
-GET_URLS = ("/admin/", "/admin/vereine", "/admin/vereine/{club}", "/admin/vereine/{club}/status/sperren",
-            "/admin/statistik", "/admin/statistik.csv", "/admin/protokoll", "/admin/clubs")
-POST_URLS = ("/admin/vereine/{club}/status/sperren", "/admin/vereine/{club}/notizen",
-             "/admin/vereine/{club}/notizen/1/loeschen")
+GET_URLS = (
+    "/admin/",
+    "/admin/vereine",
+    "/admin/vereine/{club}",
+    "/admin/vereine/{club}/status/sperren",
+    "/admin/statistik",
+    "/admin/statistik.csv",
+    "/admin/protokoll",
+    "/admin/clubs",
+)
+POST_URLS = (
+    "/admin/vereine/{club}/status/sperren",
+    "/admin/vereine/{club}/notizen",
+    "/admin/vereine/{club}/notizen/1/loeschen",
+)
 
 
 @pytest.mark.parametrize("role", ["member", "board", "outsider"])

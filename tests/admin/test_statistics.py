@@ -24,11 +24,34 @@ def known(roles, make_club, assess):
     for key, title in (("a", "Thema A"), ("b", "Thema B")):
         db.session.add(ChecklistTopic(version_id=version.id, key=key, title_de=title, title_en=title))
     for key, severity in (("m1", "must"), ("m2", "must"), ("s1", "should")):
-        db.session.add(ChecklistItem(version_id=version.id, key=key, topic_key="a", severity=severity,
-                                     question_de=f"Frage {key}", question_en=f"Question {key}", why_de="", why_en="",
-                                     legal_basis="", content_hash=key))
-    db.session.add(ChecklistItem(version_id=old.id, key="m1", topic_key="a", severity="must", question_de="Alt m1",
-                                 question_en="", why_de="", why_en="", legal_basis="", content_hash="old"))
+        db.session.add(
+            ChecklistItem(
+                version_id=version.id,
+                key=key,
+                topic_key="a",
+                severity=severity,
+                question_de=f"Frage {key}",
+                question_en=f"Question {key}",
+                why_de="",
+                why_en="",
+                legal_basis="",
+                content_hash=key,
+            )
+        )
+    db.session.add(
+        ChecklistItem(
+            version_id=old.id,
+            key="m1",
+            topic_key="a",
+            severity="must",
+            question_de="Alt m1",
+            question_en="",
+            why_de="",
+            why_en="",
+            legal_basis="",
+            content_hash="old",
+        )
+    )
     a = make_club(name="Verein A", district="Mitte")
     b = make_club(name="Verein B", district="Mitte")
     make_club(name="Verein Wartet", district="Mitte", status="pending")
@@ -37,8 +60,15 @@ def known(roles, make_club, assess):
     assess(b, score=40, topics={"a": 20, "b": 60})
     assess(roles.other_club, score=None, topics={})
     assess(suspended, score=10, topics={"a": 0, "b": 0})
-    for club, key, status in ((a, "m1", "no"), (a, "m2", "partial"), (a, "s1", "no"), (b, "m1", "no"),
-                              (b, "m2", "yes"), (roles.other_club, "m1", "partial"), (suspended, "m2", "no")):
+    for club, key, status in (
+        (a, "m1", "no"),
+        (a, "m2", "partial"),
+        (a, "s1", "no"),
+        (b, "m1", "no"),
+        (b, "m2", "yes"),
+        (roles.other_club, "m1", "partial"),
+        (suspended, "m2", "no"),
+    ):
         db.session.add(Answer(club_id=club.id, item_key=key, status=status))
     now = utcnow()
     for club, delta in ((a, timedelta(0)), (b, timedelta(0)), (a, timedelta(weeks=3)), (b, timedelta(weeks=20))):
@@ -67,9 +97,9 @@ def test_statistics_are_correct(known):
 
 def test_dashboard_page(known, staff_client):
     html = staff_client.get("/admin/statistik").get_data(as_text=True)
-    assert html.count("<svg role=\"img\"") >= 5
-    assert "<title id=\"chart-status-title\">Vereine nach Status</title>" in html
-    assert "<desc id=\"chart-status-desc\">" in html
+    assert html.count('<svg role="img"') >= 5
+    assert '<title id="chart-status-title">Vereine nach Status</title>' in html
+    assert '<desc id="chart-status-desc">' in html
     assert "Frage m1" in html and "3 von 4 freigeschalteten Vereinen" in html
     assert "Zahlen als Tabelle" in html
 
@@ -97,14 +127,28 @@ def test_csv_export_has_aggregates_only(known, roles, staff_client):
 
 def _add_clubs(n, start):
     for i in range(start, start + n):
-        db.session.add(Club(slug=f"q-{i}", name=f"Massenverein {i}", legal_form="ev", district="Mitte",
-                            contact_email="x@example.org", status=ClubStatus.APPROVED))
+        db.session.add(
+            Club(
+                slug=f"q-{i}",
+                name=f"Massenverein {i}",
+                legal_form="ev",
+                district="Mitte",
+                contact_email="x@example.org",
+                status=ClubStatus.APPROVED,
+            )
+        )
     db.session.commit()
 
 
 def test_query_counts_do_not_grow_with_clubs(known, roles, staff_client, count_queries):
-    urls = ["/admin/vereine", "/admin/vereine?q=verein&bezirk=Mitte&score=high&sortierung=-score",
-            "/admin/statistik", "/admin/statistik.csv", f"/admin/vereine/{known['a'].id}", "/admin/protokoll"]
+    urls = [
+        "/admin/vereine",
+        "/admin/vereine?q=verein&bezirk=Mitte&score=high&sortierung=-score",
+        "/admin/statistik",
+        "/admin/statistik.csv",
+        f"/admin/vereine/{known['a'].id}",
+        "/admin/protokoll",
+    ]
 
     def measure():
         counts = {}
@@ -126,7 +170,7 @@ def test_district_status_table(known, staff_client):
     import re
 
     html = staff_client.get("/admin/statistik").get_data(as_text=True)
-    table = html[html.index('id="district-status"'):]
+    table = html[html.index('id="district-status"') :]
     row = re.search(r'<th scope="row">Mitte</th>((?:<td>\d+</td>)+)', table).group(1)
     expected = [str({ClubStatus.PENDING: 1, ClubStatus.APPROVED: 2}.get(s, 0)) for s in ClubStatus] + ["3"]
     assert re.findall(r"<td>(\d+)</td>", row) == expected

@@ -41,11 +41,11 @@ def normalised(response, address="@@"):
 
 def in_the_future(monkeypatch, seconds):
     """Let itsdangerous believe that ``seconds`` have passed."""
-    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
-                        lambda self: int(time.time()) + seconds)
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: int(time.time()) + seconds)
 
 
 # --- registration and confirmation ------------------------------------------------------
+
 
 def test_register_hashes_password_with_scrypt_and_sends_confirmation(client, mailbox):
     response = register(client, email="  Nele@Example.ORG ")
@@ -174,6 +174,7 @@ def test_logged_in_user_is_sent_away_from_register_and_login(client_for, make_us
 
 # --- login / logout -----------------------------------------------------------------------
 
+
 def test_login_and_logout(client, make_user):
     user = make_user(email="login@example.org")
     response = login(client, "Login@Example.org ")
@@ -192,8 +193,9 @@ def test_login_redirects_to_local_next_only(client, make_user):
     assert response.headers["Location"].endswith("/konto/")
     client.post("/konto/abmelden")
     for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"):
-        response = client.post("/konto/anmelden", query_string={"next": evil},
-                               data={"email": "next@example.org", "password": PASSWORD})
+        response = client.post(
+            "/konto/anmelden", query_string={"next": evil}, data={"email": "next@example.org", "password": PASSWORD}
+        )
         assert response.status_code == 303
         assert "evil" not in response.headers["Location"] and "javascript" not in response.headers["Location"]
         client.post("/konto/abmelden")
@@ -290,6 +292,7 @@ def app_config_rebuild(app, make_app):
 
 # --- password reset -------------------------------------------------------------------------
 
+
 def test_password_reset_is_single_use(client, make_user, mailbox):
     make_user(email="vergessen@example.org")
     client.post("/konto/passwort-vergessen", data={"email": "Vergessen@example.org"})
@@ -325,6 +328,7 @@ def test_reset_confirms_an_unconfirmed_address(client, make_user, mailbox):
 
 # --- account settings -------------------------------------------------------------------------
 
+
 def test_settings_page(client_for, make_user):
     response = client_for(make_user(email="me@example.org")).get("/konto/")
     assert response.status_code == 200
@@ -341,16 +345,20 @@ def test_change_name(client_for, make_user):
 def test_change_password(client_for, make_user, app):
     user = make_user(email="pw@example.org")
     client = client_for(user)
-    response = client.post("/konto/passwort", data={"current_password": PASSWORD, "password": NEW_PASSWORD,
-                                                    "password_repeat": NEW_PASSWORD})
+    response = client.post(
+        "/konto/passwort",
+        data={"current_password": PASSWORD, "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD},
+    )
     assert response.status_code == 303
     assert user_by_email("pw@example.org").check_password(NEW_PASSWORD)
 
 
 def test_change_password_needs_the_current_one(client_for, make_user):
     user = make_user(email="pw2@example.org")
-    response = client_for(user).post("/konto/passwort", data={
-        "current_password": "falsch-falsch", "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
+    response = client_for(user).post(
+        "/konto/passwort",
+        data={"current_password": "falsch-falsch", "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD},
+    )
     assert response.status_code == 422
     assert "Das aktuelle Passwort ist falsch" in text(response)
     assert user_by_email("pw2@example.org").check_password(PASSWORD)
@@ -377,10 +385,12 @@ def test_change_email_to_a_taken_address_answers_as_usual_and_tells_its_owner(cl
     user = make_user(email="ich@example.org", name="Ida Ich")
     client = client_for(user)
     before = row_counts()
-    taken = client.post("/konto/email", data={"email": "besetzt@example.org", "current_password": PASSWORD},
-                        follow_redirects=True)
-    free = client.post("/konto/email", data={"email": "frei@example.org", "current_password": PASSWORD},
-                       follow_redirects=True)
+    taken = client.post(
+        "/konto/email", data={"email": "besetzt@example.org", "current_password": PASSWORD}, follow_redirects=True
+    )
+    free = client.post(
+        "/konto/email", data={"email": "frei@example.org", "current_password": PASSWORD}, follow_redirects=True
+    )
     assert taken.status_code == free.status_code == 200
     assert "Wir haben einen Bestätigungslink an die neue Adresse geschickt" in text(taken)
     assert normalised(taken, "besetzt@") == normalised(free, "frei@")
@@ -441,8 +451,10 @@ def test_delete_account_works_for_a_member(roles, client_for):
     response = client.post("/konto/loeschen", data={"current_password": PASSWORD})
     assert response.status_code == 303
     assert user_by_email("mitglied@verein.example") is None
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Membership)
-                             .where(Membership.user_id == member_id)) == 0
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(Membership.user_id == member_id))
+        == 0
+    )
     assert client.get("/vereine").status_code == 302  # logged out
 
 

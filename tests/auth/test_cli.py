@@ -15,7 +15,9 @@ def user(email):
 
 
 def test_create_user(runner):
-    result = runner.invoke(args=["create-user", "Neu@Example.org", "--name", "Nina Neu", "--password", "lang-genug-123"])
+    result = runner.invoke(
+        args=["create-user", "Neu@Example.org", "--name", "Nina Neu", "--password", "lang-genug-123"]
+    )
     assert result.exit_code == 0, result.output
     assert "Konto angelegt: neu@example.org" in result.output
     created = user("neu@example.org")
@@ -24,8 +26,9 @@ def test_create_user(runner):
 
 
 def test_create_staff_user(runner):
-    result = runner.invoke(args=["create-user", "team@example.org", "--name", "Team", "--password", "lang-genug-123",
-                                 "--staff"])
+    result = runner.invoke(
+        args=["create-user", "team@example.org", "--name", "Team", "--password", "lang-genug-123", "--staff"]
+    )
     assert result.exit_code == 0 and "(Plattform-Team)" in result.output
     assert user("team@example.org").is_staff
 
@@ -34,7 +37,10 @@ def test_create_user_bad_input(runner, make_user):
     make_user(email="da@example.org")
     cases = [
         (["create-user", "x@example.org", "--name", "X", "--password", "kurz"], "mindestens 10 Zeichen"),
-        (["create-user", "keine-adresse", "--name", "X", "--password", "lang-genug-123"], "Keine gültige E-Mail-Adresse"),
+        (
+            ["create-user", "keine-adresse", "--name", "X", "--password", "lang-genug-123"],
+            "Keine gültige E-Mail-Adresse",
+        ),
         (["create-user", "y@example.org", "--name", "  ", "--password", "lang-genug-123"], "Namen"),
         (["create-user", "DA@example.org", "--name", "X", "--password", "lang-genug-123"], "gibt es schon ein Konto"),
     ]

@@ -42,13 +42,16 @@ def bad_login(client, email="x@example.org", **kwargs):
 
 # --- login ------------------------------------------------------------------------------------------------------
 
+
 def test_directly_served_a_forged_x_forwarded_for_does_not_escape_the_limit(build):
-    application = build(LOGIN_RATE_LIMIT="3 per minute", LOGIN_ACCOUNT_RATE_LIMIT="100 per minute",
-                        TRUSTED_PROXY_COUNT=0)
+    application = build(
+        LOGIN_RATE_LIMIT="3 per minute", LOGIN_ACCOUNT_RATE_LIMIT="100 per minute", TRUSTED_PROXY_COUNT=0
+    )
     client = application.test_client()
     for n in range(3):
-        assert bad_login(client, f"a{n}@example.org", peer="203.0.113.9",
-                         forwarded=f"198.51.100.{n}").status_code == 422
+        assert (
+            bad_login(client, f"a{n}@example.org", peer="203.0.113.9", forwarded=f"198.51.100.{n}").status_code == 422
+        )
     response = bad_login(client, "a9@example.org", peer="203.0.113.9", forwarded="198.51.100.99")
     assert response.status_code == 429 and TOO_MANY in text(response)
     # another real client is not affected
@@ -56,8 +59,9 @@ def test_directly_served_a_forged_x_forwarded_for_does_not_escape_the_limit(buil
 
 
 def test_behind_one_proxy_two_clients_are_limited_separately(build):
-    application = build(LOGIN_RATE_LIMIT="3 per minute", LOGIN_ACCOUNT_RATE_LIMIT="100 per minute",
-                        TRUSTED_PROXY_COUNT=1)
+    application = build(
+        LOGIN_RATE_LIMIT="3 per minute", LOGIN_ACCOUNT_RATE_LIMIT="100 per minute", TRUSTED_PROXY_COUNT=1
+    )
     client = application.test_client()
     for n in range(3):
         assert bad_login(client, f"a{n}@example.org", peer=PROXY, forwarded="198.51.100.1").status_code == 422
@@ -74,15 +78,23 @@ def test_a_real_login_behind_the_proxy_works(build, make_user):
     application = build(TRUSTED_PROXY_COUNT=1)
     make_user(email="echt@example.org")
     client = application.test_client()
-    response = via(client, "post", "/konto/anmelden", data={"email": "echt@example.org", "password": PASSWORD},
-                   peer=PROXY, forwarded="198.51.100.1", headers={"X-Forwarded-Proto": "https"})
+    response = via(
+        client,
+        "post",
+        "/konto/anmelden",
+        data={"email": "echt@example.org", "password": PASSWORD},
+        peer=PROXY,
+        forwarded="198.51.100.1",
+        headers={"X-Forwarded-Proto": "https"},
+    )
     assert response.status_code == 303
     assert via(client, "get", "/konto/", peer=PROXY, forwarded="198.51.100.1").status_code == 200
 
 
 def test_guessing_one_account_from_many_addresses_is_slowed(build, make_user):
-    application = build(LOGIN_RATE_LIMIT="100 per minute", LOGIN_ACCOUNT_RATE_LIMIT="3 per minute",
-                        TRUSTED_PROXY_COUNT=1)
+    application = build(
+        LOGIN_RATE_LIMIT="100 per minute", LOGIN_ACCOUNT_RATE_LIMIT="3 per minute", TRUSTED_PROXY_COUNT=1
+    )
     make_user(email="ziel@example.org")
     client = application.test_client()
     for n in range(3):
@@ -91,8 +103,14 @@ def test_guessing_one_account_from_many_addresses_is_slowed(build, make_user):
         response = bad_login(client, spelling, peer=PROXY, forwarded="198.51.100.77")
         assert response.status_code == 429 and TOO_MANY in text(response)
     # the right password does not get through either while the account is limited
-    response = via(client, "post", "/konto/anmelden", data={"email": "ziel@example.org", "password": PASSWORD},
-                   peer=PROXY, forwarded="198.51.100.78")
+    response = via(
+        client,
+        "post",
+        "/konto/anmelden",
+        data={"email": "ziel@example.org", "password": PASSWORD},
+        peer=PROXY,
+        forwarded="198.51.100.78",
+    )
     assert response.status_code == 429
     # other accounts are not affected
     assert bad_login(client, "andere@example.org", peer=PROXY, forwarded="198.51.100.77").status_code == 422
@@ -109,26 +127,54 @@ def test_successful_logins_do_not_count_against_the_account(build, make_user):
 
 # --- forms that send mail -------------------------------------------------------------------------------------
 
+
 def test_password_reset_per_recipient_and_per_address(build, make_user, mailbox):
     application = build(MAIL_RATE_LIMIT="3 per hour", MAIL_ACCOUNT_RATE_LIMIT="2 per hour", TRUSTED_PROXY_COUNT=1)
     make_user(email="opfer@example.org")
     client = application.test_client()
     # one mailbox, from changing addresses: two mails, then 429
     for n in range(2):
-        response = via(client, "post", "/konto/passwort-vergessen", data={"email": "opfer@example.org"},
-                       peer=PROXY, forwarded=f"198.51.100.{n}")
+        response = via(
+            client,
+            "post",
+            "/konto/passwort-vergessen",
+            data={"email": "opfer@example.org"},
+            peer=PROXY,
+            forwarded=f"198.51.100.{n}",
+        )
         assert response.status_code == 303
-    response = via(client, "post", "/konto/passwort-vergessen", data={"email": "Opfer@example.org"},
-                   peer=PROXY, forwarded="198.51.100.50")
+    response = via(
+        client,
+        "post",
+        "/konto/passwort-vergessen",
+        data={"email": "Opfer@example.org"},
+        peer=PROXY,
+        forwarded="198.51.100.50",
+    )
     assert response.status_code == 429 and TOO_MANY in text(response)
     assert len(mailbox.to("opfer@example.org")) == 2
     # one address, changing recipients: three requests, then 429
     for n in range(3):
-        response = via(client, "post", "/konto/passwort-vergessen", data={"email": f"x{n}@example.org"},
-                       peer=PROXY, forwarded="198.51.100.60")
+        response = via(
+            client,
+            "post",
+            "/konto/passwort-vergessen",
+            data={"email": f"x{n}@example.org"},
+            peer=PROXY,
+            forwarded="198.51.100.60",
+        )
         assert response.status_code == 303
-    assert via(client, "post", "/konto/passwort-vergessen", data={"email": "x9@example.org"},
-               peer=PROXY, forwarded="198.51.100.60").status_code == 429
+    assert (
+        via(
+            client,
+            "post",
+            "/konto/passwort-vergessen",
+            data={"email": "x9@example.org"},
+            peer=PROXY,
+            forwarded="198.51.100.60",
+        ).status_code
+        == 429
+    )
 
 
 def test_registration_is_limited_per_address_and_writes_nothing_over_the_limit(build, mailbox):
@@ -136,9 +182,14 @@ def test_registration_is_limited_per_address_and_writes_nothing_over_the_limit(b
     client = application.test_client()
 
     def register(email, forwarded):
-        return via(client, "post", "/konto/registrieren", data={
-            "name": "Wegwerf", "email": email, "password": PASSWORD, "password_repeat": PASSWORD},
-            peer=PROXY, forwarded=forwarded)
+        return via(
+            client,
+            "post",
+            "/konto/registrieren",
+            data={"name": "Wegwerf", "email": email, "password": PASSWORD, "password_repeat": PASSWORD},
+            peer=PROXY,
+            forwarded=forwarded,
+        )
 
     assert register("w1@example.org", "198.51.100.1").status_code == 303
     assert register("w2@example.org", "198.51.100.1").status_code == 303
@@ -154,8 +205,13 @@ def test_one_mailbox_has_one_budget_across_all_forms(build, make_user, mailbox):
     application = build(MAIL_ACCOUNT_RATE_LIMIT="2 per hour")
     make_user(email="ziel@example.org", confirmed=False)
     client = application.test_client()
-    assert client.post("/konto/registrieren", data={"name": "X", "email": "ziel@example.org", "password": PASSWORD,
-                                                    "password_repeat": PASSWORD}).status_code == 303
+    assert (
+        client.post(
+            "/konto/registrieren",
+            data={"name": "X", "email": "ziel@example.org", "password": PASSWORD, "password_repeat": PASSWORD},
+        ).status_code
+        == 303
+    )
     assert client.post("/konto/passwort-vergessen", data={"email": "ziel@example.org"}).status_code == 303
     before = len(mailbox.messages)
     assert client.post("/konto/passwort-vergessen", data={"email": "ziel@example.org"}).status_code == 429

@@ -89,8 +89,11 @@ def test_tokens_differ_per_account_and_are_not_exported(app, make_user):
 def test_password_change_ends_the_other_sessions_and_keeps_this_one(sessions, app):
     user, acting, plain, remembered = sessions(acting_remember=True)
     old_id = user.get_id()
-    response = acting.post("/konto/passwort", data={"current_password": PASSWORD, "password": NEW_PASSWORD,
-                                                    "password_repeat": NEW_PASSWORD}, follow_redirects=True)
+    response = acting.post(
+        "/konto/passwort",
+        data={"current_password": PASSWORD, "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD},
+        follow_redirects=True,
+    )
     assert not logged_in(plain)
     assert not logged_in(remembered)
     assert logged_in(acting)
@@ -104,8 +107,10 @@ def test_password_change_ends_the_other_sessions_and_keeps_this_one(sessions, ap
 def test_wrong_current_password_changes_no_session(sessions):
     user, acting, plain, remembered = sessions()
     old_token = user.session_token
-    response = acting.post("/konto/passwort", data={"current_password": "falsch-falsch", "password": NEW_PASSWORD,
-                                                    "password_repeat": NEW_PASSWORD})
+    response = acting.post(
+        "/konto/passwort",
+        data={"current_password": "falsch-falsch", "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD},
+    )
     assert response.status_code == 422
     assert fresh(user).session_token == old_token
     assert logged_in(plain) and logged_in(remembered)
@@ -125,10 +130,18 @@ def test_password_reset_ends_every_session(sessions, app, mailbox):
 def test_reclaiming_an_address_by_reset_ends_the_squatters_session(app, mailbox):
     """Someone registers the victim's address first and stays logged in; the victim resets the password."""
     squatter = app.test_client()
-    squatter.post("/konto/registrieren", data={"name": "Squatter", "email": "opfer@example.org",
-                                               "password": "squatter-passwort", "password_repeat": "squatter-passwort"})
-    squatter.post("/konto/anmelden", data={"email": "opfer@example.org", "password": "squatter-passwort",
-                                           "remember": "y"})
+    squatter.post(
+        "/konto/registrieren",
+        data={
+            "name": "Squatter",
+            "email": "opfer@example.org",
+            "password": "squatter-passwort",
+            "password_repeat": "squatter-passwort",
+        },
+    )
+    squatter.post(
+        "/konto/anmelden", data={"email": "opfer@example.org", "password": "squatter-passwort", "remember": "y"}
+    )
     assert logged_in(squatter)
     victim = app.test_client()
     victim.post("/konto/passwort-vergessen", data={"email": "opfer@example.org"})
@@ -241,11 +254,19 @@ def test_migration_gives_existing_accounts_tokens_and_never_reuses_ids(tmp_path,
     """The migration on a database with accounts in it (SQLite: the user table is rebuilt)."""
     from flask_migrate import upgrade
 
-    application = make_app({"TESTING": True, "SECRET_KEY": "x", "BASE_URL": "http://localhost",
-                            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'alt.db'}"},
-                           instance_path=str(tmp_path / "instance"))
-    insert = sa.text('INSERT INTO "user" (email, name, password_hash, is_staff, created_at) '
-                     "VALUES (:email, 'Alt', 'x', false, '2026-01-01 00:00:00')")
+    application = make_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "BASE_URL": "http://localhost",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'alt.db'}",
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
+    insert = sa.text(
+        'INSERT INTO "user" (email, name, password_hash, is_staff, created_at) '
+        "VALUES (:email, 'Alt', 'x', false, '2026-01-01 00:00:00')"
+    )
     with application.app_context():
         upgrade(revision="0700")
         with db.engine.begin() as conn:

@@ -185,8 +185,9 @@ def mm(app, openapi):
     server = make_server("127.0.0.1", port, checker, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    app.config.update(MATTERMOST_URL=url, MATTERMOST_TOKEN=standin.token, MATTERMOST_TEAM="vereinsraum",
-                      MATTERMOST_TIMEOUT=2.0)
+    app.config.update(
+        MATTERMOST_URL=url, MATTERMOST_TOKEN=standin.token, MATTERMOST_TEAM="vereinsraum", MATTERMOST_TIMEOUT=2.0
+    )
     cache.clear()
 
     def account(user, *, in_team=True, username=None):

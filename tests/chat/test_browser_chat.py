@@ -8,8 +8,12 @@ pytestmark = pytest.mark.browser
 
 
 def test_chat_panel_and_settings_are_accessible(app, roles, mm, live_server, page):
-    live_server.app.config.update({key: app.config[key] for key in
-                                   ("MATTERMOST_URL", "MATTERMOST_TOKEN", "MATTERMOST_TEAM", "MATTERMOST_TIMEOUT")})
+    live_server.app.config.update(
+        {
+            key: app.config[key]
+            for key in ("MATTERMOST_URL", "MATTERMOST_TOKEN", "MATTERMOST_TEAM", "MATTERMOST_TIMEOUT")
+        }
+    )
     mm.account(roles.board)
     link = provisioning.request_provision(roles.club, by=roles.board)
     mm.standin.add_post(link.channel_id, mm.standin.bot_id, "<b>Hallo</b> zusammen")
@@ -17,8 +21,11 @@ def test_chat_panel_and_settings_are_accessible(app, roles, mm, live_server, pag
     login_in_browser(page, live_server.url, roles.board.email, PASSWORD)
     page.goto(f"{live_server.url}/c/{roles.club.slug}/")
     page.wait_for_selector("#chat-panel:not([aria-busy=true])")
-    assert page.get_by_role("link", name="Im Chat öffnen").get_attribute("href").endswith(
-        "/vereinsraum/channels/imkerverein-pankow")
+    assert (
+        page.get_by_role("link", name="Im Chat öffnen")
+        .get_attribute("href")
+        .endswith("/vereinsraum/channels/imkerverein-pankow")
+    )
     assert "<b>Hallo</b> zusammen" in page.locator("#chat-panel").inner_text()
     assert_accessible(page)
 

@@ -34,7 +34,9 @@ def test_standin_requires_bearer_token():
     response = Client(standin).get("/api/v4/users/me")
     assert response.status_code == 401
     assert set(response.get_json()) == {"id", "message", "detailed_error", "request_id", "status_code"}
-    assert Client(standin).get("/api/v4/users/me", headers={"Authorization": f"token {standin.token}"}).status_code == 200
+    assert (
+        Client(standin).get("/api/v4/users/me", headers={"Authorization": f"token {standin.token}"}).status_code == 200
+    )
 
 
 def test_429_is_not_parsed_and_reports_retry_after(mm):
@@ -105,8 +107,10 @@ def test_webhook_posts_text_and_gets_ok(mm):
 def test_make_standin_gives_env_for_devserver():
     app, env = make_standin("http://127.0.0.1:5999")
     assert set(env) == {"MATTERMOST_URL", "MATTERMOST_TOKEN", "MATTERMOST_TEAM"}
-    response = Client(app).get("/api/v4/users/email/vorstand@imker-pankow.example",
-                               headers={"Authorization": f"Bearer {env['MATTERMOST_TOKEN']}"})
+    response = Client(app).get(
+        "/api/v4/users/email/vorstand@imker-pankow.example",
+        headers={"Authorization": f"Bearer {env['MATTERMOST_TOKEN']}"},
+    )
     assert response.status_code == 200
 
 
@@ -123,7 +127,10 @@ def test_the_openapi_check_catches_drift_on_either_side(openapi):
 
     check.violations.clear()
     original = standin.on_get_channel
-    standin.on_get_channel = lambda request, channel_id: (200, dict(original(request, channel_id)[1], create_at="gestern"))
+    standin.on_get_channel = lambda request, channel_id: (
+        200,
+        dict(original(request, channel_id)[1], create_at="gestern"),
+    )
     channel = standin.add_channel(team["id"], "offen", members=(standin.bot_id,))
     Client(check).get(f"/api/v4/channels/{channel['id']}", headers=auth)
     assert any("response" in v for v in check.violations)  # create_at must be an integer

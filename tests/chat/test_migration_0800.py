@@ -36,8 +36,10 @@ def test_upgrade_gives_each_shared_channel_and_webhook_to_one_club(scratch_url, 
     from alembic.script import ScriptDirectory
     from flask_migrate import upgrade
 
-    scratch = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": scratch_url,
-                          "MATTERMOST_URL": None}, instance_path=str(tmp_path / "instance"))
+    scratch = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": scratch_url, "MATTERMOST_URL": None},
+        instance_path=str(tmp_path / "instance"),
+    )
     with scratch.app_context():
         script = ScriptDirectory.from_config(scratch.extensions["migrate"].migrate.get_config())
         upgrade(revision=script.get_revision("0800").down_revision)
@@ -46,27 +48,74 @@ def test_upgrade_gives_each_shared_channel_and_webhook_to_one_club(scratch_url, 
         with db.engine.begin() as conn:
             meta = sa.MetaData()
             user, club, chat_link = (sa.Table(n, meta, autoload_with=conn) for n in ("user", "club", "chat_link"))
-            conn.execute(user.insert(), [{"id": 1, "email": "v@example.org", "name": "V", "password_hash": "x",
-                                          "is_staff": False, "created_at": now}])
-            conn.execute(club.insert(), [
-                {"id": i, "slug": f"verein-{i}", "name": f"Verein {i}", "legal_form": "ev", "district": "Pankow",
-                 "contact_email": "v@example.org", "status": "approved", "created_at": now}
-                for i in range(1, 6)])
-            common = {"site_url": "https://chat.example.org", "team_name": "t", "channel_name": "k",
-                      "private": True, "on_platform": True, "notices_enabled": True, "board_only": False,
-                      "welcome_posted": False, "created_at": now, "updated_at": now, "webhook_url": None}
-            conn.execute(chat_link.insert(), [
-                dict(common, id=1, club_id=1, kind="linked", channel_id="c" * 26, bot_can_read=True),
-                dict(common, id=2, club_id=2, kind="provisioned", channel_id="c" * 26, bot_can_read=True),
-                dict(common, id=3, club_id=3, kind="linked", channel_id="d" * 26, bot_can_read=True),
-                dict(common, id=4, club_id=4, kind="linked", channel_id=None, bot_can_read=False, webhook_url=hook),
-                dict(common, id=5, club_id=5, kind="linked", channel_id=None, bot_can_read=False,
-                     webhook_url=hook.replace("chat.example.org", "CHAT.example.org:443")),
-            ])
+            conn.execute(
+                user.insert(),
+                [
+                    {
+                        "id": 1,
+                        "email": "v@example.org",
+                        "name": "V",
+                        "password_hash": "x",
+                        "is_staff": False,
+                        "created_at": now,
+                    }
+                ],
+            )
+            conn.execute(
+                club.insert(),
+                [
+                    {
+                        "id": i,
+                        "slug": f"verein-{i}",
+                        "name": f"Verein {i}",
+                        "legal_form": "ev",
+                        "district": "Pankow",
+                        "contact_email": "v@example.org",
+                        "status": "approved",
+                        "created_at": now,
+                    }
+                    for i in range(1, 6)
+                ],
+            )
+            common = {
+                "site_url": "https://chat.example.org",
+                "team_name": "t",
+                "channel_name": "k",
+                "private": True,
+                "on_platform": True,
+                "notices_enabled": True,
+                "board_only": False,
+                "welcome_posted": False,
+                "created_at": now,
+                "updated_at": now,
+                "webhook_url": None,
+            }
+            conn.execute(
+                chat_link.insert(),
+                [
+                    dict(common, id=1, club_id=1, kind="linked", channel_id="c" * 26, bot_can_read=True),
+                    dict(common, id=2, club_id=2, kind="provisioned", channel_id="c" * 26, bot_can_read=True),
+                    dict(common, id=3, club_id=3, kind="linked", channel_id="d" * 26, bot_can_read=True),
+                    dict(common, id=4, club_id=4, kind="linked", channel_id=None, bot_can_read=False, webhook_url=hook),
+                    dict(
+                        common,
+                        id=5,
+                        club_id=5,
+                        kind="linked",
+                        channel_id=None,
+                        bot_can_read=False,
+                        webhook_url=hook.replace("chat.example.org", "CHAT.example.org:443"),
+                    ),
+                ],
+            )
         upgrade(revision="0800")
         with db.engine.connect() as conn:
-            rows = {r.id: r for r in conn.execute(sa.text(
-                "SELECT id, channel_id, bot_can_read, webhook_url, webhook_key FROM chat_link ORDER BY id"))}
+            rows = {
+                r.id: r
+                for r in conn.execute(
+                    sa.text("SELECT id, channel_id, bot_can_read, webhook_url, webhook_key FROM chat_link ORDER BY id")
+                )
+            }
         from flask_migrate import downgrade
 
         downgrade(revision=script.get_revision("0800").down_revision)  # reversible, and again

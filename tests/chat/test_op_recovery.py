@@ -66,7 +66,8 @@ def test_lease_comes_from_the_settings(app, roles, client_for, mm, monkeypatch):
 
 
 def test_killed_provisioning_is_resumed_by_the_sweep_after_the_lease_with_every_effect_once(
-        app, roles, mm, club_with_accounts, monkeypatch):
+    app, roles, mm, club_with_accounts, monkeypatch
+):
     app.config["CHAT_OP_LEASE_SECONDS"] = 30
     monkeypatch.setattr(queue, "schedule", lambda op_id, eta=None: None)  # the queued job died with the worker
     provisioning.request_provision(roles.club, by=roles.board)
@@ -104,12 +105,16 @@ def test_killed_provisioning_is_resumed_by_the_sweep_after_the_lease_with_every_
     assert members == {mm.standin.bot_id, *club_with_accounts.values()}
     assert len(channel_creates(mm)) == 1
     assert len(member_adds(mm, link.channel_id)) == len(club_with_accounts)  # each member once, none twice
-    welcomes = [p for p in mm.standin.posts_in(link.channel_id)
-                if (p.get("props") or {}).get("vereinsraum") == f"welcome-{roles.club.id}"]
+    welcomes = [
+        p
+        for p in mm.standin.posts_in(link.channel_id)
+        if (p.get("props") or {}).get("vereinsraum") == f"welcome-{roles.club.id}"
+    ]
     assert len(welcomes) == 1
 
 
 # --- the queue is down when the op is created ---------------------------------------------------------------
+
 
 def _closed_port() -> int:
     with socket.socket() as sock:
@@ -120,8 +125,9 @@ def _closed_port() -> int:
 class TestQueueDown:
     @pytest.fixture
     def app_config(self, app_config):
-        app_config.update(HUEY_IMMEDIATE=False, REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0",
-                          CACHE_TYPE="SimpleCache")
+        app_config.update(
+            HUEY_IMMEDIATE=False, REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0", CACHE_TYPE="SimpleCache"
+        )
         return app_config
 
     def test_provisioning_request_succeeds_and_the_sweep_carries_it_out(self, roles, client_for, mm):

@@ -25,8 +25,21 @@ from app.integrations.mattermost.standin import MattermostStandin
 from tests.chat.conftest import OpenAPICheck, free_port, serve
 
 INTERNAL_HOSTS = [
-    "127.1", "2130706433", "0x7f000001", "0177.0.0.1", "0", "foo.localhost", "localhost", "100.64.0.1",
-    "127.0.0.1", "10.0.0.1", "169.254.169.254", "[::1]", "[fe80::1]", "[::ffff:127.0.0.1]", "[64:ff9b::7f00:1]",
+    "127.1",
+    "2130706433",
+    "0x7f000001",
+    "0177.0.0.1",
+    "0",
+    "foo.localhost",
+    "localhost",
+    "100.64.0.1",
+    "127.0.0.1",
+    "10.0.0.1",
+    "169.254.169.254",
+    "[::1]",
+    "[fe80::1]",
+    "[::ffff:127.0.0.1]",
+    "[64:ff9b::7f00:1]",
     "intern.example",  # a name that resolves to 127.0.0.1
     "gemischt.example",  # one public and one private address
     "v6intern.example",  # a name that resolves to IPv6 link-local
@@ -35,11 +48,13 @@ INTERNAL_HOSTS = [
 
 @pytest.fixture
 def internal_names(fake_dns):
-    fake_dns.names.update({
-        "intern.example": ["127.0.0.1"],
-        "gemischt.example": ["93.184.215.14", "10.1.2.3"],
-        "v6intern.example": ["fe80::1"],
-    })
+    fake_dns.names.update(
+        {
+            "intern.example": ["127.0.0.1"],
+            "gemischt.example": ["93.184.215.14", "10.1.2.3"],
+            "v6intern.example": ["fe80::1"],
+        }
+    )
     return fake_dns
 
 
@@ -58,14 +73,17 @@ def test_a_public_name_is_resolved_and_allowed(app, fake_dns):
     assert "chat.example.org" in fake_dns.lookups
 
 
-@pytest.mark.parametrize("url, code", [
-    ("http://chat.example.org/hooks/x", "http"),
-    ("ftp://chat.example.org/hooks/x", "form"),
-    ("https://user:pw@chat.example.org/hooks/x", "credentials"),
-    ("https://chat.example.org:0/hooks/x", "port"),
-    ("https://chat.example.org:99999/hooks/x", "port"),
-    ("https://bad_host!/hooks/x", "host"),
-])
+@pytest.mark.parametrize(
+    "url, code",
+    [
+        ("http://chat.example.org/hooks/x", "http"),
+        ("ftp://chat.example.org/hooks/x", "form"),
+        ("https://user:pw@chat.example.org/hooks/x", "credentials"),
+        ("https://chat.example.org:0/hooks/x", "port"),
+        ("https://chat.example.org:99999/hooks/x", "port"),
+        ("https://bad_host!/hooks/x", "host"),
+    ],
+)
 def test_form_rules(app, url, code):
     with pytest.raises(outbound.OutboundRefused) as caught:
         outbound.check_url(url, outbound.Policy())
@@ -115,15 +133,21 @@ def test_linking_a_channel_or_webhook_on_an_internal_host_is_refused(app, intern
 def test_the_link_form_answers_422_for_an_internal_host(roles, client_for, internal_names):
     response = client_for(roles.board).post(
         f"/c/{roles.club.slug}/chat/einstellungen/verknuepfen",
-        data={"channel_url": "https://intern.example/team/channels/kanal",
-              "webhook_url": f"https://intern.example/hooks/{'a' * 26}"})
+        data={
+            "channel_url": "https://intern.example/team/channels/kanal",
+            "webhook_url": f"https://intern.example/hooks/{'a' * 26}",
+        },
+    )
     assert response.status_code == 422 and "nicht öffentlich erreichbar" in response.get_data(as_text=True)
     assert services.link_for(roles.club) is None
 
 
 def test_linking_refuses_http_unless_allowed(app, roles, client_for):
     board = client_for(roles.board)
-    data = {"channel_url": "http://chat.example.org/t/channels/k", "webhook_url": f"http://chat.example.org/hooks/{'a' * 26}"}
+    data = {
+        "channel_url": "http://chat.example.org/t/channels/k",
+        "webhook_url": f"http://chat.example.org/hooks/{'a' * 26}",
+    }
     response = board.post(f"/c/{roles.club.slug}/chat/einstellungen/verknuepfen", data=data)
     assert response.status_code == 422 and "https://" in response.get_data(as_text=True)
     app.config["CHAT_ALLOW_HTTP"] = True
@@ -152,8 +176,16 @@ def foreign(app, openapi):
 def stored_link(club, webhook_url):
     """A link stored as it was before this check existed (or whose name resolves differently today)."""
     parts = webhook_url.split("/hooks/")
-    link = ChatLink(club_id=club.id, kind="linked", site_url=parts[0], team_name="verein", channel_name="kanal",
-                    on_platform=False, webhook_url=webhook_url, webhook_key=services.webhook_key(webhook_url))
+    link = ChatLink(
+        club_id=club.id,
+        kind="linked",
+        site_url=parts[0],
+        team_name="verein",
+        channel_name="kanal",
+        on_platform=False,
+        webhook_url=webhook_url,
+        webhook_key=services.webhook_key(webhook_url),
+    )
     db.session.add(link)
     db.session.commit()
     return link
@@ -179,8 +211,9 @@ def test_sending_to_an_internal_host_is_refused(roles, chat_platform, foreign, i
     assert foreign.standin.calls == [] and foreign.standin.posts_in(foreign.channel["id"]) == []
 
 
-def test_the_allowed_networks_setting_lets_an_on_premise_server_through(app, roles, chat_platform, foreign,
-                                                                       internal_names):
+def test_the_allowed_networks_setting_lets_an_on_premise_server_through(
+    app, roles, chat_platform, foreign, internal_names
+):
     """The positive control for the test above: same server, same URL, the operator allowed its network."""
     app.config["OUTBOUND_ALLOWED_NETWORKS"] = "127.0.0.1/32"
     stored_link(roles.club, f"http://intern.example:{foreign.port}/hooks/{foreign.hook['id']}")
@@ -190,14 +223,16 @@ def test_the_allowed_networks_setting_lets_an_on_premise_server_through(app, rol
     assert foreign.standin.host_headers == [f"intern.example:{foreign.port}"]
 
 
-def test_a_name_rebound_to_loopback_after_linking_is_refused_at_send_time(roles, client_for, chat_platform, foreign,
-                                                                          fake_dns):
+def test_a_name_rebound_to_loopback_after_linking_is_refused_at_send_time(
+    roles, client_for, chat_platform, foreign, fake_dns
+):
     answers = iter([["93.184.215.14"], ["93.184.215.14"]])
     fake_dns.names["rebind.example"] = lambda: next(answers, ["127.0.0.1"])
     site = f"http://rebind.example:{foreign.port}"
     response = client_for(roles.board).post(
         f"/c/{roles.club.slug}/chat/einstellungen/verknuepfen",
-        data={"channel_url": f"{site}/verein/channels/kanal", "webhook_url": f"{site}/hooks/{foreign.hook['id']}"})
+        data={"channel_url": f"{site}/verein/channels/kanal", "webhook_url": f"{site}/hooks/{foreign.hook['id']}"},
+    )
     assert response.status_code == 303  # public at link time
     [op] = send_notice(roles.club)
     assert op.status == "failed" and REFUSED in op.last_error
@@ -234,8 +269,9 @@ def test_redirects_are_not_followed(app, roles, chat_platform, foreign, internal
 
 
 def test_the_client_refuses_without_retrying(app, internal_names):
-    client = MattermostClient("https://chat.plattform.example", "t", timeout=1.0,
-                              policy=outbound.Policy.from_config(app.config))
+    client = MattermostClient(
+        "https://chat.plattform.example", "t", timeout=1.0, policy=outbound.Policy.from_config(app.config)
+    )
     with pytest.raises(MattermostError) as caught:
         client.post_webhook(f"https://intern.example/hooks/{'a' * 26}", "Hallo")
     assert caught.value.id == REFUSED and not caught.value.transient
@@ -256,8 +292,24 @@ def certificates(tmp_path_factory):
     _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=Test CA", cwd=d)
     _openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=tls.example", cwd=d)
     (d / "ext.cnf").write_text("subjectAltName=DNS:tls.example\n")
-    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-             "-out", "server.pem", "-days", "1", "-extfile", "ext.cnf", cwd=d)
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "1",
+        "-extfile",
+        "ext.cnf",
+        cwd=d,
+    )
     return d
 
 
@@ -272,8 +324,9 @@ def tls_server(certificates):
         return Response("ok", content_type="text/plain")(environ, start_response)
 
     port = free_port()
-    server = make_server("127.0.0.1", port, app, ssl_context=(str(certificates / "server.pem"),
-                                                             str(certificates / "server.key")))
+    server = make_server(
+        "127.0.0.1", port, app, ssl_context=(str(certificates / "server.pem"), str(certificates / "server.key"))
+    )
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
@@ -283,12 +336,12 @@ def tls_server(certificates):
         thread.join(timeout=5)
 
 
-def test_tls_is_verified_for_the_name_while_connecting_to_the_pinned_address(app, fake_dns, certificates,
-                                                                            tls_server):
+def test_tls_is_verified_for_the_name_while_connecting_to_the_pinned_address(app, fake_dns, certificates, tls_server):
     port, seen = tls_server
     fake_dns.names.update({"tls.example": ["127.0.0.1"], "anders.example": ["127.0.0.1"]})
-    policy = outbound.Policy(allowed_networks=outbound.parse_networks("127.0.0.1/32"),
-                             ca_certs=str(certificates / "ca.pem"))
+    policy = outbound.Policy(
+        allowed_networks=outbound.parse_networks("127.0.0.1/32"), ca_certs=str(certificates / "ca.pem")
+    )
     reply = outbound.post_json(f"https://tls.example:{port}/hooks/x", {"text": "Hallo"}, policy)
     assert reply.status == 200 and reply.body == b"ok"
     assert seen == {"host": f"tls.example:{port}", "body": '{"text": "Hallo"}'}
@@ -299,5 +352,8 @@ def test_tls_is_verified_for_the_name_while_connecting_to_the_pinned_address(app
     assert seen == {}
     # Without our test CA the certificate is not trusted at all.
     with pytest.raises(outbound.OutboundFailed):
-        outbound.post_json(f"https://tls.example:{port}/hooks/x", {"text": "Hallo"},
-                           outbound.Policy(allowed_networks=policy.allowed_networks))
+        outbound.post_json(
+            f"https://tls.example:{port}/hooks/x",
+            {"text": "Hallo"},
+            outbound.Policy(allowed_networks=policy.allowed_networks),
+        )

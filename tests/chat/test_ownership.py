@@ -20,8 +20,9 @@ HOOK_TAKEN = "bereits bei einem anderen Verein hinterlegt"
 
 
 def link(client_for, club, board, url, webhook=""):
-    return client_for(board).post(f"/c/{club.slug}/chat/einstellungen/verknuepfen",
-                                  data={"channel_url": url, "webhook_url": webhook})
+    return client_for(board).post(
+        f"/c/{club.slug}/chat/einstellungen/verknuepfen", data={"channel_url": url, "webhook_url": webhook}
+    )
 
 
 def provision(client_for, club, board):
@@ -52,8 +53,9 @@ def boards(roles, mm):
 def test_link_then_link_the_same_channel_is_refused(roles, client_for, mm, boards, private):
     a_mm, b_mm = boards
     # Worst case: one person sits on both boards' side of the channel – both boards are members.
-    channel = mm.standin.add_channel(mm.team["id"], "gemeinsam", private=private,
-                                     members=(mm.standin.bot_id, a_mm["id"], b_mm["id"]))
+    channel = mm.standin.add_channel(
+        mm.team["id"], "gemeinsam", private=private, members=(mm.standin.bot_id, a_mm["id"], b_mm["id"])
+    )
     assert link(client_for, roles.club, roles.board, channel_url(mm, channel)).status_code == 303
     assert services.link_for(roles.club).channel_id == channel["id"]
 
@@ -87,8 +89,9 @@ def test_link_then_provision_never_adopts_the_linked_channel(roles, client_for, 
     a_mm, _b_mm = boards
     # A's channel carries the name and purpose B's provisioning would look for, and was made by the bot.
     name = services.channel_name_for(roles.other_club.slug)
-    channel = mm.standin.add_channel(mm.team["id"], name, private=True, creator_id=mm.standin.bot_id,
-                                     members=(mm.standin.bot_id, a_mm["id"]))
+    channel = mm.standin.add_channel(
+        mm.team["id"], name, private=True, creator_id=mm.standin.bot_id, members=(mm.standin.bot_id, a_mm["id"])
+    )
     channel["purpose"] = provisioning._purpose(roles.other_club)
     assert link(client_for, roles.club, roles.board, channel_url(mm, channel)).status_code == 303
 
@@ -104,8 +107,9 @@ def test_lost_create_is_not_adopted_when_someone_else_is_in_the_channel(roles, c
     _a_mm, b_mm = boards
     stranger = mm.standin.add_user("fremd", "fremd@example.org")
     name = services.channel_name_for(roles.other_club.slug)
-    channel = mm.standin.add_channel(mm.team["id"], name, private=True, creator_id=mm.standin.bot_id,
-                                     members=(mm.standin.bot_id, stranger["id"]))
+    channel = mm.standin.add_channel(
+        mm.team["id"], name, private=True, creator_id=mm.standin.bot_id, members=(mm.standin.bot_id, stranger["id"])
+    )
     channel["purpose"] = provisioning._purpose(roles.other_club)
     b_link = provision(client_for, roles.other_club, roles.outsider)
     assert b_link.channel_id != channel["id"]
@@ -118,7 +122,8 @@ def test_the_acting_board_member_must_be_in_the_channel(roles, client_for, mm, m
 
     response = link(client_for, roles.club, roles.board, url)  # no account on the chat server
     assert response.status_code == 422 and "kein Konto mit Ihrer bestätigten E-Mail-Adresse" in response.get_data(
-        as_text=True)
+        as_text=True
+    )
     a_mm = mm.account(roles.board)
     response = link(client_for, roles.club, roles.board, url)  # an account, but not in the channel
     assert response.status_code == 422 and "nicht Mitglied" in response.get_data(as_text=True)
@@ -135,7 +140,8 @@ def test_an_unconfirmed_account_never_counts(roles, client_for, mm, make_user, m
     channel = mm.standin.add_channel(mm.team["id"], "offen", members=(mm.standin.bot_id, mm_user["id"]))
     response = link(client_for, club, unconfirmed, channel_url(mm, channel))
     assert response.status_code == 422 and "bestätigen Sie zuerst Ihre E-Mail-Adresse" in response.get_data(
-        as_text=True)
+        as_text=True
+    )
     assert services.link_for(club) is None
 
 
@@ -156,21 +162,30 @@ def test_recheck_after_adding_the_bot_proves_ownership(roles, client_for, mm, bo
     assert link(client_for, roles.other_club, roles.outsider, channel_url(mm, channel)).status_code == 303
     mm.standin.channel_members[channel["id"]].add(mm.standin.bot_id)
 
-    page = client_for(roles.board).post(f"/c/{roles.club.slug}/chat/einstellungen/pruefen",
-                                        follow_redirects=True).get_data(as_text=True)
+    page = (
+        client_for(roles.board)
+        .post(f"/c/{roles.club.slug}/chat/einstellungen/pruefen", follow_redirects=True)
+        .get_data(as_text=True)
+    )
     assert "Der Bot hat jetzt Zugriff" in page
     assert services.link_for(roles.club).channel_id == channel["id"]
 
-    page = client_for(roles.outsider).post(f"/c/{roles.other_club.slug}/chat/einstellungen/pruefen",
-                                           follow_redirects=True).get_data(as_text=True)
+    page = (
+        client_for(roles.outsider)
+        .post(f"/c/{roles.other_club.slug}/chat/einstellungen/pruefen", follow_redirects=True)
+        .get_data(as_text=True)
+    )
     assert TAKEN in page
     b_link = services.link_for(roles.other_club)
     assert b_link.channel_id is None and not b_link.bot_can_read
     # B's panel (also for its board, which re-checks on view) shows nothing of the channel.
     mm.standin.add_post(channel["id"], a_mm["id"], "Nur für A")
     for viewer in (roles.outsider,):
-        panel = client_for(viewer).get(f"/c/{roles.other_club.slug}/chat/", headers=HX,
-                                       query_string={"refresh": "1"}).get_data(as_text=True)
+        panel = (
+            client_for(viewer)
+            .get(f"/c/{roles.other_club.slug}/chat/", headers=HX, query_string={"refresh": "1"})
+            .get_data(as_text=True)
+        )
         assert "Nur für A" not in panel and "Personen im Kanal" not in panel
 
 
@@ -183,8 +198,11 @@ def test_a_member_viewing_the_panel_never_adopts_a_channel(roles, client_for, mm
     client_for(roles.member).get(f"/c/{roles.club.slug}/chat/", headers=HX, query_string={"refresh": "1"})
     assert services.link_for(roles.club).channel_id is None
     mm.standin.channel_members[channel["id"]].add(a_mm["id"])
-    panel = client_for(roles.board).get(f"/c/{roles.club.slug}/chat/", headers=HX,
-                                        query_string={"refresh": "1"}).get_data(as_text=True)
+    panel = (
+        client_for(roles.board)
+        .get(f"/c/{roles.club.slug}/chat/", headers=HX, query_string={"refresh": "1"})
+        .get_data(as_text=True)
+    )
     assert services.link_for(roles.club).channel_id == channel["id"] and "Personen im Kanal" in panel
 
 
@@ -223,16 +241,16 @@ def test_link_then_link_by_platform_webhook_is_refused(roles, client_for, mm, bo
     mm.standin.team_admins.add((mm.team["id"], mm.standin.bot_id))
     channel = mm.standin.add_channel(mm.team["id"], "privat", private=True, members=(a_mm["id"], b_mm["id"]))
     a_hook = mm.standin.add_hook(channel["id"], a_mm["id"])
-    assert link(client_for, roles.club, roles.board, channel_url(mm, channel),
-                mm.standin.hook_url(a_hook)).status_code == 303
+    assert (
+        link(client_for, roles.club, roles.board, channel_url(mm, channel), mm.standin.hook_url(a_hook)).status_code
+        == 303
+    )
     assert services.link_for(roles.club).channel_id == channel["id"]  # known through the hook
 
-    response = link(client_for, roles.other_club, roles.outsider, channel_url(mm, channel),
-                    mm.standin.hook_url(a_hook))
+    response = link(client_for, roles.other_club, roles.outsider, channel_url(mm, channel), mm.standin.hook_url(a_hook))
     assert response.status_code == 422 and "jemand anderes angelegt" in response.get_data(as_text=True)
     b_hook = mm.standin.add_hook(channel["id"], b_mm["id"])  # B's own hook into the same channel
-    response = link(client_for, roles.other_club, roles.outsider, channel_url(mm, channel),
-                    mm.standin.hook_url(b_hook))
+    response = link(client_for, roles.other_club, roles.outsider, channel_url(mm, channel), mm.standin.hook_url(b_hook))
     assert response.status_code == 422 and TAKEN in response.get_data(as_text=True)
     assert services.link_for(roles.other_club) is None
 
@@ -242,8 +260,13 @@ def test_provision_then_link_by_webhook_is_refused(roles, client_for, mm, boards
     mm.standin.team_admins.add((mm.team["id"], mm.standin.bot_id))
     b_link = provision(client_for, roles.other_club, roles.outsider)
     b_hook = mm.standin.add_hook(b_link.channel_id, b_mm["id"])
-    response = link(client_for, roles.club, roles.board, channel_url(mm, mm.standin.channels[b_link.channel_id]),
-                    mm.standin.hook_url(b_hook))
+    response = link(
+        client_for,
+        roles.club,
+        roles.board,
+        channel_url(mm, mm.standin.channels[b_link.channel_id]),
+        mm.standin.hook_url(b_hook),
+    )
     assert response.status_code == 422 and services.link_for(roles.club) is None
 
 
@@ -261,8 +284,10 @@ def test_a_webhook_moved_to_another_channel_is_not_used(roles, client_for, mm, b
     mm.standin.team_admins.add((mm.team["id"], mm.standin.bot_id))
     channel = mm.standin.add_channel(mm.team["id"], "privat", private=True, members=(a_mm["id"],))
     hook = mm.standin.add_hook(channel["id"], a_mm["id"])
-    assert link(client_for, roles.club, roles.board, channel_url(mm, channel),
-                mm.standin.hook_url(hook)).status_code == 303
+    assert (
+        link(client_for, roles.club, roles.board, channel_url(mm, channel), mm.standin.hook_url(hook)).status_code
+        == 303
+    )
     b_link = provision(client_for, roles.other_club, roles.outsider)
     hook["channel_id"] = b_link.channel_id  # edited on the chat server afterwards
     meeting_started.send(roles.club, room_name="A-Treffen", workspace_url="", started_by=None)
@@ -271,20 +296,28 @@ def test_a_webhook_moved_to_another_channel_is_not_used(roles, client_for, mm, b
     assert op.status == "failed" and HOOK_MOVED in op.last_error
 
 
-@pytest.mark.parametrize("second", ["https://chat.verein.example/hooks/{id}",
-                                    "https://CHAT.verein.example:443/hooks/{id}"])
+@pytest.mark.parametrize(
+    "second", ["https://chat.verein.example/hooks/{id}", "https://CHAT.verein.example:443/hooks/{id}"]
+)
 def test_a_webhook_on_another_server_serves_one_club(roles, client_for, mm, second):
     hook_id = "h" * 26
     first = f"https://chat.verein.example/hooks/{hook_id}"
-    assert link(client_for, roles.club, roles.board, "https://chat.verein.example/t/channels/a",
-                first).status_code == 303
-    response = link(client_for, roles.other_club, roles.outsider, "https://chat.verein.example/t/channels/b",
-                    second.format(id=hook_id))
+    assert (
+        link(client_for, roles.club, roles.board, "https://chat.verein.example/t/channels/a", first).status_code == 303
+    )
+    response = link(
+        client_for,
+        roles.other_club,
+        roles.outsider,
+        "https://chat.verein.example/t/channels/b",
+        second.format(id=hook_id),
+    )
     assert response.status_code == 422 and HOOK_TAKEN in response.get_data(as_text=True)
     assert services.link_for(roles.other_club) is None
     # A re-linking its own webhook is fine.
-    assert link(client_for, roles.club, roles.board, "https://chat.verein.example/t/channels/a2",
-                first).status_code == 303
+    assert (
+        link(client_for, roles.club, roles.board, "https://chat.verein.example/t/channels/a2", first).status_code == 303
+    )
 
 
 # --- the race: no 500 ------------------------------------------------------------------------------
@@ -318,7 +351,9 @@ def test_a_race_on_the_same_channel_is_a_clear_refusal(roles, client_for, mm, bo
 
 def test_a_race_on_the_same_webhook_is_a_clear_refusal(roles, client_for, mm, monkeypatch):
     hook = "https://chat.verein.example/hooks/" + "r" * 26
-    assert link(client_for, roles.club, roles.board, "https://chat.verein.example/t/channels/a", hook).status_code == 303
+    assert (
+        link(client_for, roles.club, roles.board, "https://chat.verein.example/t/channels/a", hook).status_code == 303
+    )
     _skip_first_check(monkeypatch)
     response = link(client_for, roles.other_club, roles.outsider, "https://chat.verein.example/t/channels/b", hook)
     assert response.status_code == 422 and HOOK_TAKEN in response.get_data(as_text=True)

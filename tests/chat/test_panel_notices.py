@@ -61,8 +61,11 @@ def test_panel_is_cached_for_a_short_time(roles, client_for, mm):
 def test_xss_in_post_text_and_author_is_neutralised(roles, client_for, mm):
     link = provisioned(roles.club, roles.board, client_for, mm)
     evil = mm.standin.add_user("<img src=x onerror=alert(2)>", "evil@example.org")
-    mm.standin.add_post(link.channel_id, evil["id"],
-                        '<script>alert(1)</script><img src=x onerror="alert(3)"> [klick](javascript:alert(4))')
+    mm.standin.add_post(
+        link.channel_id,
+        evil["id"],
+        '<script>alert(1)</script><img src=x onerror="alert(3)"> [klick](javascript:alert(4))',
+    )
     html = panel(client_for(roles.member), roles.club, refresh="1")
     assert "<script>alert(1)" not in html and "<img src=x" not in html and 'onerror="alert' not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -89,8 +92,12 @@ def test_panel_answers_in_time_when_the_server_is_slow(app, roles, client_for, m
 
 def test_meeting_start_posts_a_workspace_link_never_a_join_url(roles, client_for, mm):
     link = provisioned(roles.club, roles.board, client_for, mm)
-    meeting_started.send(roles.club, room_name="Vorstandssitzung @channel",
-                         workspace_url="https://bbb.example/bigbluebutton/api/join?checksum=x", started_by=roles.board)
+    meeting_started.send(
+        roles.club,
+        room_name="Vorstandssitzung @channel",
+        workspace_url="https://bbb.example/bigbluebutton/api/join?checksum=x",
+        started_by=roles.board,
+    )
     notice = mm.standin.posts_in(link.channel_id)[-1]
     assert "Vorstandssitzung" in notice["message"] and "hat begonnen" in notice["message"]
     assert f"http://localhost/c/{roles.club.slug}/" in notice["message"]
@@ -115,7 +122,8 @@ def test_notice_goes_through_the_webhook_when_the_bot_is_not_in_the_channel(role
     hook = mm.standin.add_hook(channel["id"], board_mm["id"])
     client_for(roles.board).post(
         f"/c/{roles.club.slug}/chat/einstellungen/verknuepfen",
-        data={"channel_url": f"{mm.url}/vereinsraum/channels/privat", "webhook_url": mm.standin.hook_url(hook)})
+        data={"channel_url": f"{mm.url}/vereinsraum/channels/privat", "webhook_url": mm.standin.hook_url(hook)},
+    )
     meeting_started.send(roles.club, room_name="Treffen", workspace_url="", started_by=None)
     posts = mm.standin.posts_in(channel["id"])
     assert len(posts) == 1 and f"/c/{roles.club.slug}/" in posts[0]["message"]
@@ -181,8 +189,9 @@ def test_member_without_a_chat_account_gets_a_hint(roles, client_for, mm):
 
 
 def board_only(club, board, client_for):
-    response = client_for(board).post(f"/c/{club.slug}/chat/einstellungen/optionen",
-                                      data={"notices": "y", "board_only": "y"})
+    response = client_for(board).post(
+        f"/c/{club.slug}/chat/einstellungen/optionen", data={"notices": "y", "board_only": "y"}
+    )
     assert response.status_code == 303 and services.link_for(club).board_only
 
 
@@ -222,8 +231,15 @@ def shared_cache(app_config, tmp_path):
 def second_app(shared_cache, app, mm):
     from app import create_app
 
-    other = create_app(dict(shared_cache, **{k: app.config[k] for k in (
-        "MATTERMOST_URL", "MATTERMOST_TOKEN", "MATTERMOST_TEAM", "MATTERMOST_TIMEOUT")}))
+    other = create_app(
+        dict(
+            shared_cache,
+            **{
+                k: app.config[k]
+                for k in ("MATTERMOST_URL", "MATTERMOST_TOKEN", "MATTERMOST_TEAM", "MATTERMOST_TIMEOUT")
+            },
+        )
+    )
     yield other
     with other.app_context():
         db.session.remove()

@@ -9,16 +9,19 @@ from app.clubs.services import change_status
 from app.extensions import db
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("imkerverein-pankow", "imkerverein-pankow"),
-    ("Müßiggänger Straße", "muessiggaenger-strasse"),
-    ("ÄÖÜ äöü ß", "aeoeue-aeoeue-ss"),
-    ("--Café & Co.__", "cafe-co"),
-    ("Ünïcódé 🐝 Verein", "uenicode-verein"),
-    ("🐝🐝", "verein"),
-    ("a" * 80, "a" * 64),
-    ("d" * 40, "verein-" + "d" * 40),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("imkerverein-pankow", "imkerverein-pankow"),
+        ("Müßiggänger Straße", "muessiggaenger-strasse"),
+        ("ÄÖÜ äöü ß", "aeoeue-aeoeue-ss"),
+        ("--Café & Co.__", "cafe-co"),
+        ("Ünïcódé 🐝 Verein", "uenicode-verein"),
+        ("🐝🐝", "verein"),
+        ("a" * 80, "a" * 64),
+        ("d" * 40, "verein-" + "d" * 40),
+    ],
+)
 def test_channel_names_follow_mattermost_rules(text, expected):
     name = channel_name_for(text)
     assert name == expected

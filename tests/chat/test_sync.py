@@ -22,8 +22,7 @@ def provisioned(roles, client_for, mm):
 
 
 def membership(club, user):
-    return db.session.scalar(sa.select(Membership).where(Membership.club_id == club.id,
-                                                         Membership.user_id == user.id))
+    return db.session.scalar(sa.select(Membership).where(Membership.club_id == club.id, Membership.user_id == user.id))
 
 
 def ops(club=None):
@@ -42,8 +41,9 @@ def test_join_leave_and_role_change_are_carried_over(roles, client_for, mm, make
     assert newcomer_mm["id"] in mm.standin.members_of(link.channel_id)
 
     # board-only channel: a member promoted to the board joins, demoted leaves again
-    client_for(roles.board).post(f"/c/{roles.club.slug}/chat/einstellungen/optionen",
-                                 data={"notices": "y", "board_only": "y"})
+    client_for(roles.board).post(
+        f"/c/{roles.club.slug}/chat/einstellungen/optionen", data={"notices": "y", "board_only": "y"}
+    )
     assert newcomer_mm["id"] not in mm.standin.members_of(link.channel_id)
     change_role(membership(roles.club, newcomer), Role.BOARD, by=roles.board)
     assert newcomer_mm["id"] in mm.standin.members_of(link.channel_id)
@@ -63,7 +63,7 @@ def test_outage_then_recovery_loses_and_duplicates_nothing(roles, client_for, mm
     joining = make_user(email="spaeter@verein.example")
     joining_mm = mm.account(joining)
     mm.standin.down = True
-    remove_member(membership(roles.club, roles.member), by=roles.board)   # leave while down
+    remove_member(membership(roles.club, roles.member), by=roles.board)  # leave while down
     db.session.add(Membership(club_id=roles.club.id, user_id=joining.id, role=Role.MEMBER))
     db.session.commit()
     from app.core.signals import membership_changed
@@ -174,8 +174,11 @@ def test_reconcile_repairs_a_drifted_channel(roles, client_for, mm, runner, make
     assert f"{roles.club.slug}:" in result.output
     assert "+ mitglied@verein.example" in result.output and f"- {stranger['id']}" in result.output
     assert "Anzeigename" in result.output
-    assert mm.standin.members_of(link.channel_id) == {mm.standin.bot_id, member_mm["id"],
-                                                     services._account_for(roles.board, services.mm_client())}
+    assert mm.standin.members_of(link.channel_id) == {
+        mm.standin.bot_id,
+        member_mm["id"],
+        services._account_for(roles.board, services.mm_client()),
+    }
     assert mm.standin.channels[link.channel_id]["display_name"] == "Imkerverein Pankow"
     again = runner.invoke(args=["chat", "reconcile"])
     assert f"{roles.club.slug}: in Ordnung" in again.output

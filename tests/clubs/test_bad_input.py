@@ -9,8 +9,14 @@ from tests.conftest import PASSWORD
 from tests.helpers import admin_action_url, assert_refused_cleanly, text
 
 GOOD_REGISTER = {"name": "Nele Neu", "email": "neu@example.org", "password": PASSWORD, "password_repeat": PASSWORD}
-GOOD_CLUB = {"name": "Neuer Verein", "legal_form": "ev", "district": "Pankow", "contact_email": "info@verein.example",
-             "website": "", "description": ""}
+GOOD_CLUB = {
+    "name": "Neuer Verein",
+    "legal_form": "ev",
+    "district": "Pankow",
+    "contact_email": "info@verein.example",
+    "website": "",
+    "description": "",
+}
 
 
 def with_(base, **changes):
@@ -35,45 +41,102 @@ CASES = [
     ("club-blank-name", "member", "/vereine/neu", with_(GOOD_CLUB, name="    "), "Bitte geben Sie den Namen an."),
     ("club-short-name", "member", "/vereine/neu", with_(GOOD_CLUB, name="ab"), "3 bis 120 Zeichen"),
     ("club-long-name", "member", "/vereine/neu", with_(GOOD_CLUB, name="x" * 121), "3 bis 120 Zeichen"),
-    ("club-no-legal-form", "member", "/vereine/neu", with_(GOOD_CLUB, legal_form=""), "Bitte wählen Sie die Rechtsform."),
+    (
+        "club-no-legal-form",
+        "member",
+        "/vereine/neu",
+        with_(GOOD_CLUB, legal_form=""),
+        "Bitte wählen Sie die Rechtsform.",
+    ),
     ("club-bad-legal-form", "member", "/vereine/neu", with_(GOOD_CLUB, legal_form="ag"), "Keine gültige Auswahl"),
     ("club-no-district", "member", "/vereine/neu", with_(GOOD_CLUB, district=""), "Bitte wählen Sie den Bezirk."),
     ("club-bad-district", "member", "/vereine/neu", with_(GOOD_CLUB, district="Hamburg"), "Keine gültige Auswahl"),
-    ("club-bad-email", "member", "/vereine/neu", with_(GOOD_CLUB, contact_email="info"),
-     "Bitte geben Sie eine gültige E-Mail-Adresse an."),
-    ("club-bad-website", "member", "/vereine/neu", with_(GOOD_CLUB, website="mein-verein"),
-     "Bitte geben Sie eine vollständige Adresse an"),
-    ("club-ftp-website", "member", "/vereine/neu", with_(GOOD_CLUB, website="ftp://mein-verein.de"),
-     "https://"),
-    ("club-long-description", "member", "/vereine/neu", with_(GOOD_CLUB, description="x" * 2001),
-     "Höchstens 2000 Zeichen."),
+    (
+        "club-bad-email",
+        "member",
+        "/vereine/neu",
+        with_(GOOD_CLUB, contact_email="info"),
+        "Bitte geben Sie eine gültige E-Mail-Adresse an.",
+    ),
+    (
+        "club-bad-website",
+        "member",
+        "/vereine/neu",
+        with_(GOOD_CLUB, website="mein-verein"),
+        "Bitte geben Sie eine vollständige Adresse an",
+    ),
+    ("club-ftp-website", "member", "/vereine/neu", with_(GOOD_CLUB, website="ftp://mein-verein.de"), "https://"),
+    (
+        "club-long-description",
+        "member",
+        "/vereine/neu",
+        with_(GOOD_CLUB, description="x" * 2001),
+        "Höchstens 2000 Zeichen.",
+    ),
     # member administration
-    ("invite-bad-email", "board", "/c/{slug}/mitglieder/einladen", {"email": "nope", "role": "member"},
-     "Bitte geben Sie eine gültige E-Mail-Adresse an."),
-    ("invite-no-email", "board", "/c/{slug}/mitglieder/einladen", {"email": "", "role": "member"},
-     "Bitte geben Sie eine E-Mail-Adresse an."),
-    ("invite-bad-role", "board", "/c/{slug}/mitglieder/einladen", {"email": "a@example.org", "role": "admin"},
-     "Keine gültige Auswahl"),
-    ("link-zero-days", "board", "/c/{slug}/mitglieder/einladungslink", {"role": "member", "days": "0"},
-     "1 bis 90 Tage"),
-    ("link-too-long", "board", "/c/{slug}/mitglieder/einladungslink", {"role": "member", "days": "91"},
-     "1 bis 90 Tage"),
-    ("link-not-a-number", "board", "/c/{slug}/mitglieder/einladungslink", {"role": "member", "days": "viele"},
-     "Tage"),
-    ("link-bad-role", "board", "/c/{slug}/mitglieder/einladungslink", {"role": "chef", "days": "3"},
-     "Keine gültige Auswahl"),
-    ("role-bad", "board", "/c/{slug}/mitglieder/{member}/rolle", {"role": "chef"},
-     "Bitte wählen Sie eine gültige Rolle."),
+    (
+        "invite-bad-email",
+        "board",
+        "/c/{slug}/mitglieder/einladen",
+        {"email": "nope", "role": "member"},
+        "Bitte geben Sie eine gültige E-Mail-Adresse an.",
+    ),
+    (
+        "invite-no-email",
+        "board",
+        "/c/{slug}/mitglieder/einladen",
+        {"email": "", "role": "member"},
+        "Bitte geben Sie eine E-Mail-Adresse an.",
+    ),
+    (
+        "invite-bad-role",
+        "board",
+        "/c/{slug}/mitglieder/einladen",
+        {"email": "a@example.org", "role": "admin"},
+        "Keine gültige Auswahl",
+    ),
+    (
+        "link-zero-days",
+        "board",
+        "/c/{slug}/mitglieder/einladungslink",
+        {"role": "member", "days": "0"},
+        "1 bis 90 Tage",
+    ),
+    (
+        "link-too-long",
+        "board",
+        "/c/{slug}/mitglieder/einladungslink",
+        {"role": "member", "days": "91"},
+        "1 bis 90 Tage",
+    ),
+    ("link-not-a-number", "board", "/c/{slug}/mitglieder/einladungslink", {"role": "member", "days": "viele"}, "Tage"),
+    (
+        "link-bad-role",
+        "board",
+        "/c/{slug}/mitglieder/einladungslink",
+        {"role": "chef", "days": "3"},
+        "Keine gültige Auswahl",
+    ),
+    (
+        "role-bad",
+        "board",
+        "/c/{slug}/mitglieder/{member}/rolle",
+        {"role": "chef"},
+        "Bitte wählen Sie eine gültige Rolle.",
+    ),
     # accepting an invitation with a new account
     ("accept-bad-email", "anonymous", "{token}", reg(email="nope"), "Bitte geben Sie eine gültige E-Mail-Adresse an."),
-    ("accept-short-password", "anonymous", "{token}", reg(password="kurz", password_repeat="kurz"),
-     "mindestens 10 Zeichen"),
+    (
+        "accept-short-password",
+        "anonymous",
+        "{token}",
+        reg(password="kurz", password_repeat="kurz"),
+        "mindestens 10 Zeichen",
+    ),
     ("accept-no-name", "anonymous", "{token}", reg(name=""), "Bitte geben Sie Ihren Namen an."),
     # staff decisions
-    ("reject-no-reason", "staff", "{reject}", {"reason": ""},
-     "Bitte geben Sie eine Begründung an."),
-    ("reject-long-reason", "staff", "{reject}", {"reason": "x" * 2001},
-     "Höchstens 2000 Zeichen."),
+    ("reject-no-reason", "staff", "{reject}", {"reason": ""}, "Bitte geben Sie eine Begründung an."),
+    ("reject-long-reason", "staff", "{reject}", {"reason": "x" * 2001}, "Höchstens 2000 Zeichen."),
 ]
 
 
@@ -88,8 +151,12 @@ def targets(roles, make_club, app):
     invitation = create_invite_link(roles.club, Role.MEMBER, days=3, multi_use=True, by=roles.board)
     member = db.session.scalar(sa.select(Membership.id).where(Membership.user_id == roles.member.id))
     pending = make_club(name="Wartender Verein", status="pending")
-    return {"reject": admin_action_url(app, pending.id, "ablehnen"), "slug": roles.club.slug, "member": member,
-            "token": f"/einladung/{invitation.token}"}
+    return {
+        "reject": admin_action_url(app, pending.id, "ablehnen"),
+        "slug": roles.club.slug,
+        "member": member,
+        "token": f"/einladung/{invitation.token}",
+    }
 
 
 # Club-scoped forms are also sent by htmx (partial answer); the others are plain forms.
@@ -99,8 +166,9 @@ PARAMS = [pytest.param(*case[1:], False, id=case[0]) for case in CASES] + [
 
 
 @pytest.mark.parametrize(("who", "url", "data", "message", "htmx"), PARAMS)
-def test_bad_input_is_refused_clearly_and_writes_nothing(roles, client_for, targets, mailbox, who, url, data,
-                                                         message, htmx):
+def test_bad_input_is_refused_clearly_and_writes_nothing(
+    roles, client_for, targets, mailbox, who, url, data, message, htmx
+):
     users = {"anonymous": None, "member": roles.member, "board": roles.board, "staff": roles.staff}
     assert_refused_cleanly(client_for(users[who]), url.format(**targets), data, message, mailbox, htmx=htmx)
 

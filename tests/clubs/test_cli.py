@@ -11,15 +11,17 @@ from tests.helpers import count
 
 def test_create_club(runner, make_user):
     board = make_user(email="chefin@example.org")
-    result = runner.invoke(args=["create-club", "Fußballfreunde Moabit", "--board", "Chefin@example.org",
-                                 "--district", "Mitte"])
+    result = runner.invoke(
+        args=["create-club", "Fußballfreunde Moabit", "--board", "Chefin@example.org", "--district", "Mitte"]
+    )
     assert result.exit_code == 0, result.output
     assert "Slug: fussballfreunde-moabit" in result.output
     assert "http://localhost/c/fussballfreunde-moabit/" in result.output
     club = db.session.scalar(sa.select(Club).where(Club.slug == "fussballfreunde-moabit"))
     assert club.status is ClubStatus.APPROVED and club.district == "Mitte"
-    role = db.session.scalar(sa.select(Membership.role).where(Membership.club_id == club.id,
-                                                              Membership.user_id == board.id))
+    role = db.session.scalar(
+        sa.select(Membership.role).where(Membership.club_id == club.id, Membership.user_id == board.id)
+    )
     assert role is Role.BOARD
 
 

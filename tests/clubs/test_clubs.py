@@ -12,9 +12,14 @@ from app.extensions import db
 from tests.conftest import HX, PASSWORD
 from tests.helpers import admin_action_url, row_counts, text
 
-CLUB = {"name": "Bürgerverein Schöneberg", "legal_form": "ev", "district": "Tempelhof-Schöneberg",
-        "contact_email": "info@buergerverein.example", "website": "https://buergerverein.example",
-        "description": "Wir kümmern uns um den Kiez."}
+CLUB = {
+    "name": "Bürgerverein Schöneberg",
+    "legal_form": "ev",
+    "district": "Tempelhof-Schöneberg",
+    "contact_email": "info@buergerverein.example",
+    "website": "https://buergerverein.example",
+    "description": "Wir kümmern uns um den Kiez.",
+}
 
 
 def club_by_name(name) -> Club:
@@ -24,11 +29,11 @@ def club_by_name(name) -> Club:
 
 def membership(club, user) -> Membership | None:
     db.session.expire_all()
-    return db.session.scalar(sa.select(Membership).where(Membership.club_id == club.id,
-                                                         Membership.user_id == user.id))
+    return db.session.scalar(sa.select(Membership).where(Membership.club_id == club.id, Membership.user_id == user.id))
 
 
 # --- registration -------------------------------------------------------------------------
+
 
 def test_register_club_makes_a_pending_club_with_the_user_on_the_board(client_for, make_user):
     user = make_user()
@@ -62,14 +67,17 @@ def test_anonymous_is_sent_to_login(client):
     assert htmx.status_code == 401 and "/konto/anmelden" in htmx.headers["HX-Redirect"]
 
 
-@pytest.mark.parametrize(("name", "slug"), [
-    ("Bürgerverein Schöneberg", "buergerverein-schoeneberg"),
-    ("Straßenfest Neukölln e. V.", "strassenfest-neukoelln-e-v"),
-    ("ÄÖÜ äöü ß", "aeoeue-aeoeue-ss"),
-    ("Café Crème & Co.", "cafe-creme-co"),
-    ("!!!", "verein"),
-    ("x" * 80, "x" * 48),
-])
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Bürgerverein Schöneberg", "buergerverein-schoeneberg"),
+        ("Straßenfest Neukölln e. V.", "strassenfest-neukoelln-e-v"),
+        ("ÄÖÜ äöü ß", "aeoeue-aeoeue-ss"),
+        ("Café Crème & Co.", "cafe-creme-co"),
+        ("!!!", "verein"),
+        ("x" * 80, "x" * 48),
+    ],
+)
 def test_slugify(name, slug):
     assert slugify(name) == slug
 
@@ -84,6 +92,7 @@ def test_slugs_are_unique(make_club):
 
 
 # --- approval by staff --------------------------------------------------------------------------
+
 
 def test_staff_approves_a_pending_club_and_the_board_gets_mail(app, make_user, make_club, client_for, mailbox):
     board = make_user(email="chefin@verein.example")
@@ -164,6 +173,7 @@ def test_suspension_mail_and_read_only_workspace(make_user, make_club, client_fo
 
 # --- my clubs and switching ---------------------------------------------------------------------
 
+
 def test_my_clubs_lists_every_club_with_role_and_allows_switching(make_user, make_club, client_for):
     user = make_user()
     own = make_club(name="Alpha Verein", board=user)
@@ -194,6 +204,7 @@ def test_index_redirects_logged_in_users(client_for, make_user, client):
 
 # --- roles and removal ------------------------------------------------------------------------
 
+
 def test_board_promotes_and_demotes(roles, client_for):
     client = client_for(roles.board)
     m = membership(roles.club, roles.member)
@@ -221,8 +232,9 @@ def test_board_member_steps_down_and_leaves_the_members_page(roles, client_for):
 def test_last_board_member_cannot_be_demoted(roles, client_for):
     own = membership(roles.club, roles.board)
     for headers in ({}, HX):
-        response = client_for(roles.board).post(f"/c/{roles.club.slug}/mitglieder/{own.id}/rolle",
-                                                data={"role": "member"}, headers=headers)
+        response = client_for(roles.board).post(
+            f"/c/{roles.club.slug}/mitglieder/{own.id}/rolle", data={"role": "member"}, headers=headers
+        )
         assert response.status_code == 409
         assert "mindestens ein Vorstandsmitglied" in text(response)
         assert ("<html" in text(response)) == (not headers)
@@ -233,8 +245,9 @@ def test_invalid_role_is_refused(roles, client_for):
     m = membership(roles.club, roles.member)
     before = row_counts()
     for headers in ({}, HX):
-        response = client_for(roles.board).post(f"/c/{roles.club.slug}/mitglieder/{m.id}/rolle",
-                                                data={"role": "king"}, headers=headers)
+        response = client_for(roles.board).post(
+            f"/c/{roles.club.slug}/mitglieder/{m.id}/rolle", data={"role": "king"}, headers=headers
+        )
         assert response.status_code == 422
         assert "Bitte wählen Sie eine gültige Rolle." in text(response)
         assert ("<html" in text(response)) == (not headers)
@@ -244,7 +257,9 @@ def test_invalid_role_is_refused(roles, client_for):
 def test_member_of_another_club_cannot_be_touched(roles, client_for):
     foreign = membership(roles.other_club, roles.outsider)
     client = client_for(roles.board)
-    assert client.post(f"/c/{roles.club.slug}/mitglieder/{foreign.id}/rolle", data={"role": "member"}).status_code == 404
+    assert (
+        client.post(f"/c/{roles.club.slug}/mitglieder/{foreign.id}/rolle", data={"role": "member"}).status_code == 404
+    )
     assert client.post(f"/c/{roles.club.slug}/mitglieder/{foreign.id}/entfernen").status_code == 404
     assert membership(roles.other_club, roles.outsider) is not None
 
@@ -333,8 +348,10 @@ def test_membership_signals_are_sent(roles, client_for):
         client_for(roles.board).post(f"/c/{roles.club.slug}/mitglieder/{m.id}/entfernen")
     finally:
         membership_changed.disconnect(listener)
-    assert received == [(roles.club.id, {"user_id": roles.member.id, "role": Role.BOARD}),
-                        (roles.club.id, {"user_id": roles.member.id, "role": None})]
+    assert received == [
+        (roles.club.id, {"user_id": roles.member.id, "role": Role.BOARD}),
+        (roles.club.id, {"user_id": roles.member.id, "role": None}),
+    ]
 
 
 def test_audit_log_records_security_relevant_actions(roles, client_for):
@@ -349,6 +366,7 @@ def test_audit_log_records_security_relevant_actions(roles, client_for):
 
 
 # --- a suspended club: read and export, nothing more (issue 12) ---------------------------------------
+
 
 def _suspend(club):
     from app.clubs.services import change_status
@@ -370,9 +388,11 @@ def test_suspended_club_sends_no_invitation_mail(roles, client_for, mailbox):
     _suspend(roles.club)
     before = row_counts()
     for headers in ({}, HX):
-        response = client_for(roles.board).post(f"/c/{roles.club.slug}/mitglieder/einladen",
-                                                data={"email": "opfer@example.org", "role": "board"},
-                                                headers=headers)
+        response = client_for(roles.board).post(
+            f"/c/{roles.club.slug}/mitglieder/einladen",
+            data={"email": "opfer@example.org", "role": "board"},
+            headers=headers,
+        )
         assert response.status_code == 403 and "Dieser Verein ist gesperrt" in text(response)
     with pytest.raises(ClubError, match="gesperrt"):
         invite_by_email(roles.club, "opfer@example.org", Role.MEMBER, by=roles.board)
@@ -385,8 +405,9 @@ def test_suspended_club_creates_no_invitation_link(roles, client_for):
 
     _suspend(roles.club)
     before = row_counts()
-    response = client_for(roles.board).post(f"/c/{roles.club.slug}/mitglieder/einladungslink",
-                                            data={"role": "board", "days": "90", "multi_use": "y"})
+    response = client_for(roles.board).post(
+        f"/c/{roles.club.slug}/mitglieder/einladungslink", data={"role": "board", "days": "90", "multi_use": "y"}
+    )
     assert response.status_code == 403 and "Dieser Verein ist gesperrt" in text(response)
     with pytest.raises(ClubError):
         create_invite_link(roles.club, Role.BOARD, days=90, multi_use=True, by=roles.board)
@@ -404,8 +425,10 @@ def test_invitations_of_a_suspended_club_are_not_accepted(roles, client_for, mak
     before = row_counts()
     assert client_for(newcomer).get(f"/einladung/{link.token}").status_code == 410
     assert client_for(newcomer).post(f"/einladung/{link.token}", data={}).status_code == 410
-    registering = client.post(f"/einladung/{link.token}", data={
-        "reg-name": "Neue Person", "reg-email": "ganz-neu@example.org", "reg-password": PASSWORD})
+    registering = client.post(
+        f"/einladung/{link.token}",
+        data={"reg-name": "Neue Person", "reg-email": "ganz-neu@example.org", "reg-password": PASSWORD},
+    )
     assert registering.status_code == 410
     with pytest.raises(ClubError):
         accept_invitation(link, newcomer)
@@ -427,15 +450,30 @@ def test_suspended_club_schedules_no_meeting_and_sends_no_mail(roles, client_for
     _suspend(roles.club)
     before = row_counts()
     starts = (datetime.now(timezone.utc) + timedelta(days=7)).strftime("%Y-%m-%dT19:30")
-    response = client_for(roles.board).post(f"/c/{roles.club.slug}/konferenzen/termine/neu", data={
-        "room_id": room.id, "title": "Werbung", "starts_at": starts, "duration_minutes": "60", "agenda": "Kauft!",
-        "notify": "y"})
+    response = client_for(roles.board).post(
+        f"/c/{roles.club.slug}/konferenzen/termine/neu",
+        data={
+            "room_id": room.id,
+            "title": "Werbung",
+            "starts_at": starts,
+            "duration_minutes": "60",
+            "agenda": "Kauft!",
+            "notify": "y",
+        },
+    )
     assert response.status_code == 403 and "Dieser Verein ist gesperrt" in text(response)
     assert row_counts() == before
     # The service sends nothing either (e.g. a job or CLI that schedules for the club) …
-    meeting = calendar.schedule(roles.club, room=db.session.get(Room, room.id), title="Werbung",
-                                starts_at=datetime.now(timezone.utc) + timedelta(days=7), duration_minutes=60,
-                                agenda="", by=roles.board, notify=True)
+    meeting = calendar.schedule(
+        roles.club,
+        room=db.session.get(Room, room.id),
+        title="Werbung",
+        starts_at=datetime.now(timezone.utc) + timedelta(days=7),
+        duration_minutes=60,
+        agenda="",
+        by=roles.board,
+        notify=True,
+    )
     assert isinstance(meeting, ScheduledMeeting)
     # … and a mail queued before the suspension is dropped when the worker gets to it.
     deliver_mail("mitglied@verein.example", "Einladung", "Text", "BEGIN:VCALENDAR", club_id=roles.club.id)
@@ -446,9 +484,16 @@ def test_suspended_club_posts_no_chat_notice(roles):
     from app.chat import notices, queue
     from app.chat.models import ChatLink, ChatOp
 
-    link = ChatLink(club_id=roles.club.id, kind="linked", site_url="https://chat.example", team_name="t",
-                    channel_name="c", channel_id="c" * 26, webhook_url="https://chat.example/hooks/x",
-                    notices_enabled=True)
+    link = ChatLink(
+        club_id=roles.club.id,
+        kind="linked",
+        site_url="https://chat.example",
+        team_name="t",
+        channel_name="c",
+        channel_id="c" * 26,
+        webhook_url="https://chat.example/hooks/x",
+        notices_enabled=True,
+    )
     db.session.add(link)
     db.session.commit()
     queued = queue.enqueue(roles.club, "notice", "notice:vorher", {"text": "Konferenz!"})
@@ -472,12 +517,19 @@ def test_suspended_club_cannot_be_renamed(roles, client_for):
 
     _suspend(roles.club)
     before = row_counts()
-    response = client_for(roles.board).post(f"/c/{roles.club.slug}/einstellungen", data=dict(
-        CLUB, name="Billige Uhren kaufen"))
+    response = client_for(roles.board).post(
+        f"/c/{roles.club.slug}/einstellungen", data=dict(CLUB, name="Billige Uhren kaufen")
+    )
     assert response.status_code == 403 and "Dieser Verein ist gesperrt" in text(response)
     with pytest.raises(ClubError):
-        update_profile(roles.club, by=roles.board, name="Billige Uhren kaufen", legal_form="ev",
-                       district="Pankow", contact_email="x@example.org")
+        update_profile(
+            roles.club,
+            by=roles.board,
+            name="Billige Uhren kaufen",
+            legal_form="ev",
+            district="Pankow",
+            contact_email="x@example.org",
+        )
     db.session.rollback()
     assert row_counts() == before
     assert club_by_name("Imkerverein Pankow") is not None
@@ -497,8 +549,18 @@ def test_suspended_club_can_still_be_read_exported_and_left(roles, client_for):
 
 # --- club names: unique ignoring case, accents and spacing ------------------------------------------------
 
-@pytest.mark.parametrize("taken", ["Imkerverein Pankow", "imkerverein  pankow", "Ímkerverein Pankow",
-                                   " IMKERVEREIN PANKOW ", "Imkerverein\u00a0Pankow", "Ｉｍｋｅｒｖｅｒｅｉｎ Pankow"])
+
+@pytest.mark.parametrize(
+    "taken",
+    [
+        "Imkerverein Pankow",
+        "imkerverein  pankow",
+        "Ímkerverein Pankow",
+        " IMKERVEREIN PANKOW ",
+        "Imkerverein\u00a0Pankow",
+        "Ｉｍｋｅｒｖｅｒｅｉｎ Pankow",
+    ],
+)
 def test_registration_refuses_a_taken_name(roles, client_for, taken):
     before = row_counts()
     response = client_for(roles.member).post("/vereine/neu", data=dict(CLUB, name=taken))
@@ -518,15 +580,24 @@ def test_rename_to_a_taken_name_is_refused(roles, client_for):
 
 
 def test_own_name_in_another_spelling_is_fine(roles, client_for):
-    response = client_for(roles.board).post(f"/c/{roles.club.slug}/einstellungen",
-                                            data=dict(CLUB, name="IMKERVEREIN   Pankow"))
+    response = client_for(roles.board).post(
+        f"/c/{roles.club.slug}/einstellungen", data=dict(CLUB, name="IMKERVEREIN   Pankow")
+    )
     assert response.status_code == 303
     assert club_by_name("IMKERVEREIN Pankow").id == roles.club.id  # stored with single spaces
 
 
 def test_the_database_refuses_a_second_club_with_the_same_name(roles):
-    db.session.add(Club(slug="zweiter-imkerverein", name="IMKERVEREIN PANKÖW", legal_form="ev", district="Pankow",
-                        contact_email="x@example.org", status=ClubStatus.APPROVED))
+    db.session.add(
+        Club(
+            slug="zweiter-imkerverein",
+            name="IMKERVEREIN PANKÖW",
+            legal_form="ev",
+            district="Pankow",
+            contact_email="x@example.org",
+            status=ClubStatus.APPROVED,
+        )
+    )
     with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
     db.session.rollback()
@@ -539,8 +610,9 @@ def test_a_parallel_registration_or_rename_with_the_same_name_is_a_form_error(ro
     monkeypatch.setattr(services, "check_name_free", lambda *args, **kwargs: None, raising=False)
     before = row_counts()
     registering = client_for(roles.member).post("/vereine/neu", data=dict(CLUB, name="imkerverein pankow"))
-    renaming = client_for(roles.board).post(f"/c/{roles.club.slug}/einstellungen",
-                                            data=dict(CLUB, name="Anderer  Verein"))
+    renaming = client_for(roles.board).post(
+        f"/c/{roles.club.slug}/einstellungen", data=dict(CLUB, name="Anderer  Verein")
+    )
     for response in (registering, renaming):
         assert response.status_code == 422
         assert "Diesen Namen trägt schon ein anderer Verein" in text(response)
@@ -550,8 +622,9 @@ def test_a_parallel_registration_or_rename_with_the_same_name_is_a_form_error(ro
 def test_rename_of_an_approved_club_is_shown_to_staff(roles, client_for):
     from app.core.audit import AuditEntry
 
-    response = client_for(roles.board).post(f"/c/{roles.club.slug}/einstellungen",
-                                            data=dict(CLUB, name="Imkerei am Mauerpark"))
+    response = client_for(roles.board).post(
+        f"/c/{roles.club.slug}/einstellungen", data=dict(CLUB, name="Imkerei am Mauerpark")
+    )
     assert response.status_code == 303
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "club.renamed"))
     assert entry.club_id == roles.club.id and entry.actor_id == roles.board.id
@@ -564,8 +637,10 @@ def test_rename_of_an_approved_club_is_shown_to_staff(roles, client_for):
     assert "Vera Vorstand" in detail
     # a save without a new name is no rename
     client_for(roles.board).post(f"/c/{roles.club.slug}/einstellungen", data=dict(CLUB, name="Imkerei am Mauerpark"))
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
-                             .where(AuditEntry.action == "club.renamed")) == 1
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "club.renamed"))
+        == 1
+    )
 
 
 def test_migration_fills_name_keys_and_keeps_legacy_duplicates(database_url, tmp_path):
@@ -588,20 +663,26 @@ def test_migration_fills_name_keys_and_keeps_legacy_duplicates(database_url, tmp
     try:
         with scratch.app_context():
             upgrade(revision="0700")
-            rows = [(1, "Imkerverein Pankow"), (2, "imkerverein  pankow"), (3, "Ímkerverein Pankow"),
-                    (4, "Chor Mitte")]
+            rows = [(1, "Imkerverein Pankow"), (2, "imkerverein  pankow"), (3, "Ímkerverein Pankow"), (4, "Chor Mitte")]
             with db.engine.begin() as conn:
                 for club_id, name in rows:
-                    conn.execute(sa.text(
-                        "INSERT INTO club (id, slug, name, legal_form, district, contact_email, status, created_at) "
-                        "VALUES (:id, :slug, :name, 'ev', 'Pankow', 'x@example.org', 'approved', :now)"),
-                        {"id": club_id, "slug": f"c{club_id}", "name": name, "now": "2026-01-01 00:00:00"})
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO club (id, slug, name, legal_form, district, contact_email, status, created_at) "
+                            "VALUES (:id, :slug, :name, 'ev', 'Pankow', 'x@example.org', 'approved', :now)"
+                        ),
+                        {"id": club_id, "slug": f"c{club_id}", "name": name, "now": "2026-01-01 00:00:00"},
+                    )
             upgrade(revision="0820")
             with db.engine.connect() as conn:
                 keys = dict(conn.execute(sa.text("SELECT id, name_key FROM club ORDER BY id")).all())
                 names = dict(conn.execute(sa.text("SELECT id, name FROM club ORDER BY id")).all())
-            assert keys == {1: "imkerverein pankow", 2: "imkerverein pankow #2", 3: "imkerverein pankow #3",
-                            4: "chor mitte"}
+            assert keys == {
+                1: "imkerverein pankow",
+                2: "imkerverein pankow #2",
+                3: "imkerverein pankow #3",
+                4: "chor mitte",
+            }
             assert names == dict(rows)  # nobody's name changed
             with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
                 conn.execute(sa.text("UPDATE club SET name_key = 'chor mitte' WHERE id = 1"))
@@ -628,8 +709,9 @@ def test_closing_a_suspended_club_keeps_the_suspension_for_a_restore(roles, clie
     from app.dataprotection.models import ClubDeletion
 
     _suspend(roles.club)
-    response = client_for(roles.board).post(f"/c/{roles.club.slug}/daten/schliessen",
-                                            data={"current_password": PASSWORD, "understood": "y"})
+    response = client_for(roles.board).post(
+        f"/c/{roles.club.slug}/daten/schliessen", data={"current_password": PASSWORD, "understood": "y"}
+    )
     assert response.status_code == 303
     assert club_by_name("Imkerverein Pankow").status is ClubStatus.CLOSED
     restore_closure(db.session.scalar(sa.select(ClubDeletion)), by=roles.staff)

@@ -50,8 +50,9 @@ def test_invitation_sign_up_is_limited_per_address(build, roles, mailbox):
     link = f"/einladung/{invitation.token}"
 
     def sign_up(email):
-        return client.post(link, data={"reg-name": "W", "reg-email": email, "reg-password": PASSWORD,
-                                       "reg-password_repeat": PASSWORD})
+        return client.post(
+            link, data={"reg-name": "W", "reg-email": email, "reg-password": PASSWORD, "reg-password_repeat": PASSWORD}
+        )
 
     assert sign_up("s1@example.org").status_code == 303
     assert sign_up("s2@example.org").status_code == 303

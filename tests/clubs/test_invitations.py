@@ -26,7 +26,8 @@ def invitations():
 def role_of(club, email):
     db.session.expire_all()
     return db.session.scalar(
-        sa.select(Membership.role).join(User, User.id == Membership.user_id)
+        sa.select(Membership.role)
+        .join(User, User.id == Membership.user_id)
         .where(Membership.club_id == club.id, User.email == email)
     )
 
@@ -46,10 +47,12 @@ def invite_link(client, club, role="member", days=14, multi_use=False):
 
 # --- by e-mail ---------------------------------------------------------------------------------
 
+
 def test_invite_by_email_sends_a_link_and_a_new_person_registers(roles, client_for, client, mailbox):
     board = client_for(roles.board)
-    response = board.post(members_url(roles.club, "einladen"), data={"email": " Neu@Example.org", "role": "member"},
-                          headers=HX)
+    response = board.post(
+        members_url(roles.club, "einladen"), data={"email": " Neu@Example.org", "role": "member"}, headers=HX
+    )
     assert response.status_code == 200 and "<html" not in text(response)
     assert "Die Einladung an neu@example.org ist verschickt." in text(response)
     assert "neu@example.org" in text(response)  # listed as open invitation
@@ -94,8 +97,9 @@ def test_email_invitation_links_an_existing_account(roles, client_for, make_user
     assert role_of(roles.club, "da@example.org") is Role.BOARD
 
 
-def test_sign_up_with_an_existing_address_answers_as_usual_and_tells_the_owner(roles, client_for, app, make_user,
-                                                                               mailbox):
+def test_sign_up_with_an_existing_address_answers_as_usual_and_tells_the_owner(
+    roles, client_for, app, make_user, mailbox
+):
     """A shared link lets anyone try addresses: the answer must not tell which ones have an account."""
     make_user(email="da@example.org", name="Dana Da")
     link = invite_link(client_for(roles.board), roles.club, multi_use=True)
@@ -118,7 +122,9 @@ def test_sign_up_with_an_existing_address_answers_as_usual_and_tells_the_owner(r
 
 def test_sign_up_for_an_email_invitation_with_an_existing_address(roles, client_for, client, make_user, mailbox):
     make_user(email="da@example.org")
-    client_for(roles.board).post(members_url(roles.club, "einladen"), data={"email": "da@example.org", "role": "member"})
+    client_for(roles.board).post(
+        members_url(roles.club, "einladen"), data={"email": "da@example.org", "role": "member"}
+    )
     link = path_of(link_in(mailbox, "da@example.org", "/einladung/"))
     before = row_counts()
     response = client.post(link, data=register_data("da@example.org"))
@@ -129,8 +135,9 @@ def test_sign_up_for_an_email_invitation_with_an_existing_address(roles, client_
 
 
 def test_email_invitation_for_another_address_is_refused(roles, client_for, mailbox, client):
-    client_for(roles.board).post(members_url(roles.club, "einladen"), data={"email": "ziel@example.org",
-                                                                          "role": "member"})
+    client_for(roles.board).post(
+        members_url(roles.club, "einladen"), data={"email": "ziel@example.org", "role": "member"}
+    )
     link = path_of(link_in(mailbox, "ziel@example.org", "/einladung/"))
     # a logged-in person with a different address
     response = client_for(roles.outsider).post(link)
@@ -148,8 +155,9 @@ def test_email_invitation_for_another_address_is_refused(roles, client_for, mail
 def test_inviting_an_existing_member_is_refused(roles, client_for, mailbox):
     before = row_counts()
     for headers in ({}, HX):
-        response = client_for(roles.board).post(members_url(roles.club, "einladen"),
-                                                data={"email": roles.member.email, "role": "member"}, headers=headers)
+        response = client_for(roles.board).post(
+            members_url(roles.club, "einladen"), data={"email": roles.member.email, "role": "member"}, headers=headers
+        )
         assert response.status_code == 422
         assert "schon Mitglied" in text(response)
         assert ("<html" in text(response)) == (not headers)
@@ -164,6 +172,7 @@ def test_invitation_keeps_the_higher_role(roles, client_for):
 
 
 # --- by link ------------------------------------------------------------------------------------
+
 
 def test_single_use_link(roles, client_for, make_user):
     board = client_for(roles.board)
@@ -243,8 +252,12 @@ def test_invitation_to_a_pending_club_is_not_usable(make_club, make_user, client
     club = make_club(status="pending", board=board)
     with pytest.raises(ClubError):  # the service makes none for a club that is not approved …
         create_invite_link(club, Role.MEMBER, days=3, multi_use=False, by=board)
-    invitation = Invitation(club_id=club.id, role=Role.MEMBER, created_by_id=board.id,  # … and none is accepted
-                            expires_at=utcnow() + timedelta(days=3))
+    invitation = Invitation(
+        club_id=club.id,
+        role=Role.MEMBER,
+        created_by_id=board.id,  # … and none is accepted
+        expires_at=utcnow() + timedelta(days=3),
+    )
     db.session.add(invitation)
     db.session.commit()
     assert client_for(make_user()).get(f"/einladung/{invitation.token}").status_code == 410
@@ -265,6 +278,8 @@ def test_invitation_mail_contains_expiry_date(roles, client_for, mailbox):
 def test_member_cannot_invite(roles, client_for):
     before = row_counts()
     client = client_for(roles.member)
-    assert client.post(members_url(roles.club, "einladen"), data={"email": "a@b.de", "role": "board"}).status_code == 403
+    assert (
+        client.post(members_url(roles.club, "einladen"), data={"email": "a@b.de", "role": "board"}).status_code == 403
+    )
     assert client.post(members_url(roles.club, "einladungslink"), data={"role": "board", "days": 3}).status_code == 403
     assert row_counts() == before

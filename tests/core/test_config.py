@@ -45,7 +45,7 @@ def test_precedence_defaults_instance_env_mapping(tmp_path, clean_env):
         'MAIL_SERVER = "smtp.instance.example"\n'
         'BASE_URL = "https://instance.example"\n'
         'MAIL_DEFAULT_SENDER = "instance@example.org"\n'
-        'MAIL_PORT = 2525\n'
+        "MAIL_PORT = 2525\n"
     )
     clean_env.setenv("BASE_URL", "https://env.example")
     clean_env.setenv("MAIL_DEFAULT_SENDER", "env@example.org")
@@ -91,12 +91,15 @@ def test_default_database_lives_in_the_instance_folder(tmp_path, clean_env):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(tmp_path / "instance" / "vereinsraum.db")
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("postgres://u:p@db:5432/vr", "postgresql+psycopg://u:p@db:5432/vr"),
-    ("postgresql://u@localhost/vr", "postgresql+psycopg://u@localhost/vr"),
-    ("postgresql+psycopg://u@localhost/vr", "postgresql+psycopg://u@localhost/vr"),
-    ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("postgres://u:p@db:5432/vr", "postgresql+psycopg://u:p@db:5432/vr"),
+        ("postgresql://u@localhost/vr", "postgresql+psycopg://u@localhost/vr"),
+        ("postgresql+psycopg://u@localhost/vr", "postgresql+psycopg://u@localhost/vr"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
 def test_database_url_normalisation(raw, expected, clean_env):
     assert normalise_database_url(raw) == expected
     clean_env.setenv("DATABASE_URL", raw)
@@ -119,8 +122,9 @@ def test_healthz_ok(client):
 
 
 def test_healthz_reports_an_unreachable_database(tmp_path, clean_env):
-    app = make(tmp_path, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db",
-                          "BASE_URL": "http://localhost"})
+    app = make(
+        tmp_path, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db", "BASE_URL": "http://localhost"}
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     body = response.get_json()

@@ -20,6 +20,7 @@ def _urls_with_int(app, value: str, slug: str):
         ints = {name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)}
         if not ints:
             continue
+
         def fill(match):
             name = match.group(1)
             return value if name in ints else (slug if name == "slug" else "x")  # noqa: B023 - used at once
@@ -31,8 +32,9 @@ def _urls_with_int(app, value: str, slug: str):
 
 def test_every_int_argument_is_bounded(app):
     assert unbounded_int_rules(app) == []
-    converters = [c for rule in app.url_map.iter_rules() for c in rule._converters.values()
-                  if isinstance(c, IntegerConverter)]
+    converters = [
+        c for rule in app.url_map.iter_rules() for c in rule._converters.values() if isinstance(c, IntegerConverter)
+    ]
     assert len(converters) > 30
     assert all(isinstance(c, BoundedIntConverter) and c.max == MAX_DB_INT for c in converters)
 

@@ -53,8 +53,9 @@ def test_htmx_post_without_header_is_refused_in_place(roles, client_for, mailbox
     client = client_for(roles.board)
     client.get(f"/c/{roles.club.slug}/mitglieder/")
     before = row_counts()
-    response = client.post(f"/c/{roles.club.slug}/mitglieder/einladen", data={"email": "a@example.org",
-                                                                               "role": "member"}, headers=HX)
+    response = client.post(
+        f"/c/{roles.club.slug}/mitglieder/einladen", data={"email": "a@example.org", "role": "member"}, headers=HX
+    )
     assert response.status_code == 400
     assert "<html" not in text(response) and "Das Formular ist abgelaufen" in text(response)
     assert row_counts() == before
@@ -64,9 +65,11 @@ def test_htmx_post_without_header_is_refused_in_place(roles, client_for, mailbox
 def test_htmx_post_with_the_header_succeeds(roles, client_for, mailbox):
     client = client_for(roles.board)
     token = token_from(text(client.get(f"/c/{roles.club.slug}/mitglieder/")))
-    response = client.post(f"/c/{roles.club.slug}/mitglieder/einladen", data={"email": "a@example.org",
-                                                                               "role": "member"},
-                           headers={**HX, "X-CSRFToken": token})
+    response = client.post(
+        f"/c/{roles.club.slug}/mitglieder/einladen",
+        data={"email": "a@example.org", "role": "member"},
+        headers={**HX, "X-CSRFToken": token},
+    )
     assert response.status_code == 200
     assert "Die Einladung an a@example.org ist verschickt." in text(response)
     assert mailbox.to("a@example.org")
@@ -85,6 +88,7 @@ def test_login_form_carries_a_token(client, make_user):
     make_user(email="l@example.org")
     html = text(client.get("/konto/anmelden"))
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    response = client.post("/konto/anmelden", data={"email": "l@example.org", "password": PASSWORD,
-                                                    "csrf_token": token})
+    response = client.post(
+        "/konto/anmelden", data={"email": "l@example.org", "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 303

@@ -13,9 +13,8 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import HX, PASSWORD
-from tests.privacy.conftest import answer, content, set_profile  # noqa: F401 - fixtures for the reminder CLI
-
 from tests.helpers import link_in, row_counts, text
+from tests.privacy.conftest import answer, content, set_profile  # noqa: F401 - fixtures for the reminder CLI
 
 PUBLIC = "https://vereinsraum.example"
 FORGED = {"Host": "attacker.example"}
@@ -24,8 +23,7 @@ REFUSED = "Diese Adresse kennt der Vereinsraum nicht"
 
 @pytest.fixture
 def app_config(app_config, tmp_path):
-    app_config.update(BASE_URL=PUBLIC, TRUSTED_HOSTS_EXTRA=("localhost",),
-                      DATA_EXPORT_DIR=str(tmp_path / "exports"))
+    app_config.update(BASE_URL=PUBLIC, TRUSTED_HOSTS_EXTRA=("localhost",), DATA_EXPORT_DIR=str(tmp_path / "exports"))
     return app_config
 
 
@@ -41,6 +39,7 @@ def assert_public_links_only(body: str) -> None:
 
 
 # --- unknown hosts --------------------------------------------------------------------------------------------
+
 
 def test_trusted_hosts_come_from_base_url_and_the_extra_setting(app_config, make_app):
     assert make_app(app_config).config["TRUSTED_HOSTS"] == ["vereinsraum.example", "localhost"]
@@ -82,8 +81,15 @@ def test_every_form_refuses_a_forged_host(app, roles, client_for, make_user, mai
 
     db.session.commit()
     client = client_for(staff_board)
-    data = {"email": roles.member.email, "name": "X", "password": PASSWORD, "password_repeat": PASSWORD,
-            "current_password": PASSWORD, "role": "member", "reg-email": "neu@example.org"}
+    data = {
+        "email": roles.member.email,
+        "name": "X",
+        "password": PASSWORD,
+        "password_repeat": PASSWORD,
+        "current_password": PASSWORD,
+        "role": "member",
+        "reg-email": "neu@example.org",
+    }
     before = row_counts()
     posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
     assert len(posts) > 40
@@ -96,8 +102,9 @@ def test_every_form_refuses_a_forged_host(app, roles, client_for, make_user, mai
     assert mailbox.messages == []
     assert row_counts() == before
     # the same forms do work on the right host (the walk above would not prove much otherwise)
-    response = client.post(f"/c/{roles.club.slug}/mitglieder/einladen", data={"email": "neu@example.org",
-                                                                           "role": "member"})
+    response = client.post(
+        f"/c/{roles.club.slug}/mitglieder/einladen", data={"email": "neu@example.org", "role": "member"}
+    )
     assert response.status_code == 200 and mailbox.to("neu@example.org")
 
 
@@ -105,14 +112,20 @@ def test_x_forwarded_host_does_not_change_links_behind_a_proxy(app_config, make_
     application = make_app({**app_config, "TRUSTED_PROXY_COUNT": 1})
     make_user(email="proxy@example.org")
     response = application.test_client().post(
-        "/konto/passwort-vergessen", data={"email": "proxy@example.org"},
-        headers={"X-Forwarded-Host": "attacker.example", "X-Forwarded-For": "198.51.100.7",
-                 "X-Forwarded-Proto": "http"})
+        "/konto/passwort-vergessen",
+        data={"email": "proxy@example.org"},
+        headers={
+            "X-Forwarded-Host": "attacker.example",
+            "X-Forwarded-For": "198.51.100.7",
+            "X-Forwarded-Proto": "http",
+        },
+    )
     assert response.status_code == 303
     assert_public_links_only(mailbox.body(mailbox.to("proxy@example.org")[0]))
 
 
 # --- mails sent from a request -------------------------------------------------------------------------------
+
 
 def test_reset_link_comes_from_base_url_not_from_the_request(client, make_user, mailbox):
     make_user(email="opfer@example.org")
@@ -124,15 +137,19 @@ def test_reset_link_comes_from_base_url_not_from_the_request(client, make_user, 
 
 
 def test_account_mails_from_requests_carry_base_url(client, client_for, make_user, mailbox):
-    client.post("/konto/registrieren", data={"name": "Neu", "email": "neu@example.org", "password": PASSWORD,
-                                             "password_repeat": PASSWORD})
+    client.post(
+        "/konto/registrieren",
+        data={"name": "Neu", "email": "neu@example.org", "password": PASSWORD, "password_repeat": PASSWORD},
+    )
     user = make_user(email="alt@example.org", confirmed=False)
     logged_in = client_for(user)
     logged_in.post("/konto/bestaetigen/erneut")
     logged_in.post("/konto/email", data={"email": "wechsel@example.org", "current_password": PASSWORD})
     make_user(email="da@example.org")
-    client.post("/konto/registrieren", data={"name": "Neu", "email": "da@example.org", "password": PASSWORD,
-                                             "password_repeat": PASSWORD})
+    client.post(
+        "/konto/registrieren",
+        data={"name": "Neu", "email": "da@example.org", "password": PASSWORD, "password_repeat": PASSWORD},
+    )
     for address in ("neu@example.org", "alt@example.org", "wechsel@example.org", "da@example.org"):
         assert mailbox.to(address), address
         for mail in mailbox.to(address):
@@ -164,6 +181,7 @@ def test_a_club_status_mail_from_a_staff_request_carries_base_url(make_user, mak
 
 # --- mails sent from a background job and a CLI command -------------------------------------------------------
 
+
 def test_export_mail_from_the_background_job_carries_base_url(roles, client_for, mailbox):
     """Huey runs in immediate mode in tests: the job runs inside the request that queued it."""
     response = client_for(roles.member).post("/konto/meine-daten/export")
@@ -182,8 +200,14 @@ def test_export_job_outside_a_request_carries_base_url(roles, app, mailbox):
     assert_public_links_only(body)
 
 
-def test_reminder_mail_from_the_cli_carries_base_url(roles, content, set_profile, answer, mailbox,  # noqa: F811
-                                                     runner):
+def test_reminder_mail_from_the_cli_carries_base_url(
+    roles,
+    content,
+    set_profile,
+    answer,
+    mailbox,
+    runner,
+):
     set_profile(roles.club)
     answer(roles.board, roles.club, "sec-backup", "partial", due_date=(date.today() - timedelta(days=1)).isoformat())
     result = runner.invoke(args=["privacy", "send-reminders"])

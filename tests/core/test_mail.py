@@ -13,8 +13,13 @@ from tests.helpers import count, row_counts, text
 
 
 def test_message_headers_and_attachment(app, mailbox):
-    msg = build_message(["a@example.org", "b@example.org"], "Betreff äöü", "Text mit Umlauten: äöü",
-                        html="<p>HTML</p>", attachments=[("termin.ics", "text/calendar", "BEGIN:VCALENDAR")])
+    msg = build_message(
+        ["a@example.org", "b@example.org"],
+        "Betreff äöü",
+        "Text mit Umlauten: äöü",
+        html="<p>HTML</p>",
+        attachments=[("termin.ics", "text/calendar", "BEGIN:VCALENDAR")],
+    )
     send_message(msg)
     received = mailbox.to("b@example.org")[0]
     assert received["Subject"] == "Betreff äöü"
@@ -70,8 +75,10 @@ def test_registration_during_a_mail_outage_leaves_nothing_behind(dead_smtp, clie
     make_user(email="da@example.org")
     before = row_counts()
     for address in ("nele@example.org", "da@example.org"):  # the same answer for a free and a taken address
-        response = client.post("/konto/registrieren", data={"name": "Nele", "email": address,
-                                                            "password": PASSWORD, "password_repeat": PASSWORD})
+        response = client.post(
+            "/konto/registrieren",
+            data={"name": "Nele", "email": address, "password": PASSWORD, "password_repeat": PASSWORD},
+        )
         assert response.status_code == 503
         assert "Die E-Mail konnte gerade nicht verschickt werden" in text(response)
     assert row_counts() == before  # no account without its confirmation mail: registering again works later
@@ -80,8 +87,11 @@ def test_registration_during_a_mail_outage_leaves_nothing_behind(dead_smtp, clie
 def test_invitation_is_not_left_behind_when_mail_fails(dead_smtp, roles, client_for, caplog):
     before = row_counts()
     for headers in ({}, HX):
-        response = client_for(roles.board).post(f"/c/{roles.club.slug}/mitglieder/einladen",
-                                                data={"email": "neu@example.org", "role": "member"}, headers=headers)
+        response = client_for(roles.board).post(
+            f"/c/{roles.club.slug}/mitglieder/einladen",
+            data={"email": "neu@example.org", "role": "member"},
+            headers=headers,
+        )
         assert response.status_code == 503
         assert "Die E-Mail konnte gerade nicht verschickt werden" in text(response)
         assert ("<html" in text(response)) == (not headers)

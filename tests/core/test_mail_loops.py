@@ -31,19 +31,36 @@ def rename_club(club, name):
 
 # --- the mail layer: safe headers from any stored value -------------------------------------------------
 
-@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\r\n", "\x00"],
-                         ids=repr)
+
+@pytest.mark.parametrize(
+    "char", ["\u2028", "\u2029", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\r\n", "\x00"], ids=repr
+)
 def test_subjects_from_stored_names_become_one_line(app, mailbox, char):
-    send_message(build_message("a@example.org", f"Ihr Verein Imkerverein{char}Pankow\r\nBcc: b@example.org", "Text",
-                               attachments=[(f"a{char}b.ics", "text/calendar", "BEGIN:VCALENDAR")]))
+    send_message(
+        build_message(
+            "a@example.org",
+            f"Ihr Verein Imkerverein{char}Pankow\r\nBcc: b@example.org",
+            "Text",
+            attachments=[(f"a{char}b.ics", "text/calendar", "BEGIN:VCALENDAR")],
+        )
+    )
     [received] = mailbox.messages
     assert received["Subject"] == "Ihr Verein Imkerverein Pankow Bcc: b@example.org"
     assert received["Bcc"] is None and received["X-Envelope-To"] == "a@example.org"
     assert next(received.iter_attachments()).get_filename() == "a b.ics"
 
 
-@pytest.mark.parametrize("address", ["a@example.org\r\nBcc: b@example.org", "a@example.org, b@example.org",
-                                     "a@exam\u2028ple.org", "Eve <b@example.org>", ""], ids=repr)
+@pytest.mark.parametrize(
+    "address",
+    [
+        "a@example.org\r\nBcc: b@example.org",
+        "a@example.org, b@example.org",
+        "a@exam\u2028ple.org",
+        "Eve <b@example.org>",
+        "",
+    ],
+    ids=repr,
+)
 def test_a_broken_recipient_is_refused_not_mended(app, mailbox, address):
     with pytest.raises(MailError):
         build_message(address, "Betreff", "Text")
@@ -52,13 +69,22 @@ def test_a_broken_recipient_is_refused_not_mended(app, mailbox, address):
 
 # --- flask privacy send-reminders -----------------------------------------------------------------------
 
+
 def _due_item(answer, set_profile, user, club, key="sec-backup"):  # noqa: F811 - fixtures passed in
     set_profile(club)
     answer(user, club, key, "partial", due_date=(date.today() - timedelta(days=1)).isoformat())
 
 
-def test_reminders_go_out_to_later_clubs_after_a_legacy_name(roles, content, set_profile, answer,  # noqa: F811
-                                                             mailbox, runner, make_user, make_club):
+def test_reminders_go_out_to_later_clubs_after_a_legacy_name(
+    roles,
+    content,
+    set_profile,
+    answer,
+    mailbox,
+    runner,
+    make_user,
+    make_club,
+):
     later_board = make_user(email="vorstand@spaeter.example", name="Lea Later")
     later = make_club(name="Zweiter Verein", board=later_board)
     _due_item(answer, set_profile, roles.board, roles.club)
@@ -74,9 +100,17 @@ def test_reminders_go_out_to_later_clubs_after_a_legacy_name(roles, content, set
     assert legacy_mail["Subject"] == "Erinnerung: Datenschutz-Aufgaben für Imkerverein Pankow"
 
 
-def test_one_failing_club_is_logged_and_the_others_get_their_reminders(roles, content, set_profile,  # noqa: F811
-                                                                         answer, mailbox, make_user, make_club,  # noqa: F811
-                                                                         monkeypatch, caplog):
+def test_one_failing_club_is_logged_and_the_others_get_their_reminders(
+    roles,
+    content,
+    set_profile,
+    answer,
+    mailbox,
+    make_user,
+    make_club,
+    monkeypatch,
+    caplog,
+):
     from app.privacy import reminders
     from app.privacy.models import ReminderSent
 
@@ -104,6 +138,7 @@ def test_one_failing_club_is_logged_and_the_others_get_their_reminders(roles, co
 
 
 # --- approval: the status is saved, the mail goes out, never a 500 ----------------------------------------
+
 
 def test_approving_a_club_with_a_legacy_name_mails_the_board(roles, client_for, make_club, mailbox):
     from app.clubs.models import Club, ClubStatus
@@ -144,16 +179,23 @@ def test_a_failing_approval_mail_is_reported_not_a_500(dead_smtp, roles, client_
 
 # --- workshops and meetings: every recipient gets their mail -------------------------------------------
 
-def test_workshop_cancellation_reaches_everyone_despite_a_legacy_title_and_a_broken_address(
-        roles, client_for, mailbox):
+
+def test_workshop_cancellation_reaches_everyone_despite_a_legacy_title_and_a_broken_address(roles, client_for, mailbox):
     from datetime import datetime, timezone
 
     from app.workshops.models import Registration, Workshop
 
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=7)
-    workshop = Workshop(title="Sicher\u2028im Netz", description="", topic="online-sicherheit", starts_at=start,
-                        duration_minutes=90, online=True, capacity=5,
-                        registration_deadline=start - timedelta(hours=1))
+    workshop = Workshop(
+        title="Sicher\u2028im Netz",
+        description="",
+        topic="online-sicherheit",
+        starts_at=start,
+        duration_minutes=90,
+        online=True,
+        capacity=5,
+        registration_deadline=start - timedelta(hours=1),
+    )
     db.session.add(workshop)
     db.session.commit()
     for user in (roles.member, roles.board):
@@ -169,20 +211,21 @@ def test_workshop_cancellation_reaches_everyone_despite_a_legacy_title_and_a_bro
     assert len(mailbox.messages) == 1
 
 
-def test_meeting_notices_survive_a_legacy_title(meetings, mailbox):  # noqa: F811
+def test_meeting_notices_survive_a_legacy_title(meetings, mailbox):
     from datetime import datetime, timezone
 
     from app.meetings.models import ScheduledMeeting
 
     starts = (datetime.now(timezone.utc) + timedelta(days=7)).strftime("%Y-%m-%dT19:30")
-    meetings.board.post(f"{meetings.base}/termine/neu", data={
-        "room_id": meetings.room.id, "title": "Versammlung", "starts_at": starts, "duration_minutes": "90"})
+    meetings.board.post(
+        f"{meetings.base}/termine/neu",
+        data={"room_id": meetings.room.id, "title": "Versammlung", "starts_at": starts, "duration_minutes": "90"},
+    )
     meeting = db.session.scalar(sa.select(ScheduledMeeting))
     db.session.execute(sa.update(ScheduledMeeting).values(title="Versammlung\u2028Teil 2"))
     db.session.commit()
     mailbox.clear()
-    assert meetings.board.post(f"{meetings.base}/termine/{meeting.id}/absagen",
-                               data={"notify": "y"}).status_code == 303
+    assert meetings.board.post(f"{meetings.base}/termine/{meeting.id}/absagen", data={"notify": "y"}).status_code == 303
     for address in ("vorstand@verein.example", "mitglied@verein.example"):
         [mail] = mailbox.to(address)
         assert mail["Subject"].startswith("Abgesagt: Versammlung Teil 2")
@@ -190,12 +233,15 @@ def test_meeting_notices_survive_a_legacy_title(meetings, mailbox):  # noqa: F81
 
 # --- retention: one failing rule or account does not stop the run ----------------------------------------
 
+
 def test_retention_carries_on_after_a_failing_rule(app, runner, monkeypatch, caplog):
     from app.dataprotection import retention
 
     ran = []
-    rules = [retention.Rule("kaputt", "Kaputt", lambda dry: 1 / 0),
-             retention.Rule("heil", "Heil", lambda dry: ran.append(dry) or 2)]
+    rules = [
+        retention.Rule("kaputt", "Kaputt", lambda dry: 1 / 0),
+        retention.Rule("heil", "Heil", lambda dry: ran.append(dry) or 2),
+    ]
     monkeypatch.setattr(retention, "rules", lambda: rules)
     result = runner.invoke(args=["retention", "run"])
     assert ran == [False]

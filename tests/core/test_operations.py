@@ -31,6 +31,7 @@ def _closed_port() -> int:
 
 # --- health ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def queue(tmp_path):
     return SqliteHuey("health-test", filename=str(tmp_path / "huey.db"))
@@ -65,12 +66,22 @@ def test_real_consumer_writes_a_heartbeat_at_start(tmp_path):
     import app as package
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(package.__file__)))
-    env = {**os.environ, "PYTHONPATH": root, "HUEY_SQLITE_PATH": str(tmp_path / "huey.db"),
-           "DATABASE_URL": "sqlite:///" + str(tmp_path / "app.db"), "SECRET_KEY": "x" * 32}
+    env = {
+        **os.environ,
+        "PYTHONPATH": root,
+        "HUEY_SQLITE_PATH": str(tmp_path / "huey.db"),
+        "DATABASE_URL": "sqlite:///" + str(tmp_path / "app.db"),
+        "SECRET_KEY": "x" * 32,
+    }
     env.pop("REDIS_URL", None)
     consumer = os.path.join(os.path.dirname(sys.executable), "huey_consumer")
-    proc = subprocess.Popen([consumer, "app.worker.huey", "-w", "1", "-q"], env=env,
-                            cwd=str(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [consumer, "app.worker.huey", "-w", "1", "-q"],
+        env=env,
+        cwd=str(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     queue = SqliteHuey("vereinsraum", filename=str(tmp_path / "huey.db"))
     try:
         deadline = time.monotonic() + 60
@@ -85,6 +96,7 @@ def test_real_consumer_writes_a_heartbeat_at_start(tmp_path):
 
 
 # --- shared cache --------------------------------------------------------------------------------
+
 
 def test_cache_falls_back_to_this_process_when_redis_is_down(app, caplog):
     from flask_caching.backends.rediscache import RedisCache
@@ -107,8 +119,12 @@ def test_single_flight_computes_once_per_ttl_while_others_wait(app):
         return len(calls)
 
     results = []
-    threads = [threading.Thread(target=lambda: results.append(_in_app(app, lambda: single_flight(
-        "sf-test", slow, ttl=5, wait=3)))) for _ in range(4)]
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(_in_app(app, lambda: single_flight("sf-test", slow, ttl=5, wait=3)))
+        )
+        for _ in range(4)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -123,6 +139,7 @@ def _in_app(app, fn):
 
 
 # --- backup and restore (SQLite) -------------------------------------------------------------------
+
 
 def _sqlite_db(path, rows):
     conn = sqlite3.connect(path)
@@ -168,8 +185,10 @@ def test_backup_and_restore_commands(tmp_path):
 
     live = tmp_path / "app.db"
     _sqlite_db(live, ["Antwort"])
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{live}", "SECRET_KEY": "k"},
-                     instance_path=str(tmp_path / "instance"))
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{live}", "SECRET_KEY": "k"},
+        instance_path=str(tmp_path / "instance"),
+    )
     runner = app.test_cli_runner()
     result = runner.invoke(args=["backup", str(tmp_path / "backup.db")])
     assert result.exit_code == 0, result.output
@@ -183,12 +202,20 @@ def test_backup_and_restore_commands(tmp_path):
 
 # --- static files (WhiteNoise) -----------------------------------------------------------------------
 
+
 def _app_with_build(tmp_path, build_dir):
     from app import create_app
 
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "k",
-                       "BASE_URL": "http://localhost",  # the test client's host (others get 400)
-                       "STATIC_BUILD_DIR": str(build_dir)}, instance_path=str(tmp_path / "instance"))
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "SECRET_KEY": "k",
+            "BASE_URL": "http://localhost",  # the test client's host (others get 400)
+            "STATIC_BUILD_DIR": str(build_dir),
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
 
 
 def _fetch(client, url, **kwargs):
@@ -239,11 +266,16 @@ def test_a_stale_build_is_not_used_for_a_changed_file(tmp_path):
 
 # --- settings that were read but could not be set; state shared between instances -------------------
 
+
 def test_settings_read_by_the_code_can_be_set_from_the_environment(monkeypatch):
     from app.config import env_overrides
 
-    for key, raw in (("BBB_STATUS_TTL", "1.5"), ("MEETINGS_GUEST_RATE_LIMIT", "3 per minute"),
-                     ("INVITATION_DEFAULT_DAYS", "3"), ("DATA_EXPORT_DIR", "/srv/exports")):
+    for key, raw in (
+        ("BBB_STATUS_TTL", "1.5"),
+        ("MEETINGS_GUEST_RATE_LIMIT", "3 per minute"),
+        ("INVITATION_DEFAULT_DAYS", "3"),
+        ("DATA_EXPORT_DIR", "/srv/exports"),
+    ):
         monkeypatch.setenv(key, raw)
     values = env_overrides()
     assert values["BBB_STATUS_TTL"] == 1.5 and values["MEETINGS_GUEST_RATE_LIMIT"] == "3 per minute"
@@ -266,13 +298,22 @@ def test_limits_and_cache_follow_redis_url(tmp_path):
     from app import create_app
 
     url = f"redis://127.0.0.1:{_closed_port()}/0"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "k", "REDIS_URL": url},
-                     instance_path=str(tmp_path / "instance"))
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "k", "REDIS_URL": url},
+        instance_path=str(tmp_path / "instance"),
+    )
     assert app.config["RATELIMIT_STORAGE_URI"] == url
     assert app.config["CACHE_TYPE"] == "app.core.cache.ResilientRedisCache"
-    explicit = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "k",
-                           "REDIS_URL": url, "RATELIMIT_STORAGE_URI": "memory://"},
-                          instance_path=str(tmp_path / "instance"))
+    explicit = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "SECRET_KEY": "k",
+            "REDIS_URL": url,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
     assert explicit.config["RATELIMIT_STORAGE_URI"] == "memory://"
 
 

@@ -31,8 +31,12 @@ def closed_port() -> int:
 
 @pytest.fixture
 def app_config(app_config, tmp_path):
-    app_config.update(HUEY_IMMEDIATE=False, REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0",
-                      CACHE_TYPE="SimpleCache", DATA_EXPORT_DIR=str(tmp_path / "exports"))
+    app_config.update(
+        HUEY_IMMEDIATE=False,
+        REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0",
+        CACHE_TYPE="SimpleCache",
+        DATA_EXPORT_DIR=str(tmp_path / "exports"),
+    )
     return app_config
 
 
@@ -58,8 +62,7 @@ def test_enqueue_raises_the_project_error_quickly(app):
     assert time.monotonic() - started < 5
 
 
-def test_export_request_answers_503_writes_nothing_and_works_once_the_queue_is_back(app, roles, client_for,
-                                                                                     mailbox):
+def test_export_request_answers_503_writes_nothing_and_works_once_the_queue_is_back(app, roles, client_for, mailbox):
     client = client_for(roles.member)
     exports, audit = count(DataExport), count(AuditEntry)
     response = client.post("/konto/meine-daten/export")
@@ -86,8 +89,14 @@ def test_meeting_with_invitations_answers_503_and_neither_saves_nor_sends(app, r
     room = ensure_default_room(roles.club)
     db.session.commit()
     starts = (datetime.now(timezone.utc) + timedelta(days=7)).strftime("%Y-%m-%dT19:30")
-    form = {"room_id": room.id, "title": "Mitgliederversammlung", "starts_at": starts, "duration_minutes": "60",
-            "agenda": "", "notify": "y"}
+    form = {
+        "room_id": room.id,
+        "title": "Mitgliederversammlung",
+        "starts_at": starts,
+        "duration_minutes": "60",
+        "agenda": "",
+        "notify": "y",
+    }
     before = count(ScheduledMeeting)
     response = client_for(roles.board).post(f"/c/{roles.club.slug}/konferenzen/termine/neu", data=form)
     assert response.status_code == 503 and "in ein paar Minuten erneut" in response.get_data(as_text=True)
@@ -108,17 +117,24 @@ def test_meeting_without_invitations_needs_no_queue(app, roles, client_for):
     room = ensure_default_room(roles.club)
     db.session.commit()
     starts = (datetime.now(timezone.utc) + timedelta(days=7)).strftime("%Y-%m-%dT19:30")
-    response = client_for(roles.board).post(f"/c/{roles.club.slug}/konferenzen/termine/neu", data={
-        "room_id": room.id, "title": "Ohne Einladung", "starts_at": starts, "duration_minutes": "60"})
+    response = client_for(roles.board).post(
+        f"/c/{roles.club.slug}/konferenzen/termine/neu",
+        data={"room_id": room.id, "title": "Ohne Einladung", "starts_at": starts, "duration_minutes": "60"},
+    )
     assert response.status_code == 303
     assert count(ScheduledMeeting) == 1
 
 
 # --- a job queued before its request committed -----------------------------------------------------------
 
+
 def _pending_export(user) -> DataExport:
-    export = DataExport(user_id=user.id, status="pending", filename="warten.zip",
-                        expires_at=datetime.now(timezone.utc) + timedelta(hours=1))
+    export = DataExport(
+        user_id=user.id,
+        status="pending",
+        filename="warten.zip",
+        expires_at=datetime.now(timezone.utc) + timedelta(hours=1),
+    )
     db.session.add(export)
     db.session.flush()  # has an id, not committed: what the consumer may see for a moment
     return export

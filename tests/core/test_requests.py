@@ -21,6 +21,7 @@ NUL_MESSAGE = "Die Anfrage enthält ein Steuerzeichen (Nullzeichen)"
 
 # --- NUL bytes: a German 400, nothing written (PostgreSQL refuses NUL in text) ---------------------------
 
+
 def _count(model) -> int:
     db.session.rollback()
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
@@ -45,14 +46,30 @@ def test_nul_in_a_text_area_of_a_plain_form_is_refused(roles, client_for, conten
 
     response = client_for(roles.board).post(
         f"/c/{roles.club.slug}/datenschutz/punkt/sec-backup",
-        data={"status": "partial", "version": "0", "note": "Notiz\x00mit Nullzeichen", "responsible_id": "",
-              "due_date": ""}, headers=HX)
+        data={
+            "status": "partial",
+            "version": "0",
+            "note": "Notiz\x00mit Nullzeichen",
+            "responsible_id": "",
+            "due_date": "",
+        },
+        headers=HX,
+    )
     assert response.status_code == 400 and NUL_MESSAGE in response.get_data(as_text=True)
     assert _count(Answer) == 0
 
 
-@pytest.mark.parametrize("url", ["/suche?q=Verein%00", "/admin/vereine?q=%00", "/admin/protokoll?person=a%00b",
-                                 "/c/imker%00verein/", "/leitfaden/vorlagen/ab%00c.txt", "/einladung/ab%00cd"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/suche?q=Verein%00",
+        "/admin/vereine?q=%00",
+        "/admin/protokoll?person=a%00b",
+        "/c/imker%00verein/",
+        "/leitfaden/vorlagen/ab%00c.txt",
+        "/einladung/ab%00cd",
+    ],
+)
 def test_nul_in_query_strings_and_paths_is_refused(roles, client_for, url):
     response = client_for(roles.staff).get(url)
     assert response.status_code == 400, url
@@ -65,6 +82,7 @@ def test_ordinary_requests_pass_the_guard(roles, client_for):
 
 
 # --- request size ---------------------------------------------------------------------------------------
+
 
 def test_request_size_is_a_setting(app_config, monkeypatch, make_app_for_config):
     from app.config import Config
@@ -96,8 +114,9 @@ def make_app_for_config():
 @pytest.mark.parametrize("headers", [{}, HX], ids=["page", "htmx"])
 def test_too_large_post_gets_a_german_413(client, headers):
     body = "email=a%40example.org&password=" + "x" * (3 * 1024 * 1024)
-    response = client.post("/konto/anmelden", data=body, headers={
-        **headers, "Content-Type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        "/konto/anmelden", data=body, headers={**headers, "Content-Type": "application/x-www-form-urlencoded"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 413
     assert "Die gesendeten Daten sind zu groß (höchstens 2 MB)" in html
@@ -108,9 +127,13 @@ def test_30_mb_login_post_is_refused_without_being_read(app, live_server):
     """Raw HTTP: announce 30 MB, send 64 KB, and the answer is already there."""
     size = 30 * 1024 * 1024
     with socket.create_connection(("127.0.0.1", live_server.port), timeout=10) as sock:
-        sock.sendall(("POST /konto/anmelden HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                      "Content-Type: application/x-www-form-urlencoded\r\n"
-                      f"Content-Length: {size}\r\nConnection: close\r\n\r\n").encode())
+        sock.sendall(
+            (
+                "POST /konto/anmelden HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {size}\r\nConnection: close\r\n\r\n"
+            ).encode()
+        )
         sock.sendall(b"email=a%40example.org&password=" + b"x" * 65536)
         started = time.monotonic()
         answer = b""
@@ -128,9 +151,16 @@ def test_30_mb_login_post_is_refused_without_being_read(app, live_server):
 ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 #: Endpoints that must turn up as downloads in the walk below (a floor, so the walk cannot find nothing).
-KNOWN_DOWNLOADS = {"privacy.answers_csv", "privacy.report_pdf", "meetings.scheduled_ics", "meetings.feed",
-                   "admin.statistics_csv", "workshops_admin.export", "dataprotection.download_export",
-                   "handbook.download"}
+KNOWN_DOWNLOADS = {
+    "privacy.answers_csv",
+    "privacy.report_pdf",
+    "meetings.scheduled_ics",
+    "meetings.feed",
+    "admin.statistics_csv",
+    "workshops_admin.export",
+    "dataprotection.download_export",
+    "handbook.download",
+}
 
 
 @pytest.fixture
@@ -147,17 +177,28 @@ def world(app, app_config, roles, bbb_standin, content, set_profile, client_for,
     app.config["DATA_EXPORT_DIR"] = str(tmp_path / "exports")
     set_profile(roles.club)
     board = client_for(roles.board)
-    board.post(f"/c/{roles.club.slug}/datenschutz/punkt/sec-backup",
-               data={"status": "partial", "version": "0", "note": "", "responsible_id": "", "due_date": ""})
+    board.post(
+        f"/c/{roles.club.slug}/datenschutz/punkt/sec-backup",
+        data={"status": "partial", "version": "0", "note": "", "responsible_id": "", "due_date": ""},
+    )
     room = rooms_for(roles.club)[0]
     starts = (datetime.now(timezone.utc) + timedelta(days=7)).strftime("%Y-%m-%dT19:30")
-    board.post(f"/c/{roles.club.slug}/konferenzen/termine/neu",
-               data={"room_id": room.id, "title": "Versammlung", "starts_at": starts, "duration_minutes": "90"})
+    board.post(
+        f"/c/{roles.club.slug}/konferenzen/termine/neu",
+        data={"room_id": room.id, "title": "Versammlung", "starts_at": starts, "duration_minutes": "90"},
+    )
     meeting = db.session.scalar(sa.select(ScheduledMeeting))
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=7)
-    workshop = Workshop(title="Sicher im Netz", description="", topic="online-sicherheit", starts_at=start,
-                        duration_minutes=90, online=True, capacity=5,
-                        registration_deadline=start - timedelta(hours=1))
+    workshop = Workshop(
+        title="Sicher im Netz",
+        description="",
+        topic="online-sicherheit",
+        starts_at=start,
+        duration_minutes=90,
+        online=True,
+        capacity=5,
+        registration_deadline=start - timedelta(hours=1),
+    )
     db.session.add(workshop)
     db.session.commit()
     sync_shipped_content()
@@ -165,11 +206,21 @@ def world(app, app_config, roles, bbb_standin, content, set_profile, client_for,
     request_export(roles.board)
     export = db.session.scalar(sa.select(DataExport))
     assert export.status == "ready"
-    values = {"slug": roles.club.slug, "club_id": roles.club.id, "room_id": room.id, "meeting_id": meeting.id,
-              "workshop_id": workshop.id, "key": "sec-backup", "fmt": "txt", "action": "freischalten"}
-    per_endpoint = {"meetings.feed": {"token": cal.feed_for(roles.club).token},
-                    "dataprotection.download_export": {"token": export_token(export)},
-                    "handbook.download": {"slug": template}}
+    values = {
+        "slug": roles.club.slug,
+        "club_id": roles.club.id,
+        "room_id": room.id,
+        "meeting_id": meeting.id,
+        "workshop_id": workshop.id,
+        "key": "sec-backup",
+        "fmt": "txt",
+        "action": "freischalten",
+    }
+    per_endpoint = {
+        "meetings.feed": {"token": cal.feed_for(roles.club).token},
+        "dataprotection.download_export": {"token": export_token(export)},
+        "handbook.download": {"slug": template},
+    }
     return values, per_endpoint
 
 
@@ -194,7 +245,11 @@ def test_downloads_are_no_store_and_private_pages_are_private(app, roles, client
             response = client.get(url)
             control = response.headers.get("Cache-Control", "")
             if "Content-Disposition" in response.headers or response.mimetype in (
-                    "text/csv", "application/pdf", "application/zip", "text/calendar"):
+                "text/csv",
+                "application/pdf",
+                "application/zip",
+                "text/calendar",
+            ):
                 assert control == "no-store", f"{url} as {who}: {control!r}"
                 downloads.add(rule.endpoint)
             elif response.mimetype == "text/html":

@@ -25,8 +25,9 @@ def assert_clean_page(html: str, label: str) -> None:
     assert not STYLE_ATTR.search(html), f"style= attribute in {label}"
     assert not STYLE_TAG.search(html), f"<style> in {label}"
     for url in URL_ATTR.findall(html):
-        assert not re.match(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", url, re.I) or url.startswith("mailto:"), \
+        assert not re.match(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", url, re.I) or url.startswith("mailto:"), (
             f"foreign URL {url!r} in {label}"
+        )
         assert not url.lower().startswith(("javascript:", "data:text")), f"{url!r} in {label}"
 
 
@@ -81,10 +82,20 @@ def every_page(app, roles, client_for, make_club, mailbox):
     invitation = create_invite_link(roles.club, Role.MEMBER, days=3, multi_use=True, by=roles.board)
     with app.test_request_context():
         reset = f"/konto/passwort-neu/{make_token('reset', roles.member)}"
-    clients = {"anonymous": client_for(None), "member": client_for(roles.member), "board": client_for(roles.board),
-               "staff": client_for(roles.staff)}
-    urls = {f"/einladung/{invitation.token}", reset, f"/c/{pending.slug}/", f"/admin/vereine/{pending.id}",
-            "/gibt-es-nicht", f"/c/{roles.club.slug}/mitglieder/austreten"}
+    clients = {
+        "anonymous": client_for(None),
+        "member": client_for(roles.member),
+        "board": client_for(roles.board),
+        "staff": client_for(roles.staff),
+    }
+    urls = {
+        f"/einladung/{invitation.token}",
+        reset,
+        f"/c/{pending.slug}/",
+        f"/admin/vereine/{pending.id}",
+        "/gibt-es-nicht",
+        f"/c/{roles.club.slug}/mitglieder/austreten",
+    }
     for rule in _get_routes(app):
         urls.add(rule.rule.replace("<slug>", roles.club.slug))
     pages = []
@@ -93,8 +104,9 @@ def every_page(app, roles, client_for, make_club, mailbox):
             for headers in ({}, HX):
                 response = client.get(url, headers=headers)
                 if response.mimetype == "text/html":
-                    pages.append((f"GET {url} as {who}{' (htmx)' if headers else ''} -> {response.status_code}",
-                                  text(response)))
+                    pages.append(
+                        (f"GET {url} as {who}{' (htmx)' if headers else ''} -> {response.status_code}", text(response))
+                    )
     return pages
 
 
@@ -115,6 +127,7 @@ def test_every_club_page_has_an_access_rule(app):
 
 # --- error pages --------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def error_routes(app):
     def boom():
@@ -132,13 +145,16 @@ def error_routes(app):
     return app
 
 
-@pytest.mark.parametrize(("url", "code", "message"), [
-    ("/_test/verboten", 403, "Dafür fehlt Ihnen die Berechtigung."),
-    ("/gibt-es-nicht", 404, "Diese Seite gibt es nicht (mehr)."),
-    ("/_test/unverarbeitbar", 422, "Diese Angabe passt nicht."),
-    ("/_test/boom", 500, "Ein unerwarteter Fehler ist aufgetreten."),
-    ("/konto/abmelden", 405, "Diese Aktion ist hier nicht möglich."),
-])
+@pytest.mark.parametrize(
+    ("url", "code", "message"),
+    [
+        ("/_test/verboten", 403, "Dafür fehlt Ihnen die Berechtigung."),
+        ("/gibt-es-nicht", 404, "Diese Seite gibt es nicht (mehr)."),
+        ("/_test/unverarbeitbar", 422, "Diese Angabe passt nicht."),
+        ("/_test/boom", 500, "Ein unerwarteter Fehler ist aufgetreten."),
+        ("/konto/abmelden", 405, "Diese Aktion ist hier nicht möglich."),
+    ],
+)
 def test_error_pages_in_the_layout_and_in_place_for_htmx(error_routes, client, url, code, message, caplog):
     page = client.get(url)
     assert page.status_code == code

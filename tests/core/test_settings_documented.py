@@ -22,7 +22,7 @@ def _settings_read_by_the_code() -> set[str]:
 
 def _documented() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    return readme[readme.index("### Alle Einstellungen"):]
+    return readme[readme.index("### Alle Einstellungen") :]
 
 
 def test_every_setting_the_code_reads_is_in_the_readme_table():

@@ -16,10 +16,33 @@ from app.core.forms import BaseForm
 from app.extensions import db
 from tests.conftest import HX, PASSWORD
 
-REFUSED = ["\n", "\r", "\r\n", "\u2028", "\u2029", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\x00", "\t",
-           "\x7f", "\u202e", "\u200b", "\ufeff", "\u00ad"]
-ACCEPTED = ["Imkerverein Pankow", "Förderverein Straße 1 e. V.", "Café “Zur Wabe”", "Familie 👨\u200d👩\u200d👧",
-            "ناصر\u200cی"]
+REFUSED = [
+    "\n",
+    "\r",
+    "\r\n",
+    "\u2028",
+    "\u2029",
+    "\x0b",
+    "\x0c",
+    "\x1c",
+    "\x1d",
+    "\x1e",
+    "\x85",
+    "\x00",
+    "\t",
+    "\x7f",
+    "\u202e",
+    "\u200b",
+    "\ufeff",
+    "\u00ad",
+]
+ACCEPTED = [
+    "Imkerverein Pankow",
+    "Förderverein Straße 1 e. V.",
+    "Café “Zur Wabe”",
+    "Familie 👨\u200d👩\u200d👧",
+    "ناصر\u200cی",
+]
 MESSAGE = "darf keine Zeilenumbrüche oder Steuerzeichen enthalten."
 
 
@@ -55,8 +78,9 @@ def test_every_single_line_field_of_every_form_refuses(app, char):
             form = form_class(formdata=MultiDict({name: f"Imker{char}verein Pankow" for name in names}))
             for field in single_line_fields(form):
                 field.validate(form)
-                assert any(MESSAGE in str(e) for e in field.errors), \
+                assert any(MESSAGE in str(e) for e in field.errors), (
                     f"{form_class.__name__}.{field.name} took {char!r}: {field.errors}"
+                )
                 assert str(field.label.text) in str(field.errors[0])  # names the field, comes first
                 checked += 1
     assert checked > 30
@@ -103,11 +127,16 @@ def test_the_rule_is_not_added_twice(app):
 
 # --- through HTTP: a clear German message, 422, nothing written --------------------------------------
 
+
 def test_registration_refuses_a_name_with_a_line_separator(client, mailbox):
     from app.auth.models import User
 
-    data = {"name": "Erika\u2028Muster", "email": "erika@example.org", "password": PASSWORD,
-            "password_repeat": PASSWORD}
+    data = {
+        "name": "Erika\u2028Muster",
+        "email": "erika@example.org",
+        "password": PASSWORD,
+        "password_repeat": PASSWORD,
+    }
     response = client.post("/konto/registrieren", data=data)
     assert response.status_code == 422
     assert "„Name“ darf keine Zeilenumbrüche oder Steuerzeichen enthalten." in response.get_data(as_text=True)
@@ -115,8 +144,11 @@ def test_registration_refuses_a_name_with_a_line_separator(client, mailbox):
     assert mailbox.messages == []
 
 
-@pytest.mark.parametrize("name", ["Imkerverein\u2028Pankow", "Imkerverein\x0bPankow", "Imkerverein\x85Pankow",
-                                  "Imkerverein\x1cPankow"], ids=repr)
+@pytest.mark.parametrize(
+    "name",
+    ["Imkerverein\u2028Pankow", "Imkerverein\x0bPankow", "Imkerverein\x85Pankow", "Imkerverein\x1cPankow"],
+    ids=repr,
+)
 def test_club_registration_refuses_control_characters(roles, client_for, name):
     from app.clubs.models import Club
 

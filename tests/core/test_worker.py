@@ -38,6 +38,7 @@ TASK_DECORATORS = {"task", "periodic_task", "db_task", "db_periodic_task", "lock
 
 # --- fixtures: one stand-in and one consumer per module ---------------------------------------------
 
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -87,7 +88,11 @@ def consumer(database_url, smtp_server, mm_server, tmp_path_factory):
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
             [executable, "app.worker.huey", "-w", "2", "-d", "0.05", "-m", "0.2", "-b", "1.0"],
-            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
     ns = SimpleNamespace(process=process, log_path=log_path, settings=settings, log=lambda: log_path.read_text())
     try:
         deadline = time.monotonic() + 60
@@ -111,9 +116,13 @@ def consumer(database_url, smtp_server, mm_server, tmp_path_factory):
 def app_config(app_config, consumer, mm_server):
     """The web side: same settings as the consumer, tasks queued (not run in process)."""
     app_config.update(
-        HUEY_IMMEDIATE=False, HUEY_SQLITE_PATH=consumer.settings["HUEY_SQLITE_PATH"],
-        DATA_EXPORT_DIR=consumer.settings["DATA_EXPORT_DIR"], MATTERMOST_URL=mm_server.url,
-        MATTERMOST_TOKEN=mm_server.standin.token, MATTERMOST_TEAM="vereinsraum", MATTERMOST_TIMEOUT=2.0,
+        HUEY_IMMEDIATE=False,
+        HUEY_SQLITE_PATH=consumer.settings["HUEY_SQLITE_PATH"],
+        DATA_EXPORT_DIR=consumer.settings["DATA_EXPORT_DIR"],
+        MATTERMOST_URL=mm_server.url,
+        MATTERMOST_TOKEN=mm_server.standin.token,
+        MATTERMOST_TEAM="vereinsraum",
+        MATTERMOST_TIMEOUT=2.0,
     )
     return app_config
 
@@ -139,6 +148,7 @@ def executed(consumer, task_name: str) -> bool:
 
 # --- every task is known to the consumer -------------------------------------------------------------
 
+
 def _module_name(path: Path) -> str:
     parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -163,8 +173,11 @@ def tasks_in_source() -> set[str]:
                 continue
             for decorator in node.decorator_list:
                 if _decorator_name(decorator) in TASK_DECORATORS:
-                    names = [kw.value.value for kw in getattr(decorator, "keywords", ())
-                             if kw.arg == "name" and isinstance(kw.value, ast.Constant)]
+                    names = [
+                        kw.value.value
+                        for kw in getattr(decorator, "keywords", ())
+                        if kw.arg == "name" and isinstance(kw.value, ast.Constant)
+                    ]
                     found.add(f"{_module_name(path)}.{names[0] if names else node.name}")
     return found
 
@@ -183,8 +196,8 @@ def test_consumer_knows_every_task_defined_under_app(consumer):
     assert any(name.endswith(".run_op") for name in in_source) and len(in_source) >= 5  # the scan works
     assert in_source <= imported
     assert consumer.tasks == imported, (
-        f"missing in the consumer: {sorted(imported - consumer.tasks)}; "
-        f"unknown: {sorted(consumer.tasks - imported)}")
+        f"missing in the consumer: {sorted(imported - consumer.tasks)}; unknown: {sorted(consumer.tasks - imported)}"
+    )
 
 
 def test_every_task_lives_in_its_domains_tasks_module():
@@ -195,6 +208,7 @@ def test_every_task_lives_in_its_domains_tasks_module():
 
 
 # --- end to end through the consumer ------------------------------------------------------------------
+
 
 def test_chat_operation_runs_in_the_consumer(consumer, mm_server, roles, client_for):
     from app.chat import services
@@ -240,8 +254,9 @@ def test_club_deletion_runs_in_the_consumer(consumer, roles, client_for, runner)
     from app.dataprotection.models import ClubDeletion
 
     slug, club_id = roles.club.slug, roles.club.id
-    response = client_for(roles.board).post(f"/c/{slug}/daten/schliessen",
-                                            data={"understood": "y", "current_password": PASSWORD})
+    response = client_for(roles.board).post(
+        f"/c/{slug}/daten/schliessen", data={"understood": "y", "current_password": PASSWORD}
+    )
     assert response.status_code == 303
     deletion = db.session.scalar(sa.select(ClubDeletion).where(ClubDeletion.club_id == club_id))
     deletion.delete_after = utcnow() - timedelta(minutes=1)  # the grace period is over
@@ -264,13 +279,16 @@ def test_consumer_writes_each_log_line_once(consumer, roles, client_for, mailbox
     import re
 
     client_for(roles.board).post("/konto/meine-daten/export")
-    eventually(lambda: [m for m in mailbox.to(roles.board.email) if "Datenexport" in m["Subject"]],
-               what="the export mail", consumer=consumer)
+    eventually(
+        lambda: [m for m in mailbox.to(roles.board.email) if "Datenexport" in m["Subject"]],
+        what="the export mail",
+        consumer=consumer,
+    )
     time.sleep(0.3)  # the "executed in" line follows the mail
     log = consumer.log()
     executing = re.findall(r"Executing (\S+): ([0-9a-f-]{36})", log)
     finished = re.findall(r"(\S+): ([0-9a-f-]{36}) executed in", log)
-    assert ("app.dataprotection.tasks.prepare_user_export" in {name for name, _id in executing})
+    assert "app.dataprotection.tasks.prepare_user_export" in {name for name, _id in executing}
     for lines in (executing, finished):
         doubled = sorted({line for line in lines if lines.count(line) > 1})
         assert not doubled, f"logged more than once: {doubled}\n{log[-3000:]}"

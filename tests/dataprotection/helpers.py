@@ -24,7 +24,9 @@ def traces(*, table_ref: str, ident: int, needles: tuple[str, ...]) -> list[str]
             for key, value in row.items():
                 if value is None or isinstance(value, (int, float, bool)):
                     continue
-                text = (json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)).lower()
+                text = (
+                    json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
+                ).lower()
                 for needle in lowered:
                     if needle in text:
                         found.append(f"{table.name}.{key} contains {needle!r}")

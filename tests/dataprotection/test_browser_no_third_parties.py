@@ -68,8 +68,7 @@ def test_pages_make_no_third_party_requests_and_set_only_the_session_cookie(role
     own = urlsplit(live_server.url).netloc
     problems = []
     visited = checked = 0
-    for role, user in (("anonymous", None), ("member", roles.member), ("board", roles.board),
-                       ("staff", roles.staff)):
+    for role, user in (("anonymous", None), ("member", roles.member), ("board", roles.board), ("staff", roles.staff)):
         context = _browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
         context.set_default_timeout(10_000)
         requests = []
@@ -80,8 +79,7 @@ def test_pages_make_no_third_party_requests_and_set_only_the_session_cookie(role
                 login_in_browser(page, live_server.url, user.email, PASSWORD)
                 assert "/konto/anmelden" not in page.url, f"login failed for {role}"
             with app.app_context():
-                urls = html_pages(app, page_urls(app, roles.club.slug, with_club=role in ("member", "board")),
-                                  user)
+                urls = html_pages(app, page_urls(app, roles.club.slug, with_club=role in ("member", "board")), user)
             assert len(urls) >= 5, urls
             for url in urls:
                 page.goto(live_server.url + url, wait_until="load")

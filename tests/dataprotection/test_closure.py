@@ -102,8 +102,12 @@ def test_after_the_grace_period_nothing_of_the_club_remains(roles, client_for, r
     assert traces(table_ref="club", ident=club_id, needles=(name, slug)) == []
     # people keep their accounts, only the membership is gone
     assert db.session.get(User, roles.member.id) is not None
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Membership)
-                             .where(Membership.user_id == roles.member.id)) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Membership).where(Membership.user_id == roles.member.id)
+        )
+        == 0
+    )
     deletion = _deletion()
     assert deletion.completed_at is not None
     assert {s.status for s in deletion.steps} <= {"done", "skipped"}
@@ -149,8 +153,9 @@ def test_external_steps_call_the_bbb_and_chat_clean_up(roles, monkeypatch):
     from app.meetings import services as meetings
 
     called = []
-    monkeypatch.setattr(meetings, "delete_club_recordings",
-                        lambda club: called.append(("bbb", club.id)) or "2 Räume gelöscht")
+    monkeypatch.setattr(
+        meetings, "delete_club_recordings", lambda club: called.append(("bbb", club.id)) or "2 Räume gelöscht"
+    )
     monkeypatch.setattr(provisioning, "archive_club_channel", lambda club: called.append(("chat", club.id)))
     assert closure._external_step("meetings", roles.club) == ("done", "2 Räume gelöscht")
     assert closure._external_step("chat", roles.club) == ("done", "erledigt")
@@ -202,8 +207,9 @@ def test_provisioned_mattermost_channel_is_archived(app, roles, client_for):
     server = make_server("127.0.0.1", port, standin, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    app.config.update(MATTERMOST_URL=url, MATTERMOST_TOKEN=standin.token, MATTERMOST_TEAM="vereinsraum",
-                      MATTERMOST_TIMEOUT=2.0)
+    app.config.update(
+        MATTERMOST_URL=url, MATTERMOST_TOKEN=standin.token, MATTERMOST_TEAM="vereinsraum", MATTERMOST_TIMEOUT=2.0
+    )
     try:
         assert client_for(roles.board).post(f"/c/{roles.club.slug}/chat/einstellungen/anlegen").status_code == 303
         channel_id = chat.link_for(roles.club).channel_id

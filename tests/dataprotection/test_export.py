@@ -130,8 +130,9 @@ def test_club_export_contains_the_checklist_report_pdf(roles, client_for):
 def test_audit_entries_about_me_are_in_my_export(roles):
     from app.core.audit import audit_record
 
-    audit_record("member.role_changed", actor=roles.board, club=roles.club, user_id=roles.member.id,
-                 old="member", new="board")
+    audit_record(
+        "member.role_changed", actor=roles.board, club=roles.club, user_id=roles.member.id, old="member", new="board"
+    )
     db.session.commit()
     rows = user_data(roles.member)["audit"]["audit_entry"]
     assert any(row["action"] == "member.role_changed" for row in rows)

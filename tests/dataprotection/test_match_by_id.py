@@ -83,15 +83,20 @@ def world(roles, make_user, make_club, mailbox):
         others(apply_email_change, make_token("change-email", anna_maria, new="anna.maria@example.org"))
         others(invite_by_email, fc, "anna@example.org", Role.MEMBER, by=fc_board)  # nobody's account
         pending = others(make_club, name="Verein Anna", status="pending", board=anna_maria)
-        others(change_status, pending, ClubStatus.REJECTED, by=staff, notify=False,
-               reason="Verein Ja: Anna Maria (anna.maria@example.org) hat 100% _ ___ angegeben")
+        others(
+            change_status,
+            pending,
+            ClubStatus.REJECTED,
+            by=staff,
+            notify=False,
+            reason="Verein Ja: Anna Maria (anna.maria@example.org) hat 100% _ ___ angegeben",
+        )
         others(audit_record, "chat.linked", actor=fc_board, club=fc, url="https://chat.example/verein/channels/ja")
         # FC's checklist history: answers "Ja", notes equal to every hostile name, Anna Maria responsible
         names = {anna_maria.id: anna_maria.name, fc_board.id: fc_board.name}
         other_history = set()
         for item, note in zip(items, HOSTILE_NAMES + ["Anna Maria", ADDRESS], strict=False):
-            other_history.add(_save(fc, item, fc_board, names, status="yes", note=note,
-                                    responsible_id=anna_maria.id))
+            other_history.add(_save(fc, item, fc_board, names, status="yes", note=note, responsible_id=anna_maria.id))
         other_history.add(_save(fc, items[0], anna_maria, names, status="partial", note="Ja", responsible_id=None))
 
         # --- the person ----------------------------------------------------------------------
@@ -106,13 +111,21 @@ def world(roles, make_user, make_club, mailbox):
         names = {person.id: person.name, roles.board.id: roles.board.name}
         own_history = {
             "author": _save(roles.club, items[0], person, names, status="yes", note="erledigt"),
-            "new_responsible": _save(roles.club, items[1], roles.board, names, status="no",
-                                     responsible_id=person.id),
+            "new_responsible": _save(roles.club, items[1], roles.board, names, status="no", responsible_id=person.id),
         }
-        own_history["old_responsible"] = _save(roles.club, items[1], roles.board, names, status="no",
-                                               responsible_id=roles.board.id)
-        return SimpleNamespace(person=person, mine=mine.ids, others=others.ids, own_history=own_history,
-                               other_history=other_history, anna_maria=anna_maria, fc=fc, items=items)
+        own_history["old_responsible"] = _save(
+            roles.club, items[1], roles.board, names, status="no", responsible_id=roles.board.id
+        )
+        return SimpleNamespace(
+            person=person,
+            mine=mine.ids,
+            others=others.ids,
+            own_history=own_history,
+            other_history=other_history,
+            anna_maria=anna_maria,
+            fc=fc,
+            items=items,
+        )
 
     return build
 
@@ -138,12 +151,16 @@ def test_export_and_deletion_find_exactly_the_persons_rows(world, name):
     # account deletion: other people's rows stay exactly as they were
 
     def audit_snapshot():
-        return {e.id: (e.actor_id, e.club_id, e.action, json.dumps(e.details, sort_keys=True))
-                for e in db.session.scalars(sa.select(AuditEntry).where(AuditEntry.id.in_(w.others)))}
+        return {
+            e.id: (e.actor_id, e.club_id, e.action, json.dumps(e.details, sort_keys=True))
+            for e in db.session.scalars(sa.select(AuditEntry).where(AuditEntry.id.in_(w.others)))
+        }
 
     def history_snapshot():
-        return {c.id: (c.user_id, c.user_name, json.dumps(c.changes, sort_keys=True))
-                for c in db.session.scalars(sa.select(AnswerChange).where(AnswerChange.id.in_(w.other_history)))}
+        return {
+            c.id: (c.user_id, c.user_name, json.dumps(c.changes, sort_keys=True))
+            for c in db.session.scalars(sa.select(AnswerChange).where(AnswerChange.id.in_(w.other_history)))
+        }
 
     def clubs_snapshot():
         return {c.id: (c.name, c.contact_email, c.status_reason) for c in db.session.scalars(sa.select(Club))}
@@ -168,7 +185,9 @@ def test_export_and_deletion_find_exactly_the_persons_rows(world, name):
     assert author.user_id is None and author.user_name == "ehemaliges Mitglied"
     assert history[w.own_history["new_responsible"]].changes["responsible_id"][1] == "ehemaliges Mitglied"
     assert history[w.own_history["old_responsible"]].changes["responsible_id"] == [
-        "ehemaliges Mitglied", "Vera Vorstand"]
+        "ehemaliges Mitglied",
+        "Vera Vorstand",
+    ]
 
 
 def test_recording_code_stores_the_ids_of_the_people_concerned(roles, make_user, mailbox):
@@ -201,14 +220,17 @@ def test_audit_entries_name_people_only_under_declared_keys():
     undeclared = []
     for path in app_dir.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None))
-                    in ("audit_record", "record")):
+            if not (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) in ("audit_record", "record")
+            ):
                 continue
             keys = [kw.arg for kw in node.keywords if kw.arg]
             for kw in node.keywords:
                 if kw.arg is None:  # **{...}
-                    keys += [k.value for k in ast.walk(kw.value)
-                             if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+                    keys += [
+                        k.value for k in ast.walk(kw.value) if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                    ]
             for key in keys:
                 if key.endswith(("user_id", "_user", "user_ids")) and key not in AUDIT_USER_KEYS:
                     undeclared.append(f"{path.relative_to(app_dir)}:{node.lineno} {key}")
@@ -220,8 +242,11 @@ def test_my_data_says_what_is_matched_and_where_names_may_remain(roles, client_f
     import zipfile
 
     page = client_for(roles.member).get("/konto/meine-daten").get_data(as_text=True)
-    for text in ("Wie wir Ihre Daten finden", "nur dann zu Ihren Daten, wenn Sie diese Adresse bestätigt haben",
-                 "Freie Texte durchsuchen wir bewusst nicht"):
+    for text in (
+        "Wie wir Ihre Daten finden",
+        "nur dann zu Ihren Daten, wenn Sie diese Adresse bestätigt haben",
+        "Freie Texte durchsuchen wir bewusst nicht",
+    ):
         assert text in page
     from app.dataprotection.exports import build_user_zip
 

@@ -26,25 +26,53 @@ def _content_of(person, club, staff):
     from app.workshops.models import Registration, Workshop
 
     room = db.session.scalars(sa.select(Room).where(Room.club_id == club.id)).first()
-    workshop = Workshop(title="Datenschutz für Vereine", topic="datenschutz", starts_at=utcnow() + timedelta(days=3),
-                        registration_deadline=utcnow() + timedelta(days=2), created_by_id=staff.id)
+    workshop = Workshop(
+        title="Datenschutz für Vereine",
+        topic="datenschutz",
+        starts_at=utcnow() + timedelta(days=3),
+        registration_deadline=utcnow() + timedelta(days=2),
+        created_by_id=staff.id,
+    )
     db.session.add(workshop)
     db.session.flush()
     rows = dict(
-        answer=Answer(club_id=club.id, item_key="org-owner", status="yes", note="Vorstand kümmert sich",
-                      responsible_id=person.id, updated_by_id=person.id),
-        history=AnswerChange(club_id=club.id, item_key="org-owner", user_id=person.id, user_name=person.name,
-                             changes={"responsible_id": ["–", person.name], "status": ["", "yes"]},
-                             new_responsible_id=person.id),
-        reminder=ReminderSent(club_id=club.id, item_key="org-owner", due_date=utcnow().date(), kind="soon",
-                              recipient=person.email),
+        answer=Answer(
+            club_id=club.id,
+            item_key="org-owner",
+            status="yes",
+            note="Vorstand kümmert sich",
+            responsible_id=person.id,
+            updated_by_id=person.id,
+        ),
+        history=AnswerChange(
+            club_id=club.id,
+            item_key="org-owner",
+            user_id=person.id,
+            user_name=person.name,
+            changes={"responsible_id": ["–", person.name], "status": ["", "yes"]},
+            new_responsible_id=person.id,
+        ),
+        reminder=ReminderSent(
+            club_id=club.id, item_key="org-owner", due_date=utcnow().date(), kind="soon", recipient=person.email
+        ),
         run=MeetingRun(club_id=club.id, room_id=room.id, started_by_id=person.id),
-        meeting=ScheduledMeeting(club_id=club.id, room_id=room.id, title="Vorstandssitzung",
-                                 starts_at=utcnow() + timedelta(days=1), created_by_id=person.id),
+        meeting=ScheduledMeeting(
+            club_id=club.id,
+            room_id=room.id,
+            title="Vorstandssitzung",
+            starts_at=utcnow() + timedelta(days=1),
+            created_by_id=person.id,
+        ),
         chat=ChatAccount(user_id=person.id, mm_user_id=None, email=person.email),
         note=StaffNote(club_id=club.id, author_id=staff.id, body="Rückruf vereinbart"),
-        registration=Registration(workshop_id=workshop.id, user_id=person.id, club_id=club.id, name=person.name,
-                                  email=person.email, status="confirmed"),
+        registration=Registration(
+            workshop_id=workshop.id,
+            user_id=person.id,
+            club_id=club.id,
+            name=person.name,
+            email=person.email,
+            status="confirmed",
+        ),
     )
     db.session.add_all(rows.values())
     db.session.commit()
@@ -97,5 +125,11 @@ def test_club_deletion_across_domains(roles):
     # the person's workshop registration is theirs: it stays, without the club
     registration = db.session.get(Registration, registration_id)
     assert registration is not None and registration.club_id is None
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Membership)
-                             .where(Membership.role == Role.BOARD, Membership.club_id == club_id)) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Membership)
+            .where(Membership.role == Role.BOARD, Membership.club_id == club_id)
+        )
+        == 0
+    )

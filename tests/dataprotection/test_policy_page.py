@@ -3,9 +3,13 @@ import pytest
 
 @pytest.fixture
 def app_config(app_config):
-    app_config.update(BBB_API_URL="https://bbb.beispiel-verein.de/bigbluebutton/api/", BBB_SECRET="s",
-                      MATTERMOST_URL="https://chat.beispiel-verein.de", MATTERMOST_TOKEN="t",
-                      MATTERMOST_TEAM="vereine")
+    app_config.update(
+        BBB_API_URL="https://bbb.beispiel-verein.de/bigbluebutton/api/",
+        BBB_SECRET="s",
+        MATTERMOST_URL="https://chat.beispiel-verein.de",
+        MATTERMOST_TOKEN="t",
+        MATTERMOST_TEAM="vereine",
+    )
     return app_config
 
 
@@ -19,8 +23,12 @@ def test_policy_lists_configured_processors_and_periods(app, client):
 
 
 def test_changing_the_configuration_changes_the_policy(app, client):
-    app.config.update(BBB_API_URL=None, MATTERMOST_URL="https://mm.anderer-host.example", CLUB_DELETION_GRACE_DAYS=45,
-                      AUDIT_RETENTION_DAYS=90)
+    app.config.update(
+        BBB_API_URL=None,
+        MATTERMOST_URL="https://mm.anderer-host.example",
+        CLUB_DELETION_GRACE_DAYS=45,
+        AUDIT_RETENTION_DAYS=90,
+    )
     text = client.get("/datenschutz/verarbeitung").get_data(as_text=True)
     assert "bbb.beispiel-verein.de" not in text
     assert "mm.anderer-host.example" in text

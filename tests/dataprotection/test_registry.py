@@ -13,8 +13,16 @@ def test_every_model_with_user_or_club_reference_is_declared(app):
 
 def test_walk_finds_the_foundation_models(app):
     names = {m.__tablename__ for m in registry.models_with_personal_refs()}
-    assert {"user", "club", "membership", "invitation", "audit_entry", "club_status_change",
-            "data_export", "club_deletion"} <= names
+    assert {
+        "user",
+        "club",
+        "membership",
+        "invitation",
+        "audit_entry",
+        "club_status_change",
+        "data_export",
+        "club_deletion",
+    } <= names
 
 
 def test_kept_rows_have_nullable_references(app):

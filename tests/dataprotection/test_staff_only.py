@@ -28,15 +28,21 @@ def _export(roles, client_for) -> tuple[dict, dict[str, list[dict]], dict[str, b
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     files = {name: archive.read(name) for name in archive.namelist()}
     data = json.loads(files["verein.json"])
-    csvs = {name[len("csv/"):-len(".csv")]: list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
-            for name, content in files.items() if name.startswith("csv/")}
+    csvs = {
+        name[len("csv/") : -len(".csv")]: list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+        for name, content in files.items()
+        if name.startswith("csv/")
+    }
     return data, csvs, files
 
 
 def _staff_only_declarations():
     tables = [model.__tablename__ for model, policy in registry.PERSONAL_DATA.items() if policy.staff_only]
-    columns = {model.__tablename__: set(policy.staff_only_columns)
-               for model, policy in registry.PERSONAL_DATA.items() if policy.staff_only_columns}
+    columns = {
+        model.__tablename__: set(policy.staff_only_columns)
+        for model, policy in registry.PERSONAL_DATA.items()
+        if policy.staff_only_columns
+    }
     return tables, columns, set(registry.STAFF_ONLY_AUDIT_ACTIONS)
 
 
@@ -80,10 +86,13 @@ def test_club_export_holds_no_staff_only_data(roles, client_for):
     assert any(row["action"] == "admin.answers_viewed" for row in data["audit_entry"])
 
 
-@pytest.mark.parametrize("declaration", [
-    {"staff_only": True},
-    {"staff_only_columns": ("description", "contact_email")},
-])
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        {"staff_only": True},
+        {"staff_only_columns": ("description", "contact_email")},
+    ],
+)
 def test_a_new_staff_only_declaration_is_honoured(roles, client_for, monkeypatch, declaration):
     """Declaring a table or a column staff-only is all it takes to keep it out of the club export."""
     from app.clubs.models import Club, ClubStatusChange
@@ -94,8 +103,11 @@ def test_a_new_staff_only_declaration_is_honoured(roles, client_for, monkeypatch
     if model is Club:
         roles.club.description = MARKER
     else:
-        db.session.add(ClubStatusChange(club_id=roles.club.id, old_status=roles.club.status,
-                                        new_status=roles.club.status, reason=MARKER))
+        db.session.add(
+            ClubStatusChange(
+                club_id=roles.club.id, old_status=roles.club.status, new_status=roles.club.status, reason=MARKER
+            )
+        )
     db.session.commit()
     data, csvs, files = _export(roles, client_for)
     _assert_no_staff_only_data(data, csvs, files)

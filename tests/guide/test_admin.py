@@ -10,14 +10,30 @@ def _page(kind, slug):
     return db.session.scalar(sa.select(ContentPage).where(ContentPage.kind == kind, ContentPage.slug == slug))
 
 
-NEW = {"kind": "article", "slug": "vereinsfeste", "position": "5", "title": "Vereinsfeste planen",
-       "summary": "Kurz", "body": "## Einladung\n\nText mit Fotohinweis.", "title_en": "", "summary_en": "",
-       "body_en": "", "note": "erste Fassung"}
+NEW = {
+    "kind": "article",
+    "slug": "vereinsfeste",
+    "position": "5",
+    "title": "Vereinsfeste planen",
+    "summary": "Kurz",
+    "body": "## Einladung\n\nText mit Fotohinweis.",
+    "title_en": "",
+    "summary_en": "",
+    "body_en": "",
+    "note": "erste Fassung",
+}
 
 
 def _edit_data(page, **changes):
-    data = {"title": page.title, "summary": page.summary, "body": page.body, "title_en": page.title_en,
-            "summary_en": page.summary_en, "body_en": page.body_en, "note": ""}
+    data = {
+        "title": page.title,
+        "summary": page.summary,
+        "body": page.body,
+        "title_en": page.title_en,
+        "summary_en": page.summary_en,
+        "body_en": page.body_en,
+        "note": "",
+    }
     data.update(changes)
     return data
 
@@ -26,10 +42,19 @@ def _edit_data(page, **changes):
 def test_only_staff_may_use_the_editor(synced, roles, client_for, who):
     client = client_for(None if who == "anonymous" else getattr(roles, who))
     page = _page("chapter", "beitritt")
-    gets = ["/admin/inhalte/", "/admin/inhalte/neu", f"/admin/inhalte/{page.id}",
-            f"/admin/inhalte/{page.id}/versionen", f"/admin/inhalte/{page.id}/versionen/1"]
-    posts = ["/admin/inhalte/neu", f"/admin/inhalte/{page.id}", "/admin/inhalte/vorschau",
-             f"/admin/inhalte/{page.id}/zurueckziehen"]
+    gets = [
+        "/admin/inhalte/",
+        "/admin/inhalte/neu",
+        f"/admin/inhalte/{page.id}",
+        f"/admin/inhalte/{page.id}/versionen",
+        f"/admin/inhalte/{page.id}/versionen/1",
+    ]
+    posts = [
+        "/admin/inhalte/neu",
+        f"/admin/inhalte/{page.id}",
+        "/admin/inhalte/vorschau",
+        f"/admin/inhalte/{page.id}/zurueckziehen",
+    ]
     expected = {302, 401} if who == "anonymous" else {403}
     for url in gets:
         assert client.get(url).status_code in expected, url
@@ -55,9 +80,10 @@ def test_create_draft_then_publish(synced, roles, client_for, client):
 
     edit = staff.get(response.headers["Location"]).get_data(as_text=True)
     assert "Text mit Fotohinweis." in edit  # the editor starts from the draft
-    response = staff.post(f"/admin/inhalte/{page.id}", data=_edit_data(page, title="Vereinsfeste planen",
-                                                                        body="## Einladung\n\nNeu.",
-                                                                        action="publish"))
+    response = staff.post(
+        f"/admin/inhalte/{page.id}",
+        data=_edit_data(page, title="Vereinsfeste planen", body="## Einladung\n\nNeu.", action="publish"),
+    )
     assert response.status_code == 303
     assert client.get("/wissen/vereinsfeste").status_code == 200
     assert "Neu." in client.get("/wissen/vereinsfeste").get_data(as_text=True)
@@ -65,8 +91,12 @@ def test_create_draft_then_publish(synced, roles, client_for, client):
 
 def test_invalid_input_is_422_and_writes_nothing(synced, roles, client_for):
     staff = client_for(roles.staff)
-    for data in (dict(NEW, title=""), dict(NEW, slug="Mit Leerzeichen"), dict(NEW, body=""),
-                 dict(NEW, slug="soziale-medien")):
+    for data in (
+        dict(NEW, title=""),
+        dict(NEW, slug="Mit Leerzeichen"),
+        dict(NEW, body=""),
+        dict(NEW, slug="soziale-medien"),
+    ):
         response = staff.post("/admin/inhalte/neu", data=dict(data, action="publish"))
         assert response.status_code == 422, data
         assert "Bitte prüfen Sie Ihre Eingaben" in response.get_data(as_text=True)
@@ -81,8 +111,11 @@ def test_invalid_input_is_422_and_writes_nothing(synced, roles, client_for):
 
 
 def test_live_preview_is_rendered_and_sanitised(synced, roles, client_for):
-    response = client_for(roles.staff).post("/admin/inhalte/vorschau", headers=HX, data={
-        "title": "x", "body": "## Vorschau\n\n<script>alert(1)</script> **fett**", "body_en": "## Preview"})
+    response = client_for(roles.staff).post(
+        "/admin/inhalte/vorschau",
+        headers=HX,
+        data={"title": "x", "body": "## Vorschau\n\n<script>alert(1)</script> **fett**", "body_en": "## Preview"},
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in text
     assert '<h2 id="vorschau">Vorschau</h2>' in text and "<strong>fett</strong>" in text
@@ -91,8 +124,9 @@ def test_live_preview_is_rendered_and_sanitised(synced, roles, client_for):
 
 def test_preview_without_javascript_renders_the_editor(synced, roles, client_for):
     page = _page("chapter", "beitritt")
-    response = client_for(roles.staff).post(f"/admin/inhalte/{page.id}",
-                                            data=_edit_data(page, body="## Nur ansehen", action="preview"))
+    response = client_for(roles.staff).post(
+        f"/admin/inhalte/{page.id}", data=_edit_data(page, body="## Nur ansehen", action="preview")
+    )
     assert response.status_code == 200 and 'id="nur-ansehen"' in response.get_data(as_text=True)
     assert len(_page("chapter", "beitritt").revisions) == 1
 
@@ -101,9 +135,15 @@ def test_revision_history_and_diff(synced, roles, client_for):
     staff = client_for(roles.staff)
     page = _page("chapter", "auskunft")
     body = page.body
-    staff.post(f"/admin/inhalte/{page.id}", data=_edit_data(
-        page, body=body.replace("spätestens innerhalb eines Monats", "binnen eines Monats"), note="kürzer",
-        action="draft"))
+    staff.post(
+        f"/admin/inhalte/{page.id}",
+        data=_edit_data(
+            page,
+            body=body.replace("spätestens innerhalb eines Monats", "binnen eines Monats"),
+            note="kürzer",
+            action="draft",
+        ),
+    )
     staff.post(f"/admin/inhalte/{page.id}", data=_edit_data(page, body=body + "\nZusatzzeile\n", action="publish"))
     history = staff.get(f"/admin/inhalte/{page.id}/versionen").get_data(as_text=True)
     assert "kürzer" in history and "mitgelieferter Inhalt" in history and "Tanja Team" in history

@@ -7,9 +7,16 @@ from app.guide import services
 from app.guide.models import ContentPage, ContentRevision
 from app.guide.rendering import render_markdown
 
-AUTHORITY_HOSTS = ("datenschutz-berlin.de", "data-kids.de", "baden-wuerttemberg.datenschutz.de", "lda.bayern.de",
-                   "datenschutzkonferenz-online.de", "stiftungdatenschutz.org", "lfd.niedersachsen.de",
-                   "digitale-nachbarschaft.de")
+AUTHORITY_HOSTS = (
+    "datenschutz-berlin.de",
+    "data-kids.de",
+    "baden-wuerttemberg.datenschutz.de",
+    "lda.bayern.de",
+    "datenschutzkonferenz-online.de",
+    "stiftungdatenschutz.org",
+    "lfd.niedersachsen.de",
+    "digitale-nachbarschaft.de",
+)
 
 
 def _page(kind, slug):
@@ -30,9 +37,12 @@ def test_all_agreed_chapters_ship_in_german_and_english(synced):
 
 def test_templates_and_articles_ship(synced):
     assert {p.slug for p in services.published("template")} == {
-        "datenschutzhinweise-aufnahme", "einwilligung-fotos", "antwort-auskunft", "loeschprotokoll"}
-    assert {p.slug for p in services.published("article")} >= {"soziale-medien", "sicher-im-netz",
-                                                               "digitale-werkzeuge"}
+        "datenschutzhinweise-aufnahme",
+        "einwilligung-fotos",
+        "antwort-auskunft",
+        "loeschprotokoll",
+    }
+    assert {p.slug for p in services.published("article")} >= {"soziale-medien", "sicher-im-netz", "digitale-werkzeuge"}
 
 
 def test_sync_is_idempotent(synced):
@@ -53,19 +63,29 @@ def _changed_shipping(monkeypatch):
     original = services.shipped_content()
 
     def changed():
-        return [(kind, slug, dict(data, body=data["body"] + "\nNeu geliefert.\n"), digest[::-1])
-                for kind, slug, data, digest in original]  # new digest, same length
+        return [
+            (kind, slug, dict(data, body=data["body"] + "\nNeu geliefert.\n"), digest[::-1])
+            for kind, slug, data, digest in original
+        ]  # new digest, same length
 
     monkeypatch.setattr(services, "shipped_content", changed)
 
 
 def test_staff_edits_are_never_overwritten_by_a_later_load(synced, roles, monkeypatch):
     edited = _page("chapter", "rundmails")
-    services.save(edited, {**{f: getattr(edited, f) for f in ContentRevision.FIELDS}, "body": "Unsere Fassung."},
-                  author=roles.staff, publish=True)
+    services.save(
+        edited,
+        {**{f: getattr(edited, f) for f in ContentRevision.FIELDS}, "body": "Unsere Fassung."},
+        author=roles.staff,
+        publish=True,
+    )
     drafted = _page("article", "soziale-medien")
-    services.save(drafted, {**{f: getattr(drafted, f) for f in ContentRevision.FIELDS}, "body": "Entwurf."},
-                  author=roles.staff, publish=False)
+    services.save(
+        drafted,
+        {**{f: getattr(drafted, f) for f in ContentRevision.FIELDS}, "body": "Entwurf."},
+        author=roles.staff,
+        publish=False,
+    )
     db.session.commit()
     untouched_before = _page("chapter", "beitritt").published_number
 

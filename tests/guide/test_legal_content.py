@@ -24,6 +24,7 @@ def _text(kind, slug, lang="de"):
 
 # --- the loader requires a date and sources -------------------------------------------------
 
+
 def test_every_shipped_chapter_article_and_template_has_a_date_and_sources(synced):
     pages = list(db.session.scalars(sa.select(ContentPage)))
     assert {p.kind for p in pages} == {"chapter", "article", "template"}
@@ -38,19 +39,23 @@ def _shipped_folder(tmp_path, monkeypatch, front_matter):
     folder = tmp_path / "content"
     for sub in services.FOLDERS.values():
         (folder / sub).mkdir(parents=True)
-    (folder / "chapters" / "probe.md").write_text(f"---\ntitle: Probe\n{front_matter}---\n## Text\n\nArt. 5 DSGVO\n",
-                                                  encoding="utf-8")
+    (folder / "chapters" / "probe.md").write_text(
+        f"---\ntitle: Probe\n{front_matter}---\n## Text\n\nArt. 5 DSGVO\n", encoding="utf-8"
+    )
     monkeypatch.setattr(services, "CONTENT_DIR", folder)
 
 
-@pytest.mark.parametrize("front_matter, message", [
-    ("sources:\n  - label: Art. 5 DSGVO\n", "reviewed"),
-    ("reviewed: 2026-12-02\n", "Quelle"),
-    ("reviewed: 2026-12-02\nsources: []\n", "Quelle"),
-    ("reviewed: irgendwann\nsources:\n  - label: Art. 5 DSGVO\n", "Datum"),
-    ("reviewed: 2026-12-02\nsources:\n  - https://eur-lex.europa.eu/\n", "label"),
-    ("reviewed: 2026-12-02\nsources:\n  - label: DSGVO\n    url: http://eur-lex.europa.eu/\n", "https"),
-])
+@pytest.mark.parametrize(
+    "front_matter, message",
+    [
+        ("sources:\n  - label: Art. 5 DSGVO\n", "reviewed"),
+        ("reviewed: 2026-12-02\n", "Quelle"),
+        ("reviewed: 2026-12-02\nsources: []\n", "Quelle"),
+        ("reviewed: irgendwann\nsources:\n  - label: Art. 5 DSGVO\n", "Datum"),
+        ("reviewed: 2026-12-02\nsources:\n  - https://eur-lex.europa.eu/\n", "label"),
+        ("reviewed: 2026-12-02\nsources:\n  - label: DSGVO\n    url: http://eur-lex.europa.eu/\n", "https"),
+    ],
+)
 def test_shipped_files_without_date_or_sources_are_rejected(app, tmp_path, monkeypatch, front_matter, message):
     _shipped_folder(tmp_path, monkeypatch, front_matter)
     with pytest.raises(services.ShippedContentError, match=f"chapters/probe.md: .*{message}"):
@@ -58,8 +63,9 @@ def test_shipped_files_without_date_or_sources_are_rejected(app, tmp_path, monke
 
 
 def test_a_complete_file_loads(app, tmp_path, monkeypatch):
-    _shipped_folder(tmp_path, monkeypatch, "reviewed: 2026-12-02\nsources:\n  - label: Art. 5 DSGVO\n"
-                                            "    label_en: GDPR Art. 5\n")
+    _shipped_folder(
+        tmp_path, monkeypatch, "reviewed: 2026-12-02\nsources:\n  - label: Art. 5 DSGVO\n    label_en: GDPR Art. 5\n"
+    )
     [(kind, slug, data, _digest)] = services.shipped_content()
     assert (kind, slug, data["reviewed_on"]) == ("chapter", "probe", REVIEWED)
     assert data["sources"] == [{"label": "Art. 5 DSGVO", "label_en": "GDPR Art. 5"}]
@@ -67,12 +73,15 @@ def test_a_complete_file_loads(app, tmp_path, monkeypatch):
 
 # --- pages show "Stand" and sources ------------------------------------------------------------
 
+
 def test_chapter_page_shows_stand_and_sources(synced, client):
     html = client.get("/leitfaden/online-werkzeuge").get_data(as_text=True)
     assert '<p class="content-stand muted">Stand: 02.12.2026</p>' in html
     assert '<h2 id="rechtsgrundlagen">Rechtsgrundlagen und Quellen</h2>' in html
-    assert ('<a href="https://www.gesetze-im-internet.de/bgb/__32.html" rel="noopener noreferrer">'
-            '§ 32 Abs. 2 BGB (hybride und virtuelle Mitgliederversammlungen, seit 21.03.2023)</a>') in html
+    assert (
+        '<a href="https://www.gesetze-im-internet.de/bgb/__32.html" rel="noopener noreferrer">'
+        "§ 32 Abs. 2 BGB (hybride und virtuelle Mitgliederversammlungen, seit 21.03.2023)</a>"
+    ) in html
     assert html.index("Stand: 02.12.2026") < html.index('id="rechtsgrundlagen"') < html.index("checklist-links")
 
 
@@ -94,9 +103,19 @@ def test_articles_and_templates_show_stand_and_sources(synced, client, path):
 def test_staff_edits_keep_stand_and_sources(synced, roles, client_for):
     page = _page("chapter", "rundmails")
     sources = list(page.sources)
-    response = client_for(roles.staff).post(f"/admin/inhalte/{page.id}", data={
-        "title": page.title, "summary": page.summary, "body": page.body + "\nErgänzung.\n", "title_en": page.title_en,
-        "summary_en": page.summary_en, "body_en": page.body_en, "note": "", "action": "publish"})
+    response = client_for(roles.staff).post(
+        f"/admin/inhalte/{page.id}",
+        data={
+            "title": page.title,
+            "summary": page.summary,
+            "body": page.body + "\nErgänzung.\n",
+            "title_en": page.title_en,
+            "summary_en": page.summary_en,
+            "body_en": page.body_en,
+            "note": "",
+            "action": "publish",
+        },
+    )
     assert response.status_code == 303
     db.session.expire_all()
     page = _page("chapter", "rundmails")
@@ -105,18 +124,36 @@ def test_staff_edits_keep_stand_and_sources(synced, roles, client_for):
 
 
 def test_pages_created_by_staff_need_no_sources(synced, roles, client_for, client):
-    client_for(roles.staff).post("/admin/inhalte/neu", data={
-        "kind": "article", "slug": "vereinsfeste", "position": "5", "title": "Vereinsfeste planen", "summary": "",
-        "body": "## Einladung\n\nText.", "title_en": "", "summary_en": "", "body_en": "", "note": "",
-        "action": "publish"})
+    client_for(roles.staff).post(
+        "/admin/inhalte/neu",
+        data={
+            "kind": "article",
+            "slug": "vereinsfeste",
+            "position": "5",
+            "title": "Vereinsfeste planen",
+            "summary": "",
+            "body": "## Einladung\n\nText.",
+            "title_en": "",
+            "summary_en": "",
+            "body_en": "",
+            "note": "",
+            "action": "publish",
+        },
+    )
     html = client.get("/wissen/vereinsfeste").get_data(as_text=True)
     assert "Vereinsfeste planen" in html and "Stand:" not in html and 'id="rechtsgrundlagen"' not in html
 
 
 # --- glossary -----------------------------------------------------------------------------------
 
-JARGON_ANCHORS = ("vvt", "avv", "data-privacy-framework", "standardvertragsklauseln", "rechenschaftspflicht",
-                  "inhaltsversion")
+JARGON_ANCHORS = (
+    "vvt",
+    "avv",
+    "data-privacy-framework",
+    "standardvertragsklauseln",
+    "rechenschaftspflicht",
+    "inhaltsversion",
+)
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
@@ -138,6 +175,7 @@ def test_guide_index_links_the_glossary(synced, client):
 
 
 # --- corrections (issue 17 item 2) and the platform as processor (item 1) ------------------------
+
 
 def test_online_tools_chapter_names_the_platform_operator_as_processor(synced):
     de, en = _text("chapter", "online-werkzeuge"), _text("chapter", "online-werkzeuge", "en")
@@ -199,7 +237,8 @@ def test_retention_chapter(synced):
 
 def test_deletion_log_example_and_templates_treat_the_three_year_cap_as_a_club_rule(synced):
     assert "ab 1.1.2032" in _text("template", "loeschprotokoll") and "31.12.2031" not in _text(
-        "template", "loeschprotokoll")
+        "template", "loeschprotokoll"
+    )
     assert "from 1 January 2032" in _text("template", "loeschprotokoll", "en")
     for slug in ("datenschutzhinweise-aufnahme", "antwort-auskunft"):
         assert "Vereinsregel" in _text("template", slug) and "club rule" in _text("template", slug, "en")
@@ -233,8 +272,15 @@ def test_dpo_chapter_names_dpia_and_art_37_1_c(synced):
     assert "§ 38(1) sentence 2 BDSG" in en and "Art. 37(1)(c) GDPR" in en
 
 
-@pytest.mark.parametrize("kind, slug", [("chapter", "verarbeitungsverzeichnis"), ("chapter", "datenpanne"),
-                                        ("chapter", "datenschutzbeauftragter"), ("article", "sicher-im-netz")])
+@pytest.mark.parametrize(
+    "kind, slug",
+    [
+        ("chapter", "verarbeitungsverzeichnis"),
+        ("chapter", "datenpanne"),
+        ("chapter", "datenschutzbeauftragter"),
+        ("article", "sicher-im-netz"),
+    ],
+)
 def test_law_in_flux_carries_a_dated_notice(synced, kind, slug):
     assert "Stand 12/2026" in _text(kind, slug) and "as of 12/2026" in _text(kind, slug, "en")
 

@@ -82,8 +82,9 @@ def test_knowledge_base(synced, client):
 
 def test_a_published_page_never_shows_a_draft(synced, client, roles):
     page = _page("chapter", "rundmails")
-    services.save(page, _fields(page, body="GEHEIMER ENTWURF", title="Entwurfstitel"), author=roles.staff,
-                  publish=False)
+    services.save(
+        page, _fields(page, body="GEHEIMER ENTWURF", title="Entwurfstitel"), author=roles.staff, publish=False
+    )
     db.session.commit()
     text = client.get("/leitfaden/rundmails").get_data(as_text=True)
     assert "GEHEIMER ENTWURF" not in text and "Entwurfstitel" not in text

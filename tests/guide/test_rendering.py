@@ -34,12 +34,14 @@ def _parsed(html):
 
 
 def test_script_injection_is_neutralised():
-    html = str(render_markdown(
-        "Hallo <script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n"
-        "[klick](javascript:alert(1)) [data](data:text/html;base64,PHNjcmlwdD4=)\n\n"
-        "<a href=\"https://a.example\" onclick=\"alert(1)\">a</a>\n\n"
-        "[ok](https://ok.example \"Titel\")"
-    ).html)
+    html = str(
+        render_markdown(
+            "Hallo <script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n"
+            "[klick](javascript:alert(1)) [data](data:text/html;base64,PHNjcmlwdD4=)\n\n"
+            '<a href="https://a.example" onclick="alert(1)">a</a>\n\n'
+            '[ok](https://ok.example "Titel")'
+        ).html
+    )
     tags = _tags(html)
     assert {tag for tag, _ in tags} <= {"p", "a"}
     assert not any(name.startswith("on") for _, attrs in tags for name in attrs)
@@ -72,10 +74,31 @@ HOSTILE = {
     "raw-html-attributes": ('<p style="position:fixed" class="x" id="login">Text</p>', "Text"),
     "html-comment": ("Sichtbar <!-- <script>alert(1)</script> -->", "Sichtbar"),
 }
-EXECUTABLE = {"script", "style", "iframe", "object", "embed", "form", "input", "button", "svg", "img", "link", "meta",
-              "base", "frame", "video", "audio", "source", "math", "template"}
-RENDERERS = {"guide": lambda text: str(render_markdown(text).html),
-             "pages": lambda text: str(render_page_markdown(text))}
+EXECUTABLE = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "input",
+    "button",
+    "svg",
+    "img",
+    "link",
+    "meta",
+    "base",
+    "frame",
+    "video",
+    "audio",
+    "source",
+    "math",
+    "template",
+}
+RENDERERS = {
+    "guide": lambda text: str(render_markdown(text).html),
+    "pages": lambda text: str(render_page_markdown(text)),
+}
 
 
 @pytest.mark.parametrize("renderer", list(RENDERERS))
@@ -88,7 +111,7 @@ def test_hostile_markdown_renders_harmless(renderer, case):
     tags, text = _parsed(html)
     names = {tag for tag, _ in tags}
     assert not names & EXECUTABLE, html
-    for tag, attrs in tags:
+    for _tag, attrs in tags:
         assert not [name for name in attrs if name.startswith("on")], html
         assert not {"src", "style", "srcset", "action", "formaction", "class", "id"} & set(attrs), html
         if "href" in attrs:
@@ -102,8 +125,10 @@ def test_hostile_markdown_renders_harmless(renderer, case):
 @pytest.mark.parametrize("renderer", list(RENDERERS))
 def test_harmless_markdown_keeps_its_links_and_formatting(renderer):
     """The counterpart of the hostile cases: the sanitiser does not strip what the renderers promise to keep."""
-    html = RENDERERS[renderer]("**fett** *kursiv* [Berliner Beauftragte](https://www.datenschutz-berlin.de \"BlnBDI\") "
-                               "[Post](mailto:info@verein.example)\n\n- eins\n- zwei\n\n> Zitat\n\n`code`")
+    html = RENDERERS[renderer](
+        '**fett** *kursiv* [Berliner Beauftragte](https://www.datenschutz-berlin.de "BlnBDI") '
+        "[Post](mailto:info@verein.example)\n\n- eins\n- zwei\n\n> Zitat\n\n`code`"
+    )
     tags, text = _parsed(html)
     links = [attrs for tag, attrs in tags if tag == "a"]
     assert links == [

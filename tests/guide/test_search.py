@@ -17,9 +17,12 @@ def _slugs(query, lang="de"):
 def test_index_uses_the_engine_of_the_database(synced):
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        kind = db.session.scalar(sa.text(
-            "SELECT data_type FROM information_schema.columns WHERE table_name = 'content_search' "
-            "AND column_name = 'document'"))
+        kind = db.session.scalar(
+            sa.text(
+                "SELECT data_type FROM information_schema.columns WHERE table_name = 'content_search' "
+                "AND column_name = 'document'"
+            )
+        )
         assert kind == "tsvector"
     else:
         sql = db.session.scalar(sa.text("SELECT sql FROM sqlite_master WHERE name = 'content_search'"))
@@ -60,8 +63,12 @@ def test_query_syntax_cannot_break_the_search(synced):
 
 def test_drafts_and_withdrawn_pages_are_not_found(synced, roles):
     page = _page("chapter", "website")
-    services.save(page, {**{f: getattr(page, f) for f in ContentRevision.FIELDS}, "body": "Zauberwort"},
-                  author=roles.staff, publish=False)
+    services.save(
+        page,
+        {**{f: getattr(page, f) for f in ContentRevision.FIELDS}, "body": "Zauberwort"},
+        author=roles.staff,
+        publish=False,
+    )
     db.session.commit()
     assert _slugs("Zauberwort") == []
     services.publish_revision(page, page.draft)

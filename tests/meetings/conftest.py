@@ -17,6 +17,13 @@ def meetings(bbb_standin, roles, client_for):
     from app.meetings.services import rooms_for
 
     room = rooms_for(roles.club)[0]
-    return SimpleNamespace(bbb=bbb_standin, roles=roles, club=roles.club, room=room,
-                           board=client_for(roles.board), member=client_for(roles.member),
-                           anon=client_for(None), base=f"/c/{roles.club.slug}/konferenzen")
+    return SimpleNamespace(
+        bbb=bbb_standin,
+        roles=roles,
+        club=roles.club,
+        room=room,
+        board=client_for(roles.board),
+        member=client_for(roles.member),
+        anon=client_for(None),
+        base=f"/c/{roles.club.slug}/konferenzen",
+    )

@@ -66,8 +66,15 @@ def test_meetings_pages_are_accessible(bbb_standin, server, roles, page):
     db.session.commit()
     base = f"{server.url}/c/{roles.club.slug}/konferenzen"
     login_in_browser(page, server.url, roles.board.email, PASSWORD)
-    for path in (f"/raum/{room.id}", f"/raum/{room.id}/einstellungen", "/termine/neu", "/kalender",
-                 f"/raum/{room.id}/aufzeichnungen", "/raeume/neu", f"/raum/{room.id}/beitreten"):
+    for path in (
+        f"/raum/{room.id}",
+        f"/raum/{room.id}/einstellungen",
+        "/termine/neu",
+        "/kalender",
+        f"/raum/{room.id}/aufzeichnungen",
+        "/raeume/neu",
+        f"/raum/{room.id}/beitreten",
+    ):
         page.goto(base + path)
         assert page.locator("h2").first.is_visible()
         assert_accessible(page)

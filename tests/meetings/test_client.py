@@ -58,8 +58,7 @@ def test_stand_in_accepts_each_algorithm_over_http(bbb_standin, algorithm):
     assert result.create_time and not result.duplicate
     # the query reached the server byte for byte as signed
     raw = bbb_standin.state.calls_of("create")[-1]
-    assert raw.endswith("checksum=" + checksum("create", raw.rsplit("&checksum=", 1)[0], bbb_standin.secret,
-                                               algorithm))
+    assert raw.endswith("checksum=" + checksum("create", raw.rsplit("&checksum=", 1)[0], bbb_standin.secret, algorithm))
 
 
 def test_wrong_secret_and_disabled_algorithm_give_checksum_error_in_german(bbb_standin):
@@ -92,8 +91,9 @@ def test_meta_tags_do_not_leak_between_creates(bbb_standin):
 def test_join_url_carries_role_create_time_and_user_id(bbb_standin):
     client = _client(bbb_standin)
     created = client.create("vr-join", "Sitzung")
-    url = client.join_url("vr-join", "Vera Vorstand", role="MODERATOR", create_time=created.create_time,
-                          user_id="vr-user-1")
+    url = client.join_url(
+        "vr-join", "Vera Vorstand", role="MODERATOR", create_time=created.create_time, user_id="vr-user-1"
+    )
     q = query_of(url)
     assert q["role"] == "MODERATOR" and q["createTime"] == created.create_time and q["userID"] == "vr-user-1"
     page = requests.get(url, timeout=5)
@@ -209,11 +209,29 @@ def test_stand_in_guest_wait_and_roles_with_redirect_false(bbb_standin):
     guest = client.join_url("vr-wait", "Gisela", role="VIEWER", create_time=created.create_time, guest=True)
     reply = requests.get(guest + "&redirect=false", timeout=5)
     assert reply.status_code == 403 or "checksumError" in reply.text  # appended params break the signature
-    root = client.call("join", [("meetingID", "vr-wait"), ("fullName", "Gisela"), ("role", "VIEWER"),
-                                ("createTime", created.create_time), ("guest", True), ("redirect", False)])
+    root = client.call(
+        "join",
+        [
+            ("meetingID", "vr-wait"),
+            ("fullName", "Gisela"),
+            ("role", "VIEWER"),
+            ("createTime", created.create_time),
+            ("guest", True),
+            ("redirect", False),
+        ],
+    )
     assert root.findtext("messageKey") == "guestWait"
-    root = client.call("join", [("meetingID", "vr-wait"), ("fullName", "Moritz"), ("role", "VIEWER"),
-                                ("createTime", created.create_time), ("guest", False), ("redirect", False)])
+    root = client.call(
+        "join",
+        [
+            ("meetingID", "vr-wait"),
+            ("fullName", "Moritz"),
+            ("role", "VIEWER"),
+            ("createTime", created.create_time),
+            ("guest", False),
+            ("redirect", False),
+        ],
+    )
     assert root.findtext("messageKey") == "successfullyJoined"
     assert client.is_meeting_running("vr-wait") is True
     with pytest.raises(BBBError) as info:

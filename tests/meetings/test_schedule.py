@@ -16,8 +16,13 @@ def _future(days=7, hour=19):
 
 
 def _schedule(meetings, notify=True, **extra):
-    data = {"room_id": meetings.room.id, "title": "Mitgliederversammlung 2027", "starts_at": _future(),
-            "duration_minutes": "90", "agenda": "1. Begrüßung\n2. Kassenbericht"}
+    data = {
+        "room_id": meetings.room.id,
+        "title": "Mitgliederversammlung 2027",
+        "starts_at": _future(),
+        "duration_minutes": "90",
+        "agenda": "1. Begrüßung\n2. Kassenbericht",
+    }
     if notify:
         data["notify"] = "y"
     data.update(extra)
@@ -52,8 +57,9 @@ def test_board_schedules_and_members_get_a_german_invitation_with_ics(meetings, 
     local = meeting.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
     assert str(local.day) in body and str(local.year) in body
     attachment = next(part for part in mail.iter_attachments() if part.get_filename() == "termin.ics")
-    cal, event = _event(attachment.get_content() if isinstance(attachment.get_content(), bytes)
-                        else attachment.get_content().encode())
+    cal, event = _event(
+        attachment.get_content() if isinstance(attachment.get_content(), bytes) else attachment.get_content().encode()
+    )
     assert str(cal["METHOD"]) == "REQUEST" and int(event["SEQUENCE"]) == 0
     assert str(event["UID"]) == meeting.uid and str(event["LOCATION"]) == room_link
     assert event.decoded("DTSTART") == meeting.starts_at
@@ -96,9 +102,17 @@ def test_update_sends_a_new_sequence_and_cancel_sends_cancel(meetings, mailbox):
     meeting = db.session.scalar(sa.select(ScheduledMeeting))
     edit = f"{meetings.base}/termine/{meeting.id}/bearbeiten"
     assert meetings.board.get(edit).status_code == 200
-    changed = meetings.board.post(edit, data={"room_id": meetings.room.id, "title": "Mitgliederversammlung 2027",
-                                              "starts_at": _future(days=8, hour=18), "duration_minutes": "90",
-                                              "agenda": "1. Begrüßung", "notify": "y"})
+    changed = meetings.board.post(
+        edit,
+        data={
+            "room_id": meetings.room.id,
+            "title": "Mitgliederversammlung 2027",
+            "starts_at": _future(days=8, hour=18),
+            "duration_minutes": "90",
+            "agenda": "1. Begrüßung",
+            "notify": "y",
+        },
+    )
     assert changed.status_code == 303
     db.session.refresh(meeting)
     assert meeting.sequence == 1

@@ -177,13 +177,27 @@ def test_board_manages_rooms(meetings):
 
     settings = f"{meetings.base}/raum/{room.id}/einstellungen"
     assert meetings.board.get(settings).status_code == 200
-    saved = meetings.board.post(settings, data={"name": "Mitgliederversammlung", "who_may_start": "members",
-                                                "guest_access": "y", "access_code": "bienen", "waiting_room": "y"})
+    saved = meetings.board.post(
+        settings,
+        data={
+            "name": "Mitgliederversammlung",
+            "who_may_start": "members",
+            "guest_access": "y",
+            "access_code": "bienen",
+            "waiting_room": "y",
+        },
+    )
     assert saved.status_code == 303
     db.session.refresh(room)
-    assert (room.name, room.who_may_start, room.guest_access, room.access_code, room.waiting_room,
-            room.recording_allowed, room.mute_on_join) == ("Mitgliederversammlung", "members", True, "bienen",
-                                                           True, False, False)
+    assert (
+        room.name,
+        room.who_may_start,
+        room.guest_access,
+        room.access_code,
+        room.waiting_room,
+        room.recording_allowed,
+        room.mute_on_join,
+    ) == ("Mitgliederversammlung", "members", True, "bienen", True, False, False)
     bad = meetings.board.post(settings, data={"name": "X", "who_may_start": "alle", "access_code": "ab"})
     assert bad.status_code == 422
 

@@ -62,9 +62,11 @@ def test_slow_bbb_panel_answers_within_the_timeout_with_a_message(meetings, app)
 
 def test_bbb_down_failed_and_malformed_degrade_the_panel(meetings, app):
     app.config["BBB_STATUS_TTL"] = 0
-    for knob, value, message in (("down", True, "unverständliche Antwort"),
-                                 ("malformed", True, "unverständliche Antwort"),
-                                 ("fail", "checksumError", "Prüfsumme")):
+    for knob, value, message in (
+        ("down", True, "unverständliche Antwort"),
+        ("malformed", True, "unverständliche Antwort"),
+        ("fail", "checksumError", "Prüfsumme"),
+    ):
         meetings.bbb.state.reset_modes()
         setattr(meetings.bbb.state, knob, value)
         panel = meetings.member.get(meetings.base + "/", headers=HX)
@@ -97,7 +99,8 @@ def test_getmeetings_disabled_falls_back_to_meeting_info(meetings, app):
     from app.integrations.bigbluebutton.standin import _failed
 
     meetings.bbb.app.call_getMeetings = lambda request, p: meetings.bbb.app._xml_response(
-        _failed("unsupportedRequest", "disabled"))
+        _failed("unsupportedRequest", "disabled")
+    )
     try:
         panel = meetings.member.get(meetings.base + "/", headers=HX).get_data(as_text=True)
     finally:

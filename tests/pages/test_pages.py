@@ -8,9 +8,15 @@ from app.extensions import db
 from app.pages.models import Page
 from app.pages.services import PAGES, get_page, sync_defaults
 
-PUBLIC = {"/": "Digitale Werkzeuge für Ihren Verein", "/leichte-sprache": "Leichter Sprache",
-          "/angebote": "Videokonferenzen (BigBlueButton)", "/barrierefreiheit": "Erklärung zur Barrierefreiheit",
-          "/datenschutz": "Datenschutzerklärung", "/workshops": "Workshops", "/sprechstunde": "Digitale Sprechstunde"}
+PUBLIC = {
+    "/": "Digitale Werkzeuge für Ihren Verein",
+    "/leichte-sprache": "Leichter Sprache",
+    "/angebote": "Videokonferenzen (BigBlueButton)",
+    "/barrierefreiheit": "Erklärung zur Barrierefreiheit",
+    "/datenschutz": "Datenschutzerklärung",
+    "/workshops": "Workshops",
+    "/sprechstunde": "Digitale Sprechstunde",
+}
 
 
 @pytest.mark.parametrize("url", list(PUBLIC))
@@ -47,23 +53,32 @@ def test_logged_in_start_goes_to_my_clubs(roles, client_for):
 
 
 def _article(html: str) -> str:
-    return html[html.index('<article class="page-text">'):html.index("</article>")]
+    return html[html.index('<article class="page-text">') : html.index("</article>")]
 
 
 def test_privacy_page_has_slot_for_generated_section(app, client, roles, client_for):
     """Below the staff-editable text, /datenschutz carries the section generated from the running configuration
     (app/dataprotection: controller, processors, cookies, periods), once, and a staff edit cannot remove it."""
-    app.config.update(PRIVACY_CONTROLLER="Digitalverein Pankow e. V., Musterstraße 1, 13187 Berlin",
-                      BBB_API_URL="https://bbb.slot-test.example/bigbluebutton/api/", BBB_SECRET="s",
-                      AUDIT_RETENTION_DAYS=123)
+    app.config.update(
+        PRIVACY_CONTROLLER="Digitalverein Pankow e. V., Musterstraße 1, 13187 Berlin",
+        BBB_API_URL="https://bbb.slot-test.example/bigbluebutton/api/",
+        BBB_SECRET="s",
+        AUDIT_RETENTION_DAYS=123,
+    )
     html = client.get("/datenschutz").get_data(as_text=True)
     assert "Ihre Rechte" in html  # the staff-editable text; the generated part is included below it
     article = _article(html)
     assert article.count('<section class="dp-generated"') == 1
     staff_text, section = article.split('<section class="dp-generated"')
     assert str(get_page("datenschutz").html) in staff_text
-    for heading in ("Verantwortlich", "Eingesetzte Dienste", "Cookies", "Was wir speichern, wozu und wie lange",
-                    "Löschfristen", "Ihre Rechte"):
+    for heading in (
+        "Verantwortlich",
+        "Eingesetzte Dienste",
+        "Cookies",
+        "Was wir speichern, wozu und wie lange",
+        "Löschfristen",
+        "Ihre Rechte",
+    ):
         assert f">{heading}</h2>" in section, heading
     assert "Digitalverein Pankow e. V., Musterstraße 1, 13187 Berlin" in section
     hosts = re.findall(r'<span class="dp-host">([^<]+)</span>', section)
@@ -72,8 +87,9 @@ def test_privacy_page_has_slot_for_generated_section(app, client, roles, client_
     assert "123 Tage" in section
 
     # staff replace the text: theirs is shown, the generated section stays below it
-    response = client_for(roles.staff).post("/admin/seiten/datenschutz", data={
-        "title": "Datenschutzerklärung", "body": "Nur **unser** Satz."})
+    response = client_for(roles.staff).post(
+        "/admin/seiten/datenschutz", data={"title": "Datenschutzerklärung", "body": "Nur **unser** Satz."}
+    )
     assert response.status_code == 303
     article = _article(client.get("/datenschutz").get_data(as_text=True))
     staff_text, section = article.split('<section class="dp-generated"')
@@ -85,9 +101,14 @@ def test_staff_edits_a_page_and_the_public_sees_it(roles, client_for, client):
     staff = client_for(roles.staff)
     form = staff.get("/admin/seiten/barrierefreiheit")
     assert form.status_code == 200 and "Erklärung zur Barrierefreiheit" in form.get_data(as_text=True)
-    response = staff.post("/admin/seiten/barrierefreiheit", data={
-        "title": "Barrierefreiheit", "body": "## Stand\n\nAlles **geprüft**.\n\n<script>alert(1)</script>\n\n"
-                                             "[klick](javascript:alert(2)) [BIK](https://bik.example)"})
+    response = staff.post(
+        "/admin/seiten/barrierefreiheit",
+        data={
+            "title": "Barrierefreiheit",
+            "body": "## Stand\n\nAlles **geprüft**.\n\n<script>alert(1)</script>\n\n"
+            "[klick](javascript:alert(2)) [BIK](https://bik.example)",
+        },
+    )
     assert response.status_code == 303
     html = client.get("/barrierefreiheit").get_data(as_text=True)
     assert "<h1>Barrierefreiheit</h1>" in html and "<h2>Stand</h2>" in html and "<strong>geprüft</strong>" in html

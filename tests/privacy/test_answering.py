@@ -36,8 +36,9 @@ def test_htmx_save_returns_item_and_updates_score(roles, content, set_profile, a
 def test_save_on_the_single_item_page_sends_no_score_update(roles, content, set_profile, client_for):
     set_profile(roles.club)
     url = f"/c/{roles.club.slug}/datenschutz/punkt/mem-bcc"
-    response = client_for(roles.board).post(url, data={"status": "yes", "version": "0"},
-                                            headers=dict(HX, **{"HX-Current-URL": "http://localhost" + url}))
+    response = client_for(roles.board).post(
+        url, data={"status": "yes", "version": "0"}, headers=dict(HX, **{"HX-Current-URL": "http://localhost" + url})
+    )
     assert response.status_code == 200
     assert "hx-swap-oob" not in response.get_data(as_text=True)
 
@@ -45,8 +46,16 @@ def test_save_on_the_single_item_page_sends_no_score_update(roles, content, set_
 def test_plain_form_save_redirects(roles, content, set_profile, answer, client_for):
     set_profile(roles.club)
     client = client_for(roles.board)
-    response = answer(roles.board, roles.club, "org-owner", "no", htmx=False, client=client,
-                      responsible_id=roles.member.id, due_date="2030-01-31")
+    response = answer(
+        roles.board,
+        roles.club,
+        "org-owner",
+        "no",
+        htmx=False,
+        client=client,
+        responsible_id=roles.member.id,
+        due_date="2030-01-31",
+    )
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/datenschutz/selbstcheck#item-org-owner")
     row = _answer_row(roles.club, "org-owner")
@@ -64,8 +73,14 @@ def test_german_date_format_is_accepted(roles, content, set_profile, answer):
 
 def test_invalid_input_is_422_and_writes_nothing(roles, content, set_profile, answer):
     set_profile(roles.club)
-    for fields in ({"status": "vielleicht"}, {"due_date": "morgen"}, {"responsible_id": roles.outsider.id},
-                   {"responsible_id": "abc"}, {"note": "x" * 2001}, {"version": "alt"}):
+    for fields in (
+        {"status": "vielleicht"},
+        {"due_date": "morgen"},
+        {"responsible_id": roles.outsider.id},
+        {"responsible_id": "abc"},
+        {"note": "x" * 2001},
+        {"version": "alt"},
+    ):
         status = fields.pop("status", "yes")
         response = answer(roles.board, roles.club, "mem-bcc", status, **fields)
         assert response.status_code == 422, fields
@@ -81,8 +96,7 @@ def test_unknown_item_is_404(roles, content, answer):
     assert answer(roles.board, roles.club, "gibt-es-nicht", "yes").status_code == 404
 
 
-def test_concurrent_edit_gets_conflict_view_and_can_choose(roles, content, set_profile, answer, client_for,
-                                                           make_user):
+def test_concurrent_edit_gets_conflict_view_and_can_choose(roles, content, set_profile, answer, client_for, make_user):
     set_profile(roles.club)
     second = make_user(email="zweite@verein.example", name="Zora Zweitvorstand")
     db.session.add(Membership(club_id=roles.club.id, user_id=second.id, role=Role.BOARD))
@@ -119,11 +133,11 @@ def test_concurrent_edit_gets_conflict_view_and_can_choose(roles, content, set_p
 def test_history_records_who_when_old_and_new(roles, content, set_profile, answer, client_for):
     set_profile(roles.club)
     answer(roles.board, roles.club, "mem-bcc", "no")
-    answer(roles.board, roles.club, "mem-bcc", "yes", version=1, note="Umgestellt",
-           responsible_id=roles.member.id)
+    answer(roles.board, roles.club, "mem-bcc", "yes", version=1, note="Umgestellt", responsible_id=roles.member.id)
     # saving the same values again adds no history
-    response = answer(roles.board, roles.club, "mem-bcc", "yes", version=2, note="Umgestellt",
-                      responsible_id=roles.member.id)
+    response = answer(
+        roles.board, roles.club, "mem-bcc", "yes", version=2, note="Umgestellt", responsible_id=roles.member.id
+    )
     assert "Keine Änderung." in response.get_data(as_text=True)
     entries = db.session.scalars(sa.select(AnswerChange).order_by(AnswerChange.id)).all()
     assert len(entries) == 2
@@ -150,18 +164,24 @@ def test_members_read_but_only_board_answers(roles, content, set_profile, answer
     assert answer(roles.member, roles.club, "mem-bcc", "yes").status_code == 403
     assert _answer_row(roles.club, "mem-bcc") is None
     # settings are board-only
-    assert client_for(roles.member).post(f"/c/{roles.club.slug}/datenschutz/einstellungen",
-                                         data={"members_may_answer": "1"}).status_code == 403
+    assert (
+        client_for(roles.member)
+        .post(f"/c/{roles.club.slug}/datenschutz/einstellungen", data={"members_may_answer": "1"})
+        .status_code
+        == 403
+    )
 
 
 def test_club_can_let_members_answer(roles, content, set_profile, answer, client_for):
     set_profile(roles.club)
-    response = client_for(roles.board).post(f"/c/{roles.club.slug}/datenschutz/einstellungen",
-                                            data={"members_may_answer": "1"}, headers=HX)
+    response = client_for(roles.board).post(
+        f"/c/{roles.club.slug}/datenschutz/einstellungen", data={"members_may_answer": "1"}, headers=HX
+    )
     assert response.status_code == 200 and "Gespeichert." in response.get_data(as_text=True)
     assert answer(roles.member, roles.club, "mem-bcc", "yes").status_code == 200
     assert 'class="item-form"' in client_for(roles.member).get(
-        f"/c/{roles.club.slug}/datenschutz/selbstcheck").get_data(as_text=True)
+        f"/c/{roles.club.slug}/datenschutz/selbstcheck"
+    ).get_data(as_text=True)
 
 
 def test_consultation_wanted_toggle(roles, content, client_for):

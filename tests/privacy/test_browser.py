@@ -10,8 +10,7 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def test_board_answers_by_keyboard_and_mouse_and_sees_score_change(app, roles, content, set_profile,
-                                                                    live_server, page):
+def test_board_answers_by_keyboard_and_mouse_and_sees_score_change(app, roles, content, set_profile, live_server, page):
     set_profile(roles.club, website=False)
     base = f"{live_server.url}/c/{roles.club.slug}/datenschutz"
     login_in_browser(page, live_server.url, roles.board.email, PASSWORD)

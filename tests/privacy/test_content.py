@@ -63,14 +63,17 @@ def test_items_carry_translations_and_links(app, content):
     assert items_for_chapter("gibt-es-nicht") == []
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda d: d["items"][0].update(severity="Wichtig"), "Gewichtung"),
-    (lambda d: d["items"][0].update(guide=["kapitel-x"]), "Leitfaden-Kapitel"),
-    (lambda d: d["items"][0].update(applies_if=["raumschiff"]), "Profilfrage"),
-    (lambda d: d["items"].append(dict(d["items"][0])), "doppelt"),
-    (lambda d: d["items"][0].pop("question_en"), "question_en"),
-    (lambda d: d["items"][0].update(sources=["http://unsicher.example"]), "https"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d["items"][0].update(severity="Wichtig"), "Gewichtung"),
+        (lambda d: d["items"][0].update(guide=["kapitel-x"]), "Leitfaden-Kapitel"),
+        (lambda d: d["items"][0].update(applies_if=["raumschiff"]), "Profilfrage"),
+        (lambda d: d["items"].append(dict(d["items"][0])), "doppelt"),
+        (lambda d: d["items"][0].pop("question_en"), "question_en"),
+        (lambda d: d["items"][0].update(sources=["http://unsicher.example"]), "https"),
+    ],
+)
 def test_invalid_content_is_rejected(mutate, message):
     data = copy.deepcopy(read_file())
     mutate(data)
@@ -78,8 +81,9 @@ def test_invalid_content_is_rejected(mutate, message):
         validate(data)
 
 
-def test_publish_new_version_carries_answers_and_marks_changes(app, content, roles, set_profile, answer, tmp_path,
-                                                               runner, client_for):
+def test_publish_new_version_carries_answers_and_marks_changes(
+    app, content, roles, set_profile, answer, tmp_path, runner, client_for
+):
     set_profile(roles.club)
     assert answer(roles.board, roles.club, "mem-bcc", "yes").status_code == 200
     assert answer(roles.board, roles.club, "org-owner", "partial").status_code == 200
@@ -88,13 +92,24 @@ def test_publish_new_version_carries_answers_and_marks_changes(app, content, rol
     changed = next(raw for raw in data["items"] if raw["id"] == "org-owner")
     changed["question"] = changed["question"] + " (neu formuliert)"
     next(raw for raw in data["items"] if raw["id"] == "mem-bcc")["why"] = "Nur die Erklärung ist anders."
-    data["items"].append({
-        "id": "neu-punkt", "topic": "organisation", "severity": "Tipp", "question": "Eine neue Frage?",
-        "question_en": "A new question?", "why": "Weil.", "why_en": "Because.", "legal_basis": "Art. 5 DSGVO",
-        "guide": ["sicherheit"],
-        # fields every item needs since issue 16/17
-        "action": "Tun Sie es.", "action_en": "Do it.", "reviewed": "2026-12-02", "sources": [{"label": "Art. 5 DSGVO"}],
-    })
+    data["items"].append(
+        {
+            "id": "neu-punkt",
+            "topic": "organisation",
+            "severity": "Tipp",
+            "question": "Eine neue Frage?",
+            "question_en": "A new question?",
+            "why": "Weil.",
+            "why_en": "Because.",
+            "legal_basis": "Art. 5 DSGVO",
+            "guide": ["sicherheit"],
+            # fields every item needs since issue 16/17
+            "action": "Tun Sie es.",
+            "action_en": "Do it.",
+            "reviewed": "2026-12-02",
+            "sources": [{"label": "Art. 5 DSGVO"}],
+        }
+    )
     import yaml
 
     path = tmp_path / "neu.yaml"
@@ -122,8 +137,9 @@ def test_publish_new_version_carries_answers_and_marks_changes(app, content, rol
     page = answer(roles.board, roles.club, "neu-punkt", "no", htmx=False)
     assert page.status_code == 303
     # confirming the changed item removes the mark
-    version = db.session.scalar(sa.select(Answer.version).where(Answer.club_id == roles.club.id,
-                                                                   Answer.item_key == "org-owner"))
+    version = db.session.scalar(
+        sa.select(Answer.version).where(Answer.club_id == roles.club.id, Answer.item_key == "org-owner")
+    )
     assert answer(roles.board, roles.club, "org-owner", "partial", version=version).status_code == 200
     db.session.expire_all()
     states = {s.item.key: s for s in club_states(roles.club)}

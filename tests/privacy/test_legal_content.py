@@ -34,6 +34,7 @@ def _states(club):
 
 # --- every question is dated, sourced and has an action -----------------------------------
 
+
 def test_every_shipped_question_has_date_sources_and_action_in_both_languages():
     data = read_file()
     validate(data)
@@ -44,17 +45,20 @@ def test_every_shipped_question_has_date_sources_and_action_in_both_languages():
         assert raw["action"] != raw["question"], raw["id"]  # an action, not the question again
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda raw: raw.pop("action"), "action"),
-    (lambda raw: raw.pop("action_en"), "action_en"),
-    (lambda raw: raw.pop("reviewed"), "reviewed"),
-    (lambda raw: raw.pop("sources"), "sources"),
-    (lambda raw: raw.update(sources=[]), "sources"),
-    (lambda raw: raw.update(reviewed="bald"), "Datum"),
-    (lambda raw: raw.update(sources=[{"url": "https://eur-lex.europa.eu/eli/reg/2016/679/oj"}]), "label"),
-    (lambda raw: raw.update(sources=[{"label": "DSGVO", "url": "http://eur-lex.europa.eu/"}]), "https"),
-    (lambda raw: raw.update(sources=[{"label": "DSGVO", "link": "https://x.example"}]), "link"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda raw: raw.pop("action"), "action"),
+        (lambda raw: raw.pop("action_en"), "action_en"),
+        (lambda raw: raw.pop("reviewed"), "reviewed"),
+        (lambda raw: raw.pop("sources"), "sources"),
+        (lambda raw: raw.update(sources=[]), "sources"),
+        (lambda raw: raw.update(reviewed="bald"), "Datum"),
+        (lambda raw: raw.update(sources=[{"url": "https://eur-lex.europa.eu/eli/reg/2016/679/oj"}]), "label"),
+        (lambda raw: raw.update(sources=[{"label": "DSGVO", "url": "http://eur-lex.europa.eu/"}]), "https"),
+        (lambda raw: raw.update(sources=[{"label": "DSGVO", "link": "https://x.example"}]), "link"),
+    ],
+)
 def test_questions_without_date_source_or_action_are_rejected(mutate, message):
     data = copy.deepcopy(read_file())
     mutate(data["items"][3])
@@ -67,13 +71,20 @@ def test_publish_stores_action_date_and_structured_sources(app, content):
     raw = _item(content, "proc-transfer")
     assert item.action_de == raw["action"] and item.action_en == raw["action_en"]
     assert item.reviewed_on == raw["reviewed"]
-    assert item.sources[1] == {"label": raw["sources"][1]["label"], "label_en": raw["sources"][1]["label_en"],
-                               "url": "https://eur-lex.europa.eu/eli/dec_impl/2023/1795/oj"}
+    assert item.sources[1] == {
+        "label": raw["sources"][1]["label"],
+        "label_en": raw["sources"][1]["label_en"],
+        "url": "https://eur-lex.europa.eu/eli/dec_impl/2023/1795/oj",
+    }
     assert item.action.startswith("Prüfen Sie")  # German outside a request
     # items published before sources had labels (bare URLs) still display
     item.sources = ["https://www.datenschutzkonferenz-online.de/dsfa.html"]
-    assert item.source_links == [{"label": "https://www.datenschutzkonferenz-online.de/dsfa.html",
-                                  "url": "https://www.datenschutzkonferenz-online.de/dsfa.html"}]
+    assert item.source_links == [
+        {
+            "label": "https://www.datenschutzkonferenz-online.de/dsfa.html",
+            "url": "https://www.datenschutzkonferenz-online.de/dsfa.html",
+        }
+    ]
 
 
 def test_item_page_shows_stand_and_sources(roles, content, set_profile, client_for):
@@ -81,8 +92,10 @@ def test_item_page_shows_stand_and_sources(roles, content, set_profile, client_f
     client = client_for(roles.board)
     html = client.get(url(roles.club, "punkt/vvt-exists")).get_data(as_text=True)
     assert "Stand: 02.12.2026" in html
-    assert ('<a href="https://www.datenschutz-berlin.de/themen/datenschutz-in-der-wirtschaft/'
-            'verzeichnis-von-verarbeitungstaetigkeiten/" rel="noopener noreferrer">Berliner Beauftragte') in html
+    assert (
+        '<a href="https://www.datenschutz-berlin.de/themen/datenschutz-in-der-wirtschaft/'
+        'verzeichnis-von-verarbeitungstaetigkeiten/" rel="noopener noreferrer">Berliner Beauftragte'
+    ) in html
     assert "Vorschlag der EU-Kommission COM(2025) 501" in html  # a source without a link
     client.post("/sprache", data={"lang": "en", "next": "/"})
     html = client.get(url(roles.club, "punkt/vvt-exists")).get_data(as_text=True)
@@ -96,8 +109,12 @@ def test_only_question_severity_basis_or_conditions_make_answers_stale(app, cont
     assert answer(roles.board, roles.club, "rights-objection", "yes").status_code == 200
     data = copy.deepcopy(content)
     bcc = _item(data, "mem-bcc")
-    bcc.update(action="Neu formuliert.", action_en="Reworded.", reviewed=date(2027, 6, 1),
-               sources=bcc["sources"] + [{"label": "Neue Quelle"}])
+    bcc.update(
+        action="Neu formuliert.",
+        action_en="Reworded.",
+        reviewed=date(2027, 6, 1),
+        sources=bcc["sources"] + [{"label": "Neue Quelle"}],
+    )
     _item(data, "rights-objection")["severity"] = "Tipp"
     publish(data, note="Test")
     db.session.commit()
@@ -109,12 +126,16 @@ def test_only_question_severity_basis_or_conditions_make_answers_stale(app, cont
 
 # --- severities (issue 17, item 2) ----------------------------------------------------------
 
-@pytest.mark.parametrize("key, severity", [
-    ("rights-objection", "Pflicht"),  # Art. 21: objection must be possible and honoured
-    ("vvt-dpia", "Pflicht"),  # Art. 35(1): the DPIA screening is a duty
-    ("social-page", "Pflicht"),  # Art. 13 / Art. 26(2): information on the page
-    ("news-doi", "Empfehlung"),  # double opt-in proves consent; the law does not prescribe it
-])
+
+@pytest.mark.parametrize(
+    "key, severity",
+    [
+        ("rights-objection", "Pflicht"),  # Art. 21: objection must be possible and honoured
+        ("vvt-dpia", "Pflicht"),  # Art. 35(1): the DPIA screening is a duty
+        ("social-page", "Pflicht"),  # Art. 13 / Art. 26(2): information on the page
+        ("news-doi", "Empfehlung"),  # double opt-in proves consent; the law does not prescribe it
+    ],
+)
 def test_severities_follow_the_law(app, content, key, severity):
     assert _item(read_file(), key)["severity"] == severity
     assert current_item(key).severity == {"Pflicht": "must", "Empfehlung": "should"}[severity]
@@ -128,6 +149,7 @@ def test_photo_rules_do_not_claim_written_form_is_required():
 
 
 # --- minors: the profile asks about under-18s ------------------------------------------------
+
 
 def test_profile_asks_about_members_under_18_not_16(roles, content, client_for):
     page = client_for(roles.board).get(url(roles.club, "profil")).get_data(as_text=True)
@@ -175,12 +197,16 @@ def test_consent_for_minors_keeps_art_8_for_online_services_only():
 
 # --- data protection officer: 20 persons, DPIA, Art. 37(1)(c) --------------------------------
 
-@pytest.mark.parametrize("profile, applies", [
-    ({"dpo20": False, "dpia": False, "art9core": False}, False),
-    ({"dpo20": True, "dpia": False, "art9core": False}, True),
-    ({"dpo20": False, "dpia": True, "art9core": False}, True),  # § 38 Abs. 1 S. 2 BDSG
-    ({"dpo20": False, "dpia": False, "art9core": True}, True),  # Art. 37 Abs. 1 lit. c DSGVO
-])
+
+@pytest.mark.parametrize(
+    "profile, applies",
+    [
+        ({"dpo20": False, "dpia": False, "art9core": False}, False),
+        ({"dpo20": True, "dpia": False, "art9core": False}, True),
+        ({"dpo20": False, "dpia": True, "art9core": False}, True),  # § 38 Abs. 1 S. 2 BDSG
+        ({"dpo20": False, "dpia": False, "art9core": True}, True),  # Art. 37 Abs. 1 lit. c DSGVO
+    ],
+)
 def test_appointed_dpo_question_applies_under_each_legal_trigger(roles, content, client_for, profile, applies):
     client = client_for(roles.board)
     assert _answer_profile(client, roles.club, **profile).status_code == 303
@@ -206,6 +232,7 @@ def test_profile_answers_for_the_new_questions_are_stored(roles, content, client
 
 
 # --- corrections in the questions' explanations -----------------------------------------------
+
 
 def test_corrected_statements_in_the_questions():
     data = read_file()
@@ -254,4 +281,3 @@ def test_content_vocabulary_avoids_offen():
     for raw in read_file()["items"]:
         for field in ("question", "why", "action"):
             assert not re.search(r"\boffen(e[nmrs]?)?\b", raw[field], re.IGNORECASE), (raw["id"], field)
-

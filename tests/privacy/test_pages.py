@@ -90,22 +90,40 @@ def test_action_plan_orders_by_severity_and_due_date(roles, content, set_profile
 def test_report_html_pdf_and_csv(roles, content, set_profile, answer, client_for):
     set_profile(roles.club, website=False, social=False)
     answer(roles.board, roles.club, "mem-bcc", "yes", note="Umstellung auf Verteiler erledigt")
-    answer(roles.board, roles.club, "breach-plan", "no", note="Muster von der Stiftung nutzen",
-           due_date="2031-03-01", responsible_id=roles.member.id)
+    answer(
+        roles.board,
+        roles.club,
+        "breach-plan",
+        "no",
+        note="Muster von der Stiftung nutzen",
+        due_date="2031-03-01",
+        responsible_id=roles.member.id,
+    )
     client = client_for(roles.member)
     score = club_assessment(roles.club).score
 
     html = client.get(url(roles.club, "bericht")).get_data(as_text=True)
-    for text in ("Imkerverein Pankow", "Inhaltsversion", f"{score} von 100 Punkten", "Umstellung auf Verteiler",
-                 "Offene Maßnahmen", "Gibt es einen Plan für Datenpannen", "trifft nicht zu"):
+    for text in (
+        "Imkerverein Pankow",
+        "Inhaltsversion",
+        f"{score} von 100 Punkten",
+        "Umstellung auf Verteiler",
+        "Offene Maßnahmen",
+        "Gibt es einen Plan für Datenpannen",
+        "trifft nicht zu",
+    ):
         assert text in html, text
 
     response = client.get(url(roles.club, "bericht.pdf"))
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
     text = " ".join(pdf_text(response.data).split())
-    for expected in ("Verein: Imkerverein Pankow", "Inhaltsversion: 1", f"Wertung: {score} von 100 Punkten",
-                     "Muster von der Stiftung nutzen"):
+    for expected in (
+        "Verein: Imkerverein Pankow",
+        "Inhaltsversion: 1",
+        f"Wertung: {score} von 100 Punkten",
+        "Muster von der Stiftung nutzen",
+    ):
         assert expected in text, expected
     assert "datenschutz-selbstcheck-imkerverein-pankow" in response.headers["Content-Disposition"]
 
@@ -150,11 +168,18 @@ def test_pdf_contains_what_it_must(roles, content, set_profile, answer, app, mon
             text = " ".join(pdf_text(data).split())
             # core-font fallback (clean machine without fonts-dejavu-core): umlauts kept, dashes transliterated
             dash = "–" if unicode_font else "-"
-            for expected in ("Bericht: Datenschutz-Selbstcheck", "Verein: Imkerverein Pankow",
-                             "Stand: 15.03.31, 00:30", "Inhaltsversion: 2", f"Wertung: {score} von 100 Punkten",
-                             f"Verteiler {dash} erledigt", "Übung fällt aus", "Offene Maßnahmen",
-                             "Gibt es einen Plan für Datenpannen",
-                             "Datenschutz-Selbstcheck Imkerverein Pankow, Stand 15.03.2031"):  # footer
+            for expected in (
+                "Bericht: Datenschutz-Selbstcheck",
+                "Verein: Imkerverein Pankow",
+                "Stand: 15.03.31, 00:30",
+                "Inhaltsversion: 2",
+                f"Wertung: {score} von 100 Punkten",
+                f"Verteiler {dash} erledigt",
+                "Übung fällt aus",
+                "Offene Maßnahmen",
+                "Gibt es einen Plan für Datenpannen",
+                "Datenschutz-Selbstcheck Imkerverein Pankow, Stand 15.03.2031",
+            ):  # footer
                 assert expected in text, (unicode_font, expected, text[:1500])
 
 
@@ -187,7 +212,10 @@ def test_exports_of_the_answers_are_audited(content, roles, client_for):
     client = client_for(roles.member)
     assert client.get(url(roles.club, "bericht.pdf")).status_code == 200
     assert client.get(url(roles.club, "antworten.csv")).status_code == 200
-    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "privacy.exported")
-                                 .order_by(AuditEntry.id)).all()
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "privacy.exported").order_by(AuditEntry.id)
+    ).all()
     assert [(e.actor_id, e.club_id, e.details["format"]) for e in entries] == [
-        (roles.member.id, roles.club.id, "pdf"), (roles.member.id, roles.club.id, "csv")]
+        (roles.member.id, roles.club.id, "pdf"),
+        (roles.member.id, roles.club.id, "csv"),
+    ]

@@ -25,16 +25,28 @@ def test_checklist_queries_do_not_grow_with_items_or_answers(roles, set_profile,
 
     publish(data)
     for raw in data["items"]:
-        db.session.add(Answer(club_id=roles.club.id, item_key=raw["id"], status="partial", note="Notiz",
-                              responsible_id=roles.member.id, due_date=date(2030, 1, 1), item_hash=item_hash(raw),
-                              updated_at=utcnow(), updated_by_id=roles.board.id))
+        db.session.add(
+            Answer(
+                club_id=roles.club.id,
+                item_key=raw["id"],
+                status="partial",
+                note="Notiz",
+                responsible_id=roles.member.id,
+                due_date=date(2030, 1, 1),
+                item_hash=item_hash(raw),
+                updated_at=utcnow(),
+                updated_by_id=roles.board.id,
+            )
+        )
     db.session.commit()
     db.session.expire_all()
     with count_queries() as many:
         response = client.get(path)
     assert response.status_code == 200
     assert response.get_data(as_text=True).count('class="item-form"') >= 35
-    assert many.count == few.count, "\n".join(s[:60] for s in few.statements) + "\n----\n" + "\n".join(s[:60] for s in many.statements)
+    assert many.count == few.count, (
+        "\n".join(s[:60] for s in few.statements) + "\n----\n" + "\n".join(s[:60] for s in many.statements)
+    )
     assert many.count <= 12
 
     # the same for the action plan and the report

@@ -12,8 +12,14 @@ from app.privacy.reminders import send_reminders
 def test_reminders_are_sent_once(roles, content, set_profile, answer, mailbox, runner):
     set_profile(roles.club)
     today = date.today()
-    answer(roles.board, roles.club, "breach-plan", "no", due_date=(today + timedelta(days=3)).isoformat(),
-           responsible_id=roles.member.id)
+    answer(
+        roles.board,
+        roles.club,
+        "breach-plan",
+        "no",
+        due_date=(today + timedelta(days=3)).isoformat(),
+        responsible_id=roles.member.id,
+    )
     answer(roles.board, roles.club, "sec-backup", "partial", due_date=(today - timedelta(days=1)).isoformat())
     answer(roles.board, roles.club, "del-schedule", "no", due_date=(today + timedelta(days=60)).isoformat())
     answer(roles.board, roles.club, "mem-bcc", "yes", due_date=(today - timedelta(days=1)).isoformat())  # done

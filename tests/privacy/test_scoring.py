@@ -8,8 +8,16 @@ from app.privacy.services import ItemState, applicability, compute_scores
 
 
 def item(key, severity="must", topic="t1", applies_if=(), content_hash="h"):
-    return SimpleNamespace(key=key, severity=severity, topic_key=topic, applies_if=list(applies_if),
-                           content_hash=content_hash, change=None, position=0, chapters=[])
+    return SimpleNamespace(
+        key=key,
+        severity=severity,
+        topic_key=topic,
+        applies_if=list(applies_if),
+        content_hash=content_hash,
+        change=None,
+        position=0,
+        chapters=[],
+    )
 
 
 def state(severity, status, topic="t1", applicable=True, item_hash="h"):
@@ -59,12 +67,15 @@ def test_topic_scores():
     assert score == round(100 * 3 / 7)
 
 
-@pytest.mark.parametrize("profile, applies", [
-    ({}, True),  # not answered yet: show it
-    ({"website": True}, True),
-    ({"website": False, "social": True}, True),  # any condition is enough
-    ({"website": False, "social": False}, False),
-])
+@pytest.mark.parametrize(
+    "profile, applies",
+    [
+        ({}, True),  # not answered yet: show it
+        ({"website": True}, True),
+        ({"website": False, "social": True}, True),  # any condition is enough
+        ({"website": False, "social": False}, False),
+    ],
+)
 def test_applicability(profile, applies):
     result, reason = applicability(item("web-publish", applies_if=["website", "social"]), profile)
     assert result is applies

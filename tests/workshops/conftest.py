@@ -21,10 +21,17 @@ def make_workshop(app):
 
     def make(title="Sicher im Netz", capacity=3, starts_in=timedelta(days=7), online=False, **extra):
         start = datetime.now(timezone.utc).replace(microsecond=0) + starts_in
-        values = dict(title=title, description="Passwörter, Updates, Phishing.", topic="online-sicherheit",
-                      starts_at=start, duration_minutes=90, online=online,
-                      address=None if online else "Nachbarschaftshaus, Musterstraße 1, 10115 Berlin",
-                      capacity=capacity, registration_deadline=start - timedelta(hours=1))
+        values = dict(
+            title=title,
+            description="Passwörter, Updates, Phishing.",
+            topic="online-sicherheit",
+            starts_at=start,
+            duration_minutes=90,
+            online=online,
+            address=None if online else "Nachbarschaftshaus, Musterstraße 1, 10115 Berlin",
+            capacity=capacity,
+            registration_deadline=start - timedelta(hours=1),
+        )
         values.update(extra)
         workshop = Workshop(**values)
         db.session.add(workshop)
@@ -56,10 +63,17 @@ def make_schedule(app):
     from app.consultation.models import ConsultationSchedule
     from app.extensions import db
 
-    def make(rrule="FREQ=MONTHLY;BYDAY=+3TU", starts_on=date(2026, 1, 1), start=time(17, 0), end=time(19, 0),
-             slot_minutes=20):
-        schedule = ConsultationSchedule(rrule=rrule, starts_on=starts_on, start_time=start, end_time=end,
-                                        timezone="Europe/Berlin", slot_minutes=slot_minutes)
+    def make(
+        rrule="FREQ=MONTHLY;BYDAY=+3TU", starts_on=date(2026, 1, 1), start=time(17, 0), end=time(19, 0), slot_minutes=20
+    ):
+        schedule = ConsultationSchedule(
+            rrule=rrule,
+            starts_on=starts_on,
+            start_time=start,
+            end_time=end,
+            timezone="Europe/Berlin",
+            slot_minutes=slot_minutes,
+        )
         db.session.add(schedule)
         db.session.commit()
         return schedule

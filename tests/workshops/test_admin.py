@@ -9,8 +9,14 @@ from app.extensions import db
 from app.workshops.models import Workshop
 from tests.conftest import HX
 
-STAFF_URLS = ("/admin/workshops/", "/admin/workshops/neu", "/admin/workshops/sprechstunde",
-              "/admin/workshops/sprechstunde/warteschlange", "/admin/seiten/", "/admin/seiten/datenschutz")
+STAFF_URLS = (
+    "/admin/workshops/",
+    "/admin/workshops/neu",
+    "/admin/workshops/sprechstunde",
+    "/admin/workshops/sprechstunde/warteschlange",
+    "/admin/seiten/",
+    "/admin/seiten/datenschutz",
+)
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member", "board"])
@@ -21,8 +27,12 @@ def test_staff_pages_are_closed_to_others(roles, client_for, make_workshop, who)
     for url in urls:
         response = client.get(url)
         assert response.status_code == (302 if who == "anonymous" else 403), url
-    for url in ("/admin/workshops/neu", f"/admin/workshops/{workshop.id}/nachricht",
-                f"/admin/workshops/{workshop.id}/absagen", "/admin/workshops/sprechstunde/warteschlange/weiter"):
+    for url in (
+        "/admin/workshops/neu",
+        f"/admin/workshops/{workshop.id}/nachricht",
+        f"/admin/workshops/{workshop.id}/absagen",
+        "/admin/workshops/sprechstunde/warteschlange/weiter",
+    ):
         response = client.post(url, data={"subject": "x", "body": "y"})
         assert response.status_code == (302 if who == "anonymous" else 403), url
     htmx = client.get("/admin/workshops/sprechstunde/warteschlange", headers=HX)
@@ -31,10 +41,18 @@ def test_staff_pages_are_closed_to_others(roles, client_for, make_workshop, who)
 
 
 def _form(**changes):
-    data = {"title": "Social Media im Verein", "description": "Instagram, Mastodon & Co.", "topic": "social-media",
-            "starts_at": "2030-05-05T18:00", "duration_minutes": "120", "mode": "onsite",
-            "address": "Rathaus Pankow, Breite Str. 24a", "capacity": "12",
-            "registration_deadline": "2030-05-04T12:00", "materials_url": "https://example.org/folien.pdf"}
+    data = {
+        "title": "Social Media im Verein",
+        "description": "Instagram, Mastodon & Co.",
+        "topic": "social-media",
+        "starts_at": "2030-05-05T18:00",
+        "duration_minutes": "120",
+        "mode": "onsite",
+        "address": "Rathaus Pankow, Breite Str. 24a",
+        "capacity": "12",
+        "registration_deadline": "2030-05-04T12:00",
+        "materials_url": "https://example.org/folien.pdf",
+    }
     data.update(changes)
     return data
 
@@ -52,21 +70,29 @@ def test_staff_creates_and_edits_a_workshop(roles, client_for, client):
 
     edit = staff.get(f"/admin/workshops/{workshop.id}/bearbeiten").get_data(as_text=True)
     assert 'value="2030-05-05T18:00"' in edit
-    assert staff.post(f"/admin/workshops/{workshop.id}/bearbeiten",
-                      data=_form(title="Social Media sicher nutzen", mode="online", address="")).status_code == 303
+    assert (
+        staff.post(
+            f"/admin/workshops/{workshop.id}/bearbeiten",
+            data=_form(title="Social Media sicher nutzen", mode="online", address=""),
+        ).status_code
+        == 303
+    )
     db.session.refresh(workshop)
     assert workshop.title == "Social Media sicher nutzen" and workshop.online and workshop.address is None
     assert workshop.room_id is not None
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"title": ""}, "Bitte geben Sie einen Titel ein."),
-    ({"address": ""}, "Adresse"),
-    ({"registration_deadline": "2030-05-06T12:00"}, "Der Anmeldeschluss muss vor dem Beginn liegen."),
-    ({"capacity": "0"}, "zwischen 1 und 1000"),
-    ({"materials_url": "javascript:alert(1)"}, "Link"),
-    ({"topic": "astrologie"}, "Keine gültige Auswahl"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"title": ""}, "Bitte geben Sie einen Titel ein."),
+        ({"address": ""}, "Adresse"),
+        ({"registration_deadline": "2030-05-06T12:00"}, "Der Anmeldeschluss muss vor dem Beginn liegen."),
+        ({"capacity": "0"}, "zwischen 1 und 1000"),
+        ({"materials_url": "javascript:alert(1)"}, "Link"),
+        ({"topic": "astrologie"}, "Keine gültige Auswahl"),
+    ],
+)
 def test_invalid_workshop_form_is_422_without_write(roles, client_for, changes, message):
     response = client_for(roles.staff).post("/admin/workshops/neu", data=_form(**changes))
     assert response.status_code == 422
@@ -76,7 +102,7 @@ def test_invalid_workshop_form_is_422_without_write(roles, client_for, changes, 
 
 def test_participant_list_csv_and_mail(roles, make_user, client_for, make_workshop, mailbox):
     workshop = make_workshop(capacity=1)
-    evil = make_user(name="=HYPERLINK(\"http://x\")")
+    evil = make_user(name='=HYPERLINK("http://x")')
     client_for(roles.member).post(f"/workshops/{workshop.id}/anmelden", data={"club": str(roles.club.id)})
     client_for(evil).post(f"/workshops/{workshop.id}/anmelden")
     staff = client_for(roles.staff)
@@ -92,15 +118,21 @@ def test_participant_list_csv_and_mail(roles, make_user, client_for, make_worksh
     assert rows[2][0].startswith("'=") and rows[2][3] == "Warteliste"
 
     mailbox.clear()
-    assert staff.post(f"/admin/workshops/{workshop.id}/nachricht",
-                      data={"subject": "Raumänderung", "body": "Wir treffen uns im Raum 2."}).status_code == 303
+    assert (
+        staff.post(
+            f"/admin/workshops/{workshop.id}/nachricht",
+            data={"subject": "Raumänderung", "body": "Wir treffen uns im Raum 2."},
+        ).status_code
+        == 303
+    )
     assert len(mailbox.messages) == 1
     [msg] = mailbox.to(roles.member.email)
     assert msg["Subject"] == "Raumänderung" and "Raum 2" in mailbox.body(msg)
     assert msg["To"] == roles.member.email  # one mail per person, no shared recipient list
     mailbox.clear()
-    staff.post(f"/admin/workshops/{workshop.id}/nachricht",
-               data={"subject": "Info", "body": "Hallo", "include_waiting": "y"})
+    staff.post(
+        f"/admin/workshops/{workshop.id}/nachricht", data={"subject": "Info", "body": "Hallo", "include_waiting": "y"}
+    )
     assert len(mailbox.messages) == 2
     empty = staff.post(f"/admin/workshops/{workshop.id}/nachricht", data={"subject": "", "body": ""})
     assert empty.status_code == 422
@@ -137,9 +169,16 @@ def test_content_sync_creates_the_default_consultation_hour_once(runner, roles, 
     assert "Sprechstunde: angelegt" in result.output
     schedule = services.current_schedule()
     assert schedule.rrule == "FREQ=MONTHLY;BYDAY=+3TU"
-    client_for(roles.staff).post("/admin/workshops/sprechstunde", data={
-        "rrule": "FREQ=WEEKLY;BYDAY=WE", "starts_on": "2026-01-01", "start_time": "10:00", "end_time": "12:00",
-        "slot_minutes": "30"})
+    client_for(roles.staff).post(
+        "/admin/workshops/sprechstunde",
+        data={
+            "rrule": "FREQ=WEEKLY;BYDAY=WE",
+            "starts_on": "2026-01-01",
+            "start_time": "10:00",
+            "end_time": "12:00",
+            "slot_minutes": "30",
+        },
+    )
     assert "Sprechstunde: vorhanden" in runner.invoke(args=["content-sync"]).output
     db.session.expire_all()
     assert services.current_schedule().rrule == "FREQ=WEEKLY;BYDAY=WE"

@@ -29,8 +29,11 @@ def _parallel(calls):
 
 
 def _counts(workshop):
-    rows = db.session.execute(sa.select(Registration.status, sa.func.count())
-                              .where(Registration.workshop_id == workshop.id).group_by(Registration.status)).all()
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count())
+        .where(Registration.workshop_id == workshop.id)
+        .group_by(Registration.status)
+    ).all()
     return dict(rows)
 
 
@@ -65,6 +68,11 @@ def test_parallel_cancellations_move_up_exactly_as_many(make_user, client_for, m
     assert counts["cancelled"] == 4
     assert counts["waiting"] == 6
     # The places went to people who waited longest, not to newcomers.
-    confirmed = set(db.session.scalars(sa.select(Registration.user_id).where(
-        Registration.workshop_id == workshop.id, Registration.status == "confirmed")))
+    confirmed = set(
+        db.session.scalars(
+            sa.select(Registration.user_id).where(
+                Registration.workshop_id == workshop.id, Registration.status == "confirmed"
+            )
+        )
+    )
     assert confirmed == {u.id for u in users[4:8]}

@@ -18,9 +18,10 @@ UTC = timezone.utc
 def test_third_tuesday_keeps_local_time_across_dst(app, make_schedule):
     schedule = make_schedule()
     found = services.occurrences(schedule, berlin(2026, 2, 1), berlin(2026, 12, 1))
-    assert [o.day for o in found] == [date(2026, m, d) for m, d in
-                                     ((2, 17), (3, 17), (4, 21), (5, 19), (6, 16), (7, 21), (8, 18), (9, 15),
-                                      (10, 20), (11, 17))]
+    assert [o.day for o in found] == [
+        date(2026, m, d)
+        for m, d in ((2, 17), (3, 17), (4, 21), (5, 19), (6, 16), (7, 21), (8, 18), (9, 15), (10, 20), (11, 17))
+    ]
     for occurrence in found:
         assert occurrence.starts_at.astimezone(BERLIN).time() == time(17, 0)
         assert occurrence.ends_at.astimezone(BERLIN).time() == time(19, 0)
@@ -39,7 +40,13 @@ def test_slots_on_the_days_the_clocks_change(app, make_schedule):
     assert dst_day.day == date(2026, 3, 29)
     slots = services.slot_times(schedule, dst_day)
     assert [s.astimezone(BERLIN).strftime("%H:%M") for s in slots] == [
-        "17:00", "17:20", "17:40", "18:00", "18:20", "18:40"]
+        "17:00",
+        "17:20",
+        "17:40",
+        "18:00",
+        "18:20",
+        "18:40",
+    ]
     assert slots[0] == datetime(2026, 3, 29, 15, 0, tzinfo=UTC)
     [back] = services.occurrences(schedule, berlin(2026, 10, 24), berlin(2026, 10, 26))
     assert back.day == date(2026, 10, 25)
@@ -47,9 +54,16 @@ def test_slots_on_the_days_the_clocks_change(app, make_schedule):
 
 
 def test_invalid_rule_is_a_clear_error(app, roles, client_for):
-    response = client_for(roles.staff).post("/admin/workshops/sprechstunde", data={
-        "rrule": "FREQ=SOMETIMES", "starts_on": "2026-01-01", "start_time": "17:00", "end_time": "19:00",
-        "slot_minutes": "20"})
+    response = client_for(roles.staff).post(
+        "/admin/workshops/sprechstunde",
+        data={
+            "rrule": "FREQ=SOMETIMES",
+            "starts_on": "2026-01-01",
+            "start_time": "17:00",
+            "end_time": "19:00",
+            "slot_minutes": "20",
+        },
+    )
     assert response.status_code == 422
     assert "Wiederholungsregel ist ungültig" in response.get_data(as_text=True)
 
@@ -57,22 +71,33 @@ def test_invalid_rule_is_a_clear_error(app, roles, client_for):
 def test_staff_saves_schedule_and_exceptions(roles, client_for, clock):
     clock.set(berlin(2026, 3, 1, 12))
     staff = client_for(roles.staff)
-    response = staff.post("/admin/workshops/sprechstunde", data={
-        "rrule": "FREQ=MONTHLY;BYDAY=+3TU", "starts_on": "2026-01-01", "start_time": "17:00",
-        "end_time": "19:00", "slot_minutes": "20", "note": "Bitte mit Kopfhörern."})
+    response = staff.post(
+        "/admin/workshops/sprechstunde",
+        data={
+            "rrule": "FREQ=MONTHLY;BYDAY=+3TU",
+            "starts_on": "2026-01-01",
+            "start_time": "17:00",
+            "end_time": "19:00",
+            "slot_minutes": "20",
+            "note": "Bitte mit Kopfhörern.",
+        },
+    )
     assert response.status_code == 303
     assert services.current_schedule() is not None
     assert services.next_consultation_day().day == date(2026, 3, 17)
-    assert staff.post("/admin/workshops/sprechstunde/ausnahmen", data={"day": "2026-03-17",
-                                                                       "reason": "Feiertag"}).status_code == 303
+    assert (
+        staff.post(
+            "/admin/workshops/sprechstunde/ausnahmen", data={"day": "2026-03-17", "reason": "Feiertag"}
+        ).status_code
+        == 303
+    )
     assert services.next_consultation_day().day == date(2026, 4, 21)
     page = client_for(None).get("/sprechstunde").get_data(as_text=True)
     assert "fällt aus" in page and "Feiertag" in page and "Bitte mit Kopfhörern." in page
 
 
 def _book(client, slot, question="Wie richten wir eine Videokonferenz ein?", topic="videokonferenz-chat"):
-    return client.post("/sprechstunde/buchen", data={"slot": slot.isoformat(), "topic": topic,
-                                                     "question": question})
+    return client.post("/sprechstunde/buchen", data={"slot": slot.isoformat(), "topic": topic, "question": question})
 
 
 def test_booking_a_slot_sends_confirmation_with_ics(roles, client_for, make_schedule, clock, mailbox):
@@ -113,14 +138,16 @@ def test_slot_cannot_be_booked_twice_or_off_grid(roles, client_for, make_schedul
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsultationBooking)) == 1
 
 
-def test_cancel_booking_by_link_and_exception_cancels_with_mail(roles, client, client_for, make_schedule, clock,
-                                                                mailbox):
+def test_cancel_booking_by_link_and_exception_cancels_with_mail(
+    roles, client, client_for, make_schedule, clock, mailbox
+):
     make_schedule()
     clock.set(berlin(2026, 3, 1, 12))
     _book(client_for(roles.member), datetime(2026, 3, 17, 16, 0, tzinfo=UTC))
     _book(client_for(roles.board), datetime(2026, 4, 21, 15, 0, tzinfo=UTC))
-    member_booking, board_booking = db.session.scalars(sa.select(ConsultationBooking).order_by(
-        ConsultationBooking.id)).all()
+    member_booking, board_booking = db.session.scalars(
+        sa.select(ConsultationBooking).order_by(ConsultationBooking.id)
+    ).all()
     link = "/sprechstunde/absagen/" + cancel_token("consultation", member_booking)
     assert link in mailbox.body(mailbox.to(roles.member.email)[0])
     mailbox.clear()
@@ -154,12 +181,18 @@ def test_reminders_are_sent_once(roles, client_for, make_schedule, clock, mailbo
 
 # --- same-day queue -----------------------------------------------------------------------------
 
+
 def test_queue_positions_admit_next_and_live_polling(bbb_standin, roles, client_for, make_schedule, clock):
     make_schedule()
     clock.set(berlin(2026, 3, 17, 17, 5))
     member, board, staff = client_for(roles.member), client_for(roles.board), client_for(roles.staff)
-    assert member.post("/sprechstunde/warteschlange", data={"queue-topic": "datenschutz",
-                                                            "queue-question": "Fotos auf der Website?"}).status_code == 303
+    assert (
+        member.post(
+            "/sprechstunde/warteschlange",
+            data={"queue-topic": "datenschutz", "queue-question": "Fotos auf der Website?"},
+        ).status_code
+        == 303
+    )
     clock.set(berlin(2026, 3, 17, 17, 6))
     response = board.post("/sprechstunde/warteschlange", data={"queue-topic": "open-source", "queue-question": ""})
     assert response.status_code == 303
@@ -196,9 +229,13 @@ def test_booked_person_goes_ahead_of_later_walk_ins(roles, client_for, make_sche
     clock.set(berlin(2026, 3, 1, 12))
     _book(client_for(roles.board), datetime(2026, 3, 17, 16, 20, tzinfo=UTC))  # 17:20
     clock.set(berlin(2026, 3, 17, 17, 5))
-    client_for(roles.member).post("/sprechstunde/warteschlange", data={"queue-topic": "sonstiges", "queue-question": ""})
+    client_for(roles.member).post(
+        "/sprechstunde/warteschlange", data={"queue-topic": "sonstiges", "queue-question": ""}
+    )
     clock.set(berlin(2026, 3, 17, 17, 25))
-    client_for(roles.outsider).post("/sprechstunde/warteschlange", data={"queue-topic": "sonstiges", "queue-question": ""})
+    client_for(roles.outsider).post(
+        "/sprechstunde/warteschlange", data={"queue-topic": "sonstiges", "queue-question": ""}
+    )
     clock.set(berlin(2026, 3, 17, 17, 30))
     client_for(roles.board).post("/sprechstunde/warteschlange", data={"queue-topic": "sonstiges", "queue-question": ""})
     order = [e.user_id for e in services.waiting_entries(date(2026, 3, 17))]
@@ -230,6 +267,7 @@ def test_leaving_the_queue(roles, client_for, make_schedule, clock):
 
 # --- trust (issue 12): a meeting per consultation, one place per person, priority once ------------------------
 
+
 def _join(client, topic="sonstiges", question=""):
     return client.post("/sprechstunde/warteschlange", data={"queue-topic": topic, "queue-question": question})
 
@@ -248,8 +286,7 @@ def _bbb_accepts(url) -> bool:
     return response.status_code == 302
 
 
-def test_each_consultation_has_its_own_meeting_and_old_links_die(bbb_standin, roles, client_for, make_schedule,
-                                                                   clock):
+def test_each_consultation_has_its_own_meeting_and_old_links_die(bbb_standin, roles, client_for, make_schedule, clock):
     from tests.meetings.conftest import query_of
 
     make_schedule()
@@ -345,8 +382,7 @@ def test_leaving_before_being_served_keeps_the_bookings_priority(roles, client_f
     assert [e.user_id for e in services.waiting_entries(date(2026, 3, 17))] == [roles.board.id, roles.member.id]
 
 
-def test_one_person_holds_one_place_even_when_the_check_is_raced(roles, client_for, make_schedule, clock,
-                                                                 monkeypatch):
+def test_one_person_holds_one_place_even_when_the_check_is_raced(roles, client_for, make_schedule, clock, monkeypatch):
     """Two requests of one person that both pass the "already waiting?" check: the database keeps one place."""
     make_schedule()
     clock.set(berlin(2026, 3, 17, 17, 5))
@@ -384,8 +420,14 @@ def test_the_database_refuses_a_second_open_place(roles, make_schedule):
     day = date(2026, 3, 17)
 
     def entry(status):
-        return QueueEntry(day=day, user_id=roles.member.id, name="Moritz", topic="sonstiges", status=status,
-                          priority_at=berlin(2026, 3, 17, 17, 5))
+        return QueueEntry(
+            day=day,
+            user_id=roles.member.id,
+            name="Moritz",
+            topic="sonstiges",
+            status=status,
+            priority_at=berlin(2026, 3, 17, 17, 5),
+        )
 
     db.session.add_all([entry("done"), entry("left"), entry("waiting")])
     db.session.commit()  # closed places do not count
@@ -401,8 +443,11 @@ def test_booking_needs_a_confirmed_address(make_user, client_for, make_schedule,
     throwaway = make_user(email="wegwerf@example.org", confirmed=False)
     client = client_for(throwaway)
     for headers in ({}, HX):
-        response = client.post("/sprechstunde/buchen", headers=headers, data={
-            "slot": datetime(2026, 3, 17, 16, 0, tzinfo=UTC).isoformat(), "topic": "sonstiges", "question": "x"})
+        response = client.post(
+            "/sprechstunde/buchen",
+            headers=headers,
+            data={"slot": datetime(2026, 3, 17, 16, 0, tzinfo=UTC).isoformat(), "topic": "sonstiges", "question": "x"},
+        )
         assert response.status_code == 403
         assert "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse" in response.get_data(as_text=True)
     with pytest.raises(services.ConsultationError, match="bestätigen"):

@@ -14,8 +14,9 @@ from .conftest import ics_of
 
 
 def _status(workshop, user):
-    return db.session.scalar(sa.select(Registration.status).where(Registration.workshop_id == workshop.id,
-                                                                  Registration.user_id == user.id))
+    return db.session.scalar(
+        sa.select(Registration.status).where(Registration.workshop_id == workshop.id, Registration.user_id == user.id)
+    )
 
 
 def test_anonymous_sees_workshop_and_is_sent_to_login(client, make_workshop):
@@ -52,8 +53,9 @@ def test_register_confirms_and_mails_ics(roles, client_for, make_workshop, mailb
 
 def test_register_for_foreign_club_is_ignored(roles, client_for, make_workshop):
     workshop = make_workshop()
-    response = client_for(roles.member).post(f"/workshops/{workshop.id}/anmelden",
-                                             data={"club": str(roles.other_club.id)})
+    response = client_for(roles.member).post(
+        f"/workshops/{workshop.id}/anmelden", data={"club": str(roles.other_club.id)}
+    )
     assert response.status_code == 422
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
 
@@ -136,10 +138,22 @@ def test_staff_capacity_increase_moves_people_up(roles, make_user, client_for, m
 
 
 def test_join_online_workshop_through_meetings_service(bbb_standin, roles, client_for, make_workshop, clock):
-    workshop = services.save_workshop(None, dict(
-        title="Videokonferenzen leiten", description="", topic="digitale-werkzeuge",
-        starts_at=make_workshop().starts_at, duration_minutes=60, online=True, address=None, capacity=5,
-        registration_deadline=make_workshop().starts_at - timedelta(hours=2), materials_url=None), by=roles.staff)
+    workshop = services.save_workshop(
+        None,
+        dict(
+            title="Videokonferenzen leiten",
+            description="",
+            topic="digitale-werkzeuge",
+            starts_at=make_workshop().starts_at,
+            duration_minutes=60,
+            online=True,
+            address=None,
+            capacity=5,
+            registration_deadline=make_workshop().starts_at - timedelta(hours=2),
+            materials_url=None,
+        ),
+        by=roles.staff,
+    )
     assert workshop.room_id is not None
     member = client_for(roles.member)
     member.post(f"/workshops/{workshop.id}/anmelden")

@@ -48,12 +48,14 @@ def test_materials_link_shown_to_participants_after_the_date(roles, client_for, 
     assert "https://example.org/unterlagen" not in member.get(f"/workshops/{workshop.id}").get_data(as_text=True)
     clock.set(workshop.ends_at + timedelta(hours=1))
     assert "https://example.org/unterlagen" in member.get(f"/workshops/{workshop.id}").get_data(as_text=True)
-    assert "https://example.org/unterlagen" not in client_for(roles.board).get(
-        f"/workshops/{workshop.id}").get_data(as_text=True)
+    assert "https://example.org/unterlagen" not in client_for(roles.board).get(f"/workshops/{workshop.id}").get_data(
+        as_text=True
+    )
 
 
-def test_personal_data_is_deleted_after_the_retention_period(app, roles, client_for, make_workshop,
-                                                             make_schedule, clock):
+def test_personal_data_is_deleted_after_the_retention_period(
+    app, roles, client_for, make_workshop, make_schedule, clock
+):
     app.config["WORKSHOP_RETENTION_DAYS"] = 30
     old = make_workshop(title="Alt")
     recent = make_workshop(title="Neu", starts_in=timedelta(days=20))
@@ -62,10 +64,18 @@ def test_personal_data_is_deleted_after_the_retention_period(app, roles, client_
         client_for(roles.board).post(f"/workshops/{workshop.id}/anmelden")
     make_schedule()
     clock.set(berlin(2026, 3, 1, 12))
-    client_for(roles.member).post("/sprechstunde/buchen", data={
-        "slot": datetime(2026, 3, 17, 16, 0, tzinfo=UTC).isoformat(), "topic": "datenschutz", "question": "Frage"})
+    client_for(roles.member).post(
+        "/sprechstunde/buchen",
+        data={
+            "slot": datetime(2026, 3, 17, 16, 0, tzinfo=UTC).isoformat(),
+            "topic": "datenschutz",
+            "question": "Frage",
+        },
+    )
     clock.set(berlin(2026, 3, 17, 17, 5))
-    client_for(roles.board).post("/sprechstunde/warteschlange", data={"queue-topic": "sonstiges", "queue-question": "?"})
+    client_for(roles.board).post(
+        "/sprechstunde/warteschlange", data={"queue-topic": "sonstiges", "queue-question": "?"}
+    )
     assert (_count(Registration), _count(ConsultationBooking), _count(QueueEntry)) == (4, 1, 1)
 
     # 31 days after the old workshop ended, but only 11 after the recent one.
@@ -86,8 +96,15 @@ def test_personal_data_is_deleted_after_the_retention_period(app, roles, client_
 def test_purge_command(app, runner, roles, client_for, make_workshop):
     app.config["WORKSHOP_RETENTION_DAYS"] = 0
     workshop = make_workshop(starts_in=timedelta(days=-2))
-    db.session.add(Registration(workshop_id=workshop.id, user_id=roles.member.id, name="Moritz",
-                                email=roles.member.email, status="confirmed"))
+    db.session.add(
+        Registration(
+            workshop_id=workshop.id,
+            user_id=roles.member.id,
+            name="Moritz",
+            email=roles.member.email,
+            status="confirmed",
+        )
+    )
     db.session.commit()
     result = runner.invoke(args=["workshops", "purge", "--dry-run"])
     assert result.exit_code == 0 and "1 Datensätze würden gelöscht" in result.output
@@ -99,8 +116,16 @@ def test_purge_command(app, runner, roles, client_for, make_workshop):
 
 def test_queue_entries_of_old_days_are_purged(app, roles):
     app.config["WORKSHOP_RETENTION_DAYS"] = 7
-    db.session.add(QueueEntry(day=date(2026, 1, 20), user_id=roles.member.id, name="M", topic="sonstiges",
-                              question="", priority_at=berlin(2026, 1, 20, 17)))
+    db.session.add(
+        QueueEntry(
+            day=date(2026, 1, 20),
+            user_id=roles.member.id,
+            name="M",
+            topic="sonstiges",
+            question="",
+            priority_at=berlin(2026, 1, 20, 17),
+        )
+    )
     db.session.commit()
     assert consultation.purge_expired_participants(now=berlin(2026, 1, 25, 12)) == 0
     assert consultation.purge_expired_participants(now=berlin(2026, 1, 28, 12)) == 1
@@ -114,9 +139,18 @@ def test_a_consultations_own_room_is_purged_with_its_queue_entry(app, roles):
     consultation_room = Room(club_id=None, name="Digitale Sprechstunde")
     db.session.add_all([workshop_room, consultation_room])
     db.session.flush()
-    db.session.add(QueueEntry(day=date(2026, 1, 20), user_id=roles.member.id, name="M", topic="sonstiges",
-                              question="", priority_at=berlin(2026, 1, 20, 17), status="done",
-                              room_id=consultation_room.id))
+    db.session.add(
+        QueueEntry(
+            day=date(2026, 1, 20),
+            user_id=roles.member.id,
+            name="M",
+            topic="sonstiges",
+            question="",
+            priority_at=berlin(2026, 1, 20, 17),
+            status="done",
+            room_id=consultation_room.id,
+        )
+    )
     db.session.commit()
     kept, purged = workshop_room.id, consultation_room.id
     assert consultation.purge_expired_participants(now=berlin(2026, 1, 28, 12)) == 1

@@ -17,8 +17,9 @@ def test_panel_prefers_workshops_matching_open_checklist_topics(roles, client_fo
     assert "offenen Punkten" in html
 
 
-def test_panel_without_open_topics_shows_next_workshops_and_consultation(roles, client_for, make_workshop,
-                                                                        make_schedule):
+def test_panel_without_open_topics_shows_next_workshops_and_consultation(
+    roles, client_for, make_workshop, make_schedule
+):
     make_workshop(title="Passwörter und Updates")
     make_schedule()
     response = client_for(roles.board).get(f"/c/{roles.club.slug}/workshops/")
@@ -40,8 +41,11 @@ def test_panel_is_tenant_checked(roles, client_for):
 def test_checklist_topics_map_to_workshop_topics():
     from app.workshops.services import workshop_topics_for
 
-    assert workshop_topics_for(["oeffentlichkeit", "sicherheit"]) == ["social-media", "datenschutz",
-                                                                       "online-sicherheit"]
+    assert workshop_topics_for(["oeffentlichkeit", "sicherheit"]) == [
+        "social-media",
+        "datenschutz",
+        "online-sicherheit",
+    ]
     assert workshop_topics_for(["sicherheit", "mitglieder"]) == ["online-sicherheit", "datenschutz"]
     assert workshop_topics_for(["etwas-unbekanntes"]) == ["datenschutz"]
 

@@ -48,12 +48,16 @@ class BBBError(Exception):
 
 def _messages() -> dict:
     return {
-        "checksumError": _("Der Konferenzserver hat die Anfrage abgelehnt (Prüfsumme falsch). Bitte informieren Sie "
-                           "das Plattform-Team."),
+        "checksumError": _(
+            "Der Konferenzserver hat die Anfrage abgelehnt (Prüfsumme falsch). Bitte informieren Sie "
+            "das Plattform-Team."
+        ),
         "notFound": _("Diese Konferenz läuft nicht (mehr)."),
         "invalidMeetingIdentifier": _("Diese Konferenz gibt es auf dem Server nicht. Bitte starten Sie sie neu."),
-        "idNotUnique": _("Eine Konferenz mit dieser Kennung läuft bereits mit anderen Einstellungen. Bitte versuchen "
-                         "Sie es in einer Minute noch einmal."),
+        "idNotUnique": _(
+            "Eine Konferenz mit dieser Kennung läuft bereits mit anderen Einstellungen. Bitte versuchen "
+            "Sie es in einer Minute noch einmal."
+        ),
         "missingParamMeetingID": _("Die Anfrage an den Konferenzserver war unvollständig."),
         "missingParamFullName": _("Bitte geben Sie einen Namen an."),
         "validationError": _("Der Konferenzserver hat die Angaben nicht akzeptiert."),
@@ -64,8 +68,9 @@ def _messages() -> dict:
         "unsupportedContentType": _("Der Konferenzserver hat die Anfrage nicht verstanden."),
         "timeout": _("Der Konferenzserver antwortet gerade nicht. Bitte versuchen Sie es gleich noch einmal."),
         "unreachable": _("Der Konferenzserver ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal."),
-        "badResponse": _("Der Konferenzserver hat eine unverständliche Antwort geschickt. Bitte versuchen Sie es "
-                         "später noch einmal."),
+        "badResponse": _(
+            "Der Konferenzserver hat eine unverständliche Antwort geschickt. Bitte versuchen Sie es später noch einmal."
+        ),
         "config": _("Videokonferenzen sind auf dieser Plattform noch nicht eingerichtet."),
     }
 
@@ -125,10 +130,14 @@ def _metadata(element: Element | None) -> dict:
 def parse_meeting(el: Element) -> dict:
     attendees = []
     for att in el.findall("attendees/attendee"):
-        attendees.append({
-            "user_id": _text(att, "userID"), "full_name": _text(att, "fullName") or "",
-            "role": (_text(att, "role") or "").upper(), "is_guest": _bool(_text(att, "guest")),
-        })
+        attendees.append(
+            {
+                "user_id": _text(att, "userID"),
+                "full_name": _text(att, "fullName") or "",
+                "role": (_text(att, "role") or "").upper(),
+                "is_guest": _bool(_text(att, "guest")),
+            }
+        )
     return {
         "meeting_id": _text(el, "meetingID"),
         "name": _text(el, "meetingName") or "",
@@ -172,8 +181,14 @@ class CreateResult:
 
 
 class BBBClient:
-    def __init__(self, api_url: str, secret: str, algorithm: str = "sha256", timeout: float = 5.0,
-                 session: requests.Session | None = None):
+    def __init__(
+        self,
+        api_url: str,
+        secret: str,
+        algorithm: str = "sha256",
+        timeout: float = 5.0,
+        session: requests.Session | None = None,
+    ):
         if not api_url or not secret:
             raise BBBError(german_message("config"), "config", "BBB_API_URL/BBB_SECRET missing")
         if algorithm.lower() not in ALGORITHMS:
@@ -192,8 +207,16 @@ class BBBClient:
         sig = checksum(call, query, self.secret, self.algorithm)
         return f"{self.api_url}{call}?{query + '&' if query else ''}checksum={sig}"
 
-    def join_url(self, meeting_id: str, full_name: str, *, role: str, create_time: str | None,
-                 user_id: str | None = None, guest: bool | None = None) -> str:
+    def join_url(
+        self,
+        meeting_id: str,
+        full_name: str,
+        *,
+        role: str,
+        create_time: str | None,
+        user_id: str | None = None,
+        guest: bool | None = None,
+    ) -> str:
         """A browser redirect URL (GET). ``role`` is MODERATOR or VIEWER; guests are VIEWER with guest=true."""
         full_name = (full_name or "").strip()
         if not full_name:
@@ -227,8 +250,9 @@ class BBBClient:
             root = SafeET.fromstring(response.content)
         except Exception as exc:  # noqa: BLE001 - ParseError, defusedxml's forbidden constructs, …
             log.warning("BBB %s: no XML (HTTP %s)", call, response.status_code)
-            raise BBBError(german_message("badResponse"), "badResponse",
-                           f"HTTP {response.status_code}: {response.text[:200]!r}") from exc
+            raise BBBError(
+                german_message("badResponse"), "badResponse", f"HTTP {response.status_code}: {response.text[:200]!r}"
+            ) from exc
         if root.tag != "response":
             raise BBBError(german_message("badResponse"), "badResponse", f"root element {root.tag}")
         code = _text(root, "returncode")
@@ -242,9 +266,19 @@ class BBBClient:
 
     # --- calls -----------------------------------------------------------------------
 
-    def create(self, meeting_id: str, name: str, *, meta: dict | None = None, logout_url: str | None = None,
-               record: bool = False, mute_on_start: bool = False, guest_policy: str = "ALWAYS_ACCEPT",
-               welcome: str | None = None, extra: dict | None = None) -> CreateResult:
+    def create(
+        self,
+        meeting_id: str,
+        name: str,
+        *,
+        meta: dict | None = None,
+        logout_url: str | None = None,
+        record: bool = False,
+        mute_on_start: bool = False,
+        guest_policy: str = "ALWAYS_ACCEPT",
+        welcome: str | None = None,
+        extra: dict | None = None,
+    ) -> CreateResult:
         """Create the meeting, or get the running one (duplicateWarning). Builds fresh params every call."""
         params: list[tuple[str, object]] = [
             ("meetingID", meeting_id),
@@ -298,8 +332,12 @@ class BBBClient:
             raise
         return True
 
-    def get_recordings(self, meeting_id: str | None = None, meta: dict | None = None,
-                       state: str | None = "published,unpublished,processing,processed") -> list[dict]:
+    def get_recordings(
+        self,
+        meeting_id: str | None = None,
+        meta: dict | None = None,
+        state: str | None = "published,unpublished,processing,processed",
+    ) -> list[dict]:
         params: list[tuple[str, object]] = []
         if meeting_id:
             params.append(("meetingID", meeting_id))
@@ -326,5 +364,9 @@ def client_from_config(config=None) -> BBBClient:
         from flask import current_app  # the client itself needs no Flask; only this helper reads the app
 
         config = current_app.config
-    return BBBClient(config.get("BBB_API_URL") or "", config.get("BBB_SECRET") or "",
-                     config.get("BBB_CHECKSUM") or "sha256", config.get("BBB_TIMEOUT") or 5.0)
+    return BBBClient(
+        config.get("BBB_API_URL") or "",
+        config.get("BBB_SECRET") or "",
+        config.get("BBB_CHECKSUM") or "sha256",
+        config.get("BBB_TIMEOUT") or 5.0,
+    )

@@ -116,13 +116,15 @@ class StandinState:
         self._last_create = max(now, self._last_create + 1)
         return str(self._last_create)
 
-    def add_recording(self, meeting_id: str, meta: dict | None = None, name: str = "Aufzeichnung",
-                      published: bool = True) -> Recording:
+    def add_recording(
+        self, meeting_id: str, meta: dict | None = None, name: str = "Aufzeichnung", published: bool = True
+    ) -> Recording:
         with self.lock:
             ts = int(self._create_time())
             record_id = hashlib.sha1(meeting_id.encode()).hexdigest() + f"-{ts}"
-            rec = Recording(record_id, meeting_id, name, published, {k.lower(): v for k, v in (meta or {}).items()},
-                            ts, ts + 60_000)
+            rec = Recording(
+                record_id, meeting_id, name, published, {k.lower(): v for k, v in (meta or {}).items()}, ts, ts + 60_000
+            )
             self.recordings[record_id] = rec
             return rec
 
@@ -132,12 +134,21 @@ class StandinState:
             for token in list(meeting.attendees):
                 self.sessions.pop(token, None)
             if meeting.record:
-                rec = Recording(meeting.internal_id, meeting.meeting_id, meeting.name, True, dict(meeting.meta),
-                                int(meeting.create_time), int(time.time() * 1000), max(1, len(meeting.attendees)))
+                rec = Recording(
+                    meeting.internal_id,
+                    meeting.meeting_id,
+                    meeting.name,
+                    True,
+                    dict(meeting.meta),
+                    int(meeting.create_time),
+                    int(time.time() * 1000),
+                    max(1, len(meeting.attendees)),
+                )
                 self.recordings[rec.record_id] = rec
 
 
 # --- XML helpers -------------------------------------------------------------------------
+
 
 def _xml(*parts: str) -> str:
     return "<response>" + "".join(parts) + "</response>"
@@ -163,39 +174,74 @@ def _meta_xml(meta: dict) -> str:
 
 def _meeting_xml(m: Meeting) -> str:
     attendees = "".join(
-        "<attendee>" + _el("userID", a.user_id) + _el("fullName", a.full_name) + _el("role", a.role)
-        + _el("isPresenter", False) + _el("isListeningOnly", False) + _el("hasJoinedVoice", False)
-        + _el("hasVideo", False) + _el("clientType", "HTML5") + _el("guest", a.guest) + "</attendee>"
+        "<attendee>"
+        + _el("userID", a.user_id)
+        + _el("fullName", a.full_name)
+        + _el("role", a.role)
+        + _el("isPresenter", False)
+        + _el("isListeningOnly", False)
+        + _el("hasJoinedVoice", False)
+        + _el("hasVideo", False)
+        + _el("clientType", "HTML5")
+        + _el("guest", a.guest)
+        + "</attendee>"
         for a in m.present
     )
     present = m.present
     return (
-        _el("meetingName", m.name) + _el("meetingID", m.meeting_id) + _el("internalMeetingID", m.internal_id)
-        + _el("createTime", m.create_time) + _el("createDate", time.ctime(int(m.create_time) / 1000))
-        + _el("voiceBridge", m.voice_bridge) + _el("dialNumber", "613-555-1234")
-        + _el("running", m.running) + _el("duration", 0) + _el("hasUserJoined", bool(m.start_time))
-        + _el("recording", False) + _el("hasBeenForciblyEnded", False) + _el("startTime", m.start_time)
-        + _el("endTime", 0) + _el("participantCount", len(present)) + _el("listenerCount", 0)
-        + _el("voiceParticipantCount", 0) + _el("videoCount", 0) + _el("maxUsers", 0)
+        _el("meetingName", m.name)
+        + _el("meetingID", m.meeting_id)
+        + _el("internalMeetingID", m.internal_id)
+        + _el("createTime", m.create_time)
+        + _el("createDate", time.ctime(int(m.create_time) / 1000))
+        + _el("voiceBridge", m.voice_bridge)
+        + _el("dialNumber", "613-555-1234")
+        + _el("running", m.running)
+        + _el("duration", 0)
+        + _el("hasUserJoined", bool(m.start_time))
+        + _el("recording", False)
+        + _el("hasBeenForciblyEnded", False)
+        + _el("startTime", m.start_time)
+        + _el("endTime", 0)
+        + _el("participantCount", len(present))
+        + _el("listenerCount", 0)
+        + _el("voiceParticipantCount", 0)
+        + _el("videoCount", 0)
+        + _el("maxUsers", 0)
         + _el("moderatorCount", sum(1 for a in present if a.role == "MODERATOR"))
-        + "<attendees>" + attendees + "</attendees>" + _meta_xml(m.meta) + _el("isBreakout", False)
+        + "<attendees>"
+        + attendees
+        + "</attendees>"
+        + _meta_xml(m.meta)
+        + _el("isBreakout", False)
     )
 
 
 def _recording_xml(r: Recording, base: str) -> str:
     state = "published" if r.published else "unpublished"
     return (
-        "<recording>" + _el("recordID", r.record_id) + _el("meetingID", r.meeting_id)
-        + _el("internalMeetingID", r.record_id) + _el("name", r.name) + _el("isBreakout", False)
-        + _el("published", r.published) + _el("state", state) + _el("startTime", r.start_time)
-        + _el("endTime", r.end_time) + _el("participants", r.participants) + _meta_xml(r.meta)
-        + "<playback><format>" + _el("type", "presentation")
-        + _el("url", f"{base}bigbluebutton/playback/{r.record_id}") + _el("length", 1)
+        "<recording>"
+        + _el("recordID", r.record_id)
+        + _el("meetingID", r.meeting_id)
+        + _el("internalMeetingID", r.record_id)
+        + _el("name", r.name)
+        + _el("isBreakout", False)
+        + _el("published", r.published)
+        + _el("state", state)
+        + _el("startTime", r.start_time)
+        + _el("endTime", r.end_time)
+        + _el("participants", r.participants)
+        + _meta_xml(r.meta)
+        + "<playback><format>"
+        + _el("type", "presentation")
+        + _el("url", f"{base}bigbluebutton/playback/{r.record_id}")
+        + _el("length", 1)
         + "</format></playback></recording>"
     )
 
 
 # --- the WSGI app ---------------------------------------------------------------------------
+
 
 class BBBStandin:
     def __init__(self, state: StandinState):
@@ -210,12 +256,13 @@ class BBBStandin:
     def dispatch(self, request: Request) -> Response:
         path = request.path.rstrip("/")
         if path == API_PREFIX:
-            return self._xml_response(_success(_el("version", "2.0"), _el("apiVersion", "2.0"),
-                                               _el("bbbVersion", "3.0-standin")))
+            return self._xml_response(
+                _success(_el("version", "2.0"), _el("apiVersion", "2.0"), _el("bbbVersion", "3.0-standin"))
+            )
         if path.startswith(API_PREFIX + "/"):
-            return self.api(request, path[len(API_PREFIX) + 1:])
+            return self.api(request, path[len(API_PREFIX) + 1 :])
         if path.startswith("/bigbluebutton/demo/"):
-            return self.demo(request, path[len("/bigbluebutton/demo/"):].split("/"))
+            return self.demo(request, path[len("/bigbluebutton/demo/") :].split("/"))
         if path.startswith("/bigbluebutton/playback/"):
             return self._page("Aufzeichnung (Demo)", "<p>Hier würde die Aufzeichnung abgespielt.</p>")
         if path == "/_standin/control" and request.method == "POST":
@@ -266,8 +313,12 @@ class BBBStandin:
         if slow:
             state.release.wait(slow)
         if down:
-            return Response("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
-                            "</h1></center><hr><center>nginx</center></body></html>", 502, content_type="text/html")
+            return Response(
+                "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
+                "</h1></center><hr><center>nginx</center></body></html>",
+                502,
+                content_type="text/html",
+            )
         if malformed:
             return self._xml_response("<response><returncode>SUCCESS</returncode><meetings><meeting>")
         if not self.verify_checksum(call, raw_query):
@@ -298,11 +349,17 @@ class BBBStandin:
         create_time = self.state._create_time()
         meta = {k[5:].lower(): v for k, v in p.items() if k.startswith("meta_")}
         meeting = Meeting(
-            meeting_id=meeting_id, name=name, create_time=create_time,
+            meeting_id=meeting_id,
+            name=name,
+            create_time=create_time,
             internal_id=hashlib.sha1(meeting_id.encode()).hexdigest() + "-" + create_time,
-            voice_bridge=str(70000 + secrets.randbelow(9999)), record=p.get("record") == "true",
-            guest_policy=p.get("guestPolicy", "ALWAYS_ACCEPT"), mute_on_start=p.get("muteOnStart") == "true",
-            logout_url=p.get("logoutURL", ""), meta=meta, attendee_pw=p.get("attendeePW") or secrets.token_hex(4),
+            voice_bridge=str(70000 + secrets.randbelow(9999)),
+            record=p.get("record") == "true",
+            guest_policy=p.get("guestPolicy", "ALWAYS_ACCEPT"),
+            mute_on_start=p.get("muteOnStart") == "true",
+            logout_url=p.get("logoutURL", ""),
+            meta=meta,
+            attendee_pw=p.get("attendeePW") or secrets.token_hex(4),
             moderator_pw=p.get("moderatorPW") or secrets.token_hex(4),
         )
         self.state.meetings[meeting_id] = meeting
@@ -310,15 +367,25 @@ class BBBStandin:
 
     @staticmethod
     def _create_reply(m: Meeting, duplicate: bool) -> str:
-        parts = [_el("meetingID", m.meeting_id), _el("internalMeetingID", m.internal_id),
-                 _el("parentMeetingID", "bbb-none"), _el("attendeePW", m.attendee_pw),
-                 _el("moderatorPW", m.moderator_pw), _el("createTime", m.create_time),
-                 _el("voiceBridge", m.voice_bridge), _el("dialNumber", "613-555-1234"),
-                 _el("createDate", time.ctime(int(m.create_time) / 1000)), _el("hasUserJoined", bool(m.start_time)),
-                 _el("duration", 0), _el("hasBeenForciblyEnded", False)]
+        parts = [
+            _el("meetingID", m.meeting_id),
+            _el("internalMeetingID", m.internal_id),
+            _el("parentMeetingID", "bbb-none"),
+            _el("attendeePW", m.attendee_pw),
+            _el("moderatorPW", m.moderator_pw),
+            _el("createTime", m.create_time),
+            _el("voiceBridge", m.voice_bridge),
+            _el("dialNumber", "613-555-1234"),
+            _el("createDate", time.ctime(int(m.create_time) / 1000)),
+            _el("hasUserJoined", bool(m.start_time)),
+            _el("duration", 0),
+            _el("hasBeenForciblyEnded", False),
+        ]
         if duplicate:
-            parts += [_el("messageKey", "duplicateWarning"),
-                      _el("message", "This conference was already in existence and may currently be in progress.")]
+            parts += [
+                _el("messageKey", "duplicateWarning"),
+                _el("message", "This conference was already in existence and may currently be in progress."),
+            ]
         return _success(*parts)
 
     def call_join(self, request, p) -> Response:
@@ -329,11 +396,17 @@ class BBBStandin:
             return self._xml_response(_failed("missingParamFullName", "You must specify a name."))
         meeting = self.state.meetings.get(meeting_id)
         if meeting is None:
-            return self._xml_response(_failed("invalidMeetingIdentifier", "The meeting ID that you supplied did "
-                                                                          "not match any existing meetings"))
+            return self._xml_response(
+                _failed(
+                    "invalidMeetingIdentifier", "The meeting ID that you supplied did not match any existing meetings"
+                )
+            )
         if p.get("createTime") and p["createTime"] != meeting.create_time:
-            return self._xml_response(_failed("mismatchCreateTimeParam", "The createTime parameter submitted "
-                                                                         "mismatches with the current meeting."))
+            return self._xml_response(
+                _failed(
+                    "mismatchCreateTimeParam", "The createTime parameter submitted mismatches with the current meeting."
+                )
+            )
         role = p.get("role", "").upper()
         if role not in ("MODERATOR", "VIEWER"):
             if p.get("password") == meeting.moderator_pw:
@@ -341,9 +414,14 @@ class BBBStandin:
             elif p.get("password") == meeting.attendee_pw:
                 role = "VIEWER"
             else:
-                return self._xml_response(_failed("invalidPassword", "You either did not supply a password or the "
-                                                                     "password supplied is neither the attendee or "
-                                                                     "moderator password for this conference."))
+                return self._xml_response(
+                    _failed(
+                        "invalidPassword",
+                        "You either did not supply a password or the "
+                        "password supplied is neither the attendee or "
+                        "moderator password for this conference.",
+                    )
+                )
         guest_param = p.get("guest")
         guest = guest_param == "true"
         waiting = False
@@ -362,11 +440,22 @@ class BBBStandin:
             meeting.start_time = int(time.time() * 1000)
         url = f"{request.host_url}bigbluebutton/demo/{token}"
         if p.get("redirect") == "false":
-            key, message = ("guestWait", "Please wait for a moderator to approve you.") if waiting else (
-                "successfullyJoined", "You have joined successfully.")
-            return self._xml_response(_success(_el("messageKey", key), _el("message", message),
-                                               _el("meeting_id", meeting.internal_id), _el("user_id", attendee.user_id),
-                                               _el("auth_token", token), _el("session_token", token), _el("url", url)))
+            key, message = (
+                ("guestWait", "Please wait for a moderator to approve you.")
+                if waiting
+                else ("successfullyJoined", "You have joined successfully.")
+            )
+            return self._xml_response(
+                _success(
+                    _el("messageKey", key),
+                    _el("message", message),
+                    _el("meeting_id", meeting.internal_id),
+                    _el("user_id", attendee.user_id),
+                    _el("auth_token", token),
+                    _el("session_token", token),
+                    _el("url", url),
+                )
+            )
         return Response("", 302, headers={"Location": url})
 
     def call_isMeetingRunning(self, request, p) -> Response:
@@ -382,18 +471,29 @@ class BBBStandin:
     def call_getMeetings(self, request, p) -> Response:
         meetings = list(self.state.meetings.values())
         if not meetings:
-            return self._xml_response(_success("<meetings/>", _el("messageKey", "noMeetings"),
-                                               _el("message", "no meetings were found on this server")))
-        return self._xml_response(_success("<meetings>" + "".join(
-            "<meeting>" + _meeting_xml(m) + "</meeting>" for m in meetings) + "</meetings>"))
+            return self._xml_response(
+                _success(
+                    "<meetings/>",
+                    _el("messageKey", "noMeetings"),
+                    _el("message", "no meetings were found on this server"),
+                )
+            )
+        return self._xml_response(
+            _success(
+                "<meetings>" + "".join("<meeting>" + _meeting_xml(m) + "</meeting>" for m in meetings) + "</meetings>"
+            )
+        )
 
     def call_end(self, request, p) -> Response:
         meeting = self.state.meetings.get(p.get("meetingID", ""))
         if meeting is None:
             return self._xml_response(_failed("notFound", "We could not find a meeting with that meeting ID"))
         self.state.end_meeting(meeting)
-        return self._xml_response(_success(_el("messageKey", "sentEndMeetingRequest"),
-                                           _el("message", "A request to end the meeting was sent.")))
+        return self._xml_response(
+            _success(
+                _el("messageKey", "sentEndMeetingRequest"), _el("message", "A request to end the meeting was sent.")
+            )
+        )
 
     def _select_recordings(self, p) -> list[Recording]:
         recs = [r for r in self.state.recordings.values() if not r.deleted]
@@ -415,10 +515,16 @@ class BBBStandin:
     def call_getRecordings(self, request, p) -> Response:
         recs = self._select_recordings(p)
         if not recs:
-            return self._xml_response(_success("<recordings></recordings>", _el("messageKey", "noRecordings"),
-                                               _el("message", "There are no recordings for the meeting(s).")))
-        return self._xml_response(_success("<recordings>" + "".join(
-            _recording_xml(r, request.host_url) for r in recs) + "</recordings>"))
+            return self._xml_response(
+                _success(
+                    "<recordings></recordings>",
+                    _el("messageKey", "noRecordings"),
+                    _el("message", "There are no recordings for the meeting(s)."),
+                )
+            )
+        return self._xml_response(
+            _success("<recordings>" + "".join(_recording_xml(r, request.host_url) for r in recs) + "</recordings>")
+        )
 
     def call_publishRecordings(self, request, p) -> Response:
         if not p.get("recordID") or p.get("publish") not in ("true", "false"):
@@ -449,8 +555,11 @@ class BBBStandin:
             meeting = self.state.meetings.get(session[0]) if session else None
             attendee = meeting.attendees.get(token) if meeting else None
             if attendee is None:
-                return self._page("Konferenz beendet", "<p>Diese Konferenz ist beendet oder der Link ist "
-                                                       "nicht mehr gültig.</p>", status=404)
+                return self._page(
+                    "Konferenz beendet",
+                    "<p>Diese Konferenz ist beendet oder der Link ist nicht mehr gültig.</p>",
+                    status=404,
+                )
             if request.method == "POST" and len(parts) == 2 and parts[1] == "verlassen":
                 meeting.attendees.pop(token, None)
                 self.state.sessions.pop(token, None)
@@ -470,27 +579,40 @@ class BBBStandin:
         if attendee.guest:
             role += " (Gast)"
         if attendee.waiting:
-            body = (f'<p class="box" role="status" id="state" data-state="waiting">Sie sind im Warteraum von '
-                    f'<strong>{esc(meeting.name)}</strong>. Die Moderation lässt Sie gleich herein. Diese Seite '
-                    f'aktualisiert sich von selbst.</p>')
+            body = (
+                f'<p class="box" role="status" id="state" data-state="waiting">Sie sind im Warteraum von '
+                f"<strong>{esc(meeting.name)}</strong>. Die Moderation lässt Sie gleich herein. Diese Seite "
+                f"aktualisiert sich von selbst.</p>"
+            )
             return self._page("Warteraum – Konferenzraum (Demo)", body, refresh=3)
         people = "".join(
             f"<li>{esc(a.full_name)} – {'Moderation' if a.role == 'MODERATOR' else 'Teilnahme'}"
-            f"{' (Gast)' if a.guest else ''}</li>" for a in meeting.present)
+            f"{' (Gast)' if a.guest else ''}</li>"
+            for a in meeting.present
+        )
         waiting = ""
         if attendee.role == "MODERATOR":
             held = [a for a in meeting.attendees.values() if a.waiting]
             if held:
-                waiting = "<h2>Im Warteraum</h2><ul>" + "".join(
-                    f'<li>{esc(a.full_name)} <form method="post" action="/bigbluebutton/demo/{attendee.token}'
-                    f'/zulassen/{a.token}"><button type="submit">{esc(a.full_name)} zulassen</button></form></li>'
-                    for a in held) + "</ul>"
-        recording = ("<p>In diesem Raum darf aufgezeichnet werden. Eine Aufzeichnung startet nur, wenn die "
-                     "Moderation sie einschaltet.</p>" if meeting.record else "")
+                waiting = (
+                    "<h2>Im Warteraum</h2><ul>"
+                    + "".join(
+                        f'<li>{esc(a.full_name)} <form method="post" action="/bigbluebutton/demo/{attendee.token}'
+                        f'/zulassen/{a.token}"><button type="submit">{esc(a.full_name)} zulassen</button></form></li>'
+                        for a in held
+                    )
+                    + "</ul>"
+                )
+        recording = (
+            "<p>In diesem Raum darf aufgezeichnet werden. Eine Aufzeichnung startet nur, wenn die "
+            "Moderation sie einschaltet.</p>"
+            if meeting.record
+            else ""
+        )
         body = (
             f'<p class="box" id="state" data-state="joined">Sie sind in der Konferenz <strong id="meeting-name">'
             f'{esc(meeting.name)}</strong> als <strong id="role" data-role="{attendee.role.lower()}">{role}</strong>'
-            f' angemeldet: {esc(attendee.full_name)}.</p>'
+            f" angemeldet: {esc(attendee.full_name)}.</p>"
             f"<p>Dies ist eine Demo ohne Ton und Bild. Auf einem echten BigBlueButton-Server sähen Sie hier "
             f"Video, Präsentation und Chat.</p>{recording}"
             f"<h2>Im Raum ({len(meeting.present)})</h2><ul>{people}</ul>{waiting}"
@@ -512,7 +634,7 @@ class BBBStandin:
             "button{font:inherit;font-weight:600;padding:.5rem 1rem;border:2px solid #0b5e55;background:#0b5e55;"
             "color:#fff;border-radius:8px;cursor:pointer}button:focus-visible{outline:3px solid #ffbf47}"
             "form{display:inline}</style></head><body>"
-            '<header><p><strong>BigBlueButton-Stand-in</strong> – nur zum Ausprobieren</p></header>'
+            "<header><p><strong>BigBlueButton-Stand-in</strong> – nur zum Ausprobieren</p></header>"
             f'<main id="main"><h1>Konferenzraum (Demo)</h1>{body}</main></body></html>'
         )
         return Response(page, status, content_type="text/html; charset=utf-8")

@@ -38,8 +38,16 @@ CHANNEL_MEMBER_MISSING = "app.channel.get_member.missing.app_error"
 class MattermostError(Exception):
     """A failed call. ``status`` is None when the server was not reached."""
 
-    def __init__(self, status: int | None, error_id: str, message: str = "", *, request_id: str = "",
-                 retry_after: float | None = None, transient: bool | None = None):
+    def __init__(
+        self,
+        status: int | None,
+        error_id: str,
+        message: str = "",
+        *,
+        request_id: str = "",
+        retry_after: float | None = None,
+        transient: bool | None = None,
+    ):
         super().__init__(f"{status or '-'} {error_id}: {message}".strip())
         self.status = status
         self.id = error_id
@@ -82,8 +90,17 @@ def retry_after_from(headers) -> float | None:
 
 
 class MattermostClient:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 5.0, connect_timeout: float | None = None,
-                 max_wait: float = 0.0, sleep=time.sleep, policy: outbound.Policy | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 5.0,
+        connect_timeout: float | None = None,
+        max_wait: float = 0.0,
+        sleep=time.sleep,
+        policy: outbound.Policy | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.token = token
         #: Rules for webhook URLs (the platform's own server is trusted by default).
@@ -105,8 +122,9 @@ class MattermostClient:
         waited = False
         while True:
             try:
-                response = self.session.request(method, url, json=json, params=params, headers=headers,
-                                                timeout=self.timeout, allow_redirects=False)
+                response = self.session.request(
+                    method, url, json=json, params=params, headers=headers, timeout=self.timeout, allow_redirects=False
+                )
             except requests.Timeout as exc:
                 raise MattermostError(None, UNREACHABLE, f"timeout: {exc.__class__.__name__}") from exc
             except requests.RequestException as exc:
@@ -117,16 +135,26 @@ class MattermostClient:
                     waited = True
                     self._sleep(wait)
                     continue
-                raise MattermostError(429, RATE_LIMITED, "rate limited", retry_after=wait,
-                                      request_id=response.headers.get("X-Request-Id", ""))
+                raise MattermostError(
+                    429,
+                    RATE_LIMITED,
+                    "rate limited",
+                    retry_after=wait,
+                    request_id=response.headers.get("X-Request-Id", ""),
+                )
             if response.status_code >= 400:
                 raise self._error(response)
             return response
 
     @staticmethod
     def _error(response) -> MattermostError:
-        return MattermostClient._error_from(response.status_code, response.headers.get("Content-Type", ""),
-                                            response.content, response.headers, reason=response.reason or "")
+        return MattermostClient._error_from(
+            response.status_code,
+            response.headers.get("Content-Type", ""),
+            response.content,
+            response.headers,
+            reason=response.reason or "",
+        )
 
     @staticmethod
     def _error_from(status: int, content_type: str, content: bytes, headers, *, reason: str = "") -> MattermostError:
@@ -139,7 +167,9 @@ class MattermostClient:
         if not isinstance(body, dict):
             body = {}
         return MattermostError(
-            status, str(body.get("id") or f"http.{status}"), str(body.get("message") or reason),
+            status,
+            str(body.get("id") or f"http.{status}"),
+            str(body.get("message") or reason),
             request_id=str(body.get("request_id") or headers.get("X-Request-Id", "")),
         )
 
@@ -166,14 +196,16 @@ class MattermostClient:
 
     def channel_by_name(self, team_id: str, name: str, include_deleted: bool = False) -> dict:
         params = {"include_deleted": "true"} if include_deleted else None
-        return self._json("GET", f"/teams/{quote(team_id, safe='')}/channels/name/{quote(name, safe='')}",
-                          params=params)
+        return self._json(
+            "GET", f"/teams/{quote(team_id, safe='')}/channels/name/{quote(name, safe='')}", params=params
+        )
 
     def channel_by_team_name(self, team_name: str, name: str) -> dict:
         return self._json("GET", f"/teams/name/{quote(team_name, safe='')}/channels/name/{quote(name, safe='')}")
 
-    def create_channel(self, team_id: str, name: str, display_name: str, *, private: bool = True,
-                       purpose: str = "", header: str = "") -> dict:
+    def create_channel(
+        self, team_id: str, name: str, display_name: str, *, private: bool = True, purpose: str = "", header: str = ""
+    ) -> dict:
         body = {"team_id": team_id, "name": name, "display_name": display_name, "type": "P" if private else "O"}
         if purpose:
             body["purpose"] = purpose
@@ -200,8 +232,9 @@ class MattermostClient:
         return self._json("GET", f"/teams/{quote(team_id, safe='')}/members/{quote(user_id, safe='')}")
 
     def add_team_member(self, team_id: str, user_id: str) -> dict:
-        return self._json("POST", f"/teams/{quote(team_id, safe='')}/members",
-                          json={"team_id": team_id, "user_id": user_id})
+        return self._json(
+            "POST", f"/teams/{quote(team_id, safe='')}/members", json={"team_id": team_id, "user_id": user_id}
+        )
 
     def ensure_team_member(self, team_id: str, user_id: str) -> bool:
         """Add to the team unless already there; True when added."""
@@ -217,8 +250,9 @@ class MattermostClient:
     def channel_members(self, channel_id: str) -> list[dict]:
         members, page = [], 0
         while True:
-            batch = self._json("GET", f"/channels/{quote(channel_id, safe='')}/members",
-                               params={"page": page, "per_page": 200})
+            batch = self._json(
+                "GET", f"/channels/{quote(channel_id, safe='')}/members", params={"page": page, "per_page": 200}
+            )
             members.extend(batch)
             if len(batch) < 200:
                 return members
@@ -250,8 +284,9 @@ class MattermostClient:
         return self._json("POST", "/posts", json=body)
 
     def channel_posts(self, channel_id: str, per_page: int = 3) -> dict:
-        return self._json("GET", f"/channels/{quote(channel_id, safe='')}/posts",
-                          params={"page": 0, "per_page": per_page})
+        return self._json(
+            "GET", f"/channels/{quote(channel_id, safe='')}/posts", params={"page": 0, "per_page": per_page}
+        )
 
     def incoming_hook(self, hook_id: str) -> dict:
         """An incoming webhook (its ``channel_id``, ``team_id`` and creator ``user_id``).
@@ -286,5 +321,10 @@ def client_from_config(config, *, max_wait: float = 0.0) -> MattermostClient | N
     url, token = config.get("MATTERMOST_URL"), config.get("MATTERMOST_TOKEN")
     if not url or not token:
         return None
-    return MattermostClient(url, token, timeout=float(config.get("MATTERMOST_TIMEOUT") or 5.0), max_wait=max_wait,
-                            policy=outbound.Policy.from_config(config))
+    return MattermostClient(
+        url,
+        token,
+        timeout=float(config.get("MATTERMOST_TIMEOUT") or 5.0),
+        max_wait=max_wait,
+        policy=outbound.Policy.from_config(config),
+    )

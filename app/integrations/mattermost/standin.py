@@ -46,8 +46,11 @@ class ApiError(Exception):
 
 
 def _not_found(what="resource"):
-    return ApiError(404, "app.channel.get_by_name.missing.app_error" if what == "channel"
-                    else f"app.{what}.missing.app_error", f"Unable to find the {what}.")
+    return ApiError(
+        404,
+        "app.channel.get_by_name.missing.app_error" if what == "channel" else f"app.{what}.missing.app_error",
+        f"Unable to find the {what}.",
+    )
 
 
 class MattermostStandin:
@@ -74,46 +77,75 @@ class MattermostStandin:
         self.bot_id = bot["id"]
         self.tokens[token] = bot["id"]
         self.token = token
-        self.url_map = Map([
-            Rule("/api/v4/system/ping", endpoint="ping", methods=["GET"]),
-            Rule("/api/v4/users/<user_id>", endpoint="get_user", methods=["GET"]),
-            Rule("/api/v4/users/email/<email>", endpoint="user_by_email", methods=["GET"]),
-            Rule("/api/v4/users/ids", endpoint="users_by_ids", methods=["POST"]),
-            Rule("/api/v4/teams/name/<team_name>", endpoint="team_by_name", methods=["GET"]),
-            Rule("/api/v4/teams/<team_id>/members", endpoint="add_team_member", methods=["POST"]),
-            Rule("/api/v4/teams/<team_id>/members/<user_id>", endpoint="get_team_member", methods=["GET"]),
-            Rule("/api/v4/channels", endpoint="create_channel", methods=["POST"]),
-            Rule("/api/v4/channels/<channel_id>", endpoint="get_channel", methods=["GET"]),
-            Rule("/api/v4/channels/<channel_id>", endpoint="archive_channel", methods=["DELETE"]),
-            Rule("/api/v4/channels/<channel_id>/patch", endpoint="patch_channel", methods=["PUT"]),
-            Rule("/api/v4/teams/<team_id>/channels/name/<channel_name>", endpoint="channel_by_name",
-                 methods=["GET"]),
-            Rule("/api/v4/teams/name/<team_name>/channels/name/<channel_name>", endpoint="channel_by_team_name",
-                 methods=["GET"]),
-            Rule("/api/v4/channels/<channel_id>/members", endpoint="list_members", methods=["GET"]),
-            Rule("/api/v4/channels/<channel_id>/members", endpoint="add_member", methods=["POST"]),
-            Rule("/api/v4/channels/<channel_id>/members/<user_id>", endpoint="remove_member",
-                 methods=["DELETE"]),
-            Rule("/api/v4/channels/<channel_id>/members/<user_id>", endpoint="get_member", methods=["GET"]),
-            Rule("/api/v4/posts", endpoint="create_post", methods=["POST"]),
-            Rule("/api/v4/channels/<channel_id>/posts", endpoint="channel_posts", methods=["GET"]),
-            Rule("/api/v4/hooks/incoming", endpoint="create_hook", methods=["POST"]),
-            Rule("/api/v4/hooks/incoming/<hook_id>", endpoint="get_hook", methods=["GET"]),
-            Rule("/hooks/<hook_id>", endpoint="use_hook", methods=["POST"]),
-        ])
+        self.url_map = Map(
+            [
+                Rule("/api/v4/system/ping", endpoint="ping", methods=["GET"]),
+                Rule("/api/v4/users/<user_id>", endpoint="get_user", methods=["GET"]),
+                Rule("/api/v4/users/email/<email>", endpoint="user_by_email", methods=["GET"]),
+                Rule("/api/v4/users/ids", endpoint="users_by_ids", methods=["POST"]),
+                Rule("/api/v4/teams/name/<team_name>", endpoint="team_by_name", methods=["GET"]),
+                Rule("/api/v4/teams/<team_id>/members", endpoint="add_team_member", methods=["POST"]),
+                Rule("/api/v4/teams/<team_id>/members/<user_id>", endpoint="get_team_member", methods=["GET"]),
+                Rule("/api/v4/channels", endpoint="create_channel", methods=["POST"]),
+                Rule("/api/v4/channels/<channel_id>", endpoint="get_channel", methods=["GET"]),
+                Rule("/api/v4/channels/<channel_id>", endpoint="archive_channel", methods=["DELETE"]),
+                Rule("/api/v4/channels/<channel_id>/patch", endpoint="patch_channel", methods=["PUT"]),
+                Rule(
+                    "/api/v4/teams/<team_id>/channels/name/<channel_name>", endpoint="channel_by_name", methods=["GET"]
+                ),
+                Rule(
+                    "/api/v4/teams/name/<team_name>/channels/name/<channel_name>",
+                    endpoint="channel_by_team_name",
+                    methods=["GET"],
+                ),
+                Rule("/api/v4/channels/<channel_id>/members", endpoint="list_members", methods=["GET"]),
+                Rule("/api/v4/channels/<channel_id>/members", endpoint="add_member", methods=["POST"]),
+                Rule("/api/v4/channels/<channel_id>/members/<user_id>", endpoint="remove_member", methods=["DELETE"]),
+                Rule("/api/v4/channels/<channel_id>/members/<user_id>", endpoint="get_member", methods=["GET"]),
+                Rule("/api/v4/posts", endpoint="create_post", methods=["POST"]),
+                Rule("/api/v4/channels/<channel_id>/posts", endpoint="channel_posts", methods=["GET"]),
+                Rule("/api/v4/hooks/incoming", endpoint="create_hook", methods=["POST"]),
+                Rule("/api/v4/hooks/incoming/<hook_id>", endpoint="get_hook", methods=["GET"]),
+                Rule("/hooks/<hook_id>", endpoint="use_hook", methods=["POST"]),
+            ]
+        )
 
     # --- seeding and inspection (tests, devserver) ---------------------------------------
 
-    def add_user(self, username: str, email: str = "", *, is_bot: bool = False, first_name: str = "",
-                 last_name: str = "", deleted: bool = False, email_verified: bool = True) -> dict:
+    def add_user(
+        self,
+        username: str,
+        email: str = "",
+        *,
+        is_bot: bool = False,
+        first_name: str = "",
+        last_name: str = "",
+        deleted: bool = False,
+        email_verified: bool = True,
+    ) -> dict:
         with self.lock:
             user = {
-                "id": new_id(), "create_at": now_ms(), "update_at": now_ms(), "delete_at": now_ms() if deleted else 0,
-                "username": username, "auth_data": "", "auth_service": "", "email": email.lower(),
+                "id": new_id(),
+                "create_at": now_ms(),
+                "update_at": now_ms(),
+                "delete_at": now_ms() if deleted else 0,
+                "username": username,
+                "auth_data": "",
+                "auth_service": "",
+                "email": email.lower(),
                 "email_verified": email_verified,
-                "nickname": "", "first_name": first_name, "last_name": last_name, "position": "",
-                "roles": "system_user", "locale": "de", "is_bot": is_bot,
-                "timezone": {"automaticTimezone": "Europe/Berlin", "manualTimezone": "", "useAutomaticTimezone": "true"},
+                "nickname": "",
+                "first_name": first_name,
+                "last_name": last_name,
+                "position": "",
+                "roles": "system_user",
+                "locale": "de",
+                "is_bot": is_bot,
+                "timezone": {
+                    "automaticTimezone": "Europe/Berlin",
+                    "manualTimezone": "",
+                    "useAutomaticTimezone": "true",
+                },
                 "last_picture_update": 0,
             }
             self.users[user["id"]] = user
@@ -122,24 +154,54 @@ class MattermostStandin:
     def add_team(self, name: str, display_name: str = "", *, bot_member: bool = True) -> dict:
         with self.lock:
             team = {
-                "id": new_id(), "create_at": now_ms(), "update_at": now_ms(), "delete_at": 0,
-                "display_name": display_name or name, "name": name, "description": "", "email": "",
-                "type": "I", "company_name": "", "allowed_domains": "", "invite_id": "",
-                "allow_open_invite": False, "scheme_id": "", "group_constrained": False, "policy_id": "",
+                "id": new_id(),
+                "create_at": now_ms(),
+                "update_at": now_ms(),
+                "delete_at": 0,
+                "display_name": display_name or name,
+                "name": name,
+                "description": "",
+                "email": "",
+                "type": "I",
+                "company_name": "",
+                "allowed_domains": "",
+                "invite_id": "",
+                "allow_open_invite": False,
+                "scheme_id": "",
+                "group_constrained": False,
+                "policy_id": "",
             }
             self.teams[team["id"]] = team
             if bot_member:
                 self.team_members.add((team["id"], self.bot_id))
             return team
 
-    def add_channel(self, team_id: str, name: str, display_name: str = "", *, private: bool = False,
-                    creator_id: str = "", members: tuple[str, ...] = ()) -> dict:
+    def add_channel(
+        self,
+        team_id: str,
+        name: str,
+        display_name: str = "",
+        *,
+        private: bool = False,
+        creator_id: str = "",
+        members: tuple[str, ...] = (),
+    ) -> dict:
         with self.lock:
             channel = {
-                "id": new_id(), "create_at": now_ms(), "update_at": now_ms(), "delete_at": 0,
-                "team_id": team_id, "type": "P" if private else "O", "display_name": display_name or name,
-                "name": name, "header": "", "purpose": "", "last_post_at": 0, "total_msg_count": 0,
-                "extra_update_at": 0, "creator_id": creator_id,
+                "id": new_id(),
+                "create_at": now_ms(),
+                "update_at": now_ms(),
+                "delete_at": 0,
+                "team_id": team_id,
+                "type": "P" if private else "O",
+                "display_name": display_name or name,
+                "name": name,
+                "header": "",
+                "purpose": "",
+                "last_post_at": 0,
+                "total_msg_count": 0,
+                "extra_update_at": 0,
+                "creator_id": creator_id,
             }
             self.channels[channel["id"]] = channel
             self.channel_members[channel["id"]] = set(members)
@@ -148,10 +210,25 @@ class MattermostStandin:
     def add_post(self, channel_id: str, user_id: str, message: str, props: dict | None = None) -> dict:
         with self.lock:
             post = {
-                "id": new_id(), "create_at": now_ms(), "update_at": now_ms(), "edit_at": 0, "delete_at": 0,
-                "is_pinned": False, "user_id": user_id, "channel_id": channel_id, "root_id": "",
-                "original_id": "", "message": message, "type": "", "props": dict(props or {}), "hashtags": "",
-                "file_ids": [], "pending_post_id": "", "reply_count": 0, "last_reply_at": 0, "metadata": {},
+                "id": new_id(),
+                "create_at": now_ms(),
+                "update_at": now_ms(),
+                "edit_at": 0,
+                "delete_at": 0,
+                "is_pinned": False,
+                "user_id": user_id,
+                "channel_id": channel_id,
+                "root_id": "",
+                "original_id": "",
+                "message": message,
+                "type": "",
+                "props": dict(props or {}),
+                "hashtags": "",
+                "file_ids": [],
+                "pending_post_id": "",
+                "reply_count": 0,
+                "last_reply_at": 0,
+                "metadata": {},
             }
             time.sleep(0.001)  # distinct create_at for stable ordering
             self.posts[post["id"]] = post
@@ -161,10 +238,20 @@ class MattermostStandin:
 
     def add_hook(self, channel_id: str, user_id: str | None = None) -> dict:
         with self.lock:
-            hook = {"id": new_id(), "create_at": now_ms(), "update_at": now_ms(), "delete_at": 0,
-                    "user_id": user_id or self.bot_id, "channel_id": channel_id,
-                    "team_id": self.channels[channel_id]["team_id"], "display_name": "Vereinsraum",
-                    "description": "", "username": "", "icon_url": "", "channel_locked": True}
+            hook = {
+                "id": new_id(),
+                "create_at": now_ms(),
+                "update_at": now_ms(),
+                "delete_at": 0,
+                "user_id": user_id or self.bot_id,
+                "channel_id": channel_id,
+                "team_id": self.channels[channel_id]["team_id"],
+                "display_name": "Vereinsraum",
+                "description": "",
+                "username": "",
+                "icon_url": "",
+                "channel_locked": True,
+            }
             self.hooks[hook["id"]] = hook
             return hook
 
@@ -205,21 +292,32 @@ class MattermostStandin:
         if self.slow:
             time.sleep(self.slow)
         if self.down:
-            return Response("<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
-                            status=503, content_type="text/html")
+            return Response(
+                "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
+                status=503,
+                content_type="text/html",
+            )
         with self.lock:
             if self._limited > 0:
                 self._limited -= 1
-                return Response("limit exceeded\n", status=429, content_type="text/plain; charset=utf-8",
-                                headers={"X-Ratelimit-Limit": "10", "X-Ratelimit-Remaining": "0",
-                                         "X-Ratelimit-Reset": str(self._retry_after),
-                                         "Retry-After": str(self._retry_after)})
+                return Response(
+                    "limit exceeded\n",
+                    status=429,
+                    content_type="text/plain; charset=utf-8",
+                    headers={
+                        "X-Ratelimit-Limit": "10",
+                        "X-Ratelimit-Remaining": "0",
+                        "X-Ratelimit-Reset": str(self._retry_after),
+                        "Retry-After": str(self._retry_after),
+                    },
+                )
         request_id = new_id()
         try:
             endpoint, args = self.url_map.bind_to_environ(request.environ).match()
         except HTTPException as exc:
-            return self._error(ApiError(exc.code or 404, "api.context.404.app_error",
-                                        "Sorry, we could not find the page."), request_id)
+            return self._error(
+                ApiError(exc.code or 404, "api.context.404.app_error", "Sorry, we could not find the page."), request_id
+            )
         try:
             if endpoint != "use_hook":
                 self._authenticate(request)
@@ -229,22 +327,34 @@ class MattermostStandin:
             return self._error(exc, request_id)
         if endpoint == "use_hook":
             return Response("ok", status=200, content_type="text/plain", headers={"X-Request-Id": request_id})
-        return Response(json.dumps(body), status=status, content_type="application/json",
-                        headers={"X-Request-Id": request_id, "X-Version-Id": "11.1.0.standin"})
+        return Response(
+            json.dumps(body),
+            status=status,
+            content_type="application/json",
+            headers={"X-Request-Id": request_id, "X-Version-Id": "11.1.0.standin"},
+        )
 
     @staticmethod
     def _error(exc: ApiError, request_id: str) -> Response:
-        body = {"id": exc.id, "message": exc.message, "detailed_error": "", "request_id": request_id,
-                "status_code": exc.status}
-        return Response(json.dumps(body), status=exc.status, content_type="application/json",
-                        headers={"X-Request-Id": request_id})
+        body = {
+            "id": exc.id,
+            "message": exc.message,
+            "detailed_error": "",
+            "request_id": request_id,
+            "status_code": exc.status,
+        }
+        return Response(
+            json.dumps(body), status=exc.status, content_type="application/json", headers={"X-Request-Id": request_id}
+        )
 
     def _authenticate(self, request: Request) -> None:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         user_id = self.tokens.get(token.strip()) if scheme.lower() in ("bearer", "token") else None
         if not user_id:
-            raise ApiError(401, "api.context.session_expired.app_error", "Invalid or expired session, please login again.")
+            raise ApiError(
+                401, "api.context.session_expired.app_error", "Invalid or expired session, please login again."
+            )
         request.user_id = user_id
 
     @staticmethod
@@ -252,8 +362,9 @@ class MattermostStandin:
         try:
             return json.loads(request.get_data(as_text=True) or "null")
         except ValueError:
-            raise ApiError(400, "api.context.invalid_body_param.app_error",
-                           "Invalid or missing body in request body.") from None
+            raise ApiError(
+                400, "api.context.invalid_body_param.app_error", "Invalid or missing body in request body."
+            ) from None
 
     def _user(self, user_id: str) -> dict:
         user = self.users.get(user_id)
@@ -270,17 +381,26 @@ class MattermostStandin:
 
     def _can_read(self, channel: dict, request: Request) -> None:
         if channel["type"] == "P" and request.user_id not in self.channel_members[channel["id"]]:
-            raise ApiError(403, "api.context.permissions.app_error",
-                           "You do not have the appropriate permissions. (read_channel)")
+            raise ApiError(
+                403, "api.context.permissions.app_error", "You do not have the appropriate permissions. (read_channel)"
+            )
         if (channel["team_id"], request.user_id) not in self.team_members:
-            raise ApiError(403, "api.context.permissions.app_error",
-                           "You do not have the appropriate permissions. (read_public_channel)")
+            raise ApiError(
+                403,
+                "api.context.permissions.app_error",
+                "You do not have the appropriate permissions. (read_public_channel)",
+            )
 
     # --- endpoints --------------------------------------------------------------------------
 
     def on_ping(self, request):
-        return 200, {"status": "OK", "AndroidLatestVersion": "", "AndroidMinVersion": "", "IosLatestVersion": "",
-                     "IosMinVersion": ""}
+        return 200, {
+            "status": "OK",
+            "AndroidLatestVersion": "",
+            "AndroidMinVersion": "",
+            "IosLatestVersion": "",
+            "IosMinVersion": "",
+        }
 
     def on_get_user(self, request, user_id):
         return 200, self._user(request.user_id if user_id == "me" else user_id)
@@ -294,7 +414,9 @@ class MattermostStandin:
     def on_users_by_ids(self, request):
         ids = self._body(request)
         if not isinstance(ids, list):
-            raise ApiError(400, "api.context.invalid_body_param.app_error", "Invalid or missing user_ids in request body.")
+            raise ApiError(
+                400, "api.context.invalid_body_param.app_error", "Invalid or missing user_ids in request body."
+            )
         return 200, [self.users[i] for i in ids if i in self.users]
 
     def on_team_by_name(self, request, team_name):
@@ -306,19 +428,30 @@ class MattermostStandin:
         return 200, team
 
     def _team_member(self, team_id, user_id):
-        return {"team_id": team_id, "user_id": user_id, "roles": "team_user", "delete_at": 0,
-                "scheme_user": True, "scheme_admin": False, "explicit_roles": ""}
+        return {
+            "team_id": team_id,
+            "user_id": user_id,
+            "roles": "team_user",
+            "delete_at": 0,
+            "scheme_user": True,
+            "scheme_admin": False,
+            "explicit_roles": "",
+        }
 
     def on_get_team_member(self, request, team_id, user_id):
         if (team_id, user_id) not in self.team_members:
-            raise ApiError(404, "app.team.get_member.missing.app_error", "No team member found for that user ID and team ID.")
+            raise ApiError(
+                404, "app.team.get_member.missing.app_error", "No team member found for that user ID and team ID."
+            )
         return 200, self._team_member(team_id, user_id)
 
     def on_add_team_member(self, request, team_id):
         body = self._body(request) or {}
         user_id = body.get("user_id") if isinstance(body, dict) else None
         if not user_id or body.get("team_id") != team_id:
-            raise ApiError(400, "api.context.invalid_body_param.app_error", "Invalid or missing user_id in request body.")
+            raise ApiError(
+                400, "api.context.invalid_body_param.app_error", "Invalid or missing user_id in request body."
+            )
         if team_id not in self.teams:
             raise ApiError(404, "app.team.get.find.app_error", "Unable to find the existing team.")
         if (team_id, request.user_id) not in self.team_members:
@@ -330,17 +463,23 @@ class MattermostStandin:
     def on_create_channel(self, request):
         body = self._body(request)
         if not isinstance(body, dict):
-            raise ApiError(400, "api.context.invalid_body_param.app_error", "Invalid or missing channel in request body.")
+            raise ApiError(
+                400, "api.context.invalid_body_param.app_error", "Invalid or missing channel in request body."
+            )
         for field in ("team_id", "name", "display_name", "type"):
             if not isinstance(body.get(field), str) or not body.get(field):
-                raise ApiError(400, "api.context.invalid_body_param.app_error",
-                               f"Invalid or missing {field} in request body.")
+                raise ApiError(
+                    400, "api.context.invalid_body_param.app_error", f"Invalid or missing {field} in request body."
+                )
         name, display = body["name"], body["display_name"].strip()
         if body["type"] not in ("O", "P"):
             raise ApiError(400, "api.channel.create_channel.direct_channel.app_error", "Must use createDirectChannel.")
         if len(name) > 64 or not CHANNEL_NAME.match(name):
-            raise ApiError(400, "model.channel.is_valid.1_or_more.app_error",
-                           "Name must be 1 or more lowercase alphanumeric characters.")
+            raise ApiError(
+                400,
+                "model.channel.is_valid.1_or_more.app_error",
+                "Name must be 1 or more lowercase alphanumeric characters.",
+            )
         if re.fullmatch(r"[0-9a-f]{40}", name) or re.fullmatch(r"[a-z0-9]{26}__[a-z0-9]{26}", name):
             raise ApiError(400, "model.channel.is_valid.name.app_error", "Invalid channel name.")
         if not display or len(display) > 64:
@@ -350,13 +489,25 @@ class MattermostStandin:
         if body["team_id"] not in self.teams:
             raise ApiError(404, "app.channel.get_channels.not_found.app_error", "No channels were found.")
         if (body["team_id"], request.user_id) not in self.team_members:
-            raise ApiError(403, "api.context.permissions.app_error",
-                           "You do not have the appropriate permissions. (create_private_channel)")
+            raise ApiError(
+                403,
+                "api.context.permissions.app_error",
+                "You do not have the appropriate permissions. (create_private_channel)",
+            )
         if self.channel_named(body["team_id"], name) is not None:
-            raise ApiError(400, "store.sql_channel.save_channel.exists.app_error",
-                           "A channel with that name already exists on the same team.")
-        channel = self.add_channel(body["team_id"], name, display, private=body["type"] == "P",
-                                   creator_id=request.user_id, members=(request.user_id,))
+            raise ApiError(
+                400,
+                "store.sql_channel.save_channel.exists.app_error",
+                "A channel with that name already exists on the same team.",
+            )
+        channel = self.add_channel(
+            body["team_id"],
+            name,
+            display,
+            private=body["type"] == "P",
+            creator_id=request.user_id,
+            members=(request.user_id,),
+        )
         channel["purpose"] = body.get("purpose") or ""
         channel["header"] = body.get("header") or ""
         return 201, channel
@@ -370,7 +521,9 @@ class MattermostStandin:
             raise ApiError(404, "app.channel.get.existing.app_error", "Unable to find the existing channel.")
         self._can_read(channel, request)
         if channel["delete_at"]:
-            raise ApiError(400, "api.channel.delete_channel.deleted.app_error", "The channel has been archived or deleted.")
+            raise ApiError(
+                400, "api.channel.delete_channel.deleted.app_error", "The channel has been archived or deleted."
+            )
         channel["delete_at"] = channel["update_at"] = now_ms()
         return 200, {"status": "OK"}
 
@@ -378,7 +531,9 @@ class MattermostStandin:
         channel = self._channel(channel_id, request)
         body = self._body(request)
         if not isinstance(body, dict):
-            raise ApiError(400, "api.context.invalid_body_param.app_error", "Invalid or missing channel in request body.")
+            raise ApiError(
+                400, "api.context.invalid_body_param.app_error", "Invalid or missing channel in request body."
+            )
         if "display_name" in body:
             display = str(body["display_name"]).strip()
             if not display or len(display) > 64:
@@ -408,10 +563,16 @@ class MattermostStandin:
         return self._by_name(request, team["id"], channel_name)
 
     def _member(self, channel_id, user_id):
-        return {"channel_id": channel_id, "user_id": user_id, "roles": "channel_user", "last_viewed_at": 0,
-                "msg_count": 0, "mention_count": 0,
-                "notify_props": {"desktop": "default", "email": "default", "mark_unread": "all", "push": "default"},
-                "last_update_at": now_ms()}
+        return {
+            "channel_id": channel_id,
+            "user_id": user_id,
+            "roles": "channel_user",
+            "last_viewed_at": 0,
+            "msg_count": 0,
+            "mention_count": 0,
+            "notify_props": {"desktop": "default", "email": "default", "mark_unread": "all", "push": "default"},
+            "last_update_at": now_ms(),
+        }
 
     def on_list_members(self, request, channel_id):
         self._channel(channel_id, request)
@@ -419,30 +580,38 @@ class MattermostStandin:
             page = int(request.args.get("page", 0))
             per_page = min(int(request.args.get("per_page", 60)), 200)
         except ValueError:
-            raise ApiError(400, "api.context.invalid_url_param.app_error",
-                           "Invalid or missing page in request URL.") from None
+            raise ApiError(
+                400, "api.context.invalid_url_param.app_error", "Invalid or missing page in request URL."
+            ) from None
         ids = sorted(self.channel_members[channel_id])
-        return 200, [self._member(channel_id, u) for u in ids[page * per_page:(page + 1) * per_page]]
+        return 200, [self._member(channel_id, u) for u in ids[page * per_page : (page + 1) * per_page]]
 
     def on_add_member(self, request, channel_id):
         channel = self._channel(channel_id, request)
         body = self._body(request)
         user_id = body.get("user_id") if isinstance(body, dict) else None
         if not isinstance(user_id, str) or not user_id:
-            raise ApiError(400, "api.context.invalid_body_param.app_error", "Invalid or missing user_id in request body.")
+            raise ApiError(
+                400, "api.context.invalid_body_param.app_error", "Invalid or missing user_id in request body."
+            )
         user = self._user(user_id)
         if user["delete_at"]:
             raise ApiError(403, "app.channel.add_member.deleted_user.app_error", "Cannot add a deactivated user.")
         if (channel["team_id"], user_id) not in self.team_members:
-            raise ApiError(404, "app.team.get_member.missing.app_error", "No team member found for that user ID and team ID.")
+            raise ApiError(
+                404, "app.team.get_member.missing.app_error", "No team member found for that user ID and team ID."
+            )
         self.channel_members[channel_id].add(user_id)
         return 201, self._member(channel_id, user_id)
 
     def on_get_member(self, request, channel_id, user_id):
         self._channel(channel_id, request)
         if user_id not in self.channel_members[channel_id]:
-            raise ApiError(404, "app.channel.get_member.missing.app_error",
-                           "No channel member found for that user ID and channel ID.")
+            raise ApiError(
+                404,
+                "app.channel.get_member.missing.app_error",
+                "No channel member found for that user ID and channel ID.",
+            )
         return 200, self._member(channel_id, user_id)
 
     def on_remove_member(self, request, channel_id, user_id):
@@ -454,15 +623,21 @@ class MattermostStandin:
     def on_create_post(self, request):
         body = self._body(request)
         if not isinstance(body, dict) or not isinstance(body.get("channel_id"), str):
-            raise ApiError(400, "api.context.invalid_body_param.app_error", "Invalid or missing channel_id in request body.")
+            raise ApiError(
+                400, "api.context.invalid_body_param.app_error", "Invalid or missing channel_id in request body."
+            )
         message = body.get("message")
         if not isinstance(message, str) or not message.strip():
-            raise ApiError(400, "api.context.invalid_body_param.app_error", "Invalid or missing message in request body.")
+            raise ApiError(
+                400, "api.context.invalid_body_param.app_error", "Invalid or missing message in request body."
+            )
         if len(message) > 16383:
             raise ApiError(400, "model.post.is_valid.message_length.app_error", "Message too long.")
         channel = self._channel(body["channel_id"], request)
         if request.user_id not in self.channel_members[channel["id"]]:
-            raise ApiError(403, "api.context.permissions.app_error", "You do not have the appropriate permissions. (create_post)")
+            raise ApiError(
+                403, "api.context.permissions.app_error", "You do not have the appropriate permissions. (create_post)"
+            )
         props = body.get("props") if isinstance(body.get("props"), dict) else {}
         props = dict(props, from_bot="true") if self.users[request.user_id]["is_bot"] else props
         return 201, self.add_post(channel["id"], request.user_id, message, props)
@@ -473,18 +648,29 @@ class MattermostStandin:
             page = int(request.args.get("page", 0))
             per_page = min(int(request.args.get("per_page", 60)), 200)
         except ValueError:
-            raise ApiError(400, "api.context.invalid_url_param.app_error",
-                           "Invalid or missing page in request URL.") from None
-        newest = sorted((p for p in self.posts.values() if p["channel_id"] == channel_id and not p["delete_at"]),
-                        key=lambda p: p["create_at"], reverse=True)[page * per_page:(page + 1) * per_page]
-        return 200, {"order": [p["id"] for p in newest], "posts": {p["id"]: p for p in newest},
-                     "next_post_id": "", "prev_post_id": "", "has_next": False}
+            raise ApiError(
+                400, "api.context.invalid_url_param.app_error", "Invalid or missing page in request URL."
+            ) from None
+        newest = sorted(
+            (p for p in self.posts.values() if p["channel_id"] == channel_id and not p["delete_at"]),
+            key=lambda p: p["create_at"],
+            reverse=True,
+        )[page * per_page : (page + 1) * per_page]
+        return 200, {
+            "order": [p["id"] for p in newest],
+            "posts": {p["id"]: p for p in newest},
+            "next_post_id": "",
+            "prev_post_id": "",
+            "has_next": False,
+        }
 
     def on_create_hook(self, request):
         body = self._body(request)
         channel_id = body.get("channel_id") if isinstance(body, dict) else None
         if not isinstance(channel_id, str) or channel_id not in self.channels:
-            raise ApiError(400, "api.context.invalid_body_param.app_error", "Invalid or missing channel_id in request body.")
+            raise ApiError(
+                400, "api.context.invalid_body_param.app_error", "Invalid or missing channel_id in request body."
+            )
         return 201, self.add_hook(channel_id, request.user_id)
 
     def on_get_hook(self, request, hook_id):
@@ -494,8 +680,11 @@ class MattermostStandin:
         # manage_incoming_webhooks on the channel, plus manage_others_incoming_webhooks for someone else's hook:
         # the creator, or a team admin of the hook's team.
         if request.user_id != hook["user_id"] and (hook["team_id"], request.user_id) not in self.team_admins:
-            raise ApiError(403, "api.context.permissions.app_error",
-                           "You do not have the appropriate permissions. (manage_others_incoming_webhooks)")
+            raise ApiError(
+                403,
+                "api.context.permissions.app_error",
+                "You do not have the appropriate permissions. (manage_others_incoming_webhooks)",
+            )
         return 200, hook
 
     def on_use_hook(self, request, hook_id):
@@ -526,8 +715,9 @@ def make_standin(base_url: str):
     ):
         user = standin.add_user(username, email)
         standin.team_members.add((team["id"], user["id"]))
-    town_square = standin.add_channel(team["id"], "town-square", "Town Square", creator_id=standin.bot_id,
-                                      members=(standin.bot_id,))
+    town_square = standin.add_channel(
+        team["id"], "town-square", "Town Square", creator_id=standin.bot_id, members=(standin.bot_id,)
+    )
     standin.add_post(town_square["id"], standin.bot_id, "Willkommen auf dem Chat-Server der Plattform (Stand-in).")
     env = {"MATTERMOST_URL": base_url, "MATTERMOST_TOKEN": standin.token, "MATTERMOST_TEAM": DEMO_TEAM}
     return standin, env

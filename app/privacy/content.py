@@ -25,7 +25,7 @@ from .services import PROFILE_FLAGS, current_items, current_version, refresh_all
 
 CONTENT_FILE = os.path.join(os.path.dirname(__file__), "checklist.yaml")
 SEVERITIES = {"Pflicht": "must", "Empfehlung": "should", "Tipp": "tip"}
-#: Guide chapter ids agreed with the guide (issue 4), with link texts.
+#: Guide chapter ids the checklist links to, with link texts.
 GUIDE_TITLES = {
     "beitritt": _l("Beitritt"),
     "datensparsamkeit": _l("Datensparsamkeit"),

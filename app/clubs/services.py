@@ -110,8 +110,9 @@ def club_and_membership(slug: str, user) -> tuple[Club | None, Membership | None
     club, membership = row
     if membership is not None:
         so.attributes.set_committed_value(membership, "club", club)
-        if isinstance(user, User) and user.id == membership.user_id:
-            so.attributes.set_committed_value(membership, "user", user)
+        account = user._get_current_object() if hasattr(user, "_get_current_object") else user  # not the proxy
+        if isinstance(account, User) and account.id == membership.user_id:
+            so.attributes.set_committed_value(membership, "user", account)
     return club, membership
 
 

@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
-
 #: How long a SQLite connection waits for another writer's lock before "database is locked" (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 5000
 

@@ -13,7 +13,7 @@ def panel_context() -> dict:
     """The workspace panel's context (the workspace page renders the panel inline with it)."""
     return {
         "suggestions": services.suggested_chapters(g.club),
-        "chapter_count": len(services.published("chapter")),
+        "chapter_count": services.published_count("chapter"),
         "templates": services.published("template"),
         "localized": services.localized,
     }

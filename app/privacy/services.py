@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -376,6 +377,9 @@ def applicability(item: ChecklistItem, profile: dict) -> tuple[bool, str | None]
 
 @dataclass
 class ItemState:
+    """One item with the club's answer; the derived flags are computed once (a state is rebuilt when its
+    answer changes)."""
+
     item: ChecklistItem
     answer: Answer | None
     applicable: bool
@@ -386,22 +390,22 @@ class ItemState:
     def status(self) -> str | None:
         return self.answer.status if self.answer else None
 
-    @property
+    @cached_property
     def stale(self) -> bool:
         """The item's text changed since this answer was given."""
         return bool(self.answer and self.answer.status and self.answer.item_hash != self.item.content_hash)
 
-    @property
+    @cached_property
     def effective_status(self) -> str | None:
         """The status used for scoring: a stale answer counts as open until confirmed."""
         return None if self.stale else self.status
 
-    @property
+    @cached_property
     def counted(self) -> bool:
         """Counts for the score: applies by profile and not answered 'Nicht zutreffend'."""
         return self.applicable and self.effective_status != Status.NA.value
 
-    @property
+    @cached_property
     def is_open(self) -> bool:
         return self.counted and self.effective_status != Status.YES.value
 

@@ -116,3 +116,20 @@ def test_workspace_view_statements_do_not_grow_with_members_or_answers(roles, cl
     assert small_page.count == large_page.count == full_page.count, listing(small_page) + "\n---\n" + listing(full_page)
     assert small == large == full
     assert small_page.count <= PAGE_BUDGET, listing(small_page)
+
+
+def test_club_states_are_computed_once_per_workspace_view(roles, client_for, monkeypatch):
+    """The self-check panel, the guide's suggestions and the workshops panel share one computation."""
+    from app.privacy import services
+    from app.privacy.content import sync
+
+    sync()
+    db.session.commit()
+    calls = []
+    original = services._states
+    monkeypatch.setattr(services, "_states", lambda *args: calls.append(1) or original(*args))
+    client = client_for(roles.board)
+    assert client.get(f"/c/{roles.club.slug}/").status_code == 200
+    assert len(calls) == 1
+    assert client.get(f"/c/{roles.club.slug}/").status_code == 200
+    assert len(calls) == 2  # per request: the next one computes afresh

@@ -299,7 +299,8 @@ def postgres_database(server_url: str, name: str, create: bool) -> str:
     admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'{"CREATE" if create else "DROP"} DATABASE "{name}"')
+            # FORCE: the in-process part of the bench may still hold a connection
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"' if create else f'DROP DATABASE "{name}" WITH (FORCE)')
     finally:
         admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)

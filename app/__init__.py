@@ -11,6 +11,7 @@ from flask import Flask
 
 from .config import Config, ensure_secret_key, env_overrides
 from .core import converters, i18n, jobs, security
+from .core.db import tune_sqlite
 from .core.tenancy import check_routes
 from .extensions import babel, cache, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -50,6 +51,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            tune_sqlite(engine)  # WAL, synchronous=NORMAL, busy_timeout, foreign_keys=ON (SQLite only)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -11,18 +11,29 @@ What it does, all on loopback (127.0.0.1) with bounded request counts and time:
 3. starts the app under gunicorn and, side by side, a minimal Flask endpoint
    (bench/baseline.py) under the same gunicorn settings;
 4. logs in as the seeded staff and board accounts and measures requests per
-   second and p50/p95/p99 latency for: baseline, workspace page, checklist save,
-   admin club list (first page, filtered, search) and the statistics dashboard;
-5. prints a Markdown table (paste it into the README) and stops the servers.
+   second and p50/p95/p99 latency for: baseline, workspace page, the full workspace
+   view (the page plus every panel it loads lazily), checklist save, admin club list
+   (first page, filtered, search) and the statistics dashboard;
+5. measures the full page weight (HTML of the page and its panels, CSS and JS, gzip);
+6. prints Markdown tables (ratio to the baseline first, then absolute times; paste
+   them into the README), checks the targets of issue 15 and stops the servers.
+
+    .venv/bin/python bench/run.py --clubs 10000 --postgres postgresql://postgres@127.0.0.1:5432/
+    .venv/bin/python bench/run.py --clubs 100000 --postgres postgresql://…/
+
+``--postgres`` creates a throw-away database on that server (dropped afterwards).
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import http.client
 import itertools
 import os
+import platform
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -124,13 +135,18 @@ def csrf_header(conn: Conn, path: str) -> str:
     return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
 
 
+def _as_list(requests):
+    return requests if isinstance(requests, list) else [requests]
+
+
 def measure(port, cookie, make_request, n: int, concurrency: int, max_seconds: float, warmup: int = 5) -> dict:
-    """make_request(thread_no, i) -> (method, path, body, headers); n requests over `concurrency` threads."""
+    """make_request(thread_no, i) -> (method, path, body, headers), or a list of them (one "view": its latency
+    is the sum of its requests, one after the other on the same connection); n over `concurrency` threads."""
     conns = [Conn(port, cookie) for _ in range(concurrency)]
     for t in range(concurrency):
         for w in range(max(1, warmup // concurrency)):
-            method, path, body, headers = make_request(t, -1 - w)
-            conns[t].request(method, path, body, headers)
+            for method, path, body, headers in _as_list(make_request(t, -1 - w)):
+                conns[t].request(method, path, body, headers)
     latencies, errors, statuses = [], [0], {}
     counter = itertools.count()
     lock = threading.Lock()
@@ -141,9 +157,11 @@ def measure(port, cookie, make_request, n: int, concurrency: int, max_seconds: f
             i = next(counter)
             if i >= n:
                 return
-            method, path, body, headers = make_request(t, i)
+            requests = _as_list(make_request(t, i))
             start = time.perf_counter()
-            status, _data, _h = conns[t].request(method, path, body, headers)
+            status = 0
+            for method, path, body, headers in requests:
+                status = max(status, conns[t].request(method, path, body, headers)[0])
             elapsed = time.perf_counter() - start
             with lock:
                 latencies.append(elapsed)
@@ -237,22 +255,29 @@ def in_process(env: dict, pages: list[tuple[str, str, str, dict]]) -> tuple[dict
         def before(conn, cursor, statement, parameters, context, executemany):
             seen.append(statement)
 
-        client.get(path, headers=headers)  # warm caches (content, templates); GET never changes data
+        paths = path if isinstance(path, list) else [(path, headers)]
+        for one, one_headers in paths:
+            client.get(one, headers=one_headers)  # warm caches (content, templates); GET never changes data
         sa.event.listen(engine, "before_cursor_execute", before)
         try:
-            response = client.open(path, method=method, data=data, headers=headers)
+            if method == "GET":
+                statuses = [client.get(one, headers=one_headers).status_code for one, one_headers in paths]
+                status_code = max(statuses)
+            else:
+                status_code = client.open(path, method=method, data=data, headers=headers).status_code
         finally:
             sa.event.remove(engine, "before_cursor_execute", before)
         timings = []
         if method == "GET":  # service time of the page itself, no HTTP, one request at a time
             for _ in range(15):
                 started = time.perf_counter()
-                client.get(path, headers=headers)
+                for one, one_headers in paths:
+                    client.get(one, headers=one_headers)
                 timings.append((time.perf_counter() - started) * 1000)
             timings.sort()
         median = f"{timings[len(timings) // 2]:.0f}" if timings else "–"
         fastest = f"{timings[0]:.0f}" if timings else "–"
-        return len(seen), response.status_code, median, fastest
+        return len(seen), status_code, median, fastest
 
     for name, who, path, extra in pages:
         method = extra.get("method", "GET")
@@ -261,6 +286,53 @@ def in_process(env: dict, pages: list[tuple[str, str, str, dict]]) -> tuple[dict
             data = data()
         counts[name] = statements(who, method, path, data, extra.get("headers", {}))
     return facts, counts
+
+
+# --- PostgreSQL, page weight, targets --------------------------------------------------------------
+
+
+def postgres_database(server_url: str, name: str, create: bool) -> str:
+    """Create (or drop) database ``name`` on the server; returns its URL."""
+    import sqlalchemy as sa
+
+    base = sa.engine.make_url(server_url.replace("postgres://", "postgresql://", 1))
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            # FORCE: the in-process part of the bench may still hold a connection
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"' if create else f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def page_weight(conn: Conn, requests: list[tuple[str, dict]]) -> dict:
+    """Bytes (raw and gzip -6) of the HTML of the page and its lazy panels, and of the CSS and JS it links."""
+    html_parts, assets = [], []
+    for path, headers in requests:
+        _status, html, _h = conn.request("GET", path, None, headers)
+        html_parts.append(html.encode())
+        for match in re.finditer(r'<(?:link[^>]+rel="stylesheet"[^>]+href|script[^>]+src)="([^"]+)"', html):
+            if match.group(1) not in assets:
+                assets.append(match.group(1))
+    asset_bodies = []
+    for path in assets:
+        conn.conn.request("GET", path)
+        response = conn.conn.getresponse()
+        asset_bodies.append(response.read())
+    parts = {"html": html_parts, "css+js": asset_bodies}
+    return {
+        kind: (sum(len(b) for b in bodies), sum(len(gzip.compress(b, compresslevel=6)) for b in bodies))
+        for kind, bodies in parts.items()
+    } | {"assets": assets}
+
+
+def machine() -> str:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
+    return (
+        f"{platform.node()}: {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
+    )
 
 
 # --- main ----------------------------------------------------------------------------------------
@@ -279,11 +351,21 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2-core machine: 2)")
     parser.add_argument("--max-seconds", type=float, default=60, help="time limit per scenario")
     parser.add_argument("--database-url", default=None, help="use this database instead of a temp SQLite file")
+    parser.add_argument(
+        "--postgres",
+        default=None,
+        metavar="SERVER_URL",
+        help="PostgreSQL server (postgresql://user@host:port/): run on a throw-away database created there",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp directory")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="vereinsraum-bench-"))
     database_url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
+    temp_database = None
+    if args.postgres:
+        temp_database = f"vereinsraum_bench_{secrets.token_hex(4)}"
+        database_url = postgres_database(args.postgres, temp_database, create=True)
     port, base_port = free_port(), free_port()
     env = dict(
         os.environ,
@@ -311,8 +393,14 @@ def main() -> None:
         facts, _ = in_process(env, [])
         slug, items = facts["club_slug"], list(facts["answers"].items())
         save_path = f"/c/{slug}/datenschutz/punkt/{items[0][0]}" if items else None
+        lazy_panels = [
+            (f"/c/{slug}/konferenzen/", {"HX-Request": "true"}),
+            (f"/c/{slug}/chat/", {"HX-Request": "true"}),
+        ]
+        full_view = [(f"/c/{slug}/", {})] + lazy_panels
         pages = [
             ("Workspace page", "board", f"/c/{slug}/", {}),
+            ("Full workspace view (page + lazy panels)", "board", full_view, {}),
             ("Admin club list", "staff", "/admin/vereine", {}),
             ("Admin list, filtered", "staff", filtered, {}),
             ("Admin search (htmx)", "staff", search, {"headers": {"HX-Request": "true"}}),
@@ -362,7 +450,7 @@ def main() -> None:
                 stdout=subprocess.DEVNULL,
             )
         )
-        wait_ready(port, "/healthz")
+        wait_ready(port, "/konto/anmelden")  # /healthz is 503 without a job worker (heartbeat)
         wait_ready(base_port, "/")
         staff = login(port, facts["staff_email"])
         board = login(port, facts["board_email"])
@@ -372,6 +460,12 @@ def main() -> None:
         scenarios = [
             ("Baseline: minimal Flask endpoint", base_port, "", get("/")),
             ("Workspace page", port, board.cookie, get(f"/c/{slug}/")),
+            (
+                "Full workspace view (page + lazy panels)",
+                port,
+                board.cookie,
+                lambda t, i: [("GET", path, None, headers) for path, headers in full_view],
+            ),
             ("Admin club list (first page)", port, staff.cookie, get("/admin/vereine")),
             ("Admin club list, filtered", port, staff.cookie, get(filtered)),
             ("Admin search as you type (htmx)", port, staff.cookie, get(search, {"HX-Request": "true"})),
@@ -400,22 +494,40 @@ def main() -> None:
             results.append((name, result))
             print(f"  {name}: {result['rps']:.0f} req/s, p95 {result['p95']:.1f} ms, statuses {result['statuses']}")
 
+        weight = page_weight(board, full_view)
+        started_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        kind = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+        base = dict(results)["Baseline: minimal Flask endpoint"]
         print()
+        print(f"{started_at} – {kind} – {machine()}")
         print(
             f"Data: {args.clubs} clubs, {args.clubs * 10} users, self-check answers for half the clubs "
             f"(seeded in {seed_seconds:.0f} s). gunicorn {args.workers} sync workers, {args.concurrency} "
             f"concurrent keep-alive clients, {args.requests} requests per row, loopback."
         )
         print()
-        print("| Scenario | req/s | p50 ms | p95 ms | p99 ms | errors |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print("| Scenario | × bare p50 | × bare p95 | p50 ms | p95 ms | p99 ms | req/s | errors |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for name, r in results:
-            print(f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['errors']} |")
+            print(
+                f"| {name} | {r['p50'] / base['p50']:.1f} | {r['p95'] / base['p95']:.1f} | {r['p50']:.1f} "
+                f"| {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} | {r['errors']} |"
+            )
         print()
         print("| Page | SQL statements | status | in-process median ms | fastest ms |")
         print("|---|---:|---:|---:|---:|")
         for name, (count, status, median, fastest) in query_counts.items():
             print(f"| {name} | {count} | {status} | {median} | {fastest} |")
+        print()
+        html_raw, html_gz = weight["html"]
+        asset_raw, asset_gz = weight["css+js"]
+        print(
+            f"Page weight of the full workspace view (gzip -6): HTML {html_gz / 1024:.1f} KB "
+            f"({html_raw / 1024:.1f} KB raw), CSS and JS {asset_gz / 1024:.1f} KB ({asset_raw / 1024:.1f} KB raw), "
+            f"total {(html_gz + asset_gz) / 1024:.1f} KB"
+        )
+        print()
+        print_targets(args, kind, dict(results), base, query_counts, (html_gz + asset_gz) / 1024)
     finally:
         for server in servers:
             server.terminate()
@@ -425,9 +537,54 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 server.kill()
         if args.keep:
-            print(f"kept {tmp}")
+            print(f"kept {tmp}" + (f" and database {temp_database}" if temp_database else ""))
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+            if temp_database:
+                postgres_database(args.postgres, temp_database, create=False)
+
+
+def print_targets(args, kind, results, base, query_counts, weight_kb) -> None:
+    """The targets of issue 15, each with its measured value (ratios against the baseline of the same run)."""
+
+    def ratio(name, key="p50"):
+        return results[name][key] / base[key] if name in results else float("nan")
+
+    save_statements = query_counts.get("Checklist save", (None,))[0]
+    admin_limit = 100 if args.clubs >= 100_000 else 30
+    admin_rows = ("Admin club list (first page)", "Admin club list, filtered", "Admin search as you type (htmx)")
+    admin_p95 = max(results[name]["p95"] for name in admin_rows)
+    checks = [
+        ("Workspace page p50 ≤ 3× bare", f"{ratio('Workspace page'):.1f}×", ratio("Workspace page") <= 3),
+        (
+            "Full workspace view p50 ≤ 12× bare",
+            f"{ratio('Full workspace view (page + lazy panels)'):.1f}×",
+            ratio("Full workspace view (page + lazy panels)") <= 12,
+        ),
+        (
+            "Checklist save ≤ 8 SQL statements",
+            str(save_statements),
+            save_statements is not None and save_statements <= 8,
+        ),
+        (
+            "Checklist save p50 ≤ 6× bare",
+            f"{ratio('Checklist save (htmx POST)'):.1f}×",
+            ratio("Checklist save (htmx POST)") <= 6,
+        ),
+        (f"Admin club list and search p95 ≤ {admin_limit} ms", f"{admin_p95:.1f} ms", admin_p95 <= admin_limit),
+        (
+            "Statistics dashboard recomputed p95 ≤ 60 ms",
+            f"{results['Statistics dashboard (recomputed every request)']['p95']:.1f} ms",
+            results["Statistics dashboard (recomputed every request)"]["p95"] <= 60,
+        ),
+        ("Page weight (gzip) ≤ 60 KB", f"{weight_kb:.1f} KB", weight_kb <= 60),
+    ]
+    print(f"Targets (issue 15; {kind}, {args.clubs} clubs):")
+    print()
+    print("| Target | measured | met |")
+    print("|---|---:|:---:|")
+    for target, value, met in checks:
+        print(f"| {target} | {value} | {'yes' if met else 'no'} |")
 
 
 if __name__ == "__main__":

@@ -7,13 +7,18 @@ def test_healthz_reports_database(client):
     assert response.get_json()["status"] == "ok" and response.get_json()["database"] == "ok"
 
 
-def test_workspace_shows_four_lazy_panels(roles, client_for):
+def test_workspace_shows_inline_panels_and_two_lazy_ones(roles, client_for):
     response = client_for(roles.member).get(f"/c/{roles.club.slug}/")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert html.count('hx-trigger="load"') == 4
-    for endpoint in ("datenschutz", "leitfaden", "konferenzen", "chat"):
+    # panels that need no outside service are in the page; BigBlueButton and Mattermost load lazily
+    assert html.count('hx-trigger="load"') == 2
+    for endpoint in ("konferenzen", "chat"):
         assert f'hx-get="/c/{roles.club.slug}/{endpoint}/"' in html
+    for element_id in ("privacy-panel", "guide-panel", "workshops-panel"):
+        assert f'<section class="panel" id="{element_id}" aria-labelledby="{element_id}-title">' in html
+    for endpoint in ("datenschutz", "leitfaden", "workshops"):
+        assert f'hx-get="/c/{roles.club.slug}/{endpoint}/"' not in html
 
 
 def test_panel_renders_partial_for_htmx_and_page_without(roles, client_for):

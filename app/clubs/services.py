@@ -92,13 +92,27 @@ def unique_slug(name: str) -> str:
 
 
 def club_and_membership(slug: str, user) -> tuple[Club | None, Membership | None]:
-    """The club with this slug and the user's membership in it (None for anonymous visitors and non-members)."""
-    club = db.session.scalar(sa.select(Club).where(Club.slug == slug))
-    if club is None or user is None or not user.is_authenticated:
-        return club, None
-    membership = db.session.scalar(
-        sa.select(Membership).where(Membership.club_id == club.id, Membership.user_id == user.id)
-    )
+    """The club with this slug and the user's membership in it (None for anonymous visitors and non-members).
+
+    One statement: the club, outer-joined with the user's membership (the tenancy loader runs on every club
+    request). The membership comes with its ``club`` and ``user`` already set, so neither is loaded again.
+    """
+    if user is None or not user.is_authenticated:
+        return db.session.scalar(sa.select(Club).where(Club.slug == slug)), None
+    row = db.session.execute(
+        sa.select(Club, Membership)
+        .outerjoin(Membership, sa.and_(Membership.club_id == Club.id, Membership.user_id == user.id))
+        .where(Club.slug == slug)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None, None
+    club, membership = row
+    if membership is not None:
+        so.attributes.set_committed_value(membership, "club", club)
+        account = user._get_current_object() if hasattr(user, "_get_current_object") else user  # not the proxy
+        if isinstance(account, User) and account.id == membership.user_id:
+            so.attributes.set_committed_value(membership, "user", account)
     return club, membership
 
 

@@ -9,19 +9,20 @@ from . import bp, handbook, services
 from .rendering import render_markdown
 
 
+def panel_context() -> dict:
+    """The workspace panel's context (the workspace page renders the panel inline with it)."""
+    return {
+        "suggestions": services.suggested_chapters(g.club),
+        "chapter_count": services.published_count("chapter"),
+        "templates": services.published("template"),
+        "localized": services.localized,
+    }
+
+
 @bp.get("/")
 @club_access("member")
 def panel():
-    suggestions = services.suggested_chapters(g.club)
-    chapters = services.published("chapter")
-    return render_page(
-        "guide/panel.html",
-        "guide/partials/_panel.html",
-        suggestions=suggestions,
-        chapter_count=len(chapters),
-        templates=services.published("template"),
-        localized=services.localized,
-    )
+    return render_page("guide/panel.html", "guide/partials/_panel.html", **panel_context())
 
 
 # --- the public handbook, knowledge base and search (no login needed) --------------------------------

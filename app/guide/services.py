@@ -96,6 +96,13 @@ def published(kind: str) -> list[ContentPage]:
     )
 
 
+def published_count(kind: str) -> int:
+    """How many pages of ``kind`` are published (without loading them)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(ContentPage).where(ContentPage.kind == kind, ContentPage.is_published)
+    )
+
+
 def published_page(kind: str, slug: str) -> ContentPage | None:
     return db.session.scalar(
         sa.select(ContentPage).where(ContentPage.kind == kind, ContentPage.slug == slug, ContentPage.is_published)

@@ -128,13 +128,18 @@ def _parse_answer(form, member_ids: set[int]):
 # --- views --------------------------------------------------------------------------------
 
 
+def panel_context() -> dict:
+    """The workspace panel's context (the workspace page renders the panel inline with it)."""
+    ctx = report_context(g.club, g.membership, with_members=False)
+    ctx["urgent"] = open_states(ctx["states"])[:3]
+    return ctx
+
+
 @bp.get("/")
 @club_access("member")
 def panel():
     """Workspace panel: score, progress and the three most urgent open items."""
-    ctx = _overview()
-    ctx["urgent"] = open_states(ctx["states"])[:3]
-    return render_page("privacy/panel.html", "privacy/partials/_panel.html", **ctx)
+    return render_page("privacy/panel.html", "privacy/partials/_panel.html", **panel_context())
 
 
 @bp.get("/selbstcheck")

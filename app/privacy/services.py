@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -163,49 +166,126 @@ class InvalidAnswer(ValueError):
     pass
 
 
+# --- what one request has read ------------------------------------------------------------
+#
+# A workspace view asks for the club's checklist states three times (self-check panel, the guide's
+# suggestions, the workshops panel), a save reads them, changes one answer and renders the score. Within one
+# request they are read once: the memo lives in ``g`` and belongs to the request it was made for (outside a
+# request, e.g. in CLI commands and jobs, nothing is kept). Every write in this module updates or forgets it.
+
+
+def _memo() -> dict | None:
+    if not has_request_context():
+        return None
+    current = request._get_current_object()
+    entry = g.get("_privacy_memo")
+    if entry is None or entry[0] is not current:
+        entry = (current, {})
+        g._privacy_memo = entry
+    return entry[1]
+
+
+def forget_request_memo() -> None:
+    """Forget what this request has read (after publishing content, after a rollback)."""
+    g.pop("_privacy_memo", None)
+
+
 # --- content ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Content:
+    """One published content version: read-only, shared by every request of this process."""
+
+    version: ChecklistVersion | None
+    topics: tuple[ChecklistTopic, ...] = ()
+    items: tuple[ChecklistItem, ...] = ()
+    by_key: dict[str, ChecklistItem] = field(default_factory=dict)
+
+
+_NO_CONTENT = Content(None)
+#: Where each app keeps its content versions (``app.extensions``); a version never changes once published.
+_CONTENT_STORE = "vereinsraum.privacy_content"
+_CONTENT_VERSIONS_KEPT = 4
+
+
+def _load_content(version_id: int) -> Content:
+    """Read a version's topics and items into objects detached from any session (attributes all loaded)."""
+    # A session of its own on the request's connection (so a version published in this transaction is
+    # visible): closing it detaches the objects without expiring them, and db.session is left alone.
+    with so.Session(bind=db.session.connection()) as session:
+        version = session.get(ChecklistVersion, version_id)
+        topics = tuple(
+            session.scalars(
+                sa.select(ChecklistTopic)
+                .where(ChecklistTopic.version_id == version_id)
+                .order_by(ChecklistTopic.position)
+            )
+        )
+        items = tuple(
+            session.scalars(
+                sa.select(ChecklistItem)
+                .join(
+                    ChecklistTopic,
+                    sa.and_(
+                        ChecklistTopic.version_id == ChecklistItem.version_id,
+                        ChecklistTopic.key == ChecklistItem.topic_key,
+                    ),
+                )
+                .where(ChecklistItem.version_id == version_id)
+                .order_by(ChecklistTopic.position, ChecklistItem.position)
+            )
+        )
+    return Content(version, topics, items, {item.key: item for item in items})
+
+
+def content() -> Content:
+    """The current content version: one small statement per request to learn which version is current;
+    its topics and items are read from the database once per published version and process.
+
+    Published versions are never changed (a change is a new version), so the per-process copy needs no
+    invalidation; it is keyed by id, content hash and publication time (ids are reused when rows are deleted).
+    """
+    memo = _memo()
+    if memo is not None and "content" in memo:
+        return memo["content"]
+    row = db.session.execute(
+        sa.select(ChecklistVersion.id, ChecklistVersion.content_hash, ChecklistVersion.published_at)
+        .order_by(ChecklistVersion.number.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        result = _NO_CONTENT
+    else:
+        store = current_app.extensions.setdefault(_CONTENT_STORE, {})
+        key = (row.id, row.content_hash, row.published_at)
+        result = store.get(key)
+        if result is None:
+            result = _load_content(row.id)
+            if len(store) >= _CONTENT_VERSIONS_KEPT:
+                store.clear()
+            store[key] = result
+    if memo is not None:
+        memo["content"] = result
+    return result
+
+
 def current_version() -> ChecklistVersion | None:
-    return db.session.scalar(sa.select(ChecklistVersion).order_by(ChecklistVersion.number.desc()).limit(1))
-
-
-def _version_subquery():
-    return sa.select(sa.func.max(ChecklistVersion.id)).scalar_subquery()
+    return content().version
 
 
 def current_topics() -> list[ChecklistTopic]:
     """Topics of the current content version, in order (``.key``, ``.title``)."""
-    return list(
-        db.session.scalars(
-            sa.select(ChecklistTopic)
-            .where(ChecklistTopic.version_id == _version_subquery())
-            .order_by(ChecklistTopic.position)
-        )
-    )
+    return list(content().topics)
 
 
 def current_items() -> list[ChecklistItem]:
-    """Items of the current version ordered by topic and position (one query)."""
-    return list(
-        db.session.scalars(
-            sa.select(ChecklistItem)
-            .join(
-                ChecklistTopic,
-                sa.and_(
-                    ChecklistTopic.version_id == ChecklistItem.version_id, ChecklistTopic.key == ChecklistItem.topic_key
-                ),
-            )
-            .where(ChecklistItem.version_id == _version_subquery())
-            .order_by(ChecklistTopic.position, ChecklistItem.position)
-        )
-    )
+    """Items of the current version ordered by topic and position."""
+    return list(content().items)
 
 
 def current_item(key: str) -> ChecklistItem | None:
-    return db.session.scalar(
-        sa.select(ChecklistItem).where(ChecklistItem.version_id == _version_subquery(), ChecklistItem.key == key)
-    )
+    return content().by_key.get(key)
 
 
 def items_for_chapter(chapter_id: str) -> list[ChecklistItem]:
@@ -216,9 +296,56 @@ def items_for_chapter(chapter_id: str) -> list[ChecklistItem]:
 # --- per club -------------------------------------------------------------------------------
 
 
+@dataclass
+class ClubSnapshot:
+    """A club's assessment and answers, read in one statement; its states are computed on first use."""
+
+    assessment: Assessment | None
+    answers: dict[str, Answer]
+    states: list[ItemState] | None = None
+
+
+def _read_snapshot(club_id: int) -> ClubSnapshot:
+    rows = db.session.execute(
+        sa.select(Assessment, Answer)
+        .select_from(Club)
+        .outerjoin(Assessment, Assessment.club_id == Club.id)
+        .outerjoin(Answer, Answer.club_id == Club.id)
+        .where(Club.id == club_id)
+    ).all()
+    assessment = rows[0][0] if rows else None
+    return ClubSnapshot(assessment, {answer.item_key: answer for _a, answer in rows if answer is not None})
+
+
+def club_snapshot(club) -> ClubSnapshot:
+    """The club's assessment and answers, read once per request (see ``_memo``)."""
+    memo = _memo()
+    if memo is None:
+        return _read_snapshot(club.id)
+    key = ("club", club.id)
+    if key not in memo:
+        memo[key] = _read_snapshot(club.id)
+    return memo[key]
+
+
+def _forget_club(club) -> None:
+    memo = _memo()
+    if memo is not None:
+        memo.pop(("club", club.id), None)
+        memo.pop(("members", club.id), None)
+
+
+def _forget_states(club) -> None:
+    memo = _memo()
+    snapshot = memo.get(("club", club.id)) if memo is not None else None
+    if snapshot is not None:
+        snapshot.states = None
+
+
 def club_assessment(club, create: bool = True) -> Assessment | None:
     """The club's Assessment row (created on first use unless ``create=False``)."""
-    assessment = db.session.scalar(sa.select(Assessment).where(Assessment.club_id == club.id))
+    snapshot = club_snapshot(club)
+    assessment = snapshot.assessment
     if assessment is None and create:
         assessment = Assessment(club_id=club.id, profile={}, topic_scores={})
         db.session.add(assessment)
@@ -226,7 +353,11 @@ def club_assessment(club, create: bool = True) -> Assessment | None:
             db.session.flush()
         except IntegrityError:  # created concurrently
             db.session.rollback()
+            _forget_club(club)
             assessment = db.session.scalar(sa.select(Assessment).where(Assessment.club_id == club.id))
+            snapshot = club_snapshot(club)
+        snapshot.assessment = assessment
+        snapshot.states = None
     return assessment
 
 
@@ -246,6 +377,9 @@ def applicability(item: ChecklistItem, profile: dict) -> tuple[bool, str | None]
 
 @dataclass
 class ItemState:
+    """One item with the club's answer; the derived flags are computed once (a state is rebuilt when its
+    answer changes)."""
+
     item: ChecklistItem
     answer: Answer | None
     applicable: bool
@@ -256,22 +390,22 @@ class ItemState:
     def status(self) -> str | None:
         return self.answer.status if self.answer else None
 
-    @property
+    @cached_property
     def stale(self) -> bool:
         """The item's text changed since this answer was given."""
         return bool(self.answer and self.answer.status and self.answer.item_hash != self.item.content_hash)
 
-    @property
+    @cached_property
     def effective_status(self) -> str | None:
         """The status used for scoring: a stale answer counts as open until confirmed."""
         return None if self.stale else self.status
 
-    @property
+    @cached_property
     def counted(self) -> bool:
         """Counts for the score: applies by profile and not answered 'Nicht zutreffend'."""
         return self.applicable and self.effective_status != Status.NA.value
 
-    @property
+    @cached_property
     def is_open(self) -> bool:
         return self.counted and self.effective_status != Status.YES.value
 
@@ -290,21 +424,34 @@ class ItemState:
 
 def load_answer(club, key: str) -> dict[str, Answer]:
     """{key: answer} for one item of the club, or {} when it has no answer yet."""
-    answer = db.session.scalar(sa.select(Answer).where(Answer.club_id == club.id, Answer.item_key == key))
+    answer = club_snapshot(club).answers.get(key)
     return {key: answer} if answer else {}
 
 
 def load_answers(club) -> dict[str, Answer]:
-    return {a.item_key: a for a in db.session.scalars(sa.select(Answer).where(Answer.club_id == club.id))}
+    return dict(club_snapshot(club).answers)
 
 
 def club_states(club, assessment: Assessment | None = None, items=None, answers=None) -> list[ItemState]:
-    """Every current item with the club's answer and applicability (constant number of queries)."""
+    """Every current item with the club's answer and applicability (constant number of queries).
+
+    Without ``items`` and ``answers`` (the club's current state) the result is computed once per request.
+    """
+    if items is None and answers is None:
+        snapshot = club_snapshot(club)
+        if assessment is None or assessment is snapshot.assessment:
+            if snapshot.states is None:
+                snapshot.states = _states(snapshot.assessment, current_items(), snapshot.answers)
+            return snapshot.states
     if assessment is None:
         assessment = club_assessment(club, create=False)
-    profile = (assessment.profile if assessment else None) or {}
     items = current_items() if items is None else items
     answers = load_answers(club) if answers is None else answers
+    return _states(assessment, items, answers)
+
+
+def _states(assessment: Assessment | None, items, answers: dict[str, Answer]) -> list[ItemState]:
+    profile = (assessment.profile if assessment else None) or {}
     today = date.today()
     states = []
     for item in items:
@@ -398,33 +545,40 @@ def can_answer(club, membership, assessment: Assessment | None) -> bool:
 
 
 def club_member_names(club) -> list[tuple[int, str]]:
-    """(user id, name) of the club's members, by name – one query."""
+    """(user id, name) of the club's members, by name – one query (once per request)."""
+    memo = _memo()
+    key = ("members", club.id)
+    if memo is not None and key in memo:
+        return list(memo[key])
     rows = db.session.execute(
         sa.select(User.id, User.name)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.club_id == club.id)
         .order_by(User.name)
     ).all()
-    return [(row.id, row.name) for row in rows]
+    names = [(row.id, row.name) for row in rows]
+    if memo is not None:
+        memo[key] = names
+    return list(names)
 
 
-def report_context(club, membership=None, assessment=None) -> dict:
+def report_context(club, membership=None, assessment=None, *, with_members: bool = True) -> dict:
     """Everything a checklist-like page (and the report PDF) needs, in a fixed number of queries.
 
     ``membership``: the viewer's, for ``may_answer`` (None: nobody may answer, e.g. the club export).
+    ``with_members=False``: without the member list (``members``/``names`` empty), for the workspace panel.
     """
     assessment = assessment if assessment is not None else club_assessment(club, create=False)
     topics = current_topics()
     items = current_items()
-    answers = load_answers(club)
-    states = club_states(club, assessment, items=items, answers=answers)
+    states = club_states(club, assessment)
     score, topic_scores = compute_scores(states)
     answered = sum(1 for s in states if s.applicable and s.effective_status)
     applicable = sum(1 for s in states if s.applicable)
     by_topic = {t.key: [] for t in topics}
     for state in states:
         by_topic.setdefault(state.item.topic_key, []).append(state)
-    members = club_member_names(club)
+    members = club_member_names(club) if with_members else []
     return {
         "assessment": assessment,
         "profile": (assessment.profile if assessment else None) or {},
@@ -470,8 +624,14 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
     ``data`` holds validated ``status``, ``note``, ``responsible_id``, ``due_date``.
     ``expected_version`` is the version the person read (0 = there was no answer).
     Raises :class:`Conflict` when someone else saved in between. The caller commits.
+
+    Statements: the answer comes from the club's snapshot (read once per request, shared with the score), then
+    one ``UPDATE … WHERE version = expected`` (the compare-and-set: a save by someone else between our read and
+    this write makes it match no row) or one ``INSERT`` (the unique key refuses a parallel first answer), and
+    the history row, written with the caller's commit.
     """
-    answer = db.session.scalar(sa.select(Answer).where(Answer.club_id == club.id, Answer.item_key == item.key))
+    snapshot = club_snapshot(club)
+    answer = snapshot.answers.get(item.key)
     current_version_no = answer.version if answer else 0
     if current_version_no != expected_version:
         raise Conflict(answer)
@@ -494,6 +654,7 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
             db.session.flush()
         except IntegrityError:
             db.session.rollback()
+            _forget_club(club)
             raise Conflict(
                 db.session.scalar(sa.select(Answer).where(Answer.club_id == club.id, Answer.item_key == item.key))
             ) from None
@@ -506,8 +667,14 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
         )
         if result.rowcount != 1:
             db.session.rollback()
+            _forget_club(club)
             raise Conflict(db.session.get(Answer, answer.id))
-        db.session.refresh(answer)
+        # The row now holds exactly these values: set them instead of reading the row again.
+        for name, value in dict(values, version=expected_version + 1).items():
+            so.attributes.set_committed_value(answer, name, value)
+        db.session.expire(answer, ["responsible", "updated_by"])
+    snapshot.answers[item.key] = answer
+    snapshot.states = None
     if confirming and not changes:
         changes = {"status": [_display("status", data["status"], member_names)] * 2}
     responsible = (
@@ -542,8 +709,20 @@ def answer_item(
     answer, changed = save_answer(club, item, user, data, expected_version, member_names)
     if changed:
         refresh_assessment(club, assessment)
-    db.session.commit()
+    _commit_keeping_state()
     return answer, changed
+
+
+def _commit_keeping_state() -> None:
+    """Commit without expiring the session's objects: they hold what this request read and just wrote, so
+    rendering the answer afterwards needs no statement to load them again."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def save_profile(club, answers: dict[str, bool], *, by) -> Assessment:
@@ -552,6 +731,7 @@ def save_profile(club, answers: dict[str, bool], *, by) -> Assessment:
     old = dict(assessment.profile or {})
     assessment.profile = answers
     assessment.profile_done_at = utcnow()
+    _forget_states(club)
     refresh_assessment(club, assessment)
     audit_record("privacy.profile", actor=by, club=club, changed=sorted(k for k in answers if old.get(k) != answers[k]))
     db.session.commit()
@@ -593,10 +773,15 @@ def history(club, item_key: str) -> list[AnswerChange]:
 
 def refresh_all_assessments() -> int:
     """After publishing content: recompute every club's stored score."""
+    if has_request_context():
+        forget_request_memo()  # the content and states this request read are those of the previous version
     count = 0
     items = current_items()
     rows = db.session.execute(sa.select(Assessment, Club).join(Club, Club.id == Assessment.club_id)).all()
     for assessment, club in rows:
-        refresh_assessment(club, assessment, club_states(club, assessment, items=items))
+        answers = {a.item_key: a for a in db.session.scalars(sa.select(Answer).where(Answer.club_id == club.id))}
+        refresh_assessment(club, assessment, club_states(club, assessment, items=items, answers=answers))
         count += 1
+    if has_request_context():
+        forget_request_memo()
     return count

@@ -174,9 +174,8 @@ def join(workshop_id):
 # --- the club workspace's panel (/c/<slug>/workshops) ----------------------------------------------------
 
 
-@club_bp.get("/")
-@club_access("member")
-def panel():
+def panel_context() -> dict:
+    """The workspace panel's context (the workspace page renders the panel inline with it)."""
     topics = svc.workshop_topics_for(svc.open_checklist_topics(g.club))
     upcoming = svc.upcoming_workshops(limit=20)
     if topics:
@@ -185,7 +184,11 @@ def panel():
         workshops = matching[:3] or upcoming[:3]
     else:
         matching, workshops = [], upcoming[:3]
+    return {"workshops": workshops, "matched": bool(matching)}
+
+
+@club_bp.get("/")
+@club_access("member")
+def panel():
     # The consultation hour adds its next date through the "workshops-panel" template hook.
-    return render_page(
-        "workshops/club_panel.html", "workshops/partials/_club_panel.html", workshops=workshops, matched=bool(matching)
-    )
+    return render_page("workshops/club_panel.html", "workshops/partials/_club_panel.html", **panel_context())

@@ -1,14 +1,22 @@
+import logging
+
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..clubs.forms import ClubSettingsForm
 from ..clubs.services import ClubError, update_profile
 from ..core.forms import EmptyForm
 from ..core.tenancy import club_access
 from ..extensions import db
+from ..guide import routes as guide_routes
+from ..privacy import routes as privacy_routes
+from ..workshops import routes as workshops_routes
 from . import bp
+
+log = logging.getLogger(__name__)
 
 #: (element id, endpoint, heading, what the panel is for). Each domain owns its
 #: ``<domain>.panel`` endpoint, which renders the partial for htmx and a full
@@ -36,10 +44,39 @@ PANELS = (
 )
 
 
+#: Panels that need no outside service are rendered in the page itself (element id -> partial, context);
+#: only the meetings (BigBlueButton) and chat (Mattermost) panels load lazily. Each panel's own route
+#: still renders the same partial for htmx and a full page without JavaScript.
+INLINE_PANELS = {
+    "privacy-panel": ("privacy/partials/_panel.html", privacy_routes.panel_context),
+    "guide-panel": ("guide/partials/_panel.html", guide_routes.panel_context),
+    "workshops-panel": ("workshops/partials/_club_panel.html", workshops_routes.panel_context),
+}
+
+
+def _inline_panels() -> dict[str, Markup]:
+    """The inline panels' markup. A panel that fails is left out (logged, the transaction rolled back):
+    the page then shows its lazy placeholder with the link, as before, and the rest of the page stands."""
+    rendered = {}
+    for element_id, (partial, context) in INLINE_PANELS.items():
+        try:
+            rendered[element_id] = Markup(render_template(partial, **context()))
+        except Exception:  # noqa: BLE001 - one panel must not take the page down
+            log.exception("workspace panel %s failed; falling back to loading it separately", element_id)
+            db.session.rollback()
+    return rendered
+
+
 @bp.get("/")
 @club_access("member", inactive_ok=True)
 def index():
-    return render_template("workspace/index.html", panels=PANELS if g.club.is_readable else (), form=EmptyForm())
+    readable = g.club.is_readable
+    return render_template(
+        "workspace/index.html",
+        panels=PANELS if readable else (),
+        inline=_inline_panels() if readable else {},
+        form=EmptyForm(),
+    )
 
 
 @bp.route("/einstellungen", methods=["GET", "POST"])

@@ -28,9 +28,11 @@ def test_panel_without_open_topics_shows_next_workshops_and_consultation(
     assert "Passwörter und Updates" in html and "Nächster Termin" in html
 
 
-def test_workspace_has_lazy_workshops_section(roles, client_for):
+def test_workspace_shows_workshops_section_inline(roles, client_for, make_workshop):
+    make_workshop(title="Passwörter und Updates")
     html = client_for(roles.member).get(f"/c/{roles.club.slug}/").get_data(as_text=True)
-    assert f'hx-get="/c/{roles.club.slug}/workshops/"' in html
+    assert 'id="workshops-panel"' in html and "Passwörter und Updates" in html
+    assert f'hx-get="/c/{roles.club.slug}/workshops/"' not in html
 
 
 def test_panel_is_tenant_checked(roles, client_for):

@@ -1,0 +1,113 @@
+"""A checklist save is a compare-and-set, in few statements.
+
+The save reads the answer (and its version), then writes ``UPDATE … WHERE version = <the version read>``.
+Staleness between two requests is caught by comparing versions; a save by someone else *between* the read
+and the write of one request is caught only by the version condition in the UPDATE. These tests put a
+second save, in its own session and connection, exactly there.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.privacy.models import Answer, AnswerChange
+from tests.conftest import HX
+
+
+def _interleave_before_answer_write(app, other_save):
+    """Run ``other_save()`` in a second app context (own session and connection) right before the first
+    statement that writes ``privacy_answer`` (the save's UPDATE or INSERT), once."""
+    fired = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        text = statement.lstrip().upper()
+        if fired or not text.startswith(("UPDATE PRIVACY_ANSWER ", "INSERT INTO PRIVACY_ANSWER ")):
+            return
+        fired.append(statement)
+        with app.app_context():
+            other_save()
+            db.session.remove()
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    return fired, lambda: sa.event.remove(db.engine, "before_cursor_execute", before)
+
+
+def _save_in_own_session(club_id, user_id, key, status, version):
+    from app.auth.models import User
+    from app.clubs.models import Club
+    from app.privacy.services import answer_item, club_assessment, club_member_names, current_item
+
+    club = db.session.get(Club, club_id)
+    user = db.session.get(User, user_id)
+    names = dict(club_member_names(club))
+    data = {"status": status, "note": "Von der anderen Sitzung", "responsible_id": None, "due_date": None}
+    answer_item(club, current_item(key), user, data, version, names, club_assessment(club))
+
+
+def test_save_between_read_and_write_of_another_save_conflicts(app, roles, content, answer, client_for, make_user):
+    """Two people saved version 1 of an answer; the second save lands between the first one's read and write."""
+    assert answer(roles.board, roles.club, "mem-bcc", "partial", version=0).status_code == 200
+    second = make_user(email="zweite@verein.example", name="Zora Zweite")
+    from app.clubs.models import Membership, Role
+
+    db.session.add(Membership(club_id=roles.club.id, user_id=second.id, role=Role.BOARD))
+    db.session.commit()
+    club_id, second_id = roles.club.id, second.id
+
+    fired, stop = _interleave_before_answer_write(
+        app, lambda: _save_in_own_session(club_id, second_id, "mem-bcc", "no", version=1)
+    )
+    try:
+        response = answer(roles.board, roles.club, "mem-bcc", "yes", version=1)
+    finally:
+        stop()
+    assert fired, "the save wrote no privacy_answer row"
+    assert response.status_code == 409
+    db.session.expire_all()
+    row = db.session.scalar(sa.select(Answer).where(Answer.club_id == club_id, Answer.item_key == "mem-bcc"))
+    assert (row.status, row.version, row.updated_by_id) == ("no", 2, second_id)  # the other save stands
+    changes = db.session.scalars(
+        sa.select(AnswerChange).where(AnswerChange.item_key == "mem-bcc").order_by(AnswerChange.id)
+    ).all()
+    assert [c.user_id for c in changes] == [roles.board.id, second_id]  # no history for the refused save
+
+
+def test_first_answers_given_at_the_same_time_conflict(app, roles, content, set_profile, answer):
+    """Both read "no answer yet" (version 0); the other first answer is stored between read and write."""
+    set_profile(roles.club)  # the assessment row exists: the answer is the save's first write
+    club_id, member_id = roles.club.id, roles.board.id
+    fired, stop = _interleave_before_answer_write(
+        app, lambda: _save_in_own_session(club_id, member_id, "breach-plan", "no", version=0)
+    )
+    try:
+        response = answer(roles.board, roles.club, "breach-plan", "yes", version=0)
+    finally:
+        stop()
+    assert fired and response.status_code == 409
+    db.session.expire_all()
+    row = db.session.scalar(sa.select(Answer).where(Answer.club_id == club_id, Answer.item_key == "breach-plan"))
+    assert (row.status, row.version) == ("no", 1)
+
+
+def test_save_runs_at_most_eight_statements(roles, content, set_profile, answer, client_for, count_queries):
+    set_profile(roles.club)
+    client = client_for(roles.board)
+    for key in ("mem-bcc", "breach-plan"):
+        assert answer(roles.board, roles.club, key, "partial", version=0, client=client).status_code == 200
+    club_id, slug, member_id = roles.club.id, roles.club.slug, roles.member.id
+    db.session.expire_all()  # the tests share one session: start from what a new request would have
+    path = f"/c/{slug}/datenschutz/selbstcheck"
+    with count_queries() as q:  # from the checklist page: the answer and the score are swapped in
+        response = client.post(
+            f"/c/{slug}/datenschutz/punkt/mem-bcc",
+            data={"status": "yes", "version": "1", "note": "", "responsible_id": str(member_id), "due_date": ""},
+            headers=dict(HX, **{"HX-Current-URL": "http://localhost" + path}),
+        )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Moritz Mitglied" in html  # the responsible person is named from the member list read once
+    assert q.count <= 8, "\n".join(s for s in q.statements)
+    db.session.expire_all()
+    row = db.session.scalar(sa.select(Answer).where(Answer.club_id == club_id, Answer.item_key == "mem-bcc"))
+    assert (row.status, row.version, row.responsible_id) == ("yes", 2, member_id)

@@ -48,8 +48,16 @@ def evidence_for(club, item_key: str) -> list[Evidence]:
 
 
 def checklist_evidence(item_key: str) -> list[Evidence]:
-    """For templates: the evidence for an item of the club of the current request (``g.club``)."""
-    return evidence_for(g.get("club"), item_key)
+    """For templates: the evidence for an item of the club of the current request (``g.club``).
+
+    The first call of a request asks every provider once, for all keys, so a page runs the same queries
+    however many (and whichever) items it shows.
+    """
+    cache = g.get("_checklist_evidence")
+    if cache is None:
+        club = g.get("club")
+        cache = g._checklist_evidence = {key: evidence_for(club, key) for key in sorted(evidence_keys())}
+    return cache.get(item_key, [])
 
 
 def init_app(app: Flask) -> None:

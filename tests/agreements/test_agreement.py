@@ -363,3 +363,20 @@ def test_routes_are_club_scoped_and_walked(app):
 def test_workspace_links_the_agreement(roles, client_for):
     page = client_for(roles.member).get(f"/c/{roles.club.slug}/").get_data(as_text=True)
     assert f'href="/c/{roles.club.slug}/avv/"' in page
+
+
+def test_page_and_pdf_in_english_say_the_german_text_binds(roles, client_for):
+    client = client_for(roles.member)
+    client.post("/sprache", data={"lang": "en", "next": "/vereine"})
+    page = client.get(_url(roles.club)).get_data(as_text=True)
+    assert "Data processing agreement with the operator" in page
+    assert "6. Sub-processors" in page and "The German version is binding." in page
+    text = " ".join(pdf_text(client.get(_url(roles.club, "vertrag.pdf")).data).split())
+    assert "Data processing agreement (Art. 28 GDPR)" in text and "The German version is binding." in text
+
+
+def test_partial_for_htmx(roles, client_for):
+    from tests.conftest import HX
+
+    body = client_for(roles.member).get(_url(roles.club), headers=HX).get_data(as_text=True)
+    assert "<html" not in body and 'id="agreement"' in body

@@ -402,6 +402,14 @@ def accept(club, user, expected_hash: str) -> AgreementAcceptance:
     return acceptance
 
 
+def needs_acceptance(club) -> AgreementVersion | None:
+    """The current version if the club has not accepted it yet (for the board's notice), else None."""
+    version = current_version()
+    if version is None or acceptance_of(club, version) is not None:
+        return None
+    return version
+
+
 # --- what changed -------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..agreements.services import needs_acceptance
 from ..clubs.forms import ClubSettingsForm
 from ..clubs.services import ClubError, update_profile
 from ..core.forms import EmptyForm
@@ -39,7 +40,15 @@ PANELS = (
 @bp.get("/")
 @club_access("member", inactive_ok=True)
 def index():
-    return render_template("workspace/index.html", panels=PANELS if g.club.is_readable else (), form=EmptyForm())
+    agreement_due = None
+    if g.membership.is_board and g.club.is_active:
+        agreement_due = needs_acceptance(g.club)  # the processing agreement: new, or a new version
+    return render_template(
+        "workspace/index.html",
+        panels=PANELS if g.club.is_readable else (),
+        form=EmptyForm(),
+        agreement_due=agreement_due,
+    )
 
 
 @bp.route("/einstellungen", methods=["GET", "POST"])

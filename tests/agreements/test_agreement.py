@@ -380,3 +380,14 @@ def test_partial_for_htmx(roles, client_for):
 
     body = client_for(roles.member).get(_url(roles.club), headers=HX).get_data(as_text=True)
     assert "<html" not in body and 'id="agreement"' in body
+
+
+def test_workspace_home_asks_the_board_until_the_current_version_is_accepted(app, roles, client_for):
+    home = f"/c/{roles.club.slug}/"
+    notice = "ist noch nicht angenommen"
+    assert notice in client_for(roles.board).get(home).get_data(as_text=True)
+    assert notice not in client_for(roles.member).get(home).get_data(as_text=True)  # members cannot accept
+    _accept(client_for(roles.board), roles.club)
+    assert notice not in client_for(roles.board).get(home).get_data(as_text=True)
+    app.config["AGREEMENT_BACKUP_DAYS"] = 7
+    assert "(Fassung 2) ist noch nicht angenommen" in client_for(roles.board).get(home).get_data(as_text=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -117,6 +118,14 @@ def _service_label(key: str) -> str:
         "mattermost": _("Team-Chat (Mattermost-Server)"),
         "mail": _("E-Mail-Versand"),
     }[key]
+
+
+def _extra_measures() -> list[str]:
+    """AGREEMENT_TOMS_EXTRA: a list of sentences, or one text with one measure per line."""
+    raw = _setting("AGREEMENT_TOMS_EXTRA") or ()
+    if isinstance(raw, str):
+        raw = raw.splitlines()
+    return [str(extra).strip() for extra in raw if str(extra).strip()]
 
 
 def _sections() -> list[dict]:
@@ -219,7 +228,7 @@ def _sections() -> list[dict]:
             "Die Datenbank wird regelmäßig gesichert; Sicherungen werden spätestens nach %(days)s Tagen überschrieben.",
             days=_setting("AGREEMENT_BACKUP_DAYS"),
         ),
-        *[str(extra) for extra in (_setting("AGREEMENT_TOMS_EXTRA") or ()) if str(extra).strip()],
+        *_extra_measures(),
     ]
     toms = section(
         "massnahmen",
@@ -513,7 +522,7 @@ def overview(page: int = 1) -> Overview:
         .order_by(Club.name, Club.id)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
-        .options(sa.orm.selectinload(AgreementAcceptance.version), sa.orm.selectinload(AgreementAcceptance.accepted_by))
+        .options(so.selectinload(AgreementAcceptance.version), so.selectinload(AgreementAcceptance.accepted_by))
     ).all()
     per_version = db.session.execute(
         sa.select(AgreementVersion.number, sa.func.count())

@@ -391,3 +391,18 @@ def test_workspace_home_asks_the_board_until_the_current_version_is_accepted(app
     assert notice not in client_for(roles.board).get(home).get_data(as_text=True)
     app.config["AGREEMENT_BACKUP_DAYS"] = 7
     assert "(Fassung 2) ist noch nicht angenommen" in client_for(roles.board).get(home).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("Festplatten sind verschlüsselt.", "Zwei-Faktor-Anmeldung für Admins."),
+        "Festplatten sind verschlüsselt.\nZwei-Faktor-Anmeldung für Admins.\n",
+    ],
+)
+def test_extra_measures_from_the_settings(app, extra):
+    app.config["AGREEMENT_TOMS_EXTRA"] = extra
+    with app.test_request_context():
+        toms = next(s for s in services.current_version().sections["de"] if s["key"] == "massnahmen")
+    assert "– Festplatten sind verschlüsselt." in toms["paragraphs"]
+    assert "– Zwei-Faktor-Anmeldung für Admins." in toms["paragraphs"]

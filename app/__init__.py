@@ -30,6 +30,7 @@ BLUEPRINTS = (
     "app.workshops",
     "app.consultation",
     "app.dataprotection",
+    "app.agreements",
 )
 
 

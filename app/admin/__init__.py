@@ -25,3 +25,4 @@ def init_app(app):
     )
     register_staff_nav(app, _l("Statistik"), "admin.statistics", order=20)
     register_staff_nav(app, _l("Protokoll"), "admin.audit", order=30)
+    register_staff_nav(app, _l("Prüftermine"), "admin.review", order=65, active=("admin.review", "admin.mark_reviewed"))

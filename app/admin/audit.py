@@ -38,6 +38,8 @@ AUDIT_LABELS = {
     "admin.answers_viewed": _l("Geteilte Antworten angesehen"),
     "admin.statistics_exported": _l("Statistik exportiert"),
     "audit.pruned": _l("Protokoll bereinigt"),
+    "agreement.accepted": _l("Auftragsverarbeitungsvertrag angenommen"),
+    "content.reviewed": _l("Text als geprüft markiert"),
 }
 
 

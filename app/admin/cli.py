@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import services
+from . import review, services
 from .seed import seed_bench
 
 audit_cli = AppGroup("audit", help="Protokoll (Audit-Log) verwalten.")
@@ -52,6 +52,16 @@ def seed_bench_command(n_clubs, users_per_club, assessed, password, seed):
     click.echo(f"Dauer: {elapsed:.1f} s")
 
 
+@click.command("review-reminder")
+@with_appcontext
+def review_reminder_command():
+    """Monthly: mail staff the legal texts due for review (older than CONTENT_REVIEW_MONTHS)."""
+    due, sent = review.send_reminder()
+    click.echo(f"{due} Text(e) zur Prüfung fällig, {sent} Erinnerung(en) verschickt.")
+
+
 def init_app(app):
+    app.config.setdefault("CONTENT_REVIEW_MONTHS", review.DEFAULT_MONTHS)
+    app.cli.add_command(review_reminder_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(seed_bench_command)

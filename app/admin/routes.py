@@ -14,7 +14,7 @@ from ..core.forms import EmptyForm
 from ..core.htmx import is_htmx, render_page
 from ..core.tenancy import staff_required
 from ..extensions import db
-from . import audit, bp, charts, queries, services, statistics
+from . import audit, bp, charts, queries, review, services, statistics
 from .forms import NoteForm, ReasonForm
 
 
@@ -273,3 +273,44 @@ def audit_page():
         labels=audit.AUDIT_LABELS,
         retention=current_app.config.get("AUDIT_RETENTION_DAYS"),
     ), status
+
+
+# --- review dates of the legal texts -----------------------------------------------------------
+
+
+def _review_page(status=200, error=None):
+    show_all = request.args.get("alle") == "1"
+    texts = review.all_texts() if show_all else review.due_texts()
+    return render_template(
+        "admin/review.html",
+        texts=texts,
+        show_all=show_all,
+        due_count=len(texts) if not show_all else len(review.due_texts()),
+        months=review.review_months(),
+        form=EmptyForm(formdata=None),
+        error=error,
+    ), status
+
+
+@bp.get("/pruefung", endpoint="review")
+@staff_required
+def review_page():
+    return _review_page()
+
+
+@bp.post("/pruefung/geprueft", endpoint="mark_reviewed")
+@staff_required
+def mark_reviewed():
+    form = EmptyForm()
+    kind = (request.form.get("kind") or "")[:16]
+    key = (request.form.get("key") or "")[:80]
+    if not form.validate_on_submit():
+        return _review_page(400, _("Das Formular ist abgelaufen. Bitte versuchen Sie es noch einmal."))
+    try:
+        text = review.mark_reviewed(kind, key, by=current_user)
+    except LookupError:
+        db.session.rollback()
+        return _review_page(404, _("Diesen Text gibt es nicht (mehr)."))
+    db.session.commit()
+    flash(_("„%(title)s“ ist als geprüft markiert (Stand: heute).", title=text.title), "success")
+    return redirect(url_for("admin.review"), code=303)

@@ -364,3 +364,32 @@ def sync_shipped_content() -> str:
         f"{created} neu, {updated} aktualisiert, {kept} von der Redaktion bearbeitet (unverändert), "
         f"{indexed} im Suchindex"
     )
+
+
+# --- review dates ("Stand"): which texts are due for review, marked as reviewed by staff ---------------
+
+REVIEWED_KINDS = ("chapter", "article")
+
+
+def review_entries() -> list[ContentPage]:
+    """Published chapters and articles (the texts with a legal "Stand"), for the staff review list."""
+    return list(
+        db.session.scalars(
+            sa.select(ContentPage)
+            .where(ContentPage.kind.in_(REVIEWED_KINDS), ContentPage.is_published.is_(True))
+            .order_by(ContentPage.kind, ContentPage.position, ContentPage.slug)
+        )
+    )
+
+
+def mark_reviewed(kind: str, slug: str, on: date) -> tuple[ContentPage, date | None]:
+    """Set the "Stand" users see to ``on``; returns the page and the date before (the caller audits, commits).
+
+    Raises ``LookupError`` for an unknown or unpublished page.
+    """
+    page = published_page(kind, slug) if kind in REVIEWED_KINDS else None
+    if page is None:
+        raise LookupError(f"{kind}:{slug}")
+    before = page.reviewed_on
+    page.reviewed_on = on
+    return page, before

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 
+import sqlalchemy as sa
 import yaml
 from flask_babel import lazy_gettext as _l
 
@@ -121,7 +122,8 @@ def publish(data: dict, note: str | None = None) -> ChecklistVersion:
     """Publish ``data`` as the next content version (the caller commits)."""
     validate(data)
     previous = current_version()
-    old_hashes = {item.key: item.content_hash for item in current_items()} if previous else {}
+    old_items = {item.key: item for item in current_items()} if previous else {}
+    old_hashes = {key: item.content_hash for key, item in old_items.items()}
     version = ChecklistVersion(number=(previous.number + 1) if previous else 1, content_hash=_hash(data), note=note)
     db.session.add(version)
     db.session.flush()
@@ -160,7 +162,7 @@ def publish(data: dict, note: str | None = None) -> ChecklistVersion:
                 sources=parse_sources(raw["sources"]),
                 action_de=raw["action"].strip(),
                 action_en=raw["action_en"].strip(),
-                reviewed_on=parse_reviewed(raw["reviewed"]),
+                reviewed_on=_reviewed_on(raw, old_items.get(raw["id"])),
                 content_hash=digest,
                 change=change,
             )
@@ -168,6 +170,51 @@ def publish(data: dict, note: str | None = None) -> ChecklistVersion:
     db.session.flush()
     refresh_all_assessments()
     return version
+
+
+_TEXT_FIELDS = (
+    ("question_de", "question"),
+    ("question_en", "question_en"),
+    ("why_de", "why"),
+    ("why_en", "why_en"),
+    ("action_de", "action"),
+    ("action_en", "action_en"),
+    ("legal_basis", "legal_basis"),
+)
+
+
+def _reviewed_on(raw: dict, previous: ChecklistItem | None):
+    """The file's "Stand", or the later date staff marked the same text as reviewed (admin review page)."""
+    reviewed = parse_reviewed(raw["reviewed"])
+    if previous is None or previous.reviewed_on is None or previous.reviewed_on <= reviewed:
+        return reviewed
+    same = all((getattr(previous, col) or "").strip() == str(raw.get(key) or "").strip() for col, key in _TEXT_FIELDS)
+    if same and previous.sources == parse_sources(raw["sources"]):
+        return previous.reviewed_on
+    return reviewed
+
+
+def review_entries() -> list[ChecklistItem]:
+    """The current items with their "Stand", for the staff review list."""
+    return current_items()
+
+
+def mark_reviewed(key: str, on) -> tuple[ChecklistItem, object]:
+    """Set the "Stand" of the current item ``key`` to ``on``; returns the item and the date before.
+
+    The caller audits and commits. Raises ``LookupError`` for an unknown key.
+    """
+    version = current_version()
+    item = None
+    if version is not None:
+        item = db.session.scalar(
+            sa.select(ChecklistItem).where(ChecklistItem.version_id == version.id, ChecklistItem.key == key)
+        )
+    if item is None:
+        raise LookupError(key)
+    before = item.reviewed_on
+    item.reviewed_on = on
+    return item, before
 
 
 def sync(path: str = CONTENT_FILE) -> str:

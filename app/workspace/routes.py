@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
+from ..agreements.services import needs_acceptance
 from ..clubs.forms import ClubSettingsForm
 from ..clubs.services import ClubError, update_profile
 from ..core.forms import EmptyForm
@@ -71,11 +72,15 @@ def _inline_panels() -> dict[str, Markup]:
 @club_access("member", inactive_ok=True)
 def index():
     readable = g.club.is_readable
+    agreement_due = None
+    if g.membership.is_board and g.club.is_active:
+        agreement_due = needs_acceptance(g.club)  # the processing agreement: new, or a new version
     return render_template(
         "workspace/index.html",
         panels=PANELS if readable else (),
         inline=_inline_panels() if readable else {},
         form=EmptyForm(),
+        agreement_due=agreement_due,
     )
 
 

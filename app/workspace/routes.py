@@ -8,7 +8,7 @@ from ..clubs.services import ClubError, update_profile
 from ..core.forms import EmptyForm
 from ..core.tenancy import club_access
 from ..extensions import db
-from . import bp
+from . import bp, first_steps
 
 #: (element id, endpoint, heading, what the panel is for). Each domain owns its
 #: ``<domain>.panel`` endpoint, which renders the partial for htmx and a full
@@ -36,10 +36,36 @@ PANELS = (
 )
 
 
+#: What a volunteer comes for (meetings, chat) comes first for members; the board sees its order.
+MEMBER_FIRST = ("meetings-panel", "chat-panel")
+
+
+def panels_for(membership) -> tuple:
+    if membership.is_board:
+        return PANELS
+    first = [p for key in MEMBER_FIRST for p in PANELS if p[0] == key]
+    return tuple(first + [p for p in PANELS if p[0] not in MEMBER_FIRST])
+
+
 @bp.get("/")
 @club_access("member", inactive_ok=True)
 def index():
-    return render_template("workspace/index.html", panels=PANELS if g.club.is_readable else (), form=EmptyForm())
+    panels = panels_for(g.membership) if g.club.is_readable else ()
+    return render_template(
+        "workspace/index.html",
+        panels=panels,
+        form=EmptyForm(),
+        first_steps=first_steps.box_for(g.club, g.membership),
+    )
+
+
+@bp.post("/erste-schritte/ausblenden")
+@club_access("board")
+def dismiss_first_steps():
+    if EmptyForm().validate_on_submit():
+        first_steps.dismiss(g.club)
+        flash(_("Die ersten Schritte sind ausgeblendet."), "success")
+    return redirect(url_for("workspace.index"), code=303)
 
 
 @bp.route("/einstellungen", methods=["GET", "POST"])

@@ -32,7 +32,12 @@ PANELS = (
         _l("Videokonferenzen"),
         _l("Mit einem Klick in den Konferenzraum des Vereins."),
     ),
-    ("chat-panel", "chat.panel", _l("Team-Chat"), _l("Der Mattermost-Kanal Ihres Vereins.")),
+    (
+        "chat-panel",
+        "chat.panel",
+        _l("Team-Chat"),
+        _l("Ein gemeinsamer Chat für Vorstand und Ehrenamtliche, statt vieler einzelner Nachrichten."),
+    ),
 )
 
 

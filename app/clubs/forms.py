@@ -26,6 +26,12 @@ def with_scheme(value):
     return value
 
 
+def http_scheme(form, field):
+    """Only web addresses; stops the chain, so one mistake gets one message."""
+    if field.data and not field.data.lower().startswith(("https://", "http://")):
+        raise StopValidation(_l("Die Adresse muss mit https:// oder http:// beginnen."))
+
+
 def club_choices(user, blank_label) -> list[SelectChoice]:
     """A "for which club?" choice (workshops, consultation): the user's active clubs, after ``blank_label``."""
     choices = [SelectChoice("", blank_label)]
@@ -83,6 +89,7 @@ class ClubForm(BaseForm):
         validators=[
             Optional(),
             Length(max=255, message=_l("Die Adresse darf höchstens 255 Zeichen lang sein.")),
+            http_scheme,
             URL(
                 require_tld=True,
                 message=_l("Bitte geben Sie eine vollständige Adresse an, zum Beispiel mein-verein.de."),
@@ -97,10 +104,6 @@ class ClubForm(BaseForm):
     def validate_name(self, field):
         if not field.data.strip():
             raise ValidationError(_l("Bitte geben Sie den Namen an."))
-
-    def validate_website(self, field):
-        if field.data and not field.data.lower().startswith(("https://", "http://")):
-            raise StopValidation(_l("Die Adresse muss mit https:// oder http:// beginnen."))
 
 
 class InviteEmailForm(BaseForm):

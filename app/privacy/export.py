@@ -24,6 +24,9 @@ FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 FONT_REGULAR = os.path.join(FONT_DIR, "DejaVuSans.ttf")
 FONT_BOLD = os.path.join(FONT_DIR, "DejaVuSans-Bold.ttf")
 
+BRAND = (11, 94, 85)  # the site's --brand colour
+SOFT = (232, 240, 238)
+
 _REPLACEMENTS = {
     "\u2013": "-",
     "\u2014": "-",
@@ -84,15 +87,46 @@ class _ReportPDF(FPDF):
         self.set_font(self.family, "", 8)
         self.cell(0, 6, self.t(f"{self.footer_text} – {self.page_no()}/{{nb}}"), align="C")
 
+    # fpdf2 justifies multi_cell text by default; for headings and short lines that leaves wide gaps
+    # between words, so every text here is left-aligned.
+
     def heading(self, text, size=13):
         self.ln(2)
         self.set_font(self.family, "B", size)
-        self.multi_cell(0, size * 0.55, self.t(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.55, self.t(text), align="L", new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
     def para(self, text, size=10, bold=False):
         self.set_font(self.family, "B" if bold else "", size)
-        self.multi_cell(0, size * 0.5, self.t(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.5, self.t(text), align="L", new_x="LMARGIN", new_y="NEXT")
+
+    def section(self, text):
+        """A main part of the report (measures, answers): a rule and a shaded band, so parts stand apart."""
+        self.ln(4)
+        self.set_draw_color(*BRAND)
+        self.set_line_width(0.6)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(1.5)
+        self.set_fill_color(*SOFT)
+        self.set_font(self.family, "B", 14)
+        self.multi_cell(0, 9, self.t(text), align="L", fill=True, padding=(0, 2), new_x="LMARGIN", new_y="NEXT")
+        self.ln(2)
+
+    def score_bar(self, score: int | None, label: str):
+        """The score drawn as a bar (0 to 100), with the number beside it."""
+        width, height = 100, 6
+        x, y = self.l_margin, self.get_y() + 1
+        self.set_draw_color(*BRAND)
+        self.set_line_width(0.3)
+        self.set_fill_color(*SOFT)
+        self.rect(x, y, width, height, style="DF")
+        if score:
+            self.set_fill_color(*BRAND)
+            self.rect(x, y, width * max(0, min(score, 100)) / 100, height, style="F")
+        self.set_xy(x + width + 3, y - 0.5)
+        self.set_font(self.family, "B", 11)
+        self.cell(0, height + 1, self.t(label), align="L", new_x="LMARGIN", new_y="NEXT")
+        self.ln(2)
 
 
 def unicode_font_available() -> bool:
@@ -126,6 +160,8 @@ def build_pdf(club, ctx, unicode_font: bool | None = None) -> bytes:
     ]
     for label, value in lines:
         pdf.para(f"{label}: {value}")
+    if score is not None:
+        pdf.score_bar(score, _("%(n)d von 100", n=score))
     pdf.ln(2)
     pdf.para(
         _(
@@ -138,8 +174,9 @@ def build_pdf(club, ctx, unicode_font: bool | None = None) -> bytes:
         pdf.heading(_("Wertung nach Themen"))
         for topic in ctx["topics"]:
             if topic.key in ctx["topic_scores"]:
-                pdf.para(f"{topic.title}: {ctx['topic_scores'][topic.key]} / 100")
-    pdf.heading(_("Offene Maßnahmen"))
+                pdf.para(topic.title)
+                pdf.score_bar(ctx["topic_scores"][topic.key], f"{ctx['topic_scores'][topic.key]} / 100")
+    pdf.section(_("Offene Maßnahmen"))
     if not ctx["open"]:
         pdf.para(_("Keine."))
     for number, state in enumerate(ctx["open"], 1):
@@ -152,7 +189,7 @@ def build_pdf(club, ctx, unicode_font: bool | None = None) -> bytes:
             parts.append(due + (f" ({_('überfällig')})" if state.overdue else ""))
         pdf.para(f"{number}. {state.item.question}", 10, bold=True)
         pdf.para("    " + "; ".join(str(p) for p in parts), 9)
-    pdf.heading(_("Alle Antworten"))
+    pdf.section(_("Alle Antworten"))
     for topic in ctx["topics"]:
         pdf.heading(topic.title, 11)
         for state in ctx["by_topic"].get(topic.key, []):

@@ -4,9 +4,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.forms import EmptyForm
 from ..core.htmx import is_htmx
+from ..core.nav import staff_home_url
 from ..core.ratelimit import current_email, email_in_form, login_limits, mail_limits
 from ..core.routes import safe_next
-from ..core.nav import staff_home_url
 from . import bp
 from .forms import (
     ChangeEmailForm,

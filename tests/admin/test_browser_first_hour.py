@@ -18,7 +18,9 @@ def test_staff_from_login_to_an_approved_club(app, roles, make_user, make_club, 
 
     publish(read_file(), note="Test")  # topic titles as in production ("Verarbeitungsverzeichnis und Nachweise")
     registrant = make_user(email="kasse@gartenfreunde.example", name="Karin Kasse")
-    make_club(name="Gartenfreunde Lichtenberg", district="Charlottenburg-Wilmersdorf", status="pending", board=registrant)
+    make_club(
+        name="Gartenfreunde Lichtenberg", district="Charlottenburg-Wilmersdorf", status="pending", board=registrant
+    )
     assess(roles.club, score=60, topics=TOPICS)
     clicks = 0
 
@@ -35,7 +37,9 @@ def test_staff_from_login_to_an_approved_club(app, roles, make_user, make_club, 
     page.get_by_role("link", name="Gartenfreunde Lichtenberg").click()
     clicks += 1
     registrant_line = page.locator("#registrant")
-    assert "Karin Kasse" in registrant_line.inner_text() and "kasse@gartenfreunde.example" in registrant_line.inner_text()
+    assert (
+        "Karin Kasse" in registrant_line.inner_text() and "kasse@gartenfreunde.example" in registrant_line.inner_text()
+    )
     assert_accessible(page)
 
     page.get_by_role("link", name="Freischalten …").click()

@@ -208,7 +208,7 @@ def test_chart_labels_wrap_instead_of_being_cut_off(app):
         assert " ".join(bar["lines"]).replace("- ", "-") == label
         assert all(len(line) <= LABEL_CHARS for line in bar["lines"])
     ys = [bar["y"] for bar in chart["bars"]]
-    assert ys == sorted(ys) and all(b - a >= 28 for a, b in zip(ys, ys[1:]))  # rows never overlap
+    assert ys == sorted(ys) and all(b - a >= 28 for a, b in zip(ys, ys[1:], strict=False))  # rows never overlap
     assert chart["height"] >= ys[-1] + 18
     with app.test_request_context():
         svg = render_template_string(

@@ -61,3 +61,18 @@ def test_pdf_text_is_left_aligned_score_is_a_bar_parts_are_set_apart(
     shaded = [text for text, _align, fill in texts if fill]
     assert shaded == ["Offene Maßnahmen", "Alle Antworten"]
     assert len(lines) >= 2
+
+
+def test_action_plan_cells_carry_their_column_labels_for_phones(roles, content, set_profile, answer, client_for):
+    """On a phone the plan's rows stack; each cell carries its column's label (shown by app.css)."""
+    import re
+    from pathlib import Path
+
+    set_profile(roles.club)
+    answer(roles.board, roles.club, "sec-backup", "no")
+    html = client_for(roles.member).get(f"/c/{roles.club.slug}/datenschutz/massnahmen").get_data(as_text=True)
+    headers = re.findall(r'<th scope="col">([^<]+)</th>', html.split("<thead>", 1)[1].split("</thead>", 1)[0])
+    row = html.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert re.findall(r'<td data-label="([^"]+)"', row) == headers
+    css = (Path(__file__).resolve().parents[2] / "app" / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    assert ".table td[data-label]::before { content: attr(data-label);" in css

@@ -77,6 +77,9 @@ class Config:
     RESET_TOKEN_MAX_AGE = 2 * 3600
     INVITATION_DEFAULT_DAYS = 14
 
+    # Platform staff told by e-mail about each new club registration (comma-separated in the environment)
+    STAFF_NOTIFY_EMAILS: tuple[str, ...] = ()
+
     # Background jobs (Huey): Redis when REDIS_URL is set, else the SQLite file HUEY_SQLITE_PATH
     # (default: instance/huey.db). HUEY_IMMEDIATE runs tasks at once, in process (unit tests).
     REDIS_URL: str | None = None
@@ -187,6 +190,7 @@ ENV_SETTINGS: dict[str, type] = {
     "CLUB_DELETION_GRACE_DAYS": int,
     "DATA_EXPORT_EXPIRY_HOURS": int,
     "ADMIN_STATS_CACHE_SECONDS": int,
+    "STAFF_NOTIFY_EMAILS": tuple,
 }
 
 

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.forms import EmptyForm
 from ..core.htmx import is_htmx
+from ..core.nav import staff_home_url
 from ..core.ratelimit import current_email, email_in_form, login_limits, mail_limits
 from ..core.routes import safe_next
 from . import bp
@@ -112,7 +113,8 @@ def login():
             return _form_page("auth/login.html", form)
         login_user(user, remember=form.remember.data)
         record_login(user)
-        return redirect(safe_next(request.args.get("next"), url_for("clubs.mine")), code=303)
+        home = (staff_home_url() if user.is_staff else None) or url_for("clubs.mine")
+        return redirect(safe_next(request.args.get("next"), home), code=303)
     return _form_page("auth/login.html", form)
 
 

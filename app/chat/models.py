@@ -54,6 +54,10 @@ class ChatLink(db.Model):
 
     @property
     def is_ready(self) -> bool:
+        """The channel exists: on the platform's server only once we know its id (a provisioned channel
+        gets it when the chat server created it); a channel elsewhere is only a link we cannot check."""
+        if self.is_provisioned or self.on_platform:
+            return bool(self.channel_id)
         return bool(self.channel_name)
 
     @property

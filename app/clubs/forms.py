@@ -1,12 +1,35 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField, URLField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from ..auth.forms import strip_text
 from ..core.forms import BaseForm
 from .models import DISTRICTS, LEGAL_FORMS, Role
 from .services import invitation_default_days, memberships_of
+
+
+def with_scheme(value):
+    """A website typed without a scheme ("mein-verein.de") gets ``https://``; other schemes stay (and fail)."""
+    if isinstance(value, str) and value and "://" not in value:
+        return "https://" + value
+    return value
+
+
+def http_scheme(form, field):
+    """Only web addresses; stops the chain, so one mistake gets one message."""
+    if field.data and not field.data.lower().startswith(("https://", "http://")):
+        raise StopValidation(_l("Die Adresse muss mit https:// oder http:// beginnen."))
 
 
 def club_choices(user, blank_label) -> list[SelectChoice]:
@@ -56,18 +79,20 @@ class ClubForm(BaseForm):
         validators=[
             DataRequired(_l("Bitte geben Sie eine Kontaktadresse an.")),
             Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."), check_deliverability=False),
-            Length(max=254),
+            Length(max=254, message=_l("Die E-Mail-Adresse darf höchstens 254 Zeichen lang sein.")),
         ],
     )
     website = URLField(
         _l("Website (optional)"),
-        filters=[strip_text],
+        description=_l("Zum Beispiel mein-verein.de"),
+        filters=[strip_text, with_scheme],
         validators=[
             Optional(),
-            Length(max=255),
+            Length(max=255, message=_l("Die Adresse darf höchstens 255 Zeichen lang sein.")),
+            http_scheme,
             URL(
                 require_tld=True,
-                message=_l("Bitte geben Sie eine vollständige Adresse an, z. B. https://mein-verein.de"),
+                message=_l("Bitte geben Sie eine vollständige Adresse an, zum Beispiel mein-verein.de."),
             ),
         ],
     )
@@ -79,10 +104,6 @@ class ClubForm(BaseForm):
     def validate_name(self, field):
         if not field.data.strip():
             raise ValidationError(_l("Bitte geben Sie den Namen an."))
-
-    def validate_website(self, field):
-        if field.data and not field.data.lower().startswith(("https://", "http://")):
-            raise ValidationError(_l("Die Adresse muss mit https:// oder http:// beginnen."))
 
 
 class InviteEmailForm(BaseForm):

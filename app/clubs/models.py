@@ -107,10 +107,13 @@ class Club(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     approved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    #: The board put the workspace's "Erste Schritte" box away (for the whole club).
+    first_steps_dismissed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     memberships = so.relationship(
         "Membership", back_populates="club", cascade="all, delete-orphan", passive_deletes=True
     )
+    created_by = so.relationship("User", foreign_keys=[created_by_id])
     status_changes = so.relationship(
         "ClubStatusChange",
         back_populates="club",

@@ -14,7 +14,7 @@ from ..auth.models import User
 from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.mail import send_mail, try_send_mail
-from ..core.signals import club_renamed, club_status_changed, membership_changed
+from ..core.signals import club_registered, club_renamed, club_status_changed, membership_changed
 from ..core.text import slugify
 from ..core.urls import external_url  # links in mails come from BASE_URL only
 from ..extensions import db
@@ -219,6 +219,7 @@ def register_club(user, *, name, legal_form, district, contact_email, website=No
         if _is_name_conflict(exc):
             raise ClubNameTaken(_name_taken_message()) from None
         raise
+    club_registered.send(club, by=user)  # staff are told (app.admin); the registration is saved either way
     return club
 
 

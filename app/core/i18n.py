@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +14,11 @@ from ..extensions import db
 
 
 def select_locale() -> str:
-    """Session choice, then the user's saved choice, then German."""
+    """Session choice, then the user's saved choice, then the browser's languages, then German.
+
+    ``Accept-Language`` is matched by primary language (``en-GB``, ``en-US`` → ``en``) in the browser's
+    order of preference; once the person picks a language with the switch, that choice wins.
+    """
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI, background jobs
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -23,7 +27,16 @@ def select_locale() -> str:
         return chosen
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return browser_locale(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def browser_locale(languages) -> str | None:
+    """The first of the browser's languages (by quality) that we offer, by primary tag; or None."""
+    for value, quality in request.accept_languages:
+        primary = value.split("-")[0].split("_")[0].strip().lower()
+        if quality > 0 and primary in languages:
+            return primary
+    return None
 
 
 def remember_locale(lang: str) -> None:

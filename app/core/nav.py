@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 
 _KEY = "vereinsraum.staff_nav"
 
@@ -69,3 +69,16 @@ def staff_nav() -> dict:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(staff_nav, "staff_nav")
+
+
+_HOME_KEY = "vereinsraum.staff_home"
+
+
+def set_staff_home(app: Flask, endpoint: str, **values) -> None:
+    """Where platform staff land after logging in (the staff area registers its review queue)."""
+    app.extensions[_HOME_KEY] = (endpoint, values)
+
+
+def staff_home_url() -> str | None:
+    home = current_app.extensions.get(_HOME_KEY)
+    return url_for(home[0], **home[1]) if home else None

@@ -17,6 +17,9 @@ FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 FONT_REGULAR = os.path.join(FONT_DIR, "DejaVuSans.ttf")
 FONT_BOLD = os.path.join(FONT_DIR, "DejaVuSans-Bold.ttf")
 
+BRAND = (11, 94, 85)  # the site's --brand colour
+SOFT = (232, 240, 238)
+
 _REPLACEMENTS = {
     "\u2013": "-",
     "\u2014": "-",
@@ -79,15 +82,46 @@ class ReportPDF(FPDF):
         self.set_font(self.family, "", 8)
         self.cell(0, 6, self.t(f"{self.footer_text} – {self.page_no()}/{{nb}}"), align="C")
 
+    # fpdf2 justifies multi_cell text by default; for headings and short lines that leaves wide gaps
+    # between words, so every text here is left-aligned.
+
     def heading(self, text, size=13):
         self.ln(2)
         self.set_font(self.family, "B", size)
-        self.multi_cell(0, size * 0.55, self.t(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.55, self.t(text), align="L", new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
     def para(self, text, size=10, bold=False):
         self.set_font(self.family, "B" if bold else "", size)
-        self.multi_cell(0, size * 0.5, self.t(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.5, self.t(text), align="L", new_x="LMARGIN", new_y="NEXT")
+
+    def section(self, text):
+        """A main part of a document (measures, answers): a rule and a shaded band, so parts stand apart."""
+        self.ln(4)
+        self.set_draw_color(*BRAND)
+        self.set_line_width(0.6)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(1.5)
+        self.set_fill_color(*SOFT)
+        self.set_font(self.family, "B", 14)
+        self.multi_cell(0, 9, self.t(text), align="L", fill=True, padding=(0, 2), new_x="LMARGIN", new_y="NEXT")
+        self.ln(2)
+
+    def score_bar(self, score: int | None, label: str):
+        """A score drawn as a bar (0 to 100), with the number beside it."""
+        width, height = 100, 6
+        x, y = self.l_margin, self.get_y() + 1
+        self.set_draw_color(*BRAND)
+        self.set_line_width(0.3)
+        self.set_fill_color(*SOFT)
+        self.rect(x, y, width, height, style="DF")
+        if score:
+            self.set_fill_color(*BRAND)
+            self.rect(x, y, width * max(0, min(score, 100)) / 100, height, style="F")
+        self.set_xy(x + width + 3, y - 0.5)
+        self.set_font(self.family, "B", 11)
+        self.cell(0, height + 1, self.t(label), align="L", new_x="LMARGIN", new_y="NEXT")
+        self.ln(2)
 
 
 def unicode_font_available() -> bool:

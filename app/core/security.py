@@ -32,6 +32,7 @@ def cache_control(response):
     """
     if request.endpoint == "static":
         return response
+    response.vary.add("Accept-Language")  # the language follows the browser until the person chooses
     if is_download(response):
         response.headers["Cache-Control"] = "no-store"
         response.headers.pop("Expires", None)

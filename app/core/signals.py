@@ -22,6 +22,8 @@ account_deleting = _signals.signal("account-deleting")
 
 # --- clubs (sent by app.clubs, and by app.dataprotection when a club is closed or restored) ----------
 
+#: sender = club (just registered, pending, committed); kwargs: by (the registering user)
+club_registered = _signals.signal("club-registered")
 #: sender = club; kwargs: old, new (ClubStatus)
 club_status_changed = _signals.signal("club-status-changed")
 #: sender = club; kwargs: user_id, role (Role, or None when the person left)

@@ -6,6 +6,7 @@ links ``/m/<token>``: no club in the URL, no login).
 
 from flask import Blueprint
 
+from ..core.hooks import register_template_hook
 from ..core.tenancy import club_blueprint
 
 bp = club_blueprint("meetings", __name__, "/konferenzen")
@@ -20,3 +21,4 @@ def init_app(app):
     signals.connect()
     app.add_template_filter(routes.epoch_time, "meetings_time")
     app.add_template_filter(routes.epoch_datetime, "meetings_datetime")
+    register_template_hook(app, "workspace-top", routes.workspace_banner, priority=10)

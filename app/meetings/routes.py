@@ -119,6 +119,34 @@ def status():
     return redirect(url_for("meetings.panel"), code=303)
 
 
+@bp.get("/laeuft")
+@club_access("member")
+def banner():
+    """The workspace's "Konferenz läuft" banner (htmx, polled): from the shared status cache."""
+    if not is_htmx():
+        return redirect(url_for("workspace.index"), code=303)
+    running = services.running_rooms(g.club)
+    digest = _banner_digest(running)
+    if request.args.get("v") == digest:
+        return "", 204  # unchanged: no swap, no new announcement
+    return render_template("meetings/partials/_banner_body.html", running=running, digest=digest, first_load=False)
+
+
+def _banner_digest(running) -> str:
+    data = sorted((room.id, info.get("create_time")) for room, info in running)
+    return hashlib.sha1(json.dumps(data).encode()).hexdigest()[:12]
+
+
+def workspace_banner(**_kwargs) -> str:
+    """Template hook ``workspace-top``: the banner as far as the cache knows it now (never a BBB call)."""
+    if not g.club.is_readable:
+        return ""
+    running = services.running_rooms(g.club, fetch=False)
+    return render_template(
+        "meetings/partials/_banner.html", running=running, digest=_banner_digest(running), first_load=True
+    )
+
+
 # --- one room -----------------------------------------------------------------------------------------
 
 

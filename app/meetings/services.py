@@ -26,7 +26,7 @@ from .models import START_MEMBERS, MeetingRun, Room, new_token
 log = logging.getLogger(__name__)
 
 PLATFORM_TAG = "vereinsraum"
-DEFAULT_ROOM_NAME = "Vereinsraum"
+ROOM_NAME_MAX = 64
 
 
 class MeetingError(Exception):
@@ -36,10 +36,15 @@ class MeetingError(Exception):
 # --- rooms --------------------------------------------------------------------------------
 
 
+def default_room_name(club_name: str) -> str:
+    """The default room is named after the club (what members look for), cut to the column's length."""
+    return club_name[:ROOM_NAME_MAX].rstrip()
+
+
 def ensure_default_room(club) -> Room:
     room = db.session.scalar(sa.select(Room).where(Room.club_id == club.id, Room.is_default.is_(True)))
     if room is None:
-        room = Room(club_id=club.id, name=DEFAULT_ROOM_NAME, is_default=True)
+        room = Room(club_id=club.id, name=default_room_name(club.name), is_default=True)
         db.session.add(room)
         db.session.flush()
     return room
@@ -243,6 +248,27 @@ def start_url(room: Room, user_or_name, moderator: bool) -> str:
         user_id=user_id_for(user_or_name),
         guest=False,
     )
+
+
+def running_rooms(club, *, fetch: bool = True) -> list[tuple[Room, dict]]:
+    """The club's rooms whose meeting runs now, with the meeting, from the shared status cache.
+
+    ``fetch=False`` never asks BBB: it answers only from what the cache holds right now (nothing → no
+    room), so a page can show it while it renders; the htmx fragment then asks with ``fetch=True``
+    (at most one ``getMeetings`` per ``BBB_STATUS_TTL`` for everybody). A BBB failure → no room.
+    """
+    if not club.is_readable:
+        return []
+    rooms = rooms_for(club)
+    if fetch:
+        statuses, _error = room_statuses(rooms)
+    else:
+        entry = cache.get(_cache_key("all"))
+        if not entry or entry[1][0] != "ok":
+            return []
+        meetings = entry[1][1]
+        statuses = {room.id: meetings.get(room.meeting_id) for room in rooms}
+    return [(room, statuses[room.id]) for room in rooms if (statuses.get(room.id) or {}).get("running")]
 
 
 def running_meeting(room: Room) -> dict | None:

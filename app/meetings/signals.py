@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from ..clubs.models import ClubStatus
-from ..core.signals import club_status_changed
+from ..core.signals import club_renamed, club_status_changed
 from ..extensions import db
-from .services import ensure_default_room
+from .models import Room
+from .services import default_room_name, ensure_default_room
 
 
 def on_club_status_changed(club, old=None, new=None, **_kwargs):
@@ -15,5 +18,14 @@ def on_club_status_changed(club, old=None, new=None, **_kwargs):
         db.session.commit()
 
 
+def on_club_renamed(club, old_name=None, **_kwargs):
+    """The default room keeps the club's name, unless the board gave it a name of its own."""
+    room = db.session.scalar(sa.select(Room).where(Room.club_id == club.id, Room.is_default.is_(True)))
+    if room is not None and old_name is not None and room.name == default_room_name(old_name):
+        room.name = default_room_name(club.name)
+        db.session.commit()
+
+
 def connect() -> None:
     club_status_changed.connect(on_club_status_changed)
+    club_renamed.connect(on_club_renamed)

@@ -43,6 +43,8 @@ def build_pdf(club, ctx, unicode_font: bool | None = None) -> bytes:
     ]
     for label, value in lines:
         pdf.para(f"{label}: {value}")
+    if score is not None:
+        pdf.score_bar(score, _("%(n)d von 100", n=score))
     pdf.ln(2)
     pdf.para(
         _(
@@ -55,8 +57,9 @@ def build_pdf(club, ctx, unicode_font: bool | None = None) -> bytes:
         pdf.heading(_("Wertung nach Themen"))
         for topic in ctx["topics"]:
             if topic.key in ctx["topic_scores"]:
-                pdf.para(f"{topic.title}: {ctx['topic_scores'][topic.key]} / 100")
-    pdf.heading(_("Offene Maßnahmen"))
+                pdf.para(topic.title)
+                pdf.score_bar(ctx["topic_scores"][topic.key], f"{ctx['topic_scores'][topic.key]} / 100")
+    pdf.section(_("Offene Maßnahmen"))
     if not ctx["open"]:
         pdf.para(_("Keine."))
     for number, state in enumerate(ctx["open"], 1):
@@ -69,7 +72,7 @@ def build_pdf(club, ctx, unicode_font: bool | None = None) -> bytes:
             parts.append(due + (f" ({_('überfällig')})" if state.overdue else ""))
         pdf.para(f"{number}. {state.item.question}", 10, bold=True)
         pdf.para("    " + "; ".join(str(p) for p in parts), 9)
-    pdf.heading(_("Alle Antworten"))
+    pdf.section(_("Alle Antworten"))
     for topic in ctx["topics"]:
         pdf.heading(topic.title, 11)
         for state in ctx["by_topic"].get(topic.key, []):

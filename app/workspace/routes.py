@@ -15,7 +15,7 @@ from ..extensions import db
 from ..guide import routes as guide_routes
 from ..privacy import routes as privacy_routes
 from ..workshops import routes as workshops_routes
-from . import bp
+from . import bp, first_steps
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,12 @@ PANELS = (
         _l("Videokonferenzen"),
         _l("Mit einem Klick in den Konferenzraum des Vereins."),
     ),
-    ("chat-panel", "chat.panel", _l("Team-Chat"), _l("Der Mattermost-Kanal Ihres Vereins.")),
+    (
+        "chat-panel",
+        "chat.panel",
+        _l("Team-Chat"),
+        _l("Ein gemeinsamer Chat für Vorstand und Ehrenamtliche, statt vieler einzelner Nachrichten."),
+    ),
 )
 
 
@@ -68,6 +73,17 @@ def _inline_panels() -> dict[str, Markup]:
     return rendered
 
 
+#: What a volunteer comes for (meetings, chat) comes first for members; the board sees its order.
+MEMBER_FIRST = ("meetings-panel", "chat-panel")
+
+
+def panels_for(membership) -> tuple:
+    if membership.is_board:
+        return PANELS
+    first = [p for key in MEMBER_FIRST for p in PANELS if p[0] == key]
+    return tuple(first + [p for p in PANELS if p[0] not in MEMBER_FIRST])
+
+
 @bp.get("/")
 @club_access("member", inactive_ok=True)
 def index():
@@ -77,11 +93,21 @@ def index():
         agreement_due = needs_acceptance(g.club)  # the processing agreement: new, or a new version
     return render_template(
         "workspace/index.html",
-        panels=PANELS if readable else (),
+        panels=panels_for(g.membership) if readable else (),
         inline=_inline_panels() if readable else {},
         form=EmptyForm(),
         agreement_due=agreement_due,
+        first_steps=first_steps.box_for(g.club, g.membership),
     )
+
+
+@bp.post("/erste-schritte/ausblenden")
+@club_access("board")
+def dismiss_first_steps():
+    if EmptyForm().validate_on_submit():
+        first_steps.dismiss(g.club)
+        flash(_("Die ersten Schritte sind ausgeblendet."), "success")
+    return redirect(url_for("workspace.index"), code=303)
 
 
 @bp.route("/einstellungen", methods=["GET", "POST"])

@@ -187,3 +187,32 @@ def test_statistics_are_cached_briefly(app, known, staff_client, make_club, coun
     assert q.count <= 2 and "Spandau" not in cached  # reused, no aggregate ran
     fresh = staff_client.get("/admin/statistik?neu=1").get_data(as_text=True)
     assert "Spandau" in fresh
+
+
+def test_chart_labels_wrap_instead_of_being_cut_off(app):
+    """Issue 16 item 7: long labels ("Verarbeitungsverzeichnis und Nachweise") were cut at the chart's left
+    edge; now every label line fits the label column and the whole label is drawn."""
+    from flask import render_template_string
+
+    from app.admin.charts import LABEL_CHARS, LABEL_WIDTH, bar_chart
+
+    labels = [
+        "Verarbeitungsverzeichnis und Nachweise",
+        "Website, Newsletter, soziale Netzwerke und Fotos",
+        "Dienstleister und Online-Werkzeuge",
+        "Kurz",
+    ]
+    chart = bar_chart("chart-test", "Test", "Test", [(label, 50) for label in labels], max_value=100)
+    assert LABEL_CHARS * 7.5 <= LABEL_WIDTH - 8  # a line of the longest kind fits (13px text)
+    for bar, label in zip(chart["bars"], labels, strict=True):
+        assert " ".join(bar["lines"]).replace("- ", "-") == label
+        assert all(len(line) <= LABEL_CHARS for line in bar["lines"])
+    ys = [bar["y"] for bar in chart["bars"]]
+    assert ys == sorted(ys) and all(b - a >= 28 for a, b in zip(ys, ys[1:], strict=False))  # rows never overlap
+    assert chart["height"] >= ys[-1] + 18
+    with app.test_request_context():
+        svg = render_template_string(
+            '{% from "admin/_macros.html" import bar_chart %}{{ bar_chart(chart) }}', chart=chart
+        )
+    assert "…" not in svg
+    assert ">Verarbeitungsverzeichnis</tspan>" in svg and ">und Nachweise</tspan>" in svg

@@ -34,6 +34,9 @@ def test_chat_panel_and_settings_are_accessible(app, roles, mm, live_server, pag
     assert_accessible(page)
     assert page.console_errors == []
 
+    # linking an existing channel is "Für Fortgeschrittene" (issue 16): closed until opened
+    assert not page.get_by_label("Adresse des Kanals").is_visible()
+    page.locator("details.advanced > summary").click()
     # an invalid link: the form comes back with 422 and an error summary (the browser logs the 422)
     page.get_by_label("Adresse des Kanals").fill("javascript:alert(1)")
     page.get_by_role("button", name="Kanal verknüpfen").click()

@@ -27,7 +27,7 @@ def panel(client, club, **params):
 def test_panel_is_a_whole_section_and_the_workspace_loads_it_lazily(roles, client_for, mm):
     html = panel(client_for(roles.member), roles.club)
     assert html.lstrip().startswith('<section class="panel chat-panel" id="chat-panel"') and "<html" not in html
-    assert "noch keinen Mattermost-Kanal" in html
+    assert "noch keinen Chat-Kanal" in html
     calls = len(mm.standin.calls)
     page = client_for(roles.member).get(f"/c/{roles.club.slug}/").get_data(as_text=True)
     assert f'hx-get="/c/{roles.club.slug}/chat/"' in page and len(mm.standin.calls) == calls

@@ -27,11 +27,28 @@ def app_config(app_config, tmp_path):
     return app_config
 
 
-def test_german_is_the_default(client):
-    html = text(client.get("/konto/anmelden", headers={"Accept-Language": "en-US,en;q=0.9"}))
+@pytest.mark.parametrize("accept", [None, "fr-FR,fr;q=0.9", "de-DE,de;q=0.9,en;q=0.8", "en;q=0, fr"])
+def test_german_is_the_default(client, accept):
+    headers = {"Accept-Language": accept} if accept else {}
+    response = client.get("/konto/anmelden", headers=headers)
+    html = text(response)
     assert '<html lang="de">' in html
     assert "<h1>Anmelden</h1>" in html
     assert '<option value="de" lang="de" selected>' in html
+    assert "Accept-Language" in response.headers.get("Vary", "")
+
+
+@pytest.mark.parametrize("accept", ["en-GB", "en-US,en;q=0.9", "fr-FR, en-GB;q=0.8, de;q=0.5", "EN-us"])
+def test_language_follows_the_browser_until_the_person_chooses(client, accept):
+    """Issue 16: en-GB, en-US → English without a click; the switch then wins over the browser."""
+    headers = {"Accept-Language": accept}
+    response = client.get("/konto/anmelden", headers=headers)
+    html = text(response)
+    assert '<html lang="en">' in html and "<h1>Log in</h1>" in html
+    assert '<option value="en" lang="en" selected>' in html
+    assert "Accept-Language" in response.headers.get("Vary", "")
+    client.post("/sprache", data={"lang": "de", "next": "/konto/anmelden"}, headers=headers)
+    assert "<h1>Anmelden</h1>" in text(client.get("/konto/anmelden", headers=headers))
 
 
 def test_switch_to_english_and_back(client):

@@ -131,6 +131,7 @@ def test_upgrade_keeps_old_content_and_the_next_publish_fills_the_new_fields(scr
             ).one()
         downgrade(revision=before)  # reversible, and again
         upgrade(revision=REVISION)
+        upgrade(revision="heads")  # the app's models below are those of the newest revision
 
         # the old version still displays, bare URLs as links
         from app.privacy.models import ChecklistItem

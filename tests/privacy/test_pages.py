@@ -52,7 +52,7 @@ def test_non_applicable_items_count_as_not_applicable(roles, content, set_profil
 
 def test_workspace_panel_shows_score_and_three_most_urgent(roles, content, set_profile, answer, client_for):
     set_profile(roles.club)
-    client = client_for(roles.member)
+    client = client_for(roles.board)
     empty = client.get(url(roles.club), headers=HX).get_data(as_text=True)
     assert empty.lstrip().startswith('<section class="panel" id="privacy-panel"')
     assert "Noch nicht begonnen" in empty
@@ -68,6 +68,17 @@ def test_workspace_panel_shows_score_and_three_most_urgent(roles, content, set_p
     assert "Verschicken Sie Rundmails" not in html
     full = client.get(url(roles.club))
     assert full.status_code == 200 and "<html" in full.get_data(as_text=True)
+
+
+def test_members_see_the_score_but_not_the_boards_to_do_list(roles, content, set_profile, answer, client_for):
+    """Issue 16: "Am dringendsten" is the board's list; a volunteer cannot act on it."""
+    set_profile(roles.club)
+    answer(roles.board, roles.club, "sec-backup", "no")
+    board = client_for(roles.board).get(url(roles.club), headers=HX).get_data(as_text=True)
+    member = client_for(roles.member).get(url(roles.club), headers=HX).get_data(as_text=True)
+    assert "Am dringendsten" in board and 'class="urgent-list"' in board
+    assert "Am dringendsten" not in member and 'class="urgent-list"' not in member
+    assert 'class="score-big"' in member  # the score itself stays visible
 
 
 def test_action_plan_orders_by_severity_and_due_date(roles, content, set_profile, answer, client_for):

@@ -222,3 +222,28 @@ def test_suspended_club_pages_render_for_reading(app, roles, client_for, role):
             assert response.status_code < 400 or response.status_code == 409, f"GET {url} as {role}"
             checked += 1
     assert checked >= 10
+
+
+#: The toolkit's routes (issue 18): requests and breaches hold personal data of third parties, so every one
+#: of them is for the board only. The walks above check each of them for every role and a foreign club.
+TOOLKIT_ROUTES = {
+    "toolkit.index": "/c/<slug>/werkzeuge/",
+    "toolkit.requests": "/c/<slug>/werkzeuge/anfragen/",
+    "toolkit.show_request": "/c/<slug>/werkzeuge/anfragen/<int:request_id>",
+    "toolkit.extend_request": "/c/<slug>/werkzeuge/anfragen/<int:request_id>/verlaengern",
+    "toolkit.close_request": "/c/<slug>/werkzeuge/anfragen/<int:request_id>/abschliessen",
+    "toolkit.breaches": "/c/<slug>/werkzeuge/pannen/",
+    "toolkit.show_breach": "/c/<slug>/werkzeuge/pannen/<int:breach_id>",
+    "toolkit.authority_notified": "/c/<slug>/werkzeuge/pannen/<int:breach_id>/behoerde-gemeldet",
+    "toolkit.people_notified": "/c/<slug>/werkzeuge/pannen/<int:breach_id>/betroffene-informiert",
+    "toolkit.close_breach": "/c/<slug>/werkzeuge/pannen/<int:breach_id>/abschliessen",
+}
+
+
+def test_toolkit_routes_are_walked_and_board_only(app):
+    walked = {rule.endpoint: (rule.rule, access) for rule, access in club_scoped_rules(app)}
+    toolkit = {endpoint for endpoint in walked if endpoint.startswith("toolkit.")}
+    assert toolkit == set(TOOLKIT_ROUTES), "a new toolkit route: add it here and decide its role"
+    for endpoint, path in TOOLKIT_ROUTES.items():
+        rule, access = walked[endpoint]
+        assert rule == path and access.role == "board" and not access.suspended_ok, endpoint

@@ -5,13 +5,26 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..auth.forms import strip_text
-from ..core.forms import BaseForm
+from ..core.forms import BaseForm, no_nul, single_line
 from .models import CHANNELS, REQUEST_KINDS
+from .record import FIELD_KEYS, FIELDS
 
 _TAG = re.compile(r"<\s*[a-zA-Z!/?]")
 
@@ -223,3 +236,94 @@ class CloseBreachForm(BaseForm):
         ),
         validators=[Optional(), Length(max=2000, message=_l("Höchstens 2000 Zeichen.")), no_html],
     )
+
+
+# --- record of processing activities -------------------------------------------------------------------------
+
+
+def _record_text(label, description=None, max_length=2000):
+    return TextAreaField(
+        label,
+        filters=[strip_text],
+        description=description,
+        validators=[
+            Optional(),
+            Length(max=max_length, message=_l("Höchstens %(max)d Zeichen.", max=max_length)),
+            no_nul,
+            no_html,
+        ],
+    )
+
+
+class ActivityForm(Form):
+    """One processing activity (a row of the record). An activity without a name is left out."""
+
+    name = StringField(
+        _l("Bezeichnung der Tätigkeit"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=200, message=_l("Höchstens 200 Zeichen.")), single_line, no_html],
+    )
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if not self.name.data:
+            if any(getattr(self, key).data for key in FIELD_KEYS):
+                self.name.errors = [*self.name.errors, _l("Bitte geben Sie der Tätigkeit einen Namen.")]
+                return False
+            return ok
+        for key in ("purpose", "data_categories"):
+            field = getattr(self, key)
+            if not field.data:
+                field.errors = [*field.errors, _l("Bitte füllen Sie „%(field)s“ aus.", field=field.label.text)]
+                ok = False
+        return ok
+
+
+for _key, _label, _hint in FIELDS:
+    setattr(ActivityForm, _key, _record_text(_label, _l("Was heißt das? %(hint)s", hint=_hint)))
+
+
+class RecordForm(BaseForm):
+    controller = TextAreaField(
+        _l("Verantwortlicher"),
+        filters=[strip_text],
+        description=_l("Was heißt das? Der Verein mit Anschrift und Kontakt (Art. 30 Abs. 1 lit. a DSGVO)."),
+        validators=[
+            DataRequired(_l("Bitte geben Sie den Verein mit Kontaktdaten an.")),
+            Length(max=1000, message=_l("Höchstens 1000 Zeichen.")),
+            no_html,
+        ],
+    )
+    representative = StringField(
+        _l("Vertreten durch"),
+        filters=[strip_text],
+        description=_l("Was heißt das? Wer den Verein vertritt, in der Regel der Vorstand nach § 26 BGB."),
+        validators=[Optional(), Length(max=300, message=_l("Höchstens 300 Zeichen.")), no_html],
+    )
+    dpo = StringField(
+        _l("Datenschutzbeauftragte Person (falls benannt)"),
+        filters=[strip_text],
+        description=_l("Was heißt das? Name und Kontakt, wenn der Verein eine benannt hat; sonst leer lassen."),
+        validators=[Optional(), Length(max=300, message=_l("Höchstens 300 Zeichen.")), no_html],
+    )
+    activities = FieldList(FormField(ActivityForm), min_entries=1, max_entries=40)
+
+    def validate_activities(self, field):
+        if not any(entry.form.name.data for entry in field.entries):
+            raise ValidationError(_l("Das Verzeichnis braucht mindestens eine Tätigkeit."))
+
+    def content(self) -> dict:
+        return {
+            "controller": self.controller.data,
+            "representative": self.representative.data or "",
+            "dpo": self.dpo.data or "",
+            "activities": [
+                {"name": entry.form.name.data, **{key: getattr(entry.form, key).data or "" for key in FIELD_KEYS}}
+                for entry in self.activities.entries
+                if entry.form.name.data
+            ],
+        }
+
+
+class ShareForm(BaseForm):
+    shared = BooleanField(_l("Alle Mitglieder dürfen das Verzeichnis lesen"))

@@ -169,3 +169,33 @@ class Breach(db.Model):
     @property
     def clock_running(self) -> bool:
         return self.is_open and self.recommend_authority and self.authority_notified_at is None
+
+
+class RecordVersion(db.Model):
+    """One saved version of the club's record of processing activities (Art. 30 DSGVO).
+
+    ``content`` holds the controller's details and the activities as the board saved them; ``profile`` the
+    self-check profile flags at that moment, so a later profile change shows "bitte prüfen".
+    """
+
+    __tablename__ = "toolkit_record_version"
+    __table_args__ = (sa.UniqueConstraint("club_id", "number", name="uq_toolkit_record_version_club_number"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    number: so.Mapped[int] = so.mapped_column()
+    content: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    profile: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    author_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class ToolkitSettings(db.Model):
+    """Per club: whether members (not only the board) may read the record of processing activities."""
+
+    __tablename__ = "toolkit_settings"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), unique=True)
+    record_shared: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())

@@ -11,10 +11,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..dataprotection.registry import declare, declare_retention_rule, json_value
+from ..dataprotection.registry import declare, declare_retention_rule, former_member, json_value
 from ..extensions import db
 from . import services
-from .models import Breach, SubjectRequest
+from .models import Breach, RecordVersion, SubjectRequest, ToolkitSettings
 
 _REQUEST_FIELDS = ("id", "kind", "received_on", "due_on", "closed_on", "created_by_id", "closed_by_id", "created_at")
 _BREACH_FIELDS = ("id", "discovered_at", "closed_at", "created_by_id", "created_at")
@@ -23,6 +23,14 @@ _BREACH_FIELDS = ("id", "discovered_at", "closed_at", "created_by_id", "created_
 def _own_rows(model, fields, clause) -> list[dict]:
     rows = db.session.scalars(sa.select(model).where(clause).order_by(model.id))
     return [{name: json_value(getattr(row, name)) for name in fields} for row in rows]
+
+
+def _former_author(user, pseudonym) -> None:
+    db.session.execute(
+        sa.update(RecordVersion)
+        .where(RecordVersion.created_by_id == user.id)
+        .values(created_by_id=None, author_name=former_member())
+    )
 
 
 def purge(dry_run: bool) -> int:
@@ -49,4 +57,16 @@ def register() -> None:
         on_club_delete="delete",
         user_export=lambda user: _own_rows(Breach, _BREACH_FIELDS, Breach.created_by_id == user.id),
     )
+    # The record is the club's paperwork; the author's name is kept with the version (like a signature)
+    # and replaced by "ehemaliges Mitglied" when the account is deleted.
+    declare(
+        RecordVersion,
+        category="checklist",
+        on_user_delete=_former_author,
+        on_club_delete="delete",
+        user_export=lambda user: _own_rows(
+            RecordVersion, ("id", "number", "author_name", "created_at"), RecordVersion.created_by_id == user.id
+        ),
+    )
+    declare(ToolkitSettings, category="checklist", on_user_delete="keep-with-club", on_club_delete="delete")
     declare_retention_rule("toolkit-requests", _l("Abgeschlossene Anfragen betroffener Personen"), purge)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.forms import EmptyForm
 from ..core.i18n import to_utc
 from ..core.tenancy import club_access
-from . import bp
+from . import bp, documents
 from . import services as svc
-from .forms import BreachForm, CloseBreachForm, CloseForm, ExtendForm, RequestForm
+from .forms import BreachForm, CloseBreachForm, CloseForm, ExtendForm, RecordForm, RequestForm, ShareForm
 from .models import BREACH_CLOCK_HOURS, MAX_EXTENSION_MONTHS
+from .record import FIELDS
 
 
 @bp.get("/")
@@ -216,3 +217,113 @@ def close_breach(breach_id):
         flash(_("Der Eintrag ist abgeschlossen und bleibt im Verzeichnis der Datenpannen."), "success")
         return redirect(url_for("toolkit.show_breach", breach_id=item.id), code=303)
     return _breach_page(item, close_form=form, status=422)
+
+
+# --- record of processing activities ------------------------------------------------------------------------
+
+
+def _may_read_record() -> bool:
+    """The board always; members when the board shared the record (``ToolkitSettings.record_shared``)."""
+    return g.membership.is_board or svc.record_shared(g.club)
+
+
+@bp.get("/verzeichnis/")
+@club_access("member")
+def record():
+    readable = _may_read_record()
+    latest = svc.latest_record(g.club) if readable else None
+    return render_template(
+        "toolkit/record.html",
+        readable=readable,
+        latest=latest,
+        versions=svc.record_versions(g.club) if readable else [],
+        needs_review=g.membership.is_board and svc.needs_review(g.club, latest),
+        missing=svc.suggestions_missing(g.club, latest.content) if latest and g.membership.is_board else [],
+        share_form=ShareForm(formdata=None, data={"shared": svc.record_shared(g.club)}),
+        fields=FIELDS,
+    )
+
+
+@bp.route("/verzeichnis/bearbeiten", methods=["GET", "POST"])
+@club_access("board")
+def edit_record():
+    if request.method == "POST":
+        form = RecordForm()
+    else:
+        draft = svc.record_draft(g.club)
+        draft = dict(draft, activities=[*draft.get("activities", ()), {}])  # one empty row for a new activity
+        form = RecordForm(formdata=None, data=draft)
+    if form.validate_on_submit():
+        version = svc.save_record(g.club, form.content(), by=current_user)
+        flash(
+            _(
+                "Fassung %(number)s des Verzeichnisses ist gespeichert. Im Selbstcheck ist der Punkt zum Verzeichnis "
+                "jetzt mit „Ja“ und dieser Fassung als Nachweis beantwortet.",
+                number=version.number,
+            ),
+            "success",
+        )
+        return redirect(url_for("toolkit.record"), code=303)
+    return render_template("toolkit/record_edit.html", form=form, fields=FIELDS), 422 if form.is_submitted() else 200
+
+
+def _version_or_404(number):
+    if not _may_read_record():
+        abort(403)
+    version = svc.record_version(g.club, number)
+    if version is None:
+        abort(404)
+    return version
+
+
+@bp.get("/verzeichnis/<int:number>")
+@club_access("member")
+def record_print(number):
+    version = _version_or_404(number)
+    return render_template("toolkit/record_print.html", version=version, fields=FIELDS)
+
+
+def _download(data: bytes, mimetype: str, filename: str):
+    response = make_response(data)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/verzeichnis/<int:number>/pdf")
+@club_access("member")
+def record_pdf(number):
+    version = _version_or_404(number)
+    return _download(
+        documents.record_pdf(g.club, version),
+        "application/pdf",
+        f"verarbeitungsverzeichnis-{g.club.slug}-fassung-{version.number}.pdf",
+    )
+
+
+@bp.get("/verzeichnis/<int:number>/docx")
+@club_access("member")
+def record_docx(number):
+    version = _version_or_404(number)
+    return _download(
+        documents.record_docx(g.club, version),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        f"verarbeitungsverzeichnis-{g.club.slug}-fassung-{version.number}.docx",
+    )
+
+
+@bp.post("/verzeichnis/freigabe")
+@club_access("board")
+def share_record():
+    form = ShareForm()
+    if not form.validate_on_submit():
+        abort(400)
+    svc.share_record(g.club, form.shared.data, by=current_user)
+    flash(
+        _("Alle Mitglieder können das Verzeichnis jetzt lesen.")
+        if form.shared.data
+        else _("Das Verzeichnis sieht jetzt nur der Vorstand."),
+        "success",
+    )
+    return redirect(url_for("toolkit.record"), code=303)

@@ -13,6 +13,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
 from ..clubs.models import Club, ClubStatus, Membership, Role
@@ -22,7 +23,17 @@ from ..core.i18n import local_tz
 from ..core.mail import try_send_mail
 from ..core.urls import external_url
 from ..extensions import db
-from .models import MAX_EXTENSION_MONTHS, Breach, RequestKind, SubjectRequest, add_months
+from ..privacy import services as privacy  # profile_flags, mark_answered_with_evidence (import-linter contract)
+from .models import (
+    MAX_EXTENSION_MONTHS,
+    Breach,
+    RecordVersion,
+    RequestKind,
+    SubjectRequest,
+    ToolkitSettings,
+    add_months,
+)
+from .record import prefill, suggested
 
 #: Reminders before a request's deadline: days left at which the board gets a mail (one each per deadline).
 REQUEST_REMINDER_DAYS = (7, 2)
@@ -334,4 +345,103 @@ def close_breach(item: Breach, *, effects: str, remedies: str, not_notified_reas
     item.not_notified_reason = not_notified_reason or None
     item.closed_at = utcnow()
     audit_record("toolkit.breach_closed", actor=by, club=item.club, breach_id=item.id)
+    db.session.commit()
+
+
+# --- record of processing activities ----------------------------------------------------------------------
+
+#: The checklist item the record answers, and the start of its evidence line in the item's note.
+RECORD_ITEM = "vvt-exists"
+RECORD_EVIDENCE = "Nachweis: Verzeichnis von Verarbeitungstätigkeiten"
+
+
+def latest_record(club: Club) -> RecordVersion | None:
+    return db.session.scalar(
+        sa.select(RecordVersion).where(RecordVersion.club_id == club.id).order_by(RecordVersion.number.desc()).limit(1)
+    )
+
+
+def record_versions(club: Club) -> list[RecordVersion]:
+    return list(
+        db.session.scalars(
+            sa.select(RecordVersion).where(RecordVersion.club_id == club.id).order_by(RecordVersion.number.desc())
+        )
+    )
+
+
+def record_version(club: Club, number: int) -> RecordVersion | None:
+    return db.session.scalar(
+        sa.select(RecordVersion).where(RecordVersion.club_id == club.id, RecordVersion.number == number)
+    )
+
+
+def _set_flags(profile: dict) -> set[str]:
+    return {key for key, value in (profile or {}).items() if value}
+
+
+def needs_review(club: Club, version: RecordVersion | None) -> bool:
+    """ "bitte prüfen": the self-check profile changed since this version was saved."""
+    return version is not None and _set_flags(privacy.profile_flags(club)) != _set_flags(version.profile)
+
+
+def record_draft(club: Club) -> dict:
+    """What the editor starts from: the latest version, or a record prefilled from the profile answers."""
+    latest = latest_record(club)
+    return dict(latest.content) if latest else prefill(club, privacy.profile_flags(club))
+
+
+def suggestions_missing(club: Club, content: dict) -> list[str]:
+    """Typical activities for the club's current profile that the record does not name (for "bitte prüfen")."""
+    names = {activity.get("name") for activity in content.get("activities", ())}
+    return [a.name for a in suggested(privacy.profile_flags(club)) if a.name not in names]
+
+
+def save_record(club: Club, content: dict, *, by) -> RecordVersion:
+    """Save a new version (date and author), then mark the checklist item for the record as answered with
+    this version as its evidence (privacy.services.mark_answered_with_evidence)."""
+    for _attempt in range(3):
+        number = (
+            db.session.scalar(sa.select(sa.func.max(RecordVersion.number)).where(RecordVersion.club_id == club.id)) or 0
+        ) + 1
+        version = RecordVersion(
+            club_id=club.id,
+            number=number,
+            content=content,
+            profile=privacy.profile_flags(club),
+            created_by_id=by.id,
+            author_name=by.name,
+        )
+        db.session.add(version)
+        try:
+            db.session.flush()
+            break
+        except IntegrityError:  # another board member saved at the same moment: take the next number
+            db.session.rollback()
+    else:
+        raise ToolkitError(_("Das Verzeichnis konnte nicht gespeichert werden. Bitte versuchen Sie es erneut."))
+    audit_record("toolkit.record_saved", actor=by, club=club, number=number)
+    db.session.commit()  # the version stands on its own; the checklist answer follows in its own transaction
+    day = version.created_at.astimezone(local_tz()).strftime("%d.%m.%Y")
+    privacy.mark_answered_with_evidence(
+        club,
+        RECORD_ITEM,
+        by=by,
+        evidence=f"{RECORD_EVIDENCE}, Fassung {number} vom {day} ({by.name}), im Vereinsraum unter "
+        "„Datenschutz-Werkzeuge“",
+        replaces=RECORD_EVIDENCE,
+    )
+    return version
+
+
+def record_shared(club: Club) -> bool:
+    return bool(db.session.scalar(sa.select(ToolkitSettings.record_shared).where(ToolkitSettings.club_id == club.id)))
+
+
+def share_record(club: Club, shared: bool, *, by) -> None:
+    settings = db.session.scalar(sa.select(ToolkitSettings).where(ToolkitSettings.club_id == club.id))
+    if settings is None:
+        settings = ToolkitSettings(club_id=club.id)
+        db.session.add(settings)
+    settings.record_shared = shared
+    audit_record("toolkit.record_shared", actor=by, club=club, shared=shared)
     db.session.commit()

@@ -1,10 +1,10 @@
-"""toolkit: data-subject requests and the breach log
+"""toolkit: data-subject requests, the breach log, the record of processing activities
 
 Revision ID: 0900
 Revises: 0860
 Create Date: 2026-12-02 23:30:00
 
-Issue 18 (the board's data-protection toolkit): two new tables, nothing changed in existing ones.
+Issue 18 (the board's data-protection toolkit): new tables only, nothing changed in existing ones.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -74,8 +74,38 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_toolkit_breach_club_id'), ['club_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_toolkit_breach_discovered_at'), ['discovered_at'], unique=False)
 
+    op.create_table('toolkit_record_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('club_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('content', sa.JSON(), nullable=False),
+    sa.Column('profile', sa.JSON(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('author_name', sa.String(length=120), nullable=False),
+    sa.Column('created_at', app.core.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['club_id'], ['club.id'], name=op.f('fk_toolkit_record_version_club_id_club'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_toolkit_record_version_created_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_toolkit_record_version')),
+    sa.UniqueConstraint('club_id', 'number', name='uq_toolkit_record_version_club_number')
+    )
+    with op.batch_alter_table('toolkit_record_version', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_toolkit_record_version_club_id'), ['club_id'], unique=False)
+
+    op.create_table('toolkit_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('club_id', sa.Integer(), nullable=False),
+    sa.Column('record_shared', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.ForeignKeyConstraint(['club_id'], ['club.id'], name=op.f('fk_toolkit_settings_club_id_club'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_toolkit_settings')),
+    sa.UniqueConstraint('club_id', name=op.f('uq_toolkit_settings_club_id'))
+    )
+
 
 def downgrade():
+    op.drop_table('toolkit_settings')
+    with op.batch_alter_table('toolkit_record_version', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_toolkit_record_version_club_id'))
+    op.drop_table('toolkit_record_version')
     with op.batch_alter_table('toolkit_breach', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_toolkit_breach_discovered_at'))
         batch_op.drop_index(batch_op.f('ix_toolkit_breach_club_id'))

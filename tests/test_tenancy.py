@@ -245,6 +245,10 @@ TOOLKIT_ROUTES = {
     "toolkit.record_pdf": ("/c/<slug>/werkzeuge/verzeichnis/<int:number>/pdf", "member"),
     "toolkit.record_docx": ("/c/<slug>/werkzeuge/verzeichnis/<int:number>/docx", "member"),
     "toolkit.share_record": ("/c/<slug>/werkzeuge/verzeichnis/freigabe", "board"),
+    "toolkit.notices": ("/c/<slug>/werkzeuge/hinweise/", "member"),
+    "toolkit.edit_notice": ("/c/<slug>/werkzeuge/hinweise/<kind>/bearbeiten", "board"),
+    "toolkit.notice_pdf": ("/c/<slug>/werkzeuge/hinweise/<kind>/pdf", "member"),
+    "toolkit.notice_docx": ("/c/<slug>/werkzeuge/hinweise/<kind>/docx", "member"),
 }
 
 

@@ -85,3 +85,42 @@ def record_docx(club, version) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _notice_meta(notice) -> str:
+    when = notice.created_at.astimezone(local_tz()).strftime("%d.%m.%Y")
+    return _("Fassung %(number)s vom %(when)s", number=notice.number, when=when)
+
+
+def notice_pdf(club, notice) -> bytes:
+    from ..core.pdf import DocumentPDF, unicode_font_available  # fpdf is loaded only when a PDF is made
+
+    pdf = DocumentPDF(unicode_font_available(), f"{club.name} – {_notice_meta(notice)}")
+    pdf.set_title(pdf.t(str(notice.kind.label)))
+    pdf.set_creator("Vereinsraum")
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    lines = notice.text.splitlines()
+    pdf.heading(lines[0] if lines else str(notice.kind.label), 15)
+    for line in lines[1:]:
+        if line.strip():
+            pdf.para(line, 10)
+        else:
+            pdf.ln(3)
+    return bytes(pdf.output())
+
+
+def notice_docx(club, notice) -> bytes:
+    from docx import Document  # python-docx, loaded only when a document is made
+
+    document = Document()
+    document.core_properties.title = str(notice.kind.label)
+    document.core_properties.author = notice.author_name or "Vereinsraum"
+    lines = notice.text.splitlines()
+    document.add_heading(lines[0] if lines else str(notice.kind.label), level=1)
+    for line in lines[1:]:
+        if line.strip():
+            document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

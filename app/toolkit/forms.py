@@ -327,3 +327,18 @@ class RecordForm(BaseForm):
 
 class ShareForm(BaseForm):
     shared = BooleanField(_l("Alle Mitglieder dürfen das Verzeichnis lesen"))
+
+
+class NoticeForm(BaseForm):
+    text = TextAreaField(
+        _l("Text des Hinweises"),
+        description=_l(
+            "Was heißt das? Der Vorschlag ist aus Ihrem Verzeichnis erzeugt. Prüfen und ergänzen Sie ihn, bevor Sie "
+            "ihn verwenden, z. B. Stellen in eckigen Klammern. Reiner Text, kein HTML."
+        ),
+        validators=[
+            DataRequired(_l("Bitte geben Sie den Text des Hinweises ein.")),
+            Length(max=20000, message=_l("Höchstens 20000 Zeichen.")),
+            no_html,
+        ],
+    )

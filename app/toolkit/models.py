@@ -199,3 +199,37 @@ class ToolkitSettings(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), unique=True)
     record_shared: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+
+
+class NoticeKind(enum.StrEnum):
+    """Privacy notices (Art. 13/14 DSGVO) the toolkit generates from the record."""
+
+    MEMBERSHIP = "mitgliedsantrag"
+    WEBSITE = "website"
+
+    @property
+    def label(self):
+        return NOTICE_KINDS[self]
+
+
+NOTICE_KINDS = {
+    NoticeKind.MEMBERSHIP: _l("Datenschutzhinweise zum Mitgliedsantrag"),
+    NoticeKind.WEBSITE: _l("Datenschutzerklärung für die Website"),
+}
+
+
+class NoticeVersion(db.Model):
+    """A privacy notice as the board edited and saved it, generated from a version of the record."""
+
+    __tablename__ = "toolkit_notice"
+    __table_args__ = (sa.UniqueConstraint("club_id", "kind", "number", name="uq_toolkit_notice_club_kind_number"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    kind: so.Mapped[NoticeKind] = so.mapped_column(enum_column(NoticeKind))
+    number: so.Mapped[int] = so.mapped_column()
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    record_number: so.Mapped[int | None] = so.mapped_column()
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    author_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from ..dataprotection.registry import declare, declare_retention_rule, former_member, json_value
 from ..extensions import db
 from . import services
-from .models import Breach, RecordVersion, SubjectRequest, ToolkitSettings
+from .models import Breach, NoticeVersion, RecordVersion, SubjectRequest, ToolkitSettings
 
 _REQUEST_FIELDS = ("id", "kind", "received_on", "due_on", "closed_on", "created_by_id", "closed_by_id", "created_at")
 _BREACH_FIELDS = ("id", "discovered_at", "closed_at", "created_by_id", "created_at")
@@ -26,11 +26,12 @@ def _own_rows(model, fields, clause) -> list[dict]:
 
 
 def _former_author(user, pseudonym) -> None:
-    db.session.execute(
-        sa.update(RecordVersion)
-        .where(RecordVersion.created_by_id == user.id)
-        .values(created_by_id=None, author_name=former_member())
-    )
+    for model in (RecordVersion, NoticeVersion):
+        db.session.execute(
+            sa.update(model)
+            .where(model.created_by_id == user.id)
+            .values(created_by_id=None, author_name=former_member())
+        )
 
 
 def purge(dry_run: bool) -> int:
@@ -66,6 +67,15 @@ def register() -> None:
         on_club_delete="delete",
         user_export=lambda user: _own_rows(
             RecordVersion, ("id", "number", "author_name", "created_at"), RecordVersion.created_by_id == user.id
+        ),
+    )
+    declare(
+        NoticeVersion,
+        category="checklist",
+        on_user_delete=_former_author,
+        on_club_delete="delete",
+        user_export=lambda user: _own_rows(
+            NoticeVersion, ("id", "kind", "number", "author_name", "created_at"), NoticeVersion.created_by_id == user.id
         ),
     )
     declare(ToolkitSettings, category="checklist", on_user_delete="keep-with-club", on_club_delete="delete")

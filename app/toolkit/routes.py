@@ -11,8 +11,17 @@ from ..core.i18n import to_utc
 from ..core.tenancy import club_access
 from . import bp, documents
 from . import services as svc
-from .forms import BreachForm, CloseBreachForm, CloseForm, ExtendForm, RecordForm, RequestForm, ShareForm
-from .models import BREACH_CLOCK_HOURS, MAX_EXTENSION_MONTHS
+from .forms import (
+    BreachForm,
+    CloseBreachForm,
+    CloseForm,
+    ExtendForm,
+    NoticeForm,
+    RecordForm,
+    RequestForm,
+    ShareForm,
+)
+from .models import BREACH_CLOCK_HOURS, MAX_EXTENSION_MONTHS, NoticeKind
 from .record import FIELDS
 
 
@@ -327,3 +336,79 @@ def share_record():
         "success",
     )
     return redirect(url_for("toolkit.record"), code=303)
+
+
+# --- privacy notices ----------------------------------------------------------------------------------------
+
+
+def _notice_kind_or_404(kind: str) -> NoticeKind:
+    try:
+        return NoticeKind(kind)
+    except ValueError:
+        abort(404)
+
+
+@bp.get("/hinweise/")
+@club_access("member")
+def notices():
+    readable = _may_read_record()
+    return render_template(
+        "toolkit/notices.html",
+        readable=readable,
+        record=svc.latest_record(g.club) if readable else None,
+        notices=svc.latest_notices(g.club) if readable else {},
+        kinds=list(NoticeKind),
+    )
+
+
+@bp.route("/hinweise/<kind>/bearbeiten", methods=["GET", "POST"])
+@club_access("board")
+def edit_notice(kind):
+    kind = _notice_kind_or_404(kind)
+    record = svc.latest_record(g.club)
+    if record is None:
+        flash(_("Legen Sie zuerst das Verzeichnis von Verarbeitungstätigkeiten an."), "error")
+        return redirect(url_for("toolkit.record"), code=303)
+    form = NoticeForm()
+    if form.validate_on_submit():
+        notice = svc.save_notice(g.club, kind, form.text.data, record=record, by=current_user)
+        flash(_("Fassung %(number)s des Hinweises ist gespeichert.", number=notice.number), "success")
+        return redirect(url_for("toolkit.notices", _anchor=f"notice-{kind.value}"), code=303)
+    if not form.is_submitted():
+        latest = svc.latest_notice(g.club, kind)
+        regenerate = request.args.get("neu") == "1" or latest is None or latest.record_number != record.number
+        form.text.data = svc.generate_notice(g.club, kind, record) if regenerate else latest.text
+    return render_template(
+        "toolkit/notice_edit.html", form=form, kind=kind, record=record, latest=svc.latest_notice(g.club, kind)
+    ), 422 if form.is_submitted() else 200
+
+
+def _notice_or_404(kind):
+    if not _may_read_record():
+        abort(403)
+    notice = svc.latest_notice(g.club, _notice_kind_or_404(kind))
+    if notice is None:
+        abort(404)
+    return notice
+
+
+@bp.get("/hinweise/<kind>/pdf")
+@club_access("member")
+def notice_pdf(kind):
+    notice = _notice_or_404(kind)
+    return _download(
+        documents.notice_pdf(g.club, notice),
+        "application/pdf",
+        f"datenschutzhinweise-{notice.kind.value}-{g.club.slug}-fassung-{notice.number}.pdf",
+    )
+
+
+@bp.get("/hinweise/<kind>/docx")
+@club_access("member")
+def notice_docx(kind):
+    notice = _notice_or_404(kind)
+    return _download(
+        documents.notice_docx(g.club, notice),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        f"datenschutzhinweise-{notice.kind.value}-{g.club.slug}-fassung-{notice.number}.docx",
+    )

@@ -6,11 +6,12 @@ an exact point in time (72 hours after discovery, Art. 33(1)).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,8 @@ from ..privacy import services as privacy  # profile_flags, mark_answered_with_e
 from .models import (
     MAX_EXTENSION_MONTHS,
     Breach,
+    NoticeKind,
+    NoticeVersion,
     RecordVersion,
     RequestKind,
     SubjectRequest,
@@ -445,3 +448,79 @@ def share_record(club: Club, shared: bool, *, by) -> None:
     settings.record_shared = shared
     audit_record("toolkit.record_shared", actor=by, club=club, shared=shared)
     db.session.commit()
+
+
+# --- privacy notices (Art. 13/14) ----------------------------------------------------------------------------
+
+#: Which activities of the record a notice covers: the website notice only the website, the membership
+#: notice everything but the website.
+WEBSITE_ACTIVITY = "Website und Social Media"
+
+
+def notice_activities(kind: NoticeKind, content: dict) -> list[dict]:
+    activities = [a for a in content.get("activities", ()) if a.get("name")]
+    if kind is NoticeKind.WEBSITE:
+        return [a for a in activities if a["name"] == WEBSITE_ACTIVITY]
+    return [a for a in activities if a["name"] != WEBSITE_ACTIVITY]
+
+
+def generate_notice(club: Club, kind: NoticeKind, record: RecordVersion) -> str:
+    """The notice text from the record: controller, DPO, purposes and bases, recipients, retention, rights,
+    the Berlin authority. German, like the record; the board edits it before use."""
+    text = render_template(
+        "toolkit/texts/notice.txt",
+        kind=kind.value,
+        content=record.content,
+        activities=notice_activities(kind, record.content),
+        record=record,
+        today=today().strftime("%d.%m.%Y"),
+    )
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def latest_notice(club: Club, kind: NoticeKind) -> NoticeVersion | None:
+    return db.session.scalar(
+        sa.select(NoticeVersion)
+        .where(NoticeVersion.club_id == club.id, NoticeVersion.kind == kind)
+        .order_by(NoticeVersion.number.desc())
+        .limit(1)
+    )
+
+
+def latest_notices(club: Club) -> dict[NoticeKind, NoticeVersion]:
+    rows = db.session.scalars(
+        sa.select(NoticeVersion).where(NoticeVersion.club_id == club.id).order_by(NoticeVersion.number)
+    )
+    return {row.kind: row for row in rows}  # the highest number of each kind wins
+
+
+def save_notice(club: Club, kind: NoticeKind, text: str, *, record: RecordVersion, by) -> NoticeVersion:
+    for _attempt in range(3):
+        number = (
+            db.session.scalar(
+                sa.select(sa.func.max(NoticeVersion.number)).where(
+                    NoticeVersion.club_id == club.id, NoticeVersion.kind == kind
+                )
+            )
+            or 0
+        ) + 1
+        notice = NoticeVersion(
+            club_id=club.id,
+            kind=kind,
+            number=number,
+            text=text,
+            record_number=record.number,
+            created_by_id=by.id,
+            author_name=by.name,
+        )
+        db.session.add(notice)
+        try:
+            db.session.flush()
+            break
+        except IntegrityError:
+            db.session.rollback()
+    else:
+        raise ToolkitError(_("Der Hinweis konnte nicht gespeichert werden. Bitte versuchen Sie es erneut."))
+    audit_record("toolkit.notice_saved", actor=by, club=club, kind=kind.value, number=number)
+    db.session.commit()
+    return notice

@@ -1,4 +1,4 @@
-"""toolkit: data-subject requests, the breach log, the record of processing activities
+"""toolkit: data-subject requests, the breach log, the record of processing activities, privacy notices
 
 Revision ID: 0900
 Revises: 0860
@@ -100,8 +100,29 @@ def upgrade():
     sa.UniqueConstraint('club_id', name=op.f('uq_toolkit_settings_club_id'))
     )
 
+    op.create_table('toolkit_notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('club_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('mitgliedsantrag', 'website', name='noticekind', native_enum=False, length=16), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('record_number', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('author_name', sa.String(length=120), nullable=False),
+    sa.Column('created_at', app.core.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['club_id'], ['club.id'], name=op.f('fk_toolkit_notice_club_id_club'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_toolkit_notice_created_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_toolkit_notice')),
+    sa.UniqueConstraint('club_id', 'kind', 'number', name='uq_toolkit_notice_club_kind_number')
+    )
+    with op.batch_alter_table('toolkit_notice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_toolkit_notice_club_id'), ['club_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('toolkit_notice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_toolkit_notice_club_id'))
+    op.drop_table('toolkit_notice')
     op.drop_table('toolkit_settings')
     with op.batch_alter_table('toolkit_record_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_toolkit_record_version_club_id'))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -24,7 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..auth.forms import strip_text
 from ..core.forms import BaseForm, no_nul, single_line
 from .models import CHANNELS, REQUEST_KINDS
-from .record import FIELD_KEYS, FIELDS
+from .record import FIELD_KEYS, FIELDS, MAX_ACTIVITIES
 
 _TAG = re.compile(r"<\s*[a-zA-Z!/?]")
 
@@ -306,9 +307,13 @@ class RecordForm(BaseForm):
         description=_l("Was heißt das? Name und Kontakt, wenn der Verein eine benannt hat; sonst leer lassen."),
         validators=[Optional(), Length(max=300, message=_l("Höchstens 300 Zeichen.")), no_html],
     )
-    activities = FieldList(FormField(ActivityForm), min_entries=1, max_entries=40)
+    activities = FieldList(FormField(ActivityForm), min_entries=1, max_entries=MAX_ACTIVITIES)
 
     def validate_activities(self, field):
+        # FieldList silently drops entries beyond max_entries: refuse them instead (nothing is lost unseen)
+        sent = {key.split("-")[1] for key in request.form if key.startswith("activities-")}
+        if len(sent) > MAX_ACTIVITIES:
+            raise ValidationError(_l("Das Verzeichnis kann höchstens %(n)d Tätigkeiten enthalten.", n=MAX_ACTIVITIES))
         if not any(entry.form.name.data for entry in field.entries):
             raise ValidationError(_l("Das Verzeichnis braucht mindestens eine Tätigkeit."))
 

@@ -41,6 +41,8 @@ FIELDS = (
     ),
 )
 FIELD_KEYS = tuple(key for key, _label, _hint in FIELDS)
+#: At most this many activities in one record (the editor shows one empty row more while there is room).
+MAX_ACTIVITIES = 40
 
 
 @dataclass(frozen=True)

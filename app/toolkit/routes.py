@@ -22,7 +22,7 @@ from .forms import (
     ShareForm,
 )
 from .models import BREACH_CLOCK_HOURS, MAX_EXTENSION_MONTHS, NoticeKind
-from .record import FIELDS
+from .record import FIELDS, MAX_ACTIVITIES
 
 
 @bp.get("/")
@@ -260,7 +260,10 @@ def edit_record():
         form = RecordForm()
     else:
         draft = svc.record_draft(g.club)
-        draft = dict(draft, activities=[*draft.get("activities", ()), {}])  # one empty row for a new activity
+        activities = list(draft.get("activities", ()))[:MAX_ACTIVITIES]
+        if len(activities) < MAX_ACTIVITIES:
+            activities.append({})  # one empty row for a new activity
+        draft = dict(draft, activities=activities)
         form = RecordForm(formdata=None, data=draft)
     if form.validate_on_submit():
         version = svc.save_record(g.club, form.content(), by=current_user)

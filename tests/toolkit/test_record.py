@@ -182,3 +182,20 @@ def test_the_editor_speaks_english_too(app, roles, board, base, content):
         session["lang"] = "en"
     page = board.get(f"{base}/verzeichnis/bearbeiten").get_data(as_text=True)
     assert "Name of the activity" in page and "What does this mean? What the club needs the data for" in page
+
+
+def test_too_many_activities_are_refused_and_a_full_record_still_opens(app, roles, board, base, content):
+    data = {"controller": "Verein"}
+    for index in range(41):
+        data[f"activities-{index}-name"] = f"Tätigkeit {index}"
+        data[f"activities-{index}-purpose"] = "Zweck"
+        data[f"activities-{index}-data_categories"] = "Namen"
+    response = board.post(f"{base}/verzeichnis/bearbeiten", data=data)
+    assert response.status_code == 422 and "höchstens 40 Tätigkeiten" in response.get_data(as_text=True)
+    assert _count() == 0
+    for index in range(40, 41):
+        for key in ("name", "purpose", "data_categories"):
+            data.pop(f"activities-{index}-{key}")
+    assert board.post(f"{base}/verzeichnis/bearbeiten", data=data).status_code == 303
+    assert len(services.latest_record(roles.club).content["activities"]) == 40
+    assert board.get(f"{base}/verzeichnis/bearbeiten").status_code == 200  # 40 activities, no empty row

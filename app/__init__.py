@@ -31,6 +31,7 @@ BLUEPRINTS = (
     "app.consultation",
     "app.dataprotection",
     "app.agreements",
+    "app.toolkit",
 )
 
 

@@ -222,3 +222,40 @@ def test_suspended_club_pages_render_for_reading(app, roles, client_for, role):
             assert response.status_code < 400 or response.status_code == 409, f"GET {url} as {role}"
             checked += 1
     assert checked >= 10
+
+
+#: The toolkit's routes (issue 18) and who may use them. Requests and breaches hold personal data of third
+#: parties: board only. The record of processing is the club's paperwork: members may open its pages, and the
+#: views show it only when the board shared it (tests/toolkit/test_record.py). The walks above check each route
+#: for every role and a foreign club.
+TOOLKIT_ROUTES = {
+    "toolkit.index": ("/c/<slug>/werkzeuge/", "board"),
+    "toolkit.requests": ("/c/<slug>/werkzeuge/anfragen/", "board"),
+    "toolkit.show_request": ("/c/<slug>/werkzeuge/anfragen/<int:request_id>", "board"),
+    "toolkit.extend_request": ("/c/<slug>/werkzeuge/anfragen/<int:request_id>/verlaengern", "board"),
+    "toolkit.close_request": ("/c/<slug>/werkzeuge/anfragen/<int:request_id>/abschliessen", "board"),
+    "toolkit.breaches": ("/c/<slug>/werkzeuge/pannen/", "board"),
+    "toolkit.show_breach": ("/c/<slug>/werkzeuge/pannen/<int:breach_id>", "board"),
+    "toolkit.authority_notified": ("/c/<slug>/werkzeuge/pannen/<int:breach_id>/behoerde-gemeldet", "board"),
+    "toolkit.people_notified": ("/c/<slug>/werkzeuge/pannen/<int:breach_id>/betroffene-informiert", "board"),
+    "toolkit.close_breach": ("/c/<slug>/werkzeuge/pannen/<int:breach_id>/abschliessen", "board"),
+    "toolkit.record": ("/c/<slug>/werkzeuge/verzeichnis/", "member"),
+    "toolkit.edit_record": ("/c/<slug>/werkzeuge/verzeichnis/bearbeiten", "board"),
+    "toolkit.record_print": ("/c/<slug>/werkzeuge/verzeichnis/<int:number>", "member"),
+    "toolkit.record_pdf": ("/c/<slug>/werkzeuge/verzeichnis/<int:number>/pdf", "member"),
+    "toolkit.record_docx": ("/c/<slug>/werkzeuge/verzeichnis/<int:number>/docx", "member"),
+    "toolkit.share_record": ("/c/<slug>/werkzeuge/verzeichnis/freigabe", "board"),
+    "toolkit.notices": ("/c/<slug>/werkzeuge/hinweise/", "member"),
+    "toolkit.edit_notice": ("/c/<slug>/werkzeuge/hinweise/<kind>/bearbeiten", "board"),
+    "toolkit.notice_pdf": ("/c/<slug>/werkzeuge/hinweise/<kind>/pdf", "member"),
+    "toolkit.notice_docx": ("/c/<slug>/werkzeuge/hinweise/<kind>/docx", "member"),
+}
+
+
+def test_toolkit_routes_are_walked_with_their_roles(app):
+    walked = {rule.endpoint: (rule.rule, access) for rule, access in club_scoped_rules(app)}
+    toolkit = {endpoint for endpoint in walked if endpoint.startswith("toolkit.")}
+    assert toolkit == set(TOOLKIT_ROUTES), "a new toolkit route: add it here and decide its role"
+    for endpoint, (path, role) in TOOLKIT_ROUTES.items():
+        rule, access = walked[endpoint]
+        assert rule == path and access.role == role and not access.suspended_ok, endpoint

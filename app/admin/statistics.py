@@ -20,6 +20,7 @@ from ..core.db import utcnow
 from ..extensions import cache, db
 from ..meetings.models import MeetingRun
 from ..privacy.models import Answer, Assessment, ChecklistItem
+from ..toolkit.services import request_counts
 from .queries import SCORE_BANDS, current_version_id, topic_titles
 
 # --- statistics --------------------------------------------------------------------------------
@@ -56,6 +57,7 @@ class Statistics:
     topic_averages: list = field(default_factory=list)  # (key, title, avg, n)
     open_items: list = field(default_factory=list)  # (key, question, topic title, n)
     meetings_per_week: list = field(default_factory=list)  # (monday date, n)
+    toolkit: dict = field(default_factory=dict)  # counts only: requests open/closed/overdue, breaches
 
 
 def _week_start(column, dialect: str):
@@ -147,6 +149,8 @@ def statistics(today: date | None = None) -> Statistics:
     stats.meetings_per_week = [
         (first + timedelta(weeks=i), counts.get(first + timedelta(weeks=i), 0)) for i in range(WEEKS)
     ]
+    # 5. the toolkit: numbers only – staff never see a request or a breach (issue 18)
+    stats.toolkit = request_counts()
     return stats
 
 
@@ -171,4 +175,6 @@ def as_csv(stats: Statistics) -> str:
         writer.writerow(["offene_pflichtpunkte", key, n])
     for monday, n in stats.meetings_per_week:
         writer.writerow(["konferenzen_pro_woche", monday.isoformat(), n])
+    for key, n in stats.toolkit.items():
+        writer.writerow(["datenschutz_werkzeuge", key, n])
     return buffer.getvalue()

@@ -785,3 +785,49 @@ def refresh_all_assessments() -> int:
     if has_request_context():
         forget_request_memo()
     return count
+
+
+# --- public functions for other domains (named in the import-linter contract) --------------------------
+
+
+def profile_flags(club) -> dict[str, bool]:
+    """The club's answers to the profile questions, {flag: bool}; {} before the profile is answered."""
+    assessment = club_assessment(club, create=False)
+    return {key: bool(value) for key, value in ((assessment.profile if assessment else None) or {}).items()}
+
+
+def mark_answered_with_evidence(club, item_key: str, *, by, evidence: str, replaces: str = "") -> bool:
+    """Answer ``item_key`` "Ja" because a document proves it, with ``evidence`` as a line of the note.
+
+    A note line that starts with ``replaces`` (an earlier version of the same evidence) is replaced; the
+    rest of the board's note, the responsible person and the due date stay. Saved like an answer in the
+    checklist (history, score) and committed. False when the item is not in the current checklist.
+    """
+    item = current_item(item_key)
+    if item is None:
+        return False
+    for _attempt in range(2):
+        answer = load_answer(club, item_key).get(item_key)
+        lines = [line for line in (answer.note if answer and answer.note else "").splitlines() if line.strip()]
+        if replaces:
+            lines = [line for line in lines if not line.startswith(replaces)]
+        data = {
+            "status": Status.YES.value,
+            "note": "\n".join([*lines, evidence]),
+            "responsible_id": answer.responsible_id if answer else None,
+            "due_date": answer.due_date if answer else None,
+        }
+        try:
+            answer_item(
+                club,
+                item,
+                by,
+                data,
+                answer.version if answer else 0,
+                dict(club_member_names(club)),
+                club_assessment(club),
+            )
+            return True
+        except Conflict:  # saved by someone else in between (save_answer rolled back): read again, apply once more
+            continue
+    return False

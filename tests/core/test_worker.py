@@ -292,3 +292,47 @@ def test_consumer_writes_each_log_line_once(consumer, roles, client_for, mailbox
     for lines in (executing, finished):
         doubled = sorted({line for line in lines if lines.count(line) > 1})
         assert not doubled, f"logged more than once: {doubled}\n{log[-3000:]}"
+
+
+def test_toolkit_reminders_run_in_the_consumer(consumer, roles, mailbox):
+    """The periodic reminder task of the toolkit, queued as the scheduler queues it, runs in the consumer."""
+    from datetime import date
+
+    from app.toolkit import services, tasks
+    from app.toolkit.models import SubjectRequest
+
+    item = services.log_request(
+        roles.club,
+        kind="access",
+        received_on=services.today() - timedelta(days=27),
+        channel="email",
+        note="",
+        by=roles.board,
+    )
+    item_id = item.id
+    tasks.send_reminders_job()  # HUEY_IMMEDIATE is off: this only enqueues
+
+    def mailed():
+        return [m for m in mailbox.to(roles.board.email) if "Frist läuft ab" in m["Subject"]]
+
+    mails = eventually(mailed, what="the reminder mail", consumer=consumer)
+    assert f"/werkzeuge/anfragen/{item_id}" in mailbox.body(mails[-1])
+    assert executed(consumer, "app.toolkit.tasks.toolkit.send_reminders")
+    reminded = db.session.get(SubjectRequest, item_id)
+    assert isinstance(reminded.reminded_for, date) and reminded.reminded_stage >= 1
+    tasks.send_reminders_job()  # a second run sends nothing more (once per reminder)
+    eventually(
+        lambda: (
+            len(
+                [
+                    line
+                    for line in consumer.log().splitlines()
+                    if "toolkit.send_reminders" in line and "executed in" in line
+                ]
+            )
+            >= 2
+        ),
+        what="the second run",
+        consumer=consumer,
+    )
+    assert len(mailed()) == 1

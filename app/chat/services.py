@@ -143,13 +143,16 @@ def has_no_account(link: ChatLink, user_id: int) -> bool:
 BOT_NAME_TTL = 600  # seconds
 
 
-def bot_username() -> str | None:
-    """The bot's @name (shared cache: every app instance asks Mattermost once per ten minutes)."""
+def bot_username(*, cached_only: bool = False) -> str | None:
+    """The bot's @name (shared cache: every app instance asks Mattermost once per ten minutes).
+
+    ``cached_only``: never ask Mattermost (a page rendering without JavaScript); None on a miss.
+    """
     url = platform_url()
     key = f"chat:bot-name:{url}"
     name = cache.get(key)
-    if name:
-        return name
+    if name or cached_only:
+        return name or None
     client = mm_client()
     if client is None:
         return None

@@ -304,13 +304,22 @@ def delete_room(room_id):
 @bp.get("/raum/<int:room_id>/aufzeichnungen")
 @club_access("member")
 def recordings(room_id):
+    """The page never waits on BigBlueButton: the list is a lazy section (``recordings_list``)."""
+    room = _room_or_404(room_id)
+    return render_template("meetings/recordings.html", room=room)
+
+
+@bp.get("/raum/<int:room_id>/aufzeichnungen/liste")
+@club_access("member")
+def recordings_list(room_id):
+    """The recordings (getRecordings, with the client's timeout): the lazy section, or a page without JavaScript."""
     room = _room_or_404(room_id)
     try:
         items, error = services.recordings_for(room), None
     except BBBError as exc:
         items, error = [], exc
     return render_page(
-        "meetings/recordings.html",
+        "meetings/recordings_list.html",
         "meetings/partials/_recordings.html",
         room=room,
         recordings=items,

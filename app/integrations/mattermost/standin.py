@@ -30,6 +30,7 @@ ID_ALPHABET = string.ascii_lowercase + string.digits
 CHANNEL_NAME = re.compile(r"^[a-z0-9]+([a-z\-\_0-9]+|(__)?)[a-z0-9]*$")
 DEMO_TEAM = "vereinsraum"
 DEMO_TOKEN = "standin-bot-token"
+DEMO_CHANNEL = "imker-pankow"  # the Imkerverein's own channel in the demo (app/demo links it)
 
 
 def new_id() -> str:
@@ -750,5 +751,21 @@ def make_standin(base_url: str):
         team["id"], "town-square", "Town Square", creator_id=standin.bot_id, members=(standin.bot_id,)
     )
     standin.add_post(town_square["id"], standin.bot_id, "Willkommen auf dem Chat-Server der Plattform (Stand-in).")
+    # The demo club's own channel (app/demo links it when ``make run`` starts): members and a few posts.
+    people = {u["username"]: u["id"] for u in standin.users.values()}
+    imker = standin.add_channel(
+        team["id"],
+        DEMO_CHANNEL,
+        "Imkerverein Pankow",
+        private=True,
+        creator_id=people["hanna.bienert"],
+        members=(people["hanna.bienert"], people["jonas.wabe"], standin.bot_id),
+    )
+    for username, text in (
+        ("hanna.bienert", "Moin zusammen! Die Schleuder ist ab Samstag wieder im Vereinsheim."),
+        ("jonas.wabe", "Super, ich bringe Gläser mit. Wer hilft beim Etikettieren?"),
+        ("hanna.bienert", "Erinnerung: Vorstandssitzung am Donnerstag, 19 Uhr – Link im Arbeitsbereich."),
+    ):
+        standin.add_post(imker["id"], people[username], text)
     env = {"MATTERMOST_URL": base_url, "MATTERMOST_TOKEN": standin.token, "MATTERMOST_TEAM": DEMO_TEAM}
     return standin, env

@@ -63,6 +63,7 @@ def test_seed_demo_is_lived_in(runner, client, app):
 
     from app.consultation.services import next_consultation_day
     from app.core.db import utcnow
+    from app.meetings import calendar
     from app.meetings.models import MeetingRun, Room, ScheduledMeeting
     from app.privacy.models import Answer, Assessment
     from app.workshops.models import Registration, Workshop
@@ -78,12 +79,10 @@ def test_seed_demo_is_lived_in(runner, client, app):
     assert any(a.note for a in answers) and any(a.responsible_id for a in answers)
     overdue = [a for a in answers if a.status != "yes" and a.due_date and a.due_date < date.today()]
     assert overdue
-    upcoming = list(
-        db.session.scalars(
-            sa.select(ScheduledMeeting).where(ScheduledMeeting.club_id == club.id, ScheduledMeeting.starts_at > utcnow())
-        )
-    )
-    assert len(upcoming) >= 2 and all(m.title == "Vorstandssitzung" for m in upcoming)
+    board_meeting = db.session.scalar(sa.select(ScheduledMeeting).where(ScheduledMeeting.club_id == club.id))
+    assert board_meeting.title == "Vorstandssitzung" and board_meeting.repeat == "weekly"
+    upcoming = calendar.upcoming(club, limit=3)
+    assert len(upcoming) == 3 and all(o.meeting.id == board_meeting.id and o.starts_at > utcnow() for o in upcoming)
     room = db.session.scalar(sa.select(Room).where(Room.club_id == club.id, Room.is_default.is_(True)))
     assert room.guest_access
     workshops = list(db.session.scalars(sa.select(Workshop).where(Workshop.starts_at > utcnow())))
@@ -121,9 +120,7 @@ def test_seed_demo_links_the_channel_in_the_mattermost_standin(runner, app, clie
         club = db.session.scalar(sa.select(Club).where(Club.name == "Imkerverein Pankow e. V."))
         link = link_for(club)
         assert link is not None and link.kind == "linked" and link.channel_name == "imker-pankow" and link.bot_can_read
-        client.post(
-            "/konto/anmelden", data={"email": "ehrenamt@imker-pankow.example", "password": "demo-passwort-1"}
-        )
+        client.post("/konto/anmelden", data={"email": "ehrenamt@imker-pankow.example", "password": "demo-passwort-1"})
         panel = client.get(f"/c/{club.slug}/chat/", headers={"HX-Request": "true"}).get_data(as_text=True)
         assert "Die Schleuder ist ab Samstag" in panel and "3 Personen im Kanal" in panel
     finally:

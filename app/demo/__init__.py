@@ -173,18 +173,17 @@ def _seed_meetings(club, board, *, weeks: int) -> None:
     room.guest_access = True
     room.recording_allowed = True
     db.session.commit()
-    thursday = _next(3, _local_today())
-    for n in range(4):  # the weekly board meeting, its next four dates
-        meetings_calendar.schedule(
-            club,
-            room=room,
-            title="Vorstandssitzung",
-            starts_at=_berlin(thursday + timedelta(weeks=n), 19),
-            duration_minutes=90,
-            agenda="1. Kasse\n2. Termine\n3. Verschiedenes",
-            by=board,
-            notify=False,
-        )
+    meetings_calendar.schedule(  # the board meets every Thursday at 19:00
+        club,
+        room=room,
+        title="Vorstandssitzung",
+        starts_at=_berlin(_next(3, _local_today()), 19),
+        duration_minutes=90,
+        agenda="1. Kasse\n2. Termine\n3. Verschiedenes",
+        by=board,
+        notify=False,
+        repeat="weekly",
+    )
     now = utcnow()
     for week in range(weeks):
         for extra in range(1 + week % 3):

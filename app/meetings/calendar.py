@@ -20,8 +20,18 @@ from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.urls import external_url
 from ..extensions import db
-from .models import REPEATS, CalendarFeed, OccurrenceChange, ScheduledMeeting, new_token
-from .tasks import deliver_invitations
+from .models import (
+    REMINDER_DEFAULT_HOURS,
+    REPEATS,
+    CalendarFeed,
+    MeetingReminderOptOut,
+    MeetingReminderSent,
+    MeetingReminderSetting,
+    OccurrenceChange,
+    ScheduledMeeting,
+    new_token,
+)
+from .tasks import deliver_invitations, deliver_mail
 
 #: Series repeat in the club's local time: 19:00 stays 19:00 across the daylight-saving changes.
 ZONE_NAME = "Europe/Berlin"
@@ -439,4 +449,132 @@ def notify_members(meeting: ScheduledMeeting, kind: str) -> int:
     deliver_invitations(
         meeting.id, meeting.sequence, recipients, subject, body, ics.decode("utf-8"), club_id=meeting.club_id
     )
+    return len(recipients)
+
+
+# --- reminders -----------------------------------------------------------------------------------
+
+
+def reminder_hours(club) -> int:
+    """Hours before each date that members get a reminder (club setting; 0 = off)."""
+    setting = db.session.get(MeetingReminderSetting, club.id)
+    return REMINDER_DEFAULT_HOURS if setting is None else setting.hours
+
+
+def set_reminder_hours(club, hours: int, *, by) -> None:
+    setting = db.session.get(MeetingReminderSetting, club.id)
+    if setting is None:
+        setting = MeetingReminderSetting(club_id=club.id)
+        db.session.add(setting)
+    setting.hours = hours
+    audit_record("meeting.reminders", actor=by, club=club, hours=hours)
+    db.session.commit()
+
+
+def wants_reminders(club, user) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(MeetingReminderOptOut.id).where(
+                MeetingReminderOptOut.club_id == club.id, MeetingReminderOptOut.user_id == user.id
+            )
+        )
+        is None
+    )
+
+
+def set_wants_reminders(club, user, wanted: bool) -> None:
+    row = db.session.scalar(
+        sa.select(MeetingReminderOptOut).where(
+            MeetingReminderOptOut.club_id == club.id, MeetingReminderOptOut.user_id == user.id
+        )
+    )
+    if wanted and row is not None:
+        db.session.delete(row)
+    elif not wanted and row is None:
+        db.session.add(MeetingReminderOptOut(club_id=club.id, user_id=user.id))
+    db.session.commit()
+
+
+def reminder_recipients(club) -> list[str]:
+    opted_out = sa.select(MeetingReminderOptOut.user_id).where(MeetingReminderOptOut.club_id == club.id)
+    return list(
+        db.session.scalars(
+            sa.select(User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.club_id == club.id, User.id.not_in(opted_out))
+            .order_by(User.email)
+        )
+    )
+
+
+def send_due_reminders(now: datetime | None = None) -> int:
+    """The worker's job (every ten minutes): one reminder mail per date and member, never twice.
+
+    A date is due when it starts within the club's reminder hours from now. Its row in
+    ``meeting_reminder_sent`` is committed before any mail is queued, so a second worker (or the next run)
+    skips it; a moved date is a new date and gets its own reminder, a cancelled one none.
+    """
+    now = now or utcnow()
+    query = (
+        sa.select(ScheduledMeeting)
+        .options(so.selectinload(ScheduledMeeting.room), so.selectinload(ScheduledMeeting.club))
+        .where(
+            ScheduledMeeting.cancelled_at.is_(None),
+            sa.or_(ScheduledMeeting.repeat.is_not(None), ScheduledMeeting.starts_at > now),
+        )
+        .order_by(ScheduledMeeting.id)
+    )
+    queued = 0
+    for meeting in list(db.session.scalars(query)):
+        club = meeting.club
+        hours = reminder_hours(club)
+        if not hours or not club.is_active:
+            continue
+        for occurrence in occurrences(meeting, now, now + timedelta(hours=hours)):
+            queued += _remind(meeting, occurrence)
+    return queued
+
+
+def _remind(meeting: ScheduledMeeting, occurrence: Occurrence) -> int:
+    club = meeting.club
+    exists = db.session.scalar(
+        sa.select(MeetingReminderSent.id).where(
+            MeetingReminderSent.meeting_id == meeting.id, MeetingReminderSent.starts_at == occurrence.starts_at
+        )
+    )
+    if exists is not None:
+        return 0
+    recipients = reminder_recipients(club)
+    db.session.add(
+        MeetingReminderSent(
+            club_id=club.id, meeting_id=meeting.id, starts_at=occurrence.starts_at, recipients=len(recipients)
+        )
+    )
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # another worker took this date
+        db.session.rollback()
+        return 0
+    with force_locale("de"):
+        subject = _(
+            "Erinnerung: %(title)s am %(date)s um %(time)s Uhr",
+            title=meeting.title,
+            date=format_date(occurrence.starts_at, "short"),
+            time=format_time(occurrence.starts_at, "HH:mm"),
+        )
+        body = render_template(
+            "meetings/email/reminder.txt",
+            club_name=club.name,
+            title=meeting.title,
+            room_name=meeting.room.name,
+            date=format_date(occurrence.starts_at, "full"),
+            start=format_time(occurrence.starts_at, "HH:mm"),
+            end=format_time(occurrence.ends_at, "HH:mm"),
+            agenda=meeting.agenda or "",
+            room_link=room_link(meeting),
+            settings_link=external_url("meetings.calendar", slug=club.slug, _anchor="erinnerungen"),
+        )
+    ics_text = calendar_for([meeting]).decode("utf-8")
+    for address in recipients:
+        deliver_mail(address, subject, body, ics_text, club_id=club.id)
     return len(recipients)

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..auth.forms import strip_text
 from ..core.forms import BaseForm
-from .models import REPEATS, WHO_MAY_START
+from .models import REMINDER_CHOICES, REPEATS, WHO_MAY_START
 
 
 class RoomForm(BaseForm):
@@ -125,3 +125,15 @@ class MoveForm(BaseForm):
 
 class CancelForm(BaseForm):
     notify = BooleanField(_l("Alle Mitglieder per E-Mail über die Absage informieren"), default=True)
+
+
+class ReminderSettingForm(BaseForm):
+    hours = SelectField(
+        _l("Erinnerung per E-Mail an alle Mitglieder"),
+        coerce=int,
+        choices=lambda: [SelectChoice(k, v) for k, v in REMINDER_CHOICES.items()],
+    )
+
+
+class MyRemindersForm(BaseForm):
+    wanted = BooleanField(_l("Ich möchte Erinnerungen an die Termine per E-Mail bekommen"))

@@ -132,3 +132,46 @@ class CalendarFeed(db.Model):
     club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), unique=True)
     token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=new_token)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+#: Reminder mails before each date (club setting, hours before; 0 = off). Absent row: the default.
+REMINDER_DEFAULT_HOURS = 24
+REMINDER_CHOICES = {
+    0: _l("keine Erinnerung"),
+    2: _l("2 Stunden vorher"),
+    24: _l("24 Stunden vorher"),
+    48: _l("2 Tage vorher"),
+}
+
+
+class MeetingReminderSetting(db.Model):
+    __tablename__ = "meeting_reminder_setting"
+
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), primary_key=True)
+    hours: so.Mapped[int] = so.mapped_column(default=REMINDER_DEFAULT_HOURS)
+
+
+class MeetingReminderOptOut(db.Model):
+    """A member who wants no reminder mails from this club's meetings."""
+
+    __tablename__ = "meeting_reminder_optout"
+    __table_args__ = (sa.UniqueConstraint("club_id", "user_id", name="uq_meeting_reminder_optout"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class MeetingReminderSent(db.Model):
+    """One reminder per date of a meeting (the unique key makes a second worker skip it)."""
+
+    __tablename__ = "meeting_reminder_sent"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "starts_at", name="uq_meeting_reminder_sent"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    meeting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("scheduled_meeting.id", ondelete="CASCADE"), index=True)
+    starts_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    recipients: so.Mapped[int] = so.mapped_column(default=0)
+    sent_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

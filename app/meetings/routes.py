@@ -25,7 +25,17 @@ from ..extensions import limiter
 from ..integrations.bigbluebutton import BBBError
 from . import bp, guest_bp, services
 from . import calendar as cal
-from .forms import CancelForm, ConsentForm, GuestJoinForm, MoveForm, RoomForm, RoomSettingsForm, ScheduleForm
+from .forms import (
+    CancelForm,
+    ConsentForm,
+    GuestJoinForm,
+    MoveForm,
+    MyRemindersForm,
+    ReminderSettingForm,
+    RoomForm,
+    RoomSettingsForm,
+    ScheduleForm,
+)
 from .models import Room
 
 CONSENT_KEY = "meetings_consent"
@@ -538,8 +548,36 @@ def scheduled_ics(meeting_id):
 def calendar():
     feed = cal.feed_for(g.club)
     return render_template(
-        "meetings/calendar.html", form=EmptyForm(), feed_url=external_url("meetings.feed", token=feed.token)
+        "meetings/calendar.html",
+        form=EmptyForm(),
+        feed_url=external_url("meetings.feed", token=feed.token),
+        reminder_form=ReminderSettingForm(formdata=None, hours=cal.reminder_hours(g.club)),
+        my_form=MyRemindersForm(formdata=None, wanted=cal.wants_reminders(g.club, current_user)),
     )
+
+
+@bp.post("/kalender/erinnerungen")
+@club_access("board")
+def reminder_setting():
+    """Club setting: how long before each date the members get a reminder (or none)."""
+    form = ReminderSettingForm()
+    if not form.validate_on_submit():
+        fail(400, _("Bitte wählen Sie eine der angebotenen Erinnerungen."))
+    cal.set_reminder_hours(g.club, form.hours.data, by=current_user)
+    flash(_("Die Einstellung für Erinnerungen ist gespeichert."), "success")
+    return redirect(url_for("meetings.calendar", _anchor="erinnerungen"), code=303)
+
+
+@bp.post("/kalender/meine-erinnerungen")
+@club_access("member")
+def my_reminders():
+    """A member switches reminder mails for themselves on or off."""
+    form = MyRemindersForm()
+    if not form.validate_on_submit():
+        fail(400, _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu."))
+    cal.set_wants_reminders(g.club, current_user, bool(form.wanted.data))
+    flash(_("Ihre Einstellung ist gespeichert."), "success")
+    return redirect(url_for("meetings.calendar", _anchor="erinnerungen"), code=303)
 
 
 @bp.post("/kalender/erneuern")

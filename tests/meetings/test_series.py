@@ -73,7 +73,11 @@ def expand(master, until):
     start = master.decoded("dtstart")
     rule = rrulestr(master["rrule"].to_ical().decode(), dtstart=start)
     excluded = set()
-    for exdate in master.get("exdate") and ([master["exdate"]] if not isinstance(master["exdate"], list) else master["exdate"]) or []:
+    for exdate in (
+        master.get("exdate")
+        and ([master["exdate"]] if not isinstance(master["exdate"], list) else master["exdate"])
+        or []
+    ):
         excluded |= {d.dt for d in exdate.dts}
     return [d for d in rule.between(start, until, inc=True) if d not in excluded]
 
@@ -120,7 +124,9 @@ def test_board_cancels_and_moves_single_dates_members_may_not(series, meetings, 
     assert 'id="repeat"' in page and "jede Woche" in page and "Nur diesen Termin absagen" not in page
     url = f"{meetings.base}/termine/{meeting.id}/datum/{first.key}"
     assert meetings.member.post(url + "/absagen").status_code == 403
-    assert meetings.board.post(f"{meetings.base}/termine/{meeting.id}/datum/{first.key + 60}/absagen").status_code == 404
+    assert (
+        meetings.board.post(f"{meetings.base}/termine/{meeting.id}/datum/{first.key + 60}/absagen").status_code == 404
+    )
     assert meetings.board.post(url + "/absagen", data={"notify": "y"}).status_code == 303
     db.session.refresh(meeting)
     assert meeting.sequence == 1

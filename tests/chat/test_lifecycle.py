@@ -94,8 +94,9 @@ def test_chat_server_down_at_approval_the_channel_waits_and_staff_see_it(auto, m
     assert op.status == "pending" and op.give_up_at - utcnow() > timedelta(days=6)
     assert services.link_for(club).channel_id is None
     html = client_for(staff).get(f"/admin/vereine/{club.id}").get_data(as_text=True)
-    assert 'id="chat-waiting"' in html and "wartet auf den Chat-Server" in html
-    assert club.name in client_for(staff).get("/admin/chat/").get_data(as_text=True)
+    assert 'id="chat-waiting"' in html and "wartet auf den Chat-Server" in html and "Kanal anlegen" in html
+    queue_page = client_for(staff).get("/admin/chat/").get_data(as_text=True)
+    assert club.name in queue_page and "Kanal anlegen" in queue_page
     auto.standin.down = False
     result = queue.process_due(now=utcnow() + timedelta(hours=2))
     assert result["done"] == 1

@@ -99,7 +99,11 @@ class Config:
     MATTERMOST_TOKEN: str | None = None
     MATTERMOST_TEAM: str | None = None
     MATTERMOST_TIMEOUT = 5.0
-    MATTERMOST_AUTO_PROVISION = False  # create a channel for every club when staff approve it
+    # Create a private channel for every club when staff approve it. None (unset) = on when MATTERMOST_URL is set.
+    MATTERMOST_AUTO_PROVISION: bool | None = None
+    # The chat server allows permanent deletion over the API (ServiceSettings.EnableAPIChannelDeletion): after a
+    # closed club's grace period its provisioned channel is deleted for good instead of staying archived.
+    MATTERMOST_DELETE_CHANNELS = False
     # Chat sync ops (chat_op): one attempt may take this long before it counts as crashed (its worker
     # killed) and runs again; the periodic sweep that picks such ops up runs every CHAT_SWEEP_MINUTES.
     CHAT_OP_LEASE_SECONDS = 600
@@ -178,6 +182,7 @@ ENV_SETTINGS: dict[str, type] = {
     "MATTERMOST_TEAM": str,
     "MATTERMOST_TIMEOUT": float,
     "MATTERMOST_AUTO_PROVISION": bool,
+    "MATTERMOST_DELETE_CHANNELS": bool,
     "CHAT_ALLOW_HTTP": bool,
     "CHAT_OP_LEASE_SECONDS": int,
     "CHAT_SWEEP_MINUTES": int,

@@ -53,10 +53,25 @@ def start_consumer() -> subprocess.Popen:
     return subprocess.Popen([consumer, "app.worker.huey", "-w", "2", "-q"], env=os.environ.copy())
 
 
+def link_demo_channel(app) -> None:
+    """The stand-ins start empty each time: link the demo club to its channel in the fresh chat stand-in."""
+    from app import demo
+
+    with app.app_context():
+        try:
+            done = demo.link_demo_channel()
+        except Exception as exc:  # noqa: BLE001 - a demo convenience must never stop the server
+            print(f"Demo-Kanal nicht verknüpft: {exc}")
+            return
+    if done:
+        print(done)
+
+
 def main() -> None:
     start_standins()
     consumer = start_consumer()
     app = create_app()
+    link_demo_channel(app)
     print("\nVereinsraum läuft: http://127.0.0.1:5000  (Demo-Zugänge: siehe README)\n")
     try:
         run_simple("127.0.0.1", int(os.environ.get("PORT", 5000)), app, use_reloader=False, threaded=True)

@@ -55,3 +55,74 @@ def test_demo_logins_work_in_the_browserless_app(runner, client):
     assert response.status_code == 303
     mine = client.get("/vereine").get_data(as_text=True)
     assert "Imkerverein Pankow" in mine
+
+
+def test_seed_demo_is_lived_in(runner, client, app):
+    """Issue 19 item 5: a newcomer's workspace has something in every panel, and the statistics have data."""
+    from datetime import date
+
+    from app.consultation.services import next_consultation_day
+    from app.core.db import utcnow
+    from app.meetings import calendar
+    from app.meetings.models import MeetingRun, Room, ScheduledMeeting
+    from app.privacy.models import Answer, Assessment
+    from app.workshops.models import Registration, Workshop
+
+    assert runner.invoke(args=["content-sync"]).exit_code == 0
+    result = runner.invoke(args=["seed-demo", "--password", "demo-passwort-1"])
+    assert result.exit_code == 0, result.output
+    club = db.session.scalar(sa.select(Club).where(Club.name == "Imkerverein Pankow e. V."))
+    assessment = db.session.scalar(sa.select(Assessment).where(Assessment.club_id == club.id))
+    assert assessment.profile and assessment.score is not None
+    assert 0.3 <= assessment.answered_count / assessment.applicable_count <= 0.7  # about half answered
+    answers = list(db.session.scalars(sa.select(Answer).where(Answer.club_id == club.id)))
+    assert any(a.note for a in answers) and any(a.responsible_id for a in answers)
+    overdue = [a for a in answers if a.status != "yes" and a.due_date and a.due_date < date.today()]
+    assert overdue
+    board_meeting = db.session.scalar(sa.select(ScheduledMeeting).where(ScheduledMeeting.club_id == club.id))
+    assert board_meeting.title == "Vorstandssitzung" and board_meeting.repeat == "weekly"
+    upcoming = calendar.upcoming(club, limit=3)
+    assert len(upcoming) == 3 and all(o.meeting.id == board_meeting.id and o.starts_at > utcnow() for o in upcoming)
+    room = db.session.scalar(sa.select(Room).where(Room.club_id == club.id, Room.is_default.is_(True)))
+    assert room.guest_access
+    workshops = list(db.session.scalars(sa.select(Workshop).where(Workshop.starts_at > utcnow())))
+    assert len(workshops) >= 2
+    assert count(Registration) >= 4
+    assert next_consultation_day() is not None
+    assert count(MeetingRun) > 0
+    # the staff statistics now draw every chart
+    client.post("/konto/anmelden", data={"email": "team@vereinsraum.example", "password": "demo-passwort-1"})
+    html = client.get("/admin/statistik").get_data(as_text=True)
+    assert "chart-empty" not in html and html.count('<svg role="img"') >= 5
+
+
+def test_seed_demo_links_the_channel_in_the_mattermost_standin(runner, app, client):
+    """With the demo stand-in (as ``make run`` starts it) the Imkerverein's own channel is linked and shows posts."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from app.chat.services import link_for
+    from app.extensions import cache
+    from app.integrations.mattermost.standin import make_standin
+    from tests.chat.conftest import free_port
+
+    port = free_port()
+    standin, env = make_standin(f"http://127.0.0.1:{port}")
+    server = make_server("127.0.0.1", port, standin, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        app.config.update(env, MATTERMOST_AUTO_PROVISION=False)
+        cache.clear()
+        result = runner.invoke(args=["seed-demo", "--password", "demo-passwort-1"])
+        assert result.exit_code == 0, result.output
+        club = db.session.scalar(sa.select(Club).where(Club.name == "Imkerverein Pankow e. V."))
+        link = link_for(club)
+        assert link is not None and link.kind == "linked" and link.channel_name == "imker-pankow" and link.bot_can_read
+        client.post("/konto/anmelden", data={"email": "ehrenamt@imker-pankow.example", "password": "demo-passwort-1"})
+        panel = client.get(f"/c/{club.slug}/chat/", headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert "Die Schleuder ist ab Samstag" in panel and "3 Personen im Kanal" in panel
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

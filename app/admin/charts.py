@@ -1,8 +1,10 @@
 """Server-rendered SVG bar charts (no chart library, no script).
 
-Each chart is a dict the template macro ``admin/_charts.html:bar_chart`` draws:
+Each chart is a dict the template macro ``admin/_macros.html:bar_chart`` draws:
 an ``<svg role="img">`` with ``<title>``/``<desc>`` plus a table with the same
-numbers, so screen readers and print get the data, not just the picture.
+numbers, so screen readers and print get the data, not just the picture. Every
+chart has the same width and row height, so all are drawn at one scale; a chart
+without data shows an empty state instead.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ def bar_chart(chart_id: str, title, description, items, *, max_value=None, unit:
         "id": chart_id,
         "title": str(title),
         "description": str(description),
+        # Nothing to draw (no rows, or every value 0 or unknown): the page says so instead of a column of labels.
+        "empty": not any(values),
         "bars": bars,
         "width": WIDTH,
         "height": max(ROW, y + 4),

@@ -11,15 +11,19 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..auth.models import User
+from ..chat import services as chat
 from ..chat.models import ChatLink
 from ..clubs.models import DISTRICTS, LEGAL_FORMS, Club, ClubStatus, ClubStatusChange, Membership, Role
 from ..core.audit import AuditEntry
 from ..core.db import contains_pattern, utcnow
 from ..extensions import db
 from ..meetings.models import MeetingRun
+from ..meetings.services import has_default_room
 from ..privacy.models import Answer, Assessment, ChecklistItem, ChecklistTopic, ChecklistVersion
 from .models import StaffNote
 
@@ -211,6 +215,7 @@ class ClubFacts:
     topics: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     renames: list = field(default_factory=list)  # (AuditEntry, actor name or None), newest first
+    chat_ops: list = field(default_factory=list)
 
 
 def club_facts(club: Club) -> ClubFacts:
@@ -236,6 +241,7 @@ def club_facts(club: Club) -> ClubFacts:
     ).one()
     activity.append(last_meeting)
     facts.chat = db.session.scalar(sa.select(ChatLink).where(ChatLink.club_id == club.id).limit(1))
+    facts.chat_ops = chat.open_ops(club)  # changes waiting for the chat server (or failed)
     activity = [a for a in activity if a is not None]
     facts.last_activity = max(activity) if activity else None
     facts.notes = list(
@@ -274,3 +280,26 @@ def shared_answers(club: Club):
         .where(ChecklistItem.version_id == current_version_id())
         .order_by(ChecklistItem.topic_key, ChecklistItem.position)
     ).all()
+
+
+def status_consequences(club, new_status) -> list[str]:
+    """What a status change will create or change besides the status (the confirmation page lists it)."""
+    lines = []
+    link = chat.link_for(club)
+    if new_status is ClubStatus.APPROVED:
+        if not has_default_room(club):
+            lines.append(_("Ein Videokonferenz-Raum für den Verein wird angelegt."))
+        if chat.will_provision(club):
+            lines.append(
+                _(
+                    "Im Team-Chat (Team „%(team)s“) wird ein privater Kanal für den Verein angelegt; Mitglieder mit "
+                    "einem Konto auf dem Chat-Server werden hinzugefügt. Ist der Chat-Server gerade nicht erreichbar, "
+                    "wartet der Auftrag und wird nachgeholt (sichtbar unter „Team-Chat“).",
+                    team=current_app.config.get("MATTERMOST_TEAM"),
+                )
+            )
+        elif link is not None and link.is_provisioned and link.archived_at is not None:
+            lines.append(_("Der archivierte Kanal des Vereins im Team-Chat wird wiederhergestellt."))
+    elif link is not None and link.is_provisioned and link.archived_at is None:
+        lines.append(_("Der Kanal des Vereins im Team-Chat wird archiviert (nicht gelöscht)."))
+    return lines

@@ -162,6 +162,7 @@ def set_status(club_id, action):
         label=label,
         heading=heading,
         recipients=recipients,
+        consequences=queries.status_consequences(club, new_status),
     )
     if club.status not in applies_to:
         flash(

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
 
 from ..core.db import UTCDateTime, enum_column, utcnow
 from ..extensions import db
@@ -16,6 +17,17 @@ class OpStatus(enum.StrEnum):
     PENDING = "pending"
     FAILED = "failed"
     DONE = "done"
+
+
+#: What an op does, for staff and boards (ChatOp.kind).
+OP_LABELS = {
+    "provision": _l("Kanal anlegen"),
+    "state": _l("Kanal archivieren oder wiederherstellen"),
+    "archive": _l("Kanal archivieren"),
+    "member": _l("Mitglied abgleichen"),
+    "rename": _l("Kanal umbenennen"),
+    "notice": _l("Hinweis senden"),
+}
 
 
 class ChatLink(db.Model):
@@ -109,3 +121,7 @@ class ChatOp(db.Model):
     done_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     club = so.relationship("Club")
+
+    @property
+    def label(self) -> str:
+        return str(OP_LABELS.get(self.kind, self.kind))

@@ -6,6 +6,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import sqlalchemy as sa
+
+from ..core.jobs import JobQueueUnavailable
 from ..extensions import cache, db
 from ..integrations.mattermost import MattermostError
 from .linking import recheck_access
@@ -25,6 +28,7 @@ class PanelInfo:
     error: bool = False  # the chat server did not answer (the template says so in the viewer's language)
     can_read: bool = False
     restricted: bool = False  # board-only channel and the viewer is not on the board
+    loading: bool = False  # not in the cache yet: the page shows a lazy section, a job fills the cache
 
 
 def panel_scope(link: ChatLink, membership) -> str | None:
@@ -34,14 +38,24 @@ def panel_scope(link: ChatLink, membership) -> str | None:
     return "posts"
 
 
-def panel_info(link: ChatLink, membership=None, *, refresh: bool = False) -> PanelInfo:
-    """The panel's view of the channel for this viewer (``membership``: theirs in the club)."""
+def panel_info(link: ChatLink, membership=None, *, refresh: bool = False, cached_only: bool = False) -> PanelInfo:
+    """The panel's view of the channel for this viewer (``membership``: theirs in the club).
+
+    ``cached_only`` (the page without JavaScript): never ask Mattermost while rendering. On a cache miss
+    the answer says ``loading`` and a background job fills the shared cache for the next look.
+    """
     if not link.on_platform or link.archived_at is not None or mm_client() is None:
         return PanelInfo()
     scope = panel_scope(link, membership)
     if scope is None:
         return PanelInfo(restricted=True)
     key = _panel_key(link.club_id, scope)
+    if cached_only:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        _request_warmup(link.club_id)
+        return PanelInfo(loading=True)
     if not refresh:
         cached = cache.get(key)
         if cached is not None:
@@ -94,3 +108,22 @@ def _plain(text: str, limit: int = 280) -> str:
     """Post text for display: plain text (escaped by the template), shortened."""
     text = "".join(ch for ch in str(text) if ch in "\n\t" or ord(ch) >= 32)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _request_warmup(club_id: int) -> None:
+    from .tasks import warm_panel  # tasks imports the queue, which imports this package's services
+
+    try:
+        warm_panel(club_id)
+    except JobQueueUnavailable:
+        log.warning("chat panel of club %s not warmed (queue unavailable)", club_id)
+
+
+def warm_panel_cache(club_id: int) -> None:
+    """The job behind ``cached_only``: fetch the channel once and put it in the shared cache."""
+    link = db.session.scalar(sa.select(ChatLink).where(ChatLink.club_id == club_id))
+    if link is None or not link.on_platform or link.archived_at is not None or mm_client() is None:
+        return
+    scope = "posts"
+    info = _fetch_panel(link, None)
+    cache.set(_panel_key(link.club_id, scope), info, timeout=PANEL_ERROR_TTL if info.error else PANEL_TTL)

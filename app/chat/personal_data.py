@@ -15,5 +15,6 @@ def register() -> None:
     # Queued Mattermost changes (e.g. removing the person from the channel) must still run after an
     # account deletion; they carry no FK to the person and are deleted with the club.
     declare(ChatOp, category="chat", on_user_delete="keep-with-club", on_club_delete="delete")
-    # A closed club: archive the channel the platform provisioned for it.
+    # A closed club, after the grace period: its provisioned channel stays archived, or is deleted for good
+    # where the chat server allows it (MATTERMOST_DELETE_CHANNELS).
     declare_closure_step("chat", lambda club: provisioning.archive_club_channel(club))

@@ -5,13 +5,15 @@ Every change is a chat op carried out by ``queue.py``; the handlers here registe
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..auth.models import User
-from ..clubs.models import ClubStatus, Membership
+from ..clubs.models import Membership
 from ..clubs.services import club_members
 from ..core.audit import audit_record
 from ..core.db import utcnow
@@ -22,6 +24,7 @@ from .models import ChatAccount, ChatLink, ChatOp
 from .notices import _no_mentions, _post_once, workspace_url
 from .queue import enqueue, handles
 from .services import (
+    OPEN,
     ChatError,
     _account_for,
     _owned_elsewhere,
@@ -36,13 +39,16 @@ from .services import (
 
 # --- provisioning ---------------------------------------------------------------------------------
 
+#: A channel requested on approval waits this long for a chat server that is down (then staff see it failed).
+PROVISION_LIFETIME = timedelta(days=7)
+
 
 def request_provision(club, *, by=None) -> ChatLink:
     if not platform_ready():
         raise ChatError(_("Der Chat-Server der Plattform ist nicht eingerichtet."))
     link = link_for(club)
     if link is not None and link.is_provisioned and link.archived_at is None:
-        enqueue(club, "provision", f"provision:{club.id}", {})
+        enqueue(club, "provision", f"provision:{club.id}", {}, lifetime=PROVISION_LIFETIME)
         return link
     link = link or ChatLink(club_id=club.id)
     link.kind = "provisioned"
@@ -59,7 +65,7 @@ def request_provision(club, *, by=None) -> ChatLink:
     audit_record("chat.provision_requested", actor=by, club=club)
     db.session.commit()
     forget_panel(club)
-    enqueue(club, "provision", f"provision:{club.id}", {})
+    enqueue(club, "provision", f"provision:{club.id}", {}, lifetime=PROVISION_LIFETIME)
     return link
 
 
@@ -78,6 +84,22 @@ def _lost_create(club, channel: dict, bot_id: str, client) -> bool:
     if _owned_elsewhere(club, channel_id=channel["id"]):
         return False
     return {m["user_id"] for m in client.channel_members(channel["id"])} <= {bot_id}
+
+
+def _sync_all_members(op: ChatOp, link: ChatLink, client) -> None:
+    """Put every member of the club into the channel (provisioning, restoring after a suspension)."""
+    # Progress is recorded in the op (committed after each member), so an attempt that resumes after a
+    # worker was killed does not add those members again; for the others it first asks whether an add
+    # of the killed attempt reached Mattermost after all (its answer lost) – one GET per remaining member.
+    progress = op.payload or {}
+    done = set(progress.get("members_done") or ()) if progress.get("members_channel") == link.channel_id else set()
+    for membership in club_members(link.club):
+        if membership.user_id in done:
+            continue
+        _sync_member(link, membership.user_id, client, check_first=op.attempts > 1)
+        done.add(membership.user_id)
+        op.payload = {**(op.payload or {}), "members_channel": link.channel_id, "members_done": sorted(done)}
+        db.session.commit()
 
 
 @handles("provision")
@@ -123,18 +145,7 @@ def _do_provision(op: ChatOp, client) -> None:
         link.bot_can_read = True
         audit_record("chat.provisioned", club=club, channel=channel["name"])
         db.session.commit()
-    # Progress is recorded in the op (committed after each member), so an attempt that resumes after a
-    # worker was killed does not add those members again; for the others it first asks whether an add
-    # of the killed attempt reached Mattermost after all (its answer lost) – one GET per remaining member.
-    progress = op.payload or {}
-    done = set(progress.get("members_done") or ()) if progress.get("members_channel") == link.channel_id else set()
-    for membership in club_members(club):
-        if membership.user_id in done:
-            continue
-        _sync_member(link, membership.user_id, client, check_first=op.attempts > 1)
-        done.add(membership.user_id)
-        op.payload = {**(op.payload or {}), "members_channel": link.channel_id, "members_done": sorted(done)}
-        db.session.commit()
+    _sync_all_members(op, link, client)
     if not link.welcome_posted:
         with force_locale("de"):
             text = _(
@@ -252,23 +263,110 @@ def _do_archive(op: ChatOp, client) -> None:
     forget_panel(op.club)
 
 
-def archive_club_channel(club) -> str:
-    """A closed club (app.dataprotection): archive the channel the platform provisioned (a linked one stays)."""
+# --- the channel follows the club's status ---------------------------------------------------------
+
+RESTORE_FORBIDDEN = "vereinsraum.restore_forbidden"
+
+
+def follow_status(club) -> ChatOp | None:
+    """Queue the change that makes a provisioned channel match the club: archived unless approved.
+
+    One op per club (key ``state:<club>``) carries the *desired* state and reads the club's status when
+    it runs, so suspend-then-reactivate while the chat server is down ends with the right state.
+    """
     link = link_for(club)
-    if link is None or not link.is_provisioned or not link.channel_id:
-        return _("Kein bereitgestellter Kanal.")
-    if link.archived_at is not None:
-        return _("Kanal war schon archiviert.")
-    client = mm_client()
-    if client is None:
-        raise RuntimeError("Mattermost ist nicht erreichbar oder nicht eingerichtet.")
+    if link is None or not link.is_provisioned:
+        return None
+    if club.is_active == (link.archived_at is None) and not _open_state_op(club):
+        return None  # already as it should be
+    return enqueue(club, "state", f"state:{club.id}", {}, lifetime=PROVISION_LIFETIME)
+
+
+def _open_state_op(club) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(ChatOp.id).where(ChatOp.key == f"state:{club.id}", ChatOp.status.in_(OPEN)).limit(1)
+        )
+        is not None
+    )
+
+
+def _archive(link: ChatLink, client) -> None:
     try:
         client.archive_channel(link.channel_id)
     except MattermostError as exc:
-        if getattr(exc, "status", None) not in (400, 404):  # already archived or gone
+        if exc.status not in (400, 404):  # already archived or gone
             raise
     link.archived_at = utcnow()
     db.session.commit()
+
+
+def _restore(link: ChatLink, client) -> None:
+    try:
+        client.restore_channel(link.channel_id)
+    except MattermostError as exc:
+        if exc.status == 403:
+            raise MattermostError(
+                403,
+                RESTORE_FORBIDDEN,
+                "the bot may not restore the channel (it needs manage_team: make it a team admin)",
+                transient=False,
+            ) from exc
+        if exc.status != 400:  # 400: not archived (restored by hand meanwhile)
+            raise
+    link.archived_at = None
+    db.session.commit()
+
+
+@handles("state")
+def _do_state(op: ChatOp, client) -> None:
+    club = op.club
+    link = link_for(club)
+    if link is None or not link.is_provisioned:
+        return
+    if not link.channel_id:  # never created: provisioning (when it runs) creates it for an active club
+        if club.is_active:
+            _do_provision(op, client)
+        return
+    if not club.is_active:
+        if link.archived_at is None:
+            _archive(link, client)
+            audit_record("chat.archived", club=club, status=club.status.value)
+    else:
+        if link.archived_at is not None:
+            _restore(link, client)
+            audit_record("chat.restored", club=club)
+        link.team_id = link.team_id or client.team_by_name(link.team_name)["id"]
+        _sync_all_members(op, link, client)  # members who joined or left while it was archived
+    forget_panel(club)
+
+
+def archive_club_channel(club) -> str:
+    """Deletion step of a closed club (app.dataprotection), after the grace period.
+
+    With ``MATTERMOST_DELETE_CHANNELS`` (the chat server allows deletion over the API) the provisioned
+    channel is deleted for good, posts included; otherwise it stays archived on the chat server. A
+    channel the club linked itself is the club's own: it stays as it is.
+    """
+    link = link_for(club)
+    if link is None or not link.is_provisioned or not link.channel_id:
+        return _("Kein bereitgestellter Kanal.")
+    client = mm_client()
+    if client is None:
+        raise RuntimeError("Mattermost ist nicht erreichbar oder nicht eingerichtet.")
+    if current_app.config.get("MATTERMOST_DELETE_CHANNELS"):
+        try:
+            client.delete_channel_permanently(link.channel_id)
+        except MattermostError as exc:
+            if exc.status != 404:  # 404: gone already
+                raise
+        audit_record("chat.deleted", club=club)
+        link.archived_at = link.archived_at or utcnow()
+        db.session.commit()
+        return _("Kanal endgültig gelöscht.")
+    if link.archived_at is not None:
+        return _("Kanal war schon archiviert.")
+    _archive(link, client)
     return _("Kanal archiviert.")
 
 
@@ -276,7 +374,13 @@ def archive_club_channel(club) -> str:
 
 
 def reconcile() -> list[str]:
-    """Compare every provisioned channel with its club and repair the difference."""
+    """Compare every channel on the platform's server with its club and repair what the bot may.
+
+    Provisioned channels: archived unless the club is approved (restored when it is again), display name,
+    members. Channels a club linked itself: membership drift is reported; club members missing from the
+    channel are added when the bot can read it; people in the channel who are not club members are
+    only reported (the channel is the club's own: guests may be there on purpose).
+    """
     client = mm_client(max_wait=2.0)
     if client is None:
         return ["Kein Chat-Server eingerichtet."]
@@ -284,49 +388,111 @@ def reconcile() -> list[str]:
     links = list(
         db.session.scalars(
             sa.select(ChatLink)
-            .where(ChatLink.kind == "provisioned", ChatLink.channel_id.is_not(None), ChatLink.archived_at.is_(None))
+            .where(
+                sa.or_(
+                    sa.and_(ChatLink.kind == "provisioned", ChatLink.channel_id.is_not(None)),
+                    sa.and_(ChatLink.kind == "linked", ChatLink.on_platform.is_(True)),
+                ),
+            )
             .order_by(ChatLink.id)
         )
     )
     for link in links:
         club = link.club
-        changes = []
         try:
-            me = client.me()["id"]
-            channel = client.channel(link.channel_id)
-            link.team_id = channel["team_id"]
-            if club.status is ClubStatus.SUSPENDED:
-                client.archive_channel(link.channel_id)
-                link.archived_at = utcnow()
-                db.session.commit()
-                lines.append(f"{club.slug}: Kanal archiviert (Verein gesperrt)")
-                continue
-            wanted_name = display_name_for(club.name)
-            if channel["display_name"] != wanted_name:
-                client.patch_channel(link.channel_id, display_name=wanted_name)
-                link.display_name = wanted_name
-                changes.append(f"Anzeigename → {wanted_name}")
-            present = _channel_member_ids(link, client)
-            memberships = db.session.scalars(sa.select(Membership).where(Membership.club_id == club.id))
-            wanted: dict[str, str] = {}
-            for membership in memberships:
-                if _wants(link, membership):
-                    user = db.session.get(User, membership.user_id)
-                    mm_id = _account_for(user, client)
-                    if mm_id:
-                        wanted[mm_id] = user.email
-            for mm_id in sorted(set(wanted) - present):
-                client.ensure_team_member(link.team_id, mm_id)
-                _add(link, mm_id, client)
-                changes.append(f"+ {wanted[mm_id]}")
-            for mm_id in sorted(present - set(wanted) - {me}):
-                client.remove_channel_member(link.channel_id, mm_id)
-                changes.append(f"- {mm_id}")
-            db.session.commit()
+            if link.is_provisioned:
+                line = _reconcile_provisioned(link, client)
+            else:
+                line = _reconcile_linked(link, client)
         except MattermostError as exc:
             db.session.rollback()
             lines.append(f"{club.slug}: Fehler – {exc}")
             continue
         forget_panel(club)
-        lines.append(f"{club.slug}: " + ("; ".join(changes) if changes else "in Ordnung"))
+        if line:
+            lines.append(f"{club.slug}: {line}")
     return lines
+
+
+def _wanted_accounts(link: ChatLink, client) -> dict[str, str]:
+    """Mattermost id -> e-mail of every club member who should be in the channel and has an account."""
+    wanted: dict[str, str] = {}
+    for membership in db.session.scalars(sa.select(Membership).where(Membership.club_id == link.club_id)):
+        if _wants(link, membership):
+            user = db.session.get(User, membership.user_id)
+            mm_id = _account_for(user, client)
+            if mm_id:
+                wanted[mm_id] = user.email
+    return wanted
+
+
+def _reconcile_provisioned(link: ChatLink, client) -> str | None:
+    club = link.club
+    if not club.is_active:
+        if link.archived_at is not None:
+            return None  # archived, as it should be: nothing to compare
+        _archive(link, client)
+        audit_record("chat.archived", club=club, status=club.status.value)
+        return f"Kanal archiviert (Verein {club.status.value})"
+    changes = []
+    if link.archived_at is not None:
+        _restore(link, client)
+        audit_record("chat.restored", club=club)
+        changes.append("Kanal wiederhergestellt")
+    me = client.me()["id"]
+    channel = client.channel(link.channel_id)
+    link.team_id = channel["team_id"]
+    wanted_name = display_name_for(club.name)
+    if channel["display_name"] != wanted_name:
+        client.patch_channel(link.channel_id, display_name=wanted_name)
+        link.display_name = wanted_name
+        changes.append(f"Anzeigename → {wanted_name}")
+    present = _channel_member_ids(link, client)
+    wanted = _wanted_accounts(link, client)
+    for mm_id in sorted(set(wanted) - present):
+        client.ensure_team_member(link.team_id, mm_id)
+        _add(link, mm_id, client)
+        changes.append(f"+ {wanted[mm_id]}")
+    for mm_id in sorted(present - set(wanted) - {me}):
+        client.remove_channel_member(link.channel_id, mm_id)
+        changes.append(f"- {mm_id}")
+    db.session.commit()
+    return "; ".join(changes) if changes else "in Ordnung"
+
+
+def _reconcile_linked(link: ChatLink, client) -> str | None:
+    club = link.club
+    if link.archived_at is not None:
+        return None
+    if not club.is_active:
+        return "verknüpfter Kanal – Verein nicht aktiv, nicht abgeglichen"
+    if not link.bot_can_read or not link.channel_id:
+        return "verknüpfter Kanal – der Bot ist nicht im Kanal, Mitglieder nicht geprüft"
+    me = client.me()["id"]
+    try:
+        present = _channel_member_ids(link, client)
+    except MattermostError as exc:
+        if exc.status not in (403, 404):
+            raise
+        link.bot_can_read = False
+        db.session.commit()
+        return "verknüpfter Kanal – kein Zugriff mehr für den Bot"
+    link.team_id = link.team_id or client.channel(link.channel_id)["team_id"]
+    wanted = _wanted_accounts(link, client)
+    changes = []
+    for mm_id in sorted(set(wanted) - present):
+        try:
+            client.ensure_team_member(link.team_id, mm_id)
+            _add(link, mm_id, client)
+            changes.append(f"+ {wanted[mm_id]}")
+        except MattermostError as exc:
+            if exc.transient:
+                raise
+            changes.append(f"fehlt im Kanal: {wanted[mm_id]} (der Bot darf niemanden hinzufügen)")
+    extra = sorted(present - set(wanted) - {me})
+    if extra:
+        changes.append(
+            f"{len(extra)} Personen im Kanal sind nicht im Verein (nicht entfernt: eigener Kanal des Vereins)"
+        )
+    db.session.commit()
+    return "verknüpfter Kanal: " + ("; ".join(changes) if changes else "in Ordnung")

@@ -10,9 +10,10 @@ from .forms import LinkForm, OptionsForm
 from .panel import panel_info
 
 
-def _panel_context(refresh: bool = False) -> dict:
+def _panel_context(refresh: bool = False, cached_only: bool = False) -> dict:
+    """``cached_only``: the full page (no htmx) – nothing is asked of Mattermost while it renders."""
     link = services.link_for(g.club)
-    info = panel_info(link, g.membership, refresh=refresh) if link is not None else None
+    info = panel_info(link, g.membership, refresh=refresh, cached_only=cached_only) if link is not None else None
     return {
         "link": link,
         "info": info,
@@ -20,7 +21,7 @@ def _panel_context(refresh: bool = False) -> dict:
         "platform_ready": services.platform_ready(),
         "form": EmptyForm(),
         "no_account": link is not None and services.has_no_account(link, g.membership.user_id),
-        "bot_name": services.bot_username()
+        "bot_name": services.bot_username(cached_only=cached_only)
         if link is not None and link.on_platform and not link.bot_can_read
         else None,
     }
@@ -29,6 +30,8 @@ def _panel_context(refresh: bool = False) -> dict:
 @bp.get("/")
 @club_access("member")
 def panel():
+    if not is_htmx():  # the page without JavaScript: from the shared cache, a lazy section on a miss
+        return render_page("chat/panel.html", "chat/partials/_panel.html", **_panel_context(cached_only=True))
     return render_page(
         "chat/panel.html", "chat/partials/_panel.html", **_panel_context(refresh=request.args.get("refresh") == "1")
     )

@@ -44,6 +44,19 @@ def platform_ready() -> bool:
     return bool(config.get("MATTERMOST_URL") and config.get("MATTERMOST_TOKEN") and config.get("MATTERMOST_TEAM"))
 
 
+def auto_provision() -> bool:
+    """Does approval create the club's channel? ``MATTERMOST_AUTO_PROVISION``; unset = when MATTERMOST_URL is set."""
+    value = current_app.config.get("MATTERMOST_AUTO_PROVISION")
+    if value is None:
+        value = bool(current_app.config.get("MATTERMOST_URL"))
+    return bool(value) and platform_ready()
+
+
+def will_provision(club) -> bool:
+    """Approving this club now creates its channel (the approval page says so)."""
+    return auto_provision() and link_for(club) is None
+
+
 def mm_client(max_wait: float = 0.0):
     return client_from_config(current_app.config, max_wait=max_wait)
 
@@ -130,13 +143,16 @@ def has_no_account(link: ChatLink, user_id: int) -> bool:
 BOT_NAME_TTL = 600  # seconds
 
 
-def bot_username() -> str | None:
-    """The bot's @name (shared cache: every app instance asks Mattermost once per ten minutes)."""
+def bot_username(*, cached_only: bool = False) -> str | None:
+    """The bot's @name (shared cache: every app instance asks Mattermost once per ten minutes).
+
+    ``cached_only``: never ask Mattermost (a page rendering without JavaScript); None on a miss.
+    """
     url = platform_url()
     key = f"chat:bot-name:{url}"
     name = cache.get(key)
-    if name:
-        return name
+    if name or cached_only:
+        return name or None
     client = mm_client()
     if client is None:
         return None

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask_babel import gettext as _
 
 from ..clubs.models import ClubStatus
-from ..core.signals import club_renamed, club_status_changed, meeting_started, membership_changed
+from ..core.signals import club_renamed, club_status_changed, club_welcome_links, meeting_started, membership_changed
+from ..core.urls import external_url
 from . import notices, provisioning, queue, services
 
 
 def on_status_changed(club, old=None, new=None, **_kw):
+    """Approval creates the channel (MATTERMOST_AUTO_PROVISION); otherwise the channel follows the status:
+    suspended, rejected or closed archives it, approved again (reactivated, restored) brings it back."""
+    if new is ClubStatus.APPROVED and services.will_provision(club):
+        provisioning.request_provision(club)
+        return
+    provisioning.follow_status(club)
+
+
+def welcome_links(club, **_kw):
+    """For the board's approval mail: the chat panel (our page, which leads to the channel)."""
     link = services.link_for(club)
-    if new is ClubStatus.APPROVED:
-        if link is None and current_app.config.get("MATTERMOST_AUTO_PROVISION") and services.platform_ready():
-            provisioning.request_provision(club)
-    elif new in (ClubStatus.SUSPENDED, ClubStatus.REJECTED):
-        if link is not None and link.is_provisioned and link.archived_at is None:
-            queue.enqueue(club, "archive", f"archive:{club.id}", {})
+    if link is None or link.archived_at is not None:
+        return None
+    return (_("Team-Chat"), external_url("chat.panel", slug=club.slug))
 
 
 def on_membership_changed(club, user_id=None, role=None, **_kw):
@@ -40,3 +48,4 @@ def connect() -> None:
     membership_changed.connect(on_membership_changed)
     club_renamed.connect(on_club_renamed)
     meeting_started.connect(on_meeting_started)
+    club_welcome_links.connect(welcome_links)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core.jobs import every_minutes, periodic_task, task
-from . import queue
+from . import panel, queue
 
 
 @task()
@@ -16,3 +16,9 @@ def run_op(op_id: int):
 def process_due_periodic():
     """Safety net: pick up due ops that no job is waiting for (queue was down, worker killed mid-op)."""
     return queue.process_due()
+
+
+@task()
+def warm_panel(club_id: int):
+    """Fill the shared cache of a club's chat panel (the page without JavaScript never waits on Mattermost)."""
+    return panel.warm_panel_cache(club_id)

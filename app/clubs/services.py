@@ -14,7 +14,14 @@ from ..auth.models import User
 from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.mail import send_mail, try_send_mail
-from ..core.signals import club_registered, club_renamed, club_status_changed, membership_changed
+from ..core.signals import (
+    club_registered,
+    club_renamed,
+    club_status_changed,
+    club_welcome_links,
+    membership_changed,
+    values_from,
+)
 from ..core.text import slugify
 from ..core.urls import external_url  # links in mails come from BASE_URL only
 from ..extensions import db
@@ -265,8 +272,15 @@ def change_status(club: Club, new_status: ClubStatus, *, by, reason: str | None 
         recipients = board_emails(club)
         if recipients:
             with force_locale("de"):
+                # What approval created for the club (default room, chat channel), each a link under BASE_URL.
+                extra = values_from(club_welcome_links, club) if new_status is ClubStatus.APPROVED else []
                 return try_send_mail(
-                    recipients, subject(club), template, club=club, link=external_url("workspace.index", slug=club.slug)
+                    recipients,
+                    subject(club),
+                    template,
+                    club=club,
+                    link=external_url("workspace.index", slug=club.slug),
+                    links=extra,
                 )
     return True
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import icalendar
 
@@ -23,14 +24,28 @@ class Event:
     cancelled: bool = False
     last_modified: datetime | None = None
     organizer: str | None = None  # an e-mail address (invitations: METHOD REQUEST or CANCEL)
+    # A series: local wall times in ``tz`` (so it survives daylight saving), RRULE parts (e.g.
+    # {"freq": "weekly", "interval": 2}), EXDATEs (cancelled dates) – or, for one moved date of a series,
+    # its original start as ``recurrence_id``.
+    tz: str | None = None
+    rrule: dict | None = None
+    exdates: tuple[datetime, ...] = ()
+    recurrence_id: datetime | None = None
 
 
 def _component(event: Event) -> icalendar.Event:
     component = icalendar.Event()
     component.add("uid", event.uid)
     component.add("dtstamp", utcnow())
-    component.add("dtstart", event.start.astimezone(timezone.utc))
-    component.add("dtend", event.end.astimezone(timezone.utc))
+    zone = ZoneInfo(event.tz) if event.tz else timezone.utc
+    component.add("dtstart", event.start.astimezone(zone))
+    component.add("dtend", event.end.astimezone(zone))
+    if event.rrule:
+        component.add("rrule", event.rrule)
+    for exdate in event.exdates:
+        component.add("exdate", exdate.astimezone(zone))
+    if event.recurrence_id is not None:
+        component.add("recurrence-id", event.recurrence_id.astimezone(zone))
     component.add("sequence", event.sequence)
     component.add("summary", event.summary)
     if event.location:
@@ -57,4 +72,6 @@ def calendar(events, *, product: str, method: str = "PUBLISH", name: str | None 
         cal.add("x-wr-calname", name)
     for event in events:
         cal.add_component(_component(event))
+    if any(event.tz for event in events):
+        cal.add_missing_timezones()  # VTIMEZONE for every TZID used (RFC 5545 3.6.5)
     return cal.to_ical()

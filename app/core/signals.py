@@ -30,6 +30,9 @@ club_status_changed = _signals.signal("club-status-changed")
 membership_changed = _signals.signal("membership-changed")
 #: sender = club; kwargs: old_name
 club_renamed = _signals.signal("club-renamed")
+#: sender = club, just approved. Receivers return ``(label, url)`` for the board's welcome mail: what approval
+#: created for the club (app.meetings: the default room, app.chat: the channel). URLs from BASE_URL only.
+club_welcome_links = _signals.signal("club-welcome-links")
 
 # --- meetings (sent by app.meetings) -----------------------------------------------------------------
 

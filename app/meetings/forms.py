@@ -1,11 +1,19 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..auth.forms import strip_text
 from ..core.forms import BaseForm
-from .models import WHO_MAY_START
+from .models import REMINDER_CHOICES, REPEATS, WHO_MAY_START
 
 
 class RoomForm(BaseForm):
@@ -84,7 +92,31 @@ class ScheduleForm(BaseForm):
     agenda = TextAreaField(
         _l("Tagesordnung (optional)"), validators=[Optional(), Length(max=5000, message=_l("Höchstens 5000 Zeichen."))]
     )
+    repeat = SelectField(
+        _l("Wiederholen"),
+        choices=[SelectChoice("", _l("nicht wiederholen"))] + [SelectChoice(k, v) for k, v in REPEATS.items()],
+        default="",
+        validate_choice=True,
+    )
+    repeat_until = DateField(_l("Wiederholen bis (optional)"), validators=[Optional()])
     notify = BooleanField(_l("Alle Mitglieder per E-Mail einladen bzw. über Änderungen informieren"), default=True)
+
+    def validate_starts_at(self, field):
+        if field.data is not None and field.data.year < 2000:
+            raise ValidationError(_l("Bitte geben Sie ein gültiges Datum an."))
+
+    def validate_repeat_until(self, field):
+        if field.data is not None and self.starts_at.data is not None and field.data < self.starts_at.data.date():
+            raise ValidationError(_l("Das Ende der Wiederholung liegt vor dem ersten Termin."))
+
+
+class MoveForm(BaseForm):
+    starts_at = DateTimeLocalField(
+        _l("Neuer Beginn"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Bitte geben Sie Datum und Uhrzeit an."))],
+    )
+    notify = BooleanField(_l("Alle Mitglieder per E-Mail informieren"), default=True)
 
     def validate_starts_at(self, field):
         if field.data is not None and field.data.year < 2000:
@@ -93,3 +125,15 @@ class ScheduleForm(BaseForm):
 
 class CancelForm(BaseForm):
     notify = BooleanField(_l("Alle Mitglieder per E-Mail über die Absage informieren"), default=True)
+
+
+class ReminderSettingForm(BaseForm):
+    hours = SelectField(
+        _l("Erinnerung per E-Mail an alle Mitglieder"),
+        coerce=int,
+        choices=lambda: [SelectChoice(k, v) for k, v in REMINDER_CHOICES.items()],
+    )
+
+
+class MyRemindersForm(BaseForm):
+    wanted = BooleanField(_l("Ich möchte Erinnerungen an die Termine per E-Mail bekommen"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -15,6 +15,12 @@ from ..extensions import db
 START_BOARD = "board"
 START_MEMBERS = "members"
 WHO_MAY_START = {START_BOARD: _l("nur der Vorstand"), START_MEMBERS: _l("alle Mitglieder")}
+#: how a scheduled meeting repeats (in Europe/Berlin wall time; monthly = the same weekday, e.g. 2nd Thursday)
+REPEATS = {
+    "weekly": _l("jede Woche"),
+    "biweekly": _l("alle zwei Wochen"),
+    "monthly": _l("jeden Monat am selben Wochentag"),
+}
 
 
 def new_token() -> str:
@@ -87,12 +93,34 @@ class ScheduledMeeting(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    # A series: ``repeat`` (REPEATS) from ``starts_at`` (the first date), up to ``repeat_until`` (local date, inclusive).
+    repeat: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    repeat_until: so.Mapped[date | None] = so.mapped_column(sa.Date)
+
     room = so.relationship("Room")
     club = so.relationship("Club")
+    changes = so.relationship(
+        "OccurrenceChange", cascade="all, delete-orphan", order_by="OccurrenceChange.original_start", lazy="selectin"
+    )
 
     @property
     def ends_at(self) -> datetime:
         return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
+class OccurrenceChange(db.Model):
+    """One date of a series cancelled (``new_start`` None) or moved to ``new_start``."""
+
+    __tablename__ = "meeting_occurrence_change"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "original_start", name="uq_occurrence_change_start"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    meeting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("scheduled_meeting.id", ondelete="CASCADE"), index=True)
+    original_start: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    new_start: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    cancelled: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
 
 class CalendarFeed(db.Model):
@@ -104,3 +132,46 @@ class CalendarFeed(db.Model):
     club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), unique=True)
     token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=new_token)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+#: Reminder mails before each date (club setting, hours before; 0 = off). Absent row: the default.
+REMINDER_DEFAULT_HOURS = 24
+REMINDER_CHOICES = {
+    0: _l("keine Erinnerung"),
+    2: _l("2 Stunden vorher"),
+    24: _l("24 Stunden vorher"),
+    48: _l("2 Tage vorher"),
+}
+
+
+class MeetingReminderSetting(db.Model):
+    __tablename__ = "meeting_reminder_setting"
+
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), primary_key=True)
+    hours: so.Mapped[int] = so.mapped_column(default=REMINDER_DEFAULT_HOURS)
+
+
+class MeetingReminderOptOut(db.Model):
+    """A member who wants no reminder mails from this club's meetings."""
+
+    __tablename__ = "meeting_reminder_optout"
+    __table_args__ = (sa.UniqueConstraint("club_id", "user_id", name="uq_meeting_reminder_optout"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class MeetingReminderSent(db.Model):
+    """One reminder per date of a meeting (the unique key makes a second worker skip it)."""
+
+    __tablename__ = "meeting_reminder_sent"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "starts_at", name="uq_meeting_reminder_sent"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    meeting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("scheduled_meeting.id", ondelete="CASCADE"), index=True)
+    starts_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    recipients: so.Mapped[int] = so.mapped_column(default=0)
+    sent_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

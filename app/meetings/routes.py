@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, format_time
@@ -14,6 +14,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..clubs.models import ClubStatus
+from ..core.db import utcnow
 from ..core.errors import fail
 from ..core.forms import EmptyForm, first_error
 from ..core.htmx import hx_redirect, is_htmx, render_page
@@ -24,7 +25,17 @@ from ..extensions import limiter
 from ..integrations.bigbluebutton import BBBError
 from . import bp, guest_bp, services
 from . import calendar as cal
-from .forms import CancelForm, ConsentForm, GuestJoinForm, RoomForm, RoomSettingsForm, ScheduleForm
+from .forms import (
+    CancelForm,
+    ConsentForm,
+    GuestJoinForm,
+    MoveForm,
+    MyRemindersForm,
+    ReminderSettingForm,
+    RoomForm,
+    RoomSettingsForm,
+    ScheduleForm,
+)
 from .models import Room
 
 CONSENT_KEY = "meetings_consent"
@@ -332,13 +343,22 @@ def delete_room(room_id):
 @bp.get("/raum/<int:room_id>/aufzeichnungen")
 @club_access("member")
 def recordings(room_id):
+    """The page never waits on BigBlueButton: the list is a lazy section (``recordings_list``)."""
+    room = _room_or_404(room_id)
+    return render_template("meetings/recordings.html", room=room)
+
+
+@bp.get("/raum/<int:room_id>/aufzeichnungen/liste")
+@club_access("member")
+def recordings_list(room_id):
+    """The recordings (getRecordings, with the client's timeout): the lazy section, or a page without JavaScript."""
     room = _room_or_404(room_id)
     try:
         items, error = services.recordings_for(room), None
     except BBBError as exc:
         items, error = [], exc
     return render_page(
-        "meetings/recordings.html",
+        "meetings/recordings_list.html",
         "meetings/partials/_recordings.html",
         room=room,
         recordings=items,
@@ -418,6 +438,8 @@ def schedule():
             agenda=form.agenda.data,
             by=current_user,
             notify=form.notify.data,
+            repeat=form.repeat.data,
+            repeat_until=form.repeat_until.data,
         )
         flash(
             _("Der Termin ist geplant.") + (" " + _("Die Einladungen sind verschickt.") if form.notify.data else ""),
@@ -431,7 +453,61 @@ def schedule():
 @club_access("member")
 def scheduled(meeting_id):
     meeting = cal.get_scheduled(g.club, meeting_id) or abort(404)
-    return render_template("meetings/scheduled.html", meeting=meeting)
+    dates = []
+    if meeting.repeat and meeting.cancelled_at is None:
+        now = utcnow()
+        dates = cal.occurrences(meeting, now - timedelta(hours=3), now + cal.HORIZON, cancelled=True)[:12]
+    return render_template(
+        "meetings/scheduled.html",
+        meeting=meeting,
+        dates=dates,
+        repeat_label=cal.repeat_label(meeting),
+        form=EmptyForm(),
+    )
+
+
+def _occurrence_or_404(meeting, key):
+    if meeting.cancelled_at is not None:
+        fail(409, _("Dieser Termin ist bereits abgesagt."))
+    occurrence = cal.find_occurrence(meeting, key)
+    if occurrence is None:
+        abort(404)
+    return occurrence
+
+
+@bp.route("/termine/<int:meeting_id>/datum/<int:key>/absagen", methods=["GET", "POST"])
+@club_access("board")
+def cancel_occurrence(meeting_id, key):
+    """Cancel one date of a series (EXDATE in the calendar)."""
+    meeting = cal.get_scheduled(g.club, meeting_id) or abort(404)
+    occurrence = _occurrence_or_404(meeting, key)
+    form = CancelForm()
+    if request.method == "POST" and form.validate_on_submit():
+        cal.change_occurrence(meeting, key, by=current_user, notify=form.notify.data)
+        flash(_("Der Termin am %(date)s ist abgesagt.", date=format_datetime(occurrence.starts_at)), "success")
+        return redirect(url_for("meetings.scheduled", meeting_id=meeting.id), code=303)
+    return render_template("meetings/occurrence.html", meeting=meeting, occurrence=occurrence, form=form, move=False)
+
+
+@bp.route("/termine/<int:meeting_id>/datum/<int:key>/verschieben", methods=["GET", "POST"])
+@club_access("board")
+def move_occurrence(meeting_id, key):
+    """Move one date of a series (RECURRENCE-ID in the calendar)."""
+    meeting = cal.get_scheduled(g.club, meeting_id) or abort(404)
+    occurrence = _occurrence_or_404(meeting, key)
+    form = MoveForm()
+    if request.method == "GET":
+        form.starts_at.data = to_local_naive(occurrence.starts_at)
+    if form.validate_on_submit():
+        cal.change_occurrence(
+            meeting, key, by=current_user, notify=form.notify.data, new_start=to_utc(form.starts_at.data)
+        )
+        flash(_("Der Termin ist verschoben."), "success")
+        return redirect(url_for("meetings.scheduled", meeting_id=meeting.id), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "meetings/occurrence.html", meeting=meeting, occurrence=occurrence, form=form, move=True
+    ), status
 
 
 @bp.route("/termine/<int:meeting_id>/bearbeiten", methods=["GET", "POST"])
@@ -445,6 +521,7 @@ def edit_scheduled(meeting_id):
         form.room_id.data, form.title.data = meeting.room_id, meeting.title
         form.starts_at.data = to_local_naive(meeting.starts_at)
         form.duration_minutes.data, form.agenda.data = meeting.duration_minutes, meeting.agenda
+        form.repeat.data, form.repeat_until.data = meeting.repeat or "", meeting.repeat_until
     if form.validate_on_submit():
         room = _room_or_404(form.room_id.data)
         changed = cal.update(
@@ -456,6 +533,8 @@ def edit_scheduled(meeting_id):
             agenda=form.agenda.data,
             by=current_user,
             notify=form.notify.data,
+            repeat=form.repeat.data,
+            repeat_until=form.repeat_until.data,
         )
         flash(
             _("Der Termin ist gespeichert.")
@@ -497,8 +576,36 @@ def scheduled_ics(meeting_id):
 def calendar():
     feed = cal.feed_for(g.club)
     return render_template(
-        "meetings/calendar.html", form=EmptyForm(), feed_url=external_url("meetings.feed", token=feed.token)
+        "meetings/calendar.html",
+        form=EmptyForm(),
+        feed_url=external_url("meetings.feed", token=feed.token),
+        reminder_form=ReminderSettingForm(formdata=None, hours=cal.reminder_hours(g.club)),
+        my_form=MyRemindersForm(formdata=None, wanted=cal.wants_reminders(g.club, current_user)),
     )
+
+
+@bp.post("/kalender/erinnerungen")
+@club_access("board")
+def reminder_setting():
+    """Club setting: how long before each date the members get a reminder (or none)."""
+    form = ReminderSettingForm()
+    if not form.validate_on_submit():
+        fail(400, _("Bitte wählen Sie eine der angebotenen Erinnerungen."))
+    cal.set_reminder_hours(g.club, form.hours.data, by=current_user)
+    flash(_("Die Einstellung für Erinnerungen ist gespeichert."), "success")
+    return redirect(url_for("meetings.calendar", _anchor="erinnerungen"), code=303)
+
+
+@bp.post("/kalender/meine-erinnerungen")
+@club_access("member")
+def my_reminders():
+    """A member switches reminder mails for themselves on or off."""
+    form = MyRemindersForm()
+    if not form.validate_on_submit():
+        fail(400, _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu."))
+    cal.set_wants_reminders(g.club, current_user, bool(form.wanted.data))
+    flash(_("Ihre Einstellung ist gespeichert."), "success")
+    return redirect(url_for("meetings.calendar", _anchor="erinnerungen"), code=303)
 
 
 @bp.post("/kalender/erneuern")

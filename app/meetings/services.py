@@ -50,6 +50,10 @@ def ensure_default_room(club) -> Room:
     return room
 
 
+def has_default_room(club) -> bool:
+    return db.session.scalar(sa.select(Room.id).where(Room.club_id == club.id, Room.is_default.is_(True))) is not None
+
+
 def rooms_for(club) -> list[Room]:
     """The club's rooms, default first; creates the default room lazily for active clubs."""
     rooms = list(

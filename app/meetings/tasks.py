@@ -1,7 +1,9 @@
 """Background jobs of the meetings domain (Huey): one invitation mail per member, retried."""
 
+from huey import crontab
+
 from ..clubs.models import Club
-from ..core.jobs import committed, task
+from ..core.jobs import committed, periodic_task, task
 from ..core.mail import build_message, send_message
 from ..extensions import db
 from .models import ScheduledMeeting
@@ -26,3 +28,11 @@ def deliver_invitations(
     for address in recipients:
         deliver_mail(address, subject, body, ics, club_id=club_id)
     return len(recipients)
+
+
+@periodic_task(crontab(minute="*/10"), name="meetings.send_reminders")
+def send_reminders() -> int:
+    """Reminder mails a club's set time before each date of its meetings (once per date)."""
+    from . import calendar  # calendar imports this module (deliver_mail)
+
+    return calendar.send_due_reminders()

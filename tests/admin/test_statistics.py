@@ -216,3 +216,30 @@ def test_chart_labels_wrap_instead_of_being_cut_off(app):
         )
     assert "…" not in svg
     assert ">Verarbeitungsverzeichnis</tspan>" in svg and ">und Nachweise</tspan>" in svg
+
+
+def test_charts_without_data_show_an_empty_state_not_a_column_of_labels(staff_client):
+    """Issue 19: with no meetings the weekly chart drew twelve oversized week labels and no bars."""
+    import re
+
+    html = staff_client.get("/admin/statistik").get_data(as_text=True)
+    meetings = re.search(r'<figure class="chart[^"]*" id="chart-meetings">(.*?)</figure>', html, re.S)
+    assert meetings is not None and "chart-empty" in meetings.group(0)
+    assert "Noch keine Daten." in meetings.group(1) and "<svg" not in meetings.group(1)
+    assert not re.search(r"Woche ab \d", meetings.group(1))
+    topics = re.search(r'id="chart-topics">(.*?)</figure>', html, re.S)
+    assert topics is not None and "Noch keine Daten." in topics.group(1)
+
+
+def test_every_chart_is_drawn_at_one_scale(known, staff_client):
+    import re
+
+    html = staff_client.get("/admin/statistik").get_data(as_text=True)
+    sizes = re.findall(r'<svg role="img"[^>]*viewBox="0 0 (\d+) (\d+)"[^>]*width="(\d+)" height="(\d+)"', html)
+    assert len(sizes) >= 5
+    assert {(w, vw) for vw, _vh, w, _h in sizes} == {("640", "640")}  # same width, drawn 1:1
+    assert all(vh == h for _vw, vh, _w, h in sizes)  # height follows the rows: one row is as tall everywhere
+    # every chart sits in a two-column grid, so none is stretched wider than the others
+    for chart_id in ("chart-status", "chart-district", "chart-adoption", "chart-topics", "chart-meetings"):
+        before = html[: html.index(f'id="{chart_id}"')]
+        assert before.rfind('<div class="grid-2">') > before.rfind("</div>\n</section>"), chart_id

@@ -185,8 +185,14 @@ def mm(app, openapi):
     server = make_server("127.0.0.1", port, checker, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
+    # Approval would create every club's channel (MATTERMOST_AUTO_PROVISION defaults to on with a chat
+    # server); tests of that switch it on themselves (tests/chat/test_lifecycle.py).
     app.config.update(
-        MATTERMOST_URL=url, MATTERMOST_TOKEN=standin.token, MATTERMOST_TEAM="vereinsraum", MATTERMOST_TIMEOUT=2.0
+        MATTERMOST_URL=url,
+        MATTERMOST_TOKEN=standin.token,
+        MATTERMOST_TEAM="vereinsraum",
+        MATTERMOST_TIMEOUT=2.0,
+        MATTERMOST_AUTO_PROVISION=False,
     )
     cache.clear()
 

@@ -280,3 +280,29 @@ def test_the_bot_name_is_cached_once_for_all_instances(shared_cache, second_app,
         cache.clear()
     assert services.bot_username() == "vereinsraum-bot"
     assert len(mm.standin.api_calls("GET", "/api/v4/users/me")) == calls + 1
+
+
+def test_full_page_without_javascript_never_calls_mattermost_while_rendering(roles, client_for, mm, monkeypatch):
+    """Issue 19 item 4: on a cache miss the page shows a lazy section; a job (not the render) fills the cache."""
+    from app.chat import panel as chat_panel
+    from app.chat import tasks
+
+    link = provisioned(roles.club, roles.board, client_for, mm)
+    author = mm.standin.add_user("anna.schmidt", "anna@example.org")
+    mm.standin.add_post(link.channel_id, author["id"], "Beitrag aus dem Kanal")
+    cache.clear()
+    queued = []
+    monkeypatch.setattr(tasks, "warm_panel", lambda club_id: queued.append(club_id))
+    member = client_for(roles.member)
+    calls = len(mm.standin.calls)
+    page = member.get(f"/c/{roles.club.slug}/chat/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" in html
+    assert len(mm.standin.calls) == calls  # nothing asked of Mattermost
+    assert queued == [roles.club.id]
+    assert f'hx-get="/c/{roles.club.slug}/chat/"' in html and 'hx-trigger="load"' in html
+    assert "Beitrag aus dem Kanal" not in html
+    chat_panel.warm_panel_cache(roles.club.id)  # what the worker does
+    calls = len(mm.standin.calls)
+    html = member.get(f"/c/{roles.club.slug}/chat/").get_data(as_text=True)
+    assert "Beitrag aus dem Kanal" in html and len(mm.standin.calls) == calls

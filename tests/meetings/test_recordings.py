@@ -15,7 +15,7 @@ def test_members_see_published_recordings_of_their_room_only(meetings):
     hidden = meetings.bbb.state.add_recording(meetings.room.meeting_id, _tags(meetings), published=False)
     other_room = rooms_for(meetings.roles.other_club)[0]
     foreign = meetings.bbb.state.add_recording(other_room.meeting_id, _tags(meetings, other_room))
-    url = f"{meetings.base}/raum/{meetings.room.id}/aufzeichnungen"
+    url = f"{meetings.base}/raum/{meetings.room.id}/aufzeichnungen/liste"
     member_view = meetings.member.get(url).get_data(as_text=True)
     assert mine.record_id in member_view and hidden.record_id not in member_view
     assert foreign.record_id not in member_view
@@ -51,7 +51,24 @@ def test_recordings_of_another_club_cannot_be_touched(meetings):
     assert foreign.published and not foreign.deleted
 
 
-def test_recordings_page_degrades_when_bbb_is_down(meetings):
+def test_recordings_list_degrades_when_bbb_is_down(meetings):
     meetings.bbb.state.down = True
-    page = meetings.member.get(f"{meetings.base}/raum/{meetings.room.id}/aufzeichnungen")
+    url = f"{meetings.base}/raum/{meetings.room.id}/aufzeichnungen/liste"
+    page = meetings.member.get(url)
     assert page.status_code == 503 and "unverständliche Antwort" in page.get_data(as_text=True)
+    partial = meetings.member.get(url, headers=HX)
+    html = partial.get_data(as_text=True)
+    assert partial.status_code == 503 and "<html" not in html
+    assert f'hx-get="{url}"' in html and "Erneut versuchen" in html  # retry in place
+
+
+def test_recordings_page_never_waits_on_bbb(meetings):
+    """The page itself makes no BBB call (issue 19 item 4): the list is a lazy section with a timeout."""
+    before = len(meetings.bbb.state.calls_of("getRecordings"))
+    page = meetings.member.get(f"{meetings.base}/raum/{meetings.room.id}/aufzeichnungen")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert len(meetings.bbb.state.calls_of("getRecordings")) == before
+    list_url = f"{meetings.base}/raum/{meetings.room.id}/aufzeichnungen/liste"
+    assert f'hx-get="{list_url}"' in html and 'hx-trigger="load"' in html and '"timeout": 15000' in html
+    assert f'href="{list_url}"' in html  # without JavaScript: a link to the list

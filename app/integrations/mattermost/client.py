@@ -219,6 +219,14 @@ class MattermostClient:
     def archive_channel(self, channel_id: str) -> dict:
         return self._json("DELETE", f"/channels/{quote(channel_id, safe='')}")
 
+    def delete_channel_permanently(self, channel_id: str) -> dict:
+        """``DELETE /channels/{id}?permanent=true``: needs ServiceSettings.EnableAPIChannelDeletion (else 401)."""
+        return self._json("DELETE", f"/channels/{quote(channel_id, safe='')}", params={"permanent": "true"})
+
+    def restore_channel(self, channel_id: str) -> dict:
+        """``POST /channels/{id}/restore`` (unarchive): needs ``manage_team`` on the channel's team."""
+        return self._json("POST", f"/channels/{quote(channel_id, safe='')}/restore")
+
     def user_by_email(self, email: str) -> dict:
         return self._json("GET", f"/users/email/{quote(email, safe='@')}")
 

@@ -30,6 +30,7 @@ ID_ALPHABET = string.ascii_lowercase + string.digits
 CHANNEL_NAME = re.compile(r"^[a-z0-9]+([a-z\-\_0-9]+|(__)?)[a-z0-9]*$")
 DEMO_TEAM = "vereinsraum"
 DEMO_TOKEN = "standin-bot-token"
+DEMO_CHANNEL = "imker-pankow"  # the Imkerverein's own channel in the demo (app/demo links it)
 
 
 def new_id() -> str:
@@ -61,6 +62,8 @@ class MattermostStandin:
         self.host_headers: list[str] = []
         self.down = False
         self.slow = 0.0
+        #: ServiceSettings.EnableAPIChannelDeletion (default false): DELETE ?permanent=true works only then
+        self.api_channel_deletion = False
         self._limited = 0
         self._retry_after = 1
         self.users: dict[str, dict] = {}
@@ -90,6 +93,7 @@ class MattermostStandin:
                 Rule("/api/v4/channels/<channel_id>", endpoint="get_channel", methods=["GET"]),
                 Rule("/api/v4/channels/<channel_id>", endpoint="archive_channel", methods=["DELETE"]),
                 Rule("/api/v4/channels/<channel_id>/patch", endpoint="patch_channel", methods=["PUT"]),
+                Rule("/api/v4/channels/<channel_id>/restore", endpoint="restore_channel", methods=["POST"]),
                 Rule(
                     "/api/v4/teams/<team_id>/channels/name/<channel_name>", endpoint="channel_by_name", methods=["GET"]
                 ),
@@ -520,12 +524,39 @@ class MattermostStandin:
         if channel is None:
             raise ApiError(404, "app.channel.get.existing.app_error", "Unable to find the existing channel.")
         self._can_read(channel, request)
+        if request.args.get("permanent") == "true":
+            if not self.api_channel_deletion:
+                raise ApiError(
+                    401,
+                    "api.user.delete_channel.not_enabled.app_error",
+                    "Permanent channel deletion feature is not enabled. Please contact your System Administrator.",
+                )
+            del self.channels[channel_id]
+            self.channel_members.pop(channel_id, None)
+            for post_id in [p for p, post in self.posts.items() if post["channel_id"] == channel_id]:
+                del self.posts[post_id]
+            return 200, {"status": "OK"}
         if channel["delete_at"]:
             raise ApiError(
                 400, "api.channel.delete_channel.deleted.app_error", "The channel has been archived or deleted."
             )
         channel["delete_at"] = channel["update_at"] = now_ms()
         return 200, {"status": "OK"}
+
+    def on_restore_channel(self, request, channel_id):
+        """Unarchive: ``manage_team`` on the channel's team (team admins here), as in the server's restoreChannel."""
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            raise ApiError(404, "app.channel.get.existing.app_error", "Unable to find the existing channel.")
+        if (channel["team_id"], request.user_id) not in self.team_admins:
+            raise ApiError(
+                403, "api.context.permissions.app_error", "You do not have the appropriate permissions. (manage_team)"
+            )
+        if not channel["delete_at"]:
+            raise ApiError(400, "api.channel.restore_channel.restored.app_error", "Channel is not archived.")
+        channel["delete_at"] = 0
+        channel["update_at"] = now_ms()
+        return 200, channel
 
     def on_patch_channel(self, request, channel_id):
         channel = self._channel(channel_id, request)
@@ -706,6 +737,7 @@ def make_standin(base_url: str):
     """
     standin = MattermostStandin(base_url)
     team = standin.add_team(DEMO_TEAM, "Berliner Vereine")
+    standin.team_admins.add((team["id"], standin.bot_id))  # restores a reactivated club's channel (manage_team)
     for username, email in (
         ("hanna.bienert", "vorstand@imker-pankow.example"),
         ("jonas.wabe", "ehrenamt@imker-pankow.example"),
@@ -719,5 +751,21 @@ def make_standin(base_url: str):
         team["id"], "town-square", "Town Square", creator_id=standin.bot_id, members=(standin.bot_id,)
     )
     standin.add_post(town_square["id"], standin.bot_id, "Willkommen auf dem Chat-Server der Plattform (Stand-in).")
+    # The demo club's own channel (app/demo links it when ``make run`` starts): members and a few posts.
+    people = {u["username"]: u["id"] for u in standin.users.values()}
+    imker = standin.add_channel(
+        team["id"],
+        DEMO_CHANNEL,
+        "Imkerverein Pankow",
+        private=True,
+        creator_id=people["hanna.bienert"],
+        members=(people["hanna.bienert"], people["jonas.wabe"], standin.bot_id),
+    )
+    for username, text in (
+        ("hanna.bienert", "Moin zusammen! Die Schleuder ist ab Samstag wieder im Vereinsheim."),
+        ("jonas.wabe", "Super, ich bringe Gläser mit. Wer hilft beim Etikettieren?"),
+        ("hanna.bienert", "Erinnerung: Vorstandssitzung am Donnerstag, 19 Uhr – Link im Arbeitsbereich."),
+    ):
+        standin.add_post(imker["id"], people[username], text)
     env = {"MATTERMOST_URL": base_url, "MATTERMOST_TOKEN": standin.token, "MATTERMOST_TEAM": DEMO_TEAM}
     return standin, env

@@ -50,19 +50,29 @@
     }
   });
 
-  // A panel that cannot be reached (network down) shows a message with a retry.
-  document.addEventListener("htmx:sendError", function (event) {
+  // A panel that cannot be reached (network down) or does not answer in time (hx-request timeout) shows a
+  // message; a lazy section's own link (data-retry) stays as the retry.
+  function unreachable(event) {
     var target = event.detail.target;
     if (!target) return;
+    var english = document.documentElement.lang === "en";
     var box = document.createElement("div");
     box.className = "alert alert-error";
     box.setAttribute("role", "alert");
     var text = document.createElement("p");
-    text.textContent = document.documentElement.lang === "en"
-      ? "The server could not be reached. Please check your connection."
-      : "Der Server ist gerade nicht erreichbar. Bitte prüfen Sie Ihre Verbindung.";
+    if (event.type === "htmx:timeout") {
+      text.textContent = english
+        ? "This is taking too long. Please try again."
+        : "Das dauert zu lange. Bitte versuchen Sie es noch einmal.";
+    } else {
+      text.textContent = english
+        ? "The server could not be reached. Please check your connection."
+        : "Der Server ist gerade nicht erreichbar. Bitte prüfen Sie Ihre Verbindung.";
+    }
     box.appendChild(text);
     target.setAttribute("aria-busy", "false");
     target.prepend(box);
-  });
+  }
+  document.addEventListener("htmx:sendError", unreachable);
+  document.addEventListener("htmx:timeout", unreachable);
 })();

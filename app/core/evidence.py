@@ -50,14 +50,15 @@ def evidence_for(club, item_key: str) -> list[Evidence]:
 def checklist_evidence(item_key: str) -> list[Evidence]:
     """For templates: the evidence for an item of the club of the current request (``g.club``).
 
-    The first call of a request asks every provider once, for all keys, so a page runs the same queries
-    however many (and whichever) items it shows.
+    Asked once per key and request, and only for keys that have a provider: a page runs the same queries
+    however many items it shows, and saving an item without providers runs none.
     """
     cache = g.get("_checklist_evidence")
     if cache is None:
-        club = g.get("club")
-        cache = g._checklist_evidence = {key: evidence_for(club, key) for key in sorted(evidence_keys())}
-    return cache.get(item_key, [])
+        cache = g._checklist_evidence = {}
+    if item_key not in cache:
+        cache[item_key] = evidence_for(g.get("club"), item_key) if item_key in evidence_keys() else []
+    return cache[item_key]
 
 
 def init_app(app: Flask) -> None:

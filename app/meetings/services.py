@@ -263,14 +263,17 @@ def running_rooms(club, *, fetch: bool = True) -> list[tuple[Room, dict]]:
     """
     if not club.is_readable:
         return []
-    rooms = rooms_for(club)
     if fetch:
+        rooms = rooms_for(club)
         statuses, _error = room_statuses(rooms)
     else:
         entry = cache.get(_cache_key("all"))
         if not entry or entry[1][0] != "ok":
             return []
         meetings = entry[1][1]
+        if not any((info or {}).get("running") for info in meetings.values()):
+            return []  # nothing runs anywhere: no need to read the club's rooms
+        rooms = rooms_for(club)
         statuses = {room.id: meetings.get(room.meeting_id) for room in rooms}
     return [(room, statuses[room.id]) for room in rooms if (statuses.get(room.id) or {}).get("running")]
 

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from ..core.sources import SourceError, parse_reviewed, parse_sources
 from ..extensions import db
 from .models import ChecklistItem, ChecklistTopic, ChecklistVersion
-from .services import PROFILE_FLAGS, current_items, current_version, refresh_all_assessments
+from .services import PROFILE_FLAGS, content_revised, current_items, current_version, refresh_all_assessments
 
 CONTENT_FILE = os.path.join(os.path.dirname(__file__), "checklist.yaml")
 SEVERITIES = {"Pflicht": "must", "Empfehlung": "should", "Tipp": "tip"}
@@ -214,6 +214,7 @@ def mark_reviewed(key: str, on) -> tuple[ChecklistItem, object]:
         raise LookupError(key)
     before = item.reviewed_on
     item.reviewed_on = on
+    content_revised(version.id)
     return item, before
 
 

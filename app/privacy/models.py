@@ -73,6 +73,9 @@ class ChecklistVersion(db.Model):
     content_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     note: so.Mapped[str | None] = so.mapped_column(sa.Text)
     published_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    #: Raised when staff change a published item in place (its "Stand" date after a review), so that the
+    #: per-process content copies (services.content) load the version again.
+    revision: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
 
 class ChecklistTopic(db.Model):

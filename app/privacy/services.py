@@ -243,14 +243,17 @@ def content() -> Content:
     """The current content version: one small statement per request to learn which version is current;
     its topics and items are read from the database once per published version and process.
 
-    Published versions are never changed (a change is a new version), so the per-process copy needs no
-    invalidation; it is keyed by id, content hash and publication time (ids are reused when rows are deleted).
+    Published versions change only in their review dates; such a change raises the version's ``revision``
+    (:func:`content_revised`). The per-process copy is keyed by id, content hash, publication time (ids are
+    reused when rows are deleted) and revision, so every process loads the changed version again.
     """
     memo = _memo()
     if memo is not None and "content" in memo:
         return memo["content"]
     row = db.session.execute(
-        sa.select(ChecklistVersion.id, ChecklistVersion.content_hash, ChecklistVersion.published_at)
+        sa.select(
+            ChecklistVersion.id, ChecklistVersion.content_hash, ChecklistVersion.published_at, ChecklistVersion.revision
+        )
         .order_by(ChecklistVersion.number.desc())
         .limit(1)
     ).first()
@@ -258,7 +261,7 @@ def content() -> Content:
         result = _NO_CONTENT
     else:
         store = current_app.extensions.setdefault(_CONTENT_STORE, {})
-        key = (row.id, row.content_hash, row.published_at)
+        key = (row.id, row.content_hash, row.published_at, row.revision)
         result = store.get(key)
         if result is None:
             result = _load_content(row.id)
@@ -268,6 +271,18 @@ def content() -> Content:
     if memo is not None:
         memo["content"] = result
     return result
+
+
+def content_revised(version_id: int) -> None:
+    """A published version's items were changed in place (review dates): every process reloads it."""
+    db.session.execute(
+        sa.update(ChecklistVersion)
+        .where(ChecklistVersion.id == version_id)
+        .values(revision=ChecklistVersion.revision + 1)
+    )
+    memo = _memo()
+    if memo is not None:
+        memo.pop("content", None)
 
 
 def current_version() -> ChecklistVersion | None:

@@ -30,47 +30,39 @@ class Step:
     done: bool
 
 
-def _profile_done(club) -> bool:
-    return bool(
-        db.session.scalar(
-            sa.select(Assessment.id).where(Assessment.club_id == club.id, Assessment.profile_done_at.is_not(None))
-        )
-    )
-
-
-def _invited(club) -> bool:
-    others = db.session.scalar(sa.select(sa.func.count(Membership.id)).where(Membership.club_id == club.id))
-    if (others or 0) > 1:
-        return True
-    return db.session.scalar(sa.select(Invitation.id).where(Invitation.club_id == club.id).limit(1)) is not None
-
-
-def _met(club) -> bool:
-    return db.session.scalar(sa.select(MeetingRun.id).where(MeetingRun.club_id == club.id).limit(1)) is not None
+def _done(club) -> dict[str, bool]:
+    """Which steps are done, read in one statement (the workspace page keeps a fixed number of queries)."""
+    profile = sa.exists().where(Assessment.club_id == club.id, Assessment.profile_done_at.is_not(None))
+    members = sa.select(sa.func.count(Membership.id)).where(Membership.club_id == club.id).scalar_subquery()
+    invited = sa.exists().where(Invitation.club_id == club.id)
+    met = sa.exists().where(MeetingRun.club_id == club.id)
+    row = db.session.execute(sa.select(profile, members, invited, met)).one()
+    return {"profile": bool(row[0]), "invite": (row[1] or 0) > 1 or bool(row[2]), "meeting": bool(row[3])}
 
 
 def steps(club) -> list[Step]:
+    done = _done(club)
     return [
         Step(
             "profile",
             _l("Profil ausfüllen"),
             _l("Ein paar Fragen zu Ihrem Verein: Danach zeigt der Selbstcheck nur, was auf Sie zutrifft."),
             url_for("privacy.profile"),
-            _profile_done(club),
+            done["profile"],
         ),
         Step(
             "invite",
             _l("Vorstand und Ehrenamtliche einladen"),
             _l("Per E-Mail oder mit einem Link, den Sie weitergeben."),
             url_for("members.index") + "#invite",
-            _invited(club),
+            done["invite"],
         ),
         Step(
             "meeting",
             _l("Eine Konferenz ausprobieren"),
             _l("Starten Sie den Konferenzraum Ihres Vereins einmal – auch allein."),
             url_for("meetings.panel"),
-            _met(club),
+            done["meeting"],
         ),
     ]
 

@@ -211,15 +211,19 @@ def save(key):
     members = _members()
     names = dict(members)
     data, version, errors = _parse_answer(request.form, set(names))
+    # autosave (htmx, on every change): swaps nothing on success; an error or a conflict replaces the item
+    autosave = is_htmx() and request.form.get("autosave") == "1"
     if errors:
         ctx = _item_context(item, assessment=assessment, members=members, errors=errors, form_values=request.form)
-        return render_page("privacy/item.html", "privacy/partials/_item.html", status=422, **ctx)
+        response = render_page("privacy/item.html", "privacy/partials/_item.html", status=422, **ctx)
+        return _retarget_item(response, item) if autosave else response
     assessment = assessment or club_assessment(g.club)
     try:
         answer, changed = answer_item(g.club, item, current_user, data, version, names, assessment)
     except Conflict as conflict:
         ctx = _item_context(item, answer=conflict.current, members=members, mine=data, conflict=conflict.current)
-        return render_page("privacy/item.html", "privacy/partials/_conflict.html", status=409, **ctx)
+        response = render_page("privacy/item.html", "privacy/partials/_conflict.html", status=409, **ctx)
+        return _retarget_item(response, item) if autosave else response
     if not is_htmx():
         return redirect(url_for(".checklist") + f"#item-{item.key}", code=303)
     ctx = _item_context(
@@ -228,7 +232,15 @@ def save(key):
     # the checklist page shows the score: update it in place (not needed on the single-item page)
     on_item_page = "/punkt/" in (request.headers.get("HX-Current-URL") or "")
     overview = None if on_item_page else _overview(assessment)
-    return render_template("privacy/partials/_item_saved.html", **ctx, overview=overview)
+    template = "privacy/partials/_item_autosaved.html" if autosave else "privacy/partials/_item_saved.html"
+    return render_template(template, **ctx, overview=overview)
+
+
+def _retarget_item(response, item):
+    """An autosave swaps nothing; its error or conflict view replaces the whole item instead."""
+    response.headers["HX-Retarget"] = f"#item-{item.key}"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 @bp.get("/punkt/<key>/verlauf")

@@ -129,7 +129,7 @@ def _parse_answer(form, member_ids: set[int]):
 
 
 @bp.get("/")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def panel():
     """Workspace panel: score, progress and the three most urgent open items."""
     ctx = _overview()
@@ -138,7 +138,7 @@ def panel():
 
 
 @bp.get("/selbstcheck")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def checklist():
     ctx = _overview()
     assessment = ctx["assessment"]
@@ -153,35 +153,25 @@ def checklist():
 
 
 @bp.route("/profil", methods=["GET", "POST"])
-@club_access("board")
+@club_access("board", pending_ok=True)
 def profile():
+    """One tick list, "Was trifft auf Ihren Verein zu?": a ticked line is a "yes", an unticked one a "no"."""
     assessment = club_assessment(g.club, create=False)
     current = dict((assessment.profile if assessment else None) or {})
-    errors = {}
     if request.method == "POST":
-        answers = {}
-        for key, _q, _r in PROFILE_QUESTIONS:
-            value = request.form.get(key)
-            if value not in ("yes", "no"):
-                errors[key] = _("Bitte beantworten Sie diese Frage mit Ja oder Nein.")
-            else:
-                answers[key] = value == "yes"
-        if not errors:
-            save_profile(g.club, answers, by=current_user)
-            return redirect(url_for(".checklist"), code=303)
-        current.update({k: request.form.get(k) == "yes" for k, _q, _r in PROFILE_QUESTIONS if request.form.get(k)})
-    status = 422 if errors else 200
+        answers = {key: request.form.get(key) == "yes" for key, _q, _r in PROFILE_QUESTIONS}
+        save_profile(g.club, answers, by=current_user)
+        return redirect(url_for(".checklist"), code=303)
+    # a question added after the profile was saved has no answer yet: ticked, so its items keep applying
+    done = bool(assessment and assessment.profile_done_at)
+    ticked = {key for key, _q, _r in PROFILE_QUESTIONS if current.get(key) is True or (done and key not in current)}
     return render_template(
-        "privacy/profile.html",
-        profile_questions=PROFILE_QUESTIONS,
-        current=current,
-        errors=errors,
-        assessment=assessment,
-    ), status
+        "privacy/profile.html", profile_questions=PROFILE_QUESTIONS, ticked=ticked, assessment=assessment
+    )
 
 
 @bp.post("/einstellungen")
-@club_access("board")
+@club_access("board", pending_ok=True)
 def settings():
     assessment = save_settings(
         g.club,
@@ -195,14 +185,14 @@ def settings():
 
 
 @bp.get("/punkt/<key>")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def item(key):
     item = _item_or_404(key)
     return render_page("privacy/item.html", "privacy/partials/_item.html", **_item_context(item))
 
 
 @bp.post("/punkt/<key>")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def save(key):
     item = _item_or_404(key)
     assessment = club_assessment(g.club, create=False)
@@ -244,7 +234,7 @@ def _retarget_item(response, item):
 
 
 @bp.get("/punkt/<key>/verlauf")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def item_history(key):
     item = _item_or_404(key)
     return render_page(
@@ -253,7 +243,7 @@ def item_history(key):
 
 
 @bp.get("/massnahmen")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def plan():
     ctx = _overview()
     ctx["open"] = open_states(ctx["states"])
@@ -261,7 +251,7 @@ def plan():
 
 
 @bp.get("/bericht")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def report():
     ctx = _overview()
     ctx["open"] = open_states(ctx["states"])
@@ -274,7 +264,7 @@ def _record_export(kind: str) -> None:
 
 
 @bp.get("/bericht.pdf")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def report_pdf():
     from .export import build_pdf  # fpdf is loaded only when a PDF is made
 
@@ -289,7 +279,7 @@ def report_pdf():
 
 
 @bp.get("/antworten.csv")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def answers_csv():
     from .export import build_csv  # with build_pdf: export.py loads fpdf
 

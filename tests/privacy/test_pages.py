@@ -23,10 +23,6 @@ def test_profile_first_then_checklist(roles, content, client_for):
     assert response.status_code == 303 and response.headers["Location"].endswith("/datenschutz/profil")
     page = client.get(url(roles.club, "profil")).get_data(as_text=True)
     assert "Hat Ihr Verein eine eigene Website?" in page
-    # incomplete answers: 422, nothing stored
-    response = client.post(url(roles.club, "profil"), data={"website": "no"})
-    assert response.status_code == 422 and "Bitte beantworten Sie alle Fragen" in response.get_data(as_text=True)
-    assert not (club_assessment(roles.club, create=False) and club_assessment(roles.club).profile_done_at)
     data = {flag: "yes" for flag in PROFILE_FLAGS}
     data.update(website="no", social="no", cctv="no")
     response = client.post(url(roles.club, "profil"), data=data)
@@ -219,3 +215,30 @@ def test_exports_of_the_answers_are_audited(content, roles, client_for):
         (roles.member.id, roles.club.id, "pdf"),
         (roles.member.id, roles.club.id, "csv"),
     ]
+
+
+def test_profile_is_one_tick_list_where_unticked_means_no(roles, content, client_for):
+    """Issue 16: one click per "yes"; the same effect on which items apply as the old yes/no questions."""
+    client = client_for(roles.board)
+    page = client.get(url(roles.club, "profil")).get_data(as_text=True)
+    assert "Was trifft auf Ihren Verein zu?" in page
+    assert page.count('type="checkbox"') == len(PROFILE_FLAGS) and 'type="radio"' not in page
+    assert "checked" not in page  # a new profile: nothing ticked yet
+    response = client.post(url(roles.club, "profil"), data={"website": "yes", "video": "yes"})
+    assert response.status_code == 303
+    profile = club_assessment(roles.club).profile
+    assert profile["website"] is True and profile["video"] is True
+    assert all(profile[flag] is False for flag in PROFILE_FLAGS if flag not in ("website", "video"))
+    states = {s.item.key: s for s in club_states(roles.club)}
+    assert states["web-notice"].applicable and not states["social-page"].applicable
+    page = client.get(url(roles.club, "profil")).get_data(as_text=True)
+    assert 'id="profile-website" name="website" value="yes" checked' in page
+    assert 'id="profile-social" name="social" value="yes" >' in page
+
+
+def test_profile_question_added_later_starts_ticked(roles, content, set_profile, client_for):
+    assessment = set_profile(roles.club, website=False)
+    assessment.profile = {k: v for k, v in assessment.profile.items() if k != "under18"}
+    db.session.commit()
+    page = client_for(roles.board).get(url(roles.club, "profil")).get_data(as_text=True)
+    assert 'name="under18" value="yes" checked' in page and 'name="website" value="yes" >' in page

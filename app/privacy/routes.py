@@ -13,6 +13,7 @@ from ..core.htmx import is_htmx, render_page
 from ..core.tenancy import club_access
 from . import bp
 from .content import GUIDE_TITLES
+from .glossary import first_uses, terms_in
 from .models import STATUS_LABELS, Status
 from .services import (
     PROFILE_QUESTIONS,
@@ -51,7 +52,18 @@ def _members() -> list[tuple[int, str]]:
 
 
 def _overview(assessment=None):
-    return report_context(g.club, g.membership, assessment)
+    ctx = report_context(g.club, g.membership, assessment)
+    ctx["jargon"] = first_uses(ctx["states"])
+    ctx.update(plan_lists(ctx["states"]))
+    return ctx
+
+
+def plan_lists(states) -> dict:
+    """The action plan's two lists: measures (answered "Nein" or "Teilweise", most urgent first) and the
+    questions that still need an answer (a changed question whose answer awaits review counts here too)."""
+    measures = [s for s in open_states(states) if s.effective_status in (Status.NO.value, Status.PARTIAL.value)]
+    unanswered = [s for s in states if s.counted and s.effective_status is None]
+    return {"measures": measures, "unanswered": unanswered}
 
 
 def _item_or_404(key: str):
@@ -79,6 +91,7 @@ def _item_context(item, answer=None, assessment=None, members=None, **extra):
         "today": date.today(),
         "errors": {},
         "form_values": None,
+        "jargon": {item.key: terms_in(item.question, item.why)},
     }
     ctx.update(extra)
     return ctx

@@ -106,7 +106,7 @@ def test_concurrent_edit_gets_conflict_view_and_can_choose(roles, content, set_p
     stale = answer(second, roles.club, "breach-plan", "no", note="Es gibt keinen Plan")
     assert stale.status_code == 409
     html = stale.get_data(as_text=True)
-    assert "Jemand anderes hat diesen Punkt" in html
+    assert "Jemand anderes hat die Antwort auf diese Frage" in html
     assert "Vera Vorstand hat am" in html
     assert "Plan liegt im Ordner" in html and "Es gibt keinen Plan" in html  # both answers shown
     row = _answer_row(roles.club, "breach-plan")
@@ -251,7 +251,7 @@ def test_autosave_swaps_only_status_version_and_score(roles, content, set_profil
     stale = answer(roles.board, roles.club, "mem-bcc", "no", version=1, autosave="1")
     assert stale.status_code == 409
     assert stale.headers["HX-Retarget"] == "#item-mem-bcc" and stale.headers["HX-Reswap"] == "outerHTML"
-    assert "Jemand anderes hat diesen Punkt" in stale.get_data(as_text=True)
+    assert "Jemand anderes hat die Antwort auf diese Frage" in stale.get_data(as_text=True)
     assert _answer_row(roles.club, "mem-bcc").status == "yes"
 
 

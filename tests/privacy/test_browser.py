@@ -54,7 +54,7 @@ def test_board_answers_by_keyboard_and_mouse_and_sees_score_change(app, roles, c
     assert page.evaluate("document.activeElement.closest('#item-org-owner') !== null")  # focus stays in the item
 
     page.goto(f"{base}/massnahmen")
-    assert page.get_by_text("Weiß der Vorstand").count() >= 1
+    assert page.get_by_text("Benennen Sie eine Ansprechperson").count() >= 1  # the measure, as an action
     assert_accessible(page)
 
     page.goto(f"{base}/bericht")

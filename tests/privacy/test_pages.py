@@ -305,3 +305,17 @@ def test_self_check_speaks_of_questions_and_keeps_points_for_the_score(roles, co
         assert "noch offen" not in body, path  # "offen" means a measure still to do, nothing else
     html = client.get(url(roles.club, "selbstcheck")).get_data(as_text=True)
     assert "Fragen beantwortet." in html and "1 Maßnahme offen" in html and "von 100 Punkten" in html
+
+
+def test_checklist_has_jump_links_to_every_topic(roles, content, set_profile, client_for):
+    """Issue 16: a keyboard user reaches a topic without tabbing through all items before it."""
+    set_profile(roles.club)
+    html = client_for(roles.member).get(url(roles.club, "selbstcheck")).get_data(as_text=True)
+    nav = html[html.index('<nav class="topic-jump"') : html.index("</nav>", html.index('<nav class="topic-jump"'))]
+    from app.privacy.services import current_topics
+
+    topics = current_topics()
+    assert len(topics) >= 5
+    for topic in topics:
+        assert f'href="#topic-{topic.key}"' in nav and f'id="topic-{topic.key}" tabindex="-1"' in html
+    assert html.index('class="topic-jump"') < html.index('class="privacy-item')  # before the first item

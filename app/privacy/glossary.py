@@ -1,4 +1,4 @@
-"""Jargon in the self-check, spelled out at first use with a short "Was heißt das?" (issue 16).
+"""Jargon in the self-check, spelled out at first use with a short "Was heißt das?".
 
 The long explanations live on the guide's glossary page (``/wissen/glossar``); its headings are the anchors.
 """

@@ -138,7 +138,7 @@ def test_history_records_who_when_old_and_new(roles, content, set_profile, answe
     response = answer(
         roles.board, roles.club, "mem-bcc", "yes", version=2, note="Umgestellt", responsible_id=roles.member.id
     )
-    assert "Gespeichert (unverändert)." in response.get_data(as_text=True)
+    assert "Gespeichert. Nichts geändert." in response.get_data(as_text=True)
     entries = db.session.scalars(sa.select(AnswerChange).order_by(AnswerChange.id)).all()
     assert len(entries) == 2
     assert entries[0].changes == {"status": ["–", "Nein"]}

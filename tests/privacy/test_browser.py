@@ -92,4 +92,7 @@ def test_quick_changes_autosave_in_order_without_a_conflict(app, roles, content,
     assert page.locator("#item-mem-bcc.conflict").count() == 0 and page.locator("#item-mem-bcc .error").count() == 0
     page.reload()
     assert page.locator("#item-mem-bcc").get_by_label("Teilweise", exact=True).is_checked()
+    assert "is-open" in item.get_attribute("class")  # "Teilweise" leaves a measure open
+    item.get_by_label("Ja", exact=True).click()
+    expect(item).not_to_have_class(re.compile(r"is-open"))  # the mark follows the autosave
     assert page.console_errors == []

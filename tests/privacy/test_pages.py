@@ -319,3 +319,15 @@ def test_checklist_has_jump_links_to_every_topic(roles, content, set_profile, cl
     for topic in topics:
         assert f'href="#topic-{topic.key}"' in nav and f'id="topic-{topic.key}" tabindex="-1"' in html
     assert html.index('class="topic-jump"') < html.index('class="privacy-item')  # before the first item
+
+
+def test_english_checklist_explains_jargon_and_lists_actions(roles, content, set_profile, answer, client_for):
+    set_profile(roles.club)
+    answer(roles.board, roles.club, "org-owner", "no")
+    client = client_for(roles.board)
+    client.post("/sprache", data={"lang": "en", "next": "/vereine"})
+    html = client.get(url(roles.club, "selbstcheck")).get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "What does that mean?" in html and "Standard contractual clauses" in html and "Jump to topic" in html
+    plan = client.get(url(roles.club, "massnahmen")).get_data(as_text=True)
+    assert "Name a contact person for data protection" in plan and "questions not answered yet." in plan

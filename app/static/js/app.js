@@ -93,6 +93,17 @@
       form.removeAttribute("data-dirty"); // nothing typed since this request was sent
     }
   });
+  // After an autosave the item's marks (open, overdue) follow the stored answer (see _item_autosaved.html).
+  document.addEventListener("htmx:afterSwap", function () {
+    var marks = document.querySelectorAll(".privacy-item .item-meta[data-open]");
+    Array.prototype.forEach.call(marks, function (meta) {
+      var item = meta.closest(".privacy-item");
+      item.classList.toggle("is-open", meta.getAttribute("data-open") === "yes");
+      item.classList.toggle("is-overdue", meta.getAttribute("data-overdue") === "yes");
+      meta.removeAttribute("data-open");
+      meta.removeAttribute("data-overdue");
+    });
+  });
   window.addEventListener("beforeunload", function (event) {
     if (pending > 0 || document.querySelector("form[data-warn-unsaved][data-dirty]")) {
       event.preventDefault();

@@ -43,7 +43,8 @@
     if (!old || !old.id || old.id.indexOf("item-") !== 0) return;
     var item = document.getElementById(old.id);
     if (!item) return;
-    if (item.contains(document.activeElement)) return; // focus kept (e.g. an autosave answered with an error)
+    var active = document.activeElement;
+    if (active && active !== document.body) return; // focus is still somewhere (in this item or another): keep it
     var focusable = item.querySelector("button[type=submit]") || item.querySelector("h4");
     if (focusable) {
       if (!focusable.hasAttribute("tabindex") && focusable.tagName === "H4") focusable.setAttribute("tabindex", "-1");

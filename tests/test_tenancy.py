@@ -120,7 +120,7 @@ def test_unknown_club_is_404_for_everyone(roles, client_for):
         assert client_for(user).get("/c/gibt-es-nicht/").status_code == 404
 
 
-def test_pending_club_only_shows_status_page(make_user, make_club, client_for):
+def test_pending_club_shows_status_page_and_the_self_check(make_user, make_club, client_for):
     board = make_user()
     club = make_club(status="pending", board=board)
     client = client_for(board)
@@ -128,8 +128,72 @@ def test_pending_club_only_shows_status_page(make_user, make_club, client_for):
     assert home.status_code == 200
     assert "wird geprüft" in home.get_data(as_text=True)
     assert 'hx-trigger="load"' not in home.get_data(as_text=True)
-    assert client.get(f"/c/{club.slug}/datenschutz/").status_code == 403
+    assert client.get(f"/c/{club.slug}/datenschutz/profil").status_code == 200
     assert client.get(f"/c/{club.slug}/mitglieder/").status_code == 403
+    assert client.get(f"/c/{club.slug}/konferenzen/").status_code == 403
+
+
+# --- a club waiting for approval: the board prepares the self-check, nothing more -------------------------
+
+#: The only club views (besides those marked inactive_ok) that work while a club waits for approval. A new
+#: entry here is a decision: nothing in them may reach other people (mail, invitations, meetings, chat).
+PENDING_VIEWS = {
+    "privacy.panel",
+    "privacy.checklist",
+    "privacy.profile",
+    "privacy.settings",
+    "privacy.item",
+    "privacy.save",
+    "privacy.item_history",
+    "privacy.plan",
+    "privacy.report",
+    "privacy.report_pdf",
+    "privacy.answers_csv",
+}
+
+
+def test_only_the_self_check_works_while_pending(app):
+    allowed = {rule.endpoint for rule, access in club_scoped_rules(app) if getattr(access, "pending_ok", False)}
+    assert allowed == PENDING_VIEWS
+
+
+@pytest.mark.parametrize("status", ["pending", "rejected", "closed"])
+@pytest.mark.parametrize("role", ROLES)
+def test_club_waiting_or_refused_reaches_only_declared_views(reached_views, roles, client_for, role, status):
+    """Every club route on a club that is not approved: pending_ok views only while pending."""
+    from app.clubs.models import ClubStatus
+    from app.extensions import db
+
+    roles.club.status = ClubStatus(status)
+    db.session.commit()
+    users = {
+        "anonymous": None,
+        "member": roles.member,
+        "board": roles.board,
+        "staff": roles.staff,
+        "outsider": roles.outsider,
+    }
+    client = client_for(users[role])
+    reached = refused = 0
+    for rule, access in club_scoped_rules(reached_views):
+        url = _url_for_rule(rule, roles.club.slug)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            body = response.get_data(as_text=True)
+            label = f"{method} {rule.rule} as {role} on a {status} club"
+            expected = _expected(access, role)
+            if expected is not None:
+                assert response.status_code in expected, f"{label}: {response.status_code}"
+                assert "REACHED" not in body, label
+            elif access.role == "public" or access.inactive_ok or (access.pending_ok and status == "pending"):
+                assert response.status_code == 200 and body == "REACHED", label
+                reached += 1
+            else:
+                assert response.status_code == 403 and "REACHED" not in body, f"{label}: {response.status_code}"
+                refused += 1
+    if role == "board":
+        assert refused >= 20
+        assert reached >= (len(PENDING_VIEWS) if status == "pending" else 3)
 
 
 def test_route_without_access_rule_fails_app_start(database_url):

@@ -2,17 +2,29 @@
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..core.forms import EmptyForm
 from ..core.tenancy import staff_required
 from . import admin_bp, queue, services
 
+#: Readable names of the kinds of pending changes (ChatOp.kind) for the staff list.
+OP_KIND_LABELS = {
+    "provision": _l("Kanal anlegen"),
+    "member": _l("Mitglied abgleichen"),
+    "rename": _l("Kanal umbenennen"),
+    "archive": _l("Kanal archivieren"),
+    "notice": _l("Hinweis im Kanal"),
+}
+
 
 @admin_bp.get("/")
 @staff_required
 def index():
-    return render_template("chat/admin.html", overview=services.staff_overview(), form=EmptyForm())
+    return render_template(
+        "chat/admin.html", overview=services.staff_overview(), form=EmptyForm(), kind_labels=OP_KIND_LABELS
+    )
 
 
 @admin_bp.post("/erneut")

@@ -140,6 +140,11 @@ class Club(db.Model):
         return self.status is ClubStatus.SUSPENDED
 
     @property
+    def is_pending(self) -> bool:
+        """Registered, waiting for approval: the board may prepare (profile, self-check), nothing else."""
+        return self.status is ClubStatus.PENDING
+
+    @property
     def is_readable(self) -> bool:
         """The workspace can be read (approved, or suspended: read and export only)."""
         return self.status in (ClubStatus.APPROVED, ClubStatus.SUSPENDED)

@@ -59,14 +59,7 @@ def register():
             db.session.rollback()
             form.name.errors.append(str(exc))
             return render_template("clubs/register.html", form=form, unconfirmed=False), 422
-        flash(
-            _(
-                "Danke! %(name)s ist angemeldet. Unser Team prüft die Anmeldung, meist innerhalb von zwei "
-                "Werktagen. Sie bekommen dann eine E-Mail.",
-                name=club.name,
-            ),
-            "success",
-        )
+        # no flash: the workspace of a pending club says once what happens next (clubs/_pending_notice.html)
         return redirect(url_for("workspace.index", slug=club.slug), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("clubs/register.html", form=form, unconfirmed=False), status

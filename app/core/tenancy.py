@@ -11,7 +11,9 @@ Rules (also walked by ``tests/test_tenancy.py`` for every route):
 - anonymous -> login (401 + HX-Redirect for htmx);
 - member where board is required -> 403;
 - a club that is not approved (pending, rejected, closed) -> only views marked
-  ``inactive_ok`` (the workspace home explains the state), else 403;
+  ``inactive_ok`` (the workspace home explains the state), else 403; while the
+  club waits for approval (pending), also the views marked ``pending_ok`` (the
+  board prepares: profile and self-check);
 - a suspended club is read-only: every safe request (GET, HEAD) works, every
   other method is refused with 403 and a German message, except views
   declared ``suspended_ok`` (export the club's data, leave the club, close it).
@@ -40,19 +42,23 @@ class ClubAccess:
     role: str  # "public" | "member" | "board"
     inactive_ok: bool = False
     suspended_ok: bool = False
+    pending_ok: bool = False
 
 
-def club_access(role: str = "member", *, inactive_ok: bool = False, suspended_ok: bool = False):
+def club_access(
+    role: str = "member", *, inactive_ok: bool = False, suspended_ok: bool = False, pending_ok: bool = False
+):
     """Declare who may use a club-scoped view: ``public``, ``member`` or ``board``.
 
     ``inactive_ok``: also for a club that is not approved (pending, rejected, closed).
     ``suspended_ok``: writes (POST, …) also for a suspended club – only for export, leaving and closing.
+    ``pending_ok``: also while the club waits for approval (not for a rejected or closed club).
     """
     if role not in {"public", "member", "board"}:
         raise ValueError(role)
 
     def decorate(view):
-        view.club_access = ClubAccess(role, inactive_ok, suspended_ok)
+        view.club_access = ClubAccess(role, inactive_ok, suspended_ok, pending_ok)
         return view
 
     return decorate
@@ -94,7 +100,7 @@ def _add_slug(endpoint, values):
 def set_club_loader(app: Flask, loader) -> None:
     """The clubs domain registers how a slug becomes a club: ``loader(slug, user) -> (club, membership)``.
 
-    The club needs ``is_suspended`` and ``is_readable``, the membership ``is_board``; the membership is None
+    The club needs ``is_suspended``, ``is_pending`` and ``is_readable``, the membership ``is_board``; the membership is None
     for an anonymous visitor or someone who is not a member.
     """
     app.extensions["vereinsraum.club_loader"] = loader
@@ -125,7 +131,7 @@ def _load_club():
         abort(404)
     if access.role == "board" and not membership.is_board:
         abort(403)
-    if not club.is_readable and not access.inactive_ok:
+    if not club.is_readable and not access.inactive_ok and not (access.pending_ok and club.is_pending):
         abort(403)
     refuse_if_suspended(club, access)
     return None

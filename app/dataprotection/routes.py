@@ -123,11 +123,15 @@ def close():
     if not current_user.check_password(form.current_password.data):
         form.current_password.errors.append(_("Das Passwort ist falsch."))
         return _club_page(422, form=form)
+    was_pending = g.club.is_pending
     try:
         deletion = request_closure(g.club, by=current_user)
     except DataProtectionError as exc:
         db.session.rollback()
         return _club_page(409, error=str(exc))
+    if was_pending:
+        flash(_("Die Anmeldung von %(name)s ist zurückgezogen.", name=g.club.name), "success")
+        return redirect(url_for("clubdata.index"), code=303)
     flash(
         _(
             "%(name)s ist geschlossen. Alle Daten werden am %(date)s gelöscht. Bis dahin kann das Plattform-Team "

@@ -13,6 +13,7 @@ from ..core.htmx import is_htmx, render_page
 from ..core.tenancy import club_access
 from . import bp
 from .content import GUIDE_TITLES
+from .glossary import first_uses, terms_in
 from .models import STATUS_LABELS, Status
 from .services import (
     PROFILE_QUESTIONS,
@@ -51,7 +52,18 @@ def _members() -> list[tuple[int, str]]:
 
 
 def _overview(assessment=None):
-    return report_context(g.club, g.membership, assessment)
+    ctx = report_context(g.club, g.membership, assessment)
+    ctx["jargon"] = first_uses(ctx["states"])
+    ctx.update(plan_lists(ctx["states"]))
+    return ctx
+
+
+def plan_lists(states) -> dict:
+    """The action plan's two lists: measures (answered "Nein" or "Teilweise", most urgent first) and the
+    questions that still need an answer (a changed question whose answer awaits review counts here too)."""
+    measures = [s for s in open_states(states) if s.effective_status in (Status.NO.value, Status.PARTIAL.value)]
+    unanswered = [s for s in states if s.counted and s.effective_status is None]
+    return {"measures": measures, "unanswered": unanswered}
 
 
 def _item_or_404(key: str):
@@ -79,6 +91,7 @@ def _item_context(item, answer=None, assessment=None, members=None, **extra):
         "today": date.today(),
         "errors": {},
         "form_values": None,
+        "jargon": {item.key: terms_in(item.question, item.why)},
     }
     ctx.update(extra)
     return ctx
@@ -136,14 +149,14 @@ def panel_context() -> dict:
 
 
 @bp.get("/")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def panel():
     """Workspace panel: score, progress and the three most urgent open items."""
     return render_page("privacy/panel.html", "privacy/partials/_panel.html", **panel_context())
 
 
 @bp.get("/selbstcheck")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def checklist():
     ctx = _overview()
     assessment = ctx["assessment"]
@@ -158,35 +171,25 @@ def checklist():
 
 
 @bp.route("/profil", methods=["GET", "POST"])
-@club_access("board")
+@club_access("board", pending_ok=True)
 def profile():
+    """One tick list, "Was trifft auf Ihren Verein zu?": a ticked line is a "yes", an unticked one a "no"."""
     assessment = club_assessment(g.club, create=False)
     current = dict((assessment.profile if assessment else None) or {})
-    errors = {}
     if request.method == "POST":
-        answers = {}
-        for key, _q, _r in PROFILE_QUESTIONS:
-            value = request.form.get(key)
-            if value not in ("yes", "no"):
-                errors[key] = _("Bitte beantworten Sie diese Frage mit Ja oder Nein.")
-            else:
-                answers[key] = value == "yes"
-        if not errors:
-            save_profile(g.club, answers, by=current_user)
-            return redirect(url_for(".checklist"), code=303)
-        current.update({k: request.form.get(k) == "yes" for k, _q, _r in PROFILE_QUESTIONS if request.form.get(k)})
-    status = 422 if errors else 200
+        answers = {key: request.form.get(key) == "yes" for key, _q, _r in PROFILE_QUESTIONS}
+        save_profile(g.club, answers, by=current_user)
+        return redirect(url_for(".checklist"), code=303)
+    # a question added after the profile was saved has no answer yet: ticked, so its items keep applying
+    done = bool(assessment and assessment.profile_done_at)
+    ticked = {key for key, _q, _r in PROFILE_QUESTIONS if current.get(key) is True or (done and key not in current)}
     return render_template(
-        "privacy/profile.html",
-        profile_questions=PROFILE_QUESTIONS,
-        current=current,
-        errors=errors,
-        assessment=assessment,
-    ), status
+        "privacy/profile.html", profile_questions=PROFILE_QUESTIONS, ticked=ticked, assessment=assessment
+    )
 
 
 @bp.post("/einstellungen")
-@club_access("board")
+@club_access("board", pending_ok=True)
 def settings():
     assessment = save_settings(
         g.club,
@@ -200,14 +203,14 @@ def settings():
 
 
 @bp.get("/punkt/<key>")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def item(key):
     item = _item_or_404(key)
     return render_page("privacy/item.html", "privacy/partials/_item.html", **_item_context(item))
 
 
 @bp.post("/punkt/<key>")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def save(key):
     item = _item_or_404(key)
     assessment = club_assessment(g.club, create=False)
@@ -216,15 +219,19 @@ def save(key):
     members = _members()
     names = dict(members)
     data, version, errors = _parse_answer(request.form, set(names))
+    # autosave (htmx, on every change): swaps nothing on success; an error or a conflict replaces the item
+    autosave = is_htmx() and request.form.get("autosave") == "1"
     if errors:
         ctx = _item_context(item, assessment=assessment, members=members, errors=errors, form_values=request.form)
-        return render_page("privacy/item.html", "privacy/partials/_item.html", status=422, **ctx)
+        response = render_page("privacy/item.html", "privacy/partials/_item.html", status=422, **ctx)
+        return _retarget_item(response, item) if autosave else response
     assessment = assessment or club_assessment(g.club)
     try:
         answer, changed = answer_item(g.club, item, current_user, data, version, names, assessment)
     except Conflict as conflict:
         ctx = _item_context(item, answer=conflict.current, members=members, mine=data, conflict=conflict.current)
-        return render_page("privacy/item.html", "privacy/partials/_conflict.html", status=409, **ctx)
+        response = render_page("privacy/item.html", "privacy/partials/_conflict.html", status=409, **ctx)
+        return _retarget_item(response, item) if autosave else response
     if not is_htmx():
         return redirect(url_for(".checklist") + f"#item-{item.key}", code=303)
     ctx = _item_context(
@@ -233,11 +240,19 @@ def save(key):
     # the checklist page shows the score: update it in place (not needed on the single-item page)
     on_item_page = "/punkt/" in (request.headers.get("HX-Current-URL") or "")
     overview = None if on_item_page else _overview(assessment)
-    return render_template("privacy/partials/_item_saved.html", **ctx, overview=overview)
+    template = "privacy/partials/_item_autosaved.html" if autosave else "privacy/partials/_item_saved.html"
+    return render_template(template, **ctx, overview=overview)
+
+
+def _retarget_item(response, item):
+    """An autosave swaps nothing; its error or conflict view replaces the whole item instead."""
+    response.headers["HX-Retarget"] = f"#item-{item.key}"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 @bp.get("/punkt/<key>/verlauf")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def item_history(key):
     item = _item_or_404(key)
     return render_page(
@@ -246,7 +261,7 @@ def item_history(key):
 
 
 @bp.get("/massnahmen")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def plan():
     ctx = _overview()
     ctx["open"] = open_states(ctx["states"])
@@ -254,7 +269,7 @@ def plan():
 
 
 @bp.get("/bericht")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def report():
     ctx = _overview()
     ctx["open"] = open_states(ctx["states"])
@@ -267,7 +282,7 @@ def _record_export(kind: str) -> None:
 
 
 @bp.get("/bericht.pdf")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def report_pdf():
     from .export import build_pdf  # fpdf is loaded only when a PDF is made
 
@@ -282,7 +297,7 @@ def report_pdf():
 
 
 @bp.get("/antworten.csv")
-@club_access("member")
+@club_access("member", pending_ok=True)
 def answers_csv():
     from .export import build_csv  # with build_pdf: export.py loads fpdf
 

@@ -554,7 +554,8 @@ def open_topics(club) -> list[str]:
 
 
 def can_answer(club, membership, assessment: Assessment | None) -> bool:
-    if membership is None or not club.is_active or club.status.value == "suspended":
+    """Approved clubs, and a club waiting for approval (its board prepares); never suspended or closed ones."""
+    if membership is None or not (club.is_active or club.is_pending):
         return False
     return membership.is_board or bool(assessment and assessment.members_may_answer)
 

@@ -18,7 +18,7 @@ def _entry(action, club=None, actor=None, days_ago=0):
 def _actions(html):
     import re
 
-    return re.findall(r"<td><code>([^<]+)</code>", html)
+    return re.findall(r'<td data-action="([^"]+)">', html)
 
 
 def test_filters(roles, staff_client):
@@ -90,3 +90,27 @@ def test_retention_from_environment():
     from app.config import env_overrides
 
     assert env_overrides({"AUDIT_RETENTION_DAYS": "90"})["AUDIT_RETENTION_DAYS"] == 90
+
+
+def test_log_shows_readable_labels_for_every_recorded_action(roles, staff_client):
+    """Issue 16: staff read "Verein freigeschaltet", not the code club.approved – for every action the app records."""
+    import re
+    from pathlib import Path
+
+    from app.admin.audit import AUDIT_LABELS
+    from app.clubs.models import ClubStatus
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in Path("app").rglob("*.py"))
+    recorded = set(re.findall(r'audit_record\(\s*"([a-z_.]+)"', source))
+    for a, b in re.findall(r'"([a-z]+\.[a-z_]+)" if \w+ else "([a-z]+\.[a-z_]+)"', source):
+        recorded |= {a, b}
+    recorded |= {f"club.{status.value}" for status in ClubStatus}  # change_status records club.<status>
+    assert len(recorded) > 40
+    assert recorded <= set(AUDIT_LABELS), sorted(recorded - set(AUDIT_LABELS))
+
+    db.session.execute(sa.delete(AuditEntry))
+    _entry("club.approved", club=roles.club, actor=roles.staff)
+    db.session.commit()
+    html = staff_client.get("/admin/protokoll").get_data(as_text=True)
+    table = html[html.index("<table") :]
+    assert "Verein freigeschaltet" in table and "club.approved</" not in table and "<code>" not in table

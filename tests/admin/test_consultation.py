@@ -71,4 +71,4 @@ def test_other_clubs_answers_never_leak(roles, staff_client, assess):
     db.session.add(Answer(club_id=roles.other_club.id, item_key="liste", status="no", note="Fremde Notiz"))
     assess(roles.club, score=10, consultation=True)
     html = staff_client.get(f"/admin/vereine/{roles.club.id}/antworten").get_data(as_text=True)
-    assert "Fremde Notiz" not in html and "offen" in html
+    assert "Fremde Notiz" not in html and "noch nicht beantwortet" in html

@@ -106,7 +106,7 @@ def test_concurrent_edit_gets_conflict_view_and_can_choose(roles, content, set_p
     stale = answer(second, roles.club, "breach-plan", "no", note="Es gibt keinen Plan")
     assert stale.status_code == 409
     html = stale.get_data(as_text=True)
-    assert "Jemand anderes hat diesen Punkt" in html
+    assert "Jemand anderes hat die Antwort auf diese Frage" in html
     assert "Vera Vorstand hat am" in html
     assert "Plan liegt im Ordner" in html and "Es gibt keinen Plan" in html  # both answers shown
     row = _answer_row(roles.club, "breach-plan")
@@ -138,7 +138,7 @@ def test_history_records_who_when_old_and_new(roles, content, set_profile, answe
     response = answer(
         roles.board, roles.club, "mem-bcc", "yes", version=2, note="Umgestellt", responsible_id=roles.member.id
     )
-    assert "Keine Änderung." in response.get_data(as_text=True)
+    assert "Gespeichert. Nichts geändert." in response.get_data(as_text=True)
     entries = db.session.scalars(sa.select(AnswerChange).order_by(AnswerChange.id)).all()
     assert len(entries) == 2
     assert entries[0].changes == {"status": ["–", "Nein"]}
@@ -219,3 +219,63 @@ def test_suspended_club_is_read_only(make_user, make_club, content, answer, clie
     club = make_club(status="suspended", board=board)
     assert client_for(board).get(f"/c/{club.slug}/datenschutz/selbstcheck").status_code in (200, 303)
     assert answer(board, club, "mem-bcc", "yes").status_code == 403
+
+
+# --- autosave (issue 16): the answer saves on every change ----------------------------------------------
+
+
+def test_checklist_item_form_autosaves_on_change(roles, content, set_profile, client_for):
+    set_profile(roles.club)
+    page = client_for(roles.board).get(f"/c/{roles.club.slug}/datenschutz/selbstcheck").get_data(as_text=True)
+    item = page[page.index('id="item-mem-bcc"') :]
+    item = item[: item.index("</article>")]
+    assert 'hx-trigger="change"' in item and "autosave" in item and 'hx-swap="none"' in item
+    assert "data-warn-unsaved" in item
+    assert re.search(r'<button type="submit"[^>]*>Speichern', item)  # the button stays (no JavaScript)
+
+
+def test_autosave_swaps_only_status_version_and_score(roles, content, set_profile, answer):
+    set_profile(roles.club)
+    response = answer(roles.board, roles.club, "mem-bcc", "partial", autosave="1", note="Halb")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<article" not in html and "<textarea" not in html  # nothing the person is typing in is replaced
+    assert 'id="version-mem-bcc" hx-swap-oob="true"' in html and 'value="1"' in html
+    assert 'id="saved-mem-bcc" hx-swap-oob="innerHTML">Gespeichert.' in html
+    assert 'id="privacy-score" hx-swap-oob="innerHTML"' in html
+    row = _answer_row(roles.club, "mem-bcc")
+    assert row.status == "partial" and row.note == "Halb" and row.version == 1
+    # the next change carries the new version and saves again; a stale version conflicts as before
+    assert answer(roles.board, roles.club, "mem-bcc", "yes", version=1, autosave="1").status_code == 200
+    assert _answer_row(roles.club, "mem-bcc").version == 2
+    stale = answer(roles.board, roles.club, "mem-bcc", "no", version=1, autosave="1")
+    assert stale.status_code == 409
+    assert stale.headers["HX-Retarget"] == "#item-mem-bcc" and stale.headers["HX-Reswap"] == "outerHTML"
+    assert "Jemand anderes hat die Antwort auf diese Frage" in stale.get_data(as_text=True)
+    assert _answer_row(roles.club, "mem-bcc").status == "yes"
+
+
+def test_autosave_with_bad_input_shows_the_item_with_the_error(roles, content, set_profile, answer):
+    set_profile(roles.club)
+    response = answer(roles.board, roles.club, "org-owner", "no", autosave="1", due_date="31.02.2030")
+    assert response.status_code == 422
+    assert response.headers["HX-Retarget"] == "#item-org-owner"
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<article class="privacy-item') and "Bitte prüfen Sie Ihre Eingaben" in html
+    assert 'value="no" checked' in html  # the choice is kept
+    assert _answer_row(roles.club, "org-owner") is None
+
+
+def test_autosave_field_without_javascript_is_a_plain_save(roles, content, set_profile, answer):
+    """The autosave flag means nothing to a plain form post: post/redirect/get as before."""
+    set_profile(roles.club)
+    response = answer(roles.board, roles.club, "mem-bcc", "yes", htmx=False, autosave="1")
+    assert response.status_code == 303
+    assert _answer_row(roles.club, "mem-bcc").status == "yes"
+
+
+def test_unsaved_input_warning_lives_in_the_static_script(app):
+    from pathlib import Path
+
+    script = (Path(app.static_folder) / "js" / "app.js").read_text(encoding="utf-8")
+    assert "beforeunload" in script and "data-warn-unsaved" in script

@@ -54,10 +54,45 @@ def test_board_answers_by_keyboard_and_mouse_and_sees_score_change(app, roles, c
     assert page.evaluate("document.activeElement.closest('#item-org-owner') !== null")  # focus stays in the item
 
     page.goto(f"{base}/massnahmen")
-    assert page.get_by_text("Weiß der Vorstand").count() >= 1
+    assert page.get_by_text("Benennen Sie eine Ansprechperson").count() >= 1  # the measure, as an action
     assert_accessible(page)
 
     page.goto(f"{base}/bericht")
     assert page.get_by_text("Niemand zuständig").count() >= 1
     assert_accessible(page)
+    assert page.console_errors == []
+
+
+def test_quick_changes_autosave_in_order_without_a_conflict(app, roles, content, set_profile, live_server, page):
+    """Each change is sent after the previous one came back, with the version it returned: no conflict."""
+    import sqlalchemy as sa
+    from playwright.sync_api import expect
+
+    from app.extensions import db
+    from app.privacy.models import Answer
+
+    set_profile(roles.club)
+    login_in_browser(page, live_server.url, roles.board.email, PASSWORD)
+    page.goto(f"{live_server.url}/c/{roles.club.slug}/datenschutz/selbstcheck")
+    item = page.locator("#item-mem-bcc")
+    for label in ("Ja", "Nein", "Teilweise"):
+        item.get_by_label(label, exact=True).click()
+    item.get_by_label("Notiz").fill("Verteiler fehlt noch")
+    item.get_by_label("Frist").focus()  # leaving the note saves it
+    # the queued saves read the form when they are sent: the last one carries the final answer
+    row = None
+    for _ in range(100):
+        db.session.expire_all()
+        row = db.session.scalar(sa.select(Answer).where(Answer.club_id == roles.club.id, Answer.item_key == "mem-bcc"))
+        if row and row.status == "partial" and row.note == "Verteiler fehlt noch":
+            break
+        page.wait_for_timeout(100)
+    assert row.status == "partial" and row.note == "Verteiler fehlt noch"
+    expect(page.locator("#version-mem-bcc")).to_have_value(str(row.version))  # the form knows the stored version
+    assert page.locator("#item-mem-bcc.conflict").count() == 0 and page.locator("#item-mem-bcc .error").count() == 0
+    page.reload()
+    assert page.locator("#item-mem-bcc").get_by_label("Teilweise", exact=True).is_checked()
+    assert "is-open" in item.get_attribute("class")  # "Teilweise" leaves a measure open
+    item.get_by_label("Ja", exact=True).click()
+    expect(item).not_to_have_class(re.compile(r"is-open"))  # the mark follows the autosave
     assert page.console_errors == []

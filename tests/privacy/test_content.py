@@ -132,7 +132,7 @@ def test_publish_new_version_carries_answers_and_marks_changes(
     assert other["neu-punkt"].is_new and other["org-owner"].item.change == "changed"
 
     html = client_for(roles.member).get(f"/c/{roles.club.slug}/datenschutz/selbstcheck").get_data(as_text=True)
-    assert "sind 2 Punkte neu oder geändert" in html and "Änderungen: Test" in html
+    assert "sind 2 Fragen neu oder geändert" in html and "Änderungen: Test" in html
     assert "Neu in dieser Version" in html and "Frage geändert – bitte Antwort prüfen" in html
     page = answer(roles.board, roles.club, "neu-punkt", "no", htmx=False)
     assert page.status_code == 303

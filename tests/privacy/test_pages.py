@@ -23,20 +23,16 @@ def test_profile_first_then_checklist(roles, content, client_for):
     assert response.status_code == 303 and response.headers["Location"].endswith("/datenschutz/profil")
     page = client.get(url(roles.club, "profil")).get_data(as_text=True)
     assert "Hat Ihr Verein eine eigene Website?" in page
-    # incomplete answers: 422, nothing stored
-    response = client.post(url(roles.club, "profil"), data={"website": "no"})
-    assert response.status_code == 422 and "Bitte beantworten Sie alle Fragen" in response.get_data(as_text=True)
-    assert not (club_assessment(roles.club, create=False) and club_assessment(roles.club).profile_done_at)
     data = {flag: "yes" for flag in PROFILE_FLAGS}
     data.update(website="no", social="no", cctv="no")
     response = client.post(url(roles.club, "profil"), data=data)
     assert response.status_code == 303
     page = client.get(url(roles.club, "selbstcheck")).get_data(as_text=True)
     # non-applicable items are hidden from the form and explained
-    assert "Punkte treffen nicht zu" in page
+    assert "Fragen treffen nicht zu" in page
     assert "Ihr Verein hat keine eigene Website." in page
     assert 'action="/c/%s/datenschutz/punkt/web-notice"' % roles.club.slug not in page  # noqa: UP031
-    assert "Profil Ihres Vereins" in page and "Profilfragen ändern" in page
+    assert "Was auf Ihren Verein zutrifft" in page and "Angaben zum Verein ändern" in page
     states = {s.item.key: s for s in club_states(roles.club)}
     assert not states["web-notice"].applicable and not states["web-publish"].applicable
     assert states["mem-bcc"].applicable and states["photo-rules"].applicable
@@ -88,11 +84,12 @@ def test_action_plan_orders_by_severity_and_due_date(roles, content, set_profile
     answer(roles.board, roles.club, "sec-backup", "no", due_date=past, responsible_id=roles.member.id)
     answer(roles.board, roles.club, "breach-log", "partial", due_date=soon)
     answer(roles.board, roles.club, "mem-bcc", "yes")
+    answer(roles.board, roles.club, "org-owner", "no")
     html = client_for(roles.member).get(url(roles.club, "massnahmen")).get_data(as_text=True)
     assert "Verschicken Sie Rundmails" not in html  # done
     pos_breach = html.index("Dokumentieren Sie jede Panne")
-    pos_owner = html.index("Weiß der Vorstand")
-    pos_backup = html.index("Sicherungskopien")
+    pos_owner = html.index("Benennen Sie eine Ansprechperson")
+    pos_backup = html.index("Sicherungskopie")
     assert pos_breach < pos_owner < pos_backup  # Pflicht with date, Pflicht without, then Empfehlung
     assert '<tr class="is-overdue">' in html and "(überfällig)" in html
     assert "Moritz Mitglied" in html
@@ -230,3 +227,118 @@ def test_exports_of_the_answers_are_audited(content, roles, client_for):
         (roles.member.id, roles.club.id, "pdf"),
         (roles.member.id, roles.club.id, "csv"),
     ]
+
+
+def test_profile_is_one_tick_list_where_unticked_means_no(roles, content, client_for):
+    """Issue 16: one click per "yes"; the same effect on which items apply as the old yes/no questions."""
+    client = client_for(roles.board)
+    page = client.get(url(roles.club, "profil")).get_data(as_text=True)
+    assert "Was trifft auf Ihren Verein zu?" in page
+    assert page.count('type="checkbox"') == len(PROFILE_FLAGS) and 'type="radio"' not in page
+    assert "checked" not in page  # a new profile: nothing ticked yet
+    response = client.post(url(roles.club, "profil"), data={"website": "yes", "video": "yes"})
+    assert response.status_code == 303
+    profile = club_assessment(roles.club).profile
+    assert profile["website"] is True and profile["video"] is True
+    assert all(profile[flag] is False for flag in PROFILE_FLAGS if flag not in ("website", "video"))
+    states = {s.item.key: s for s in club_states(roles.club)}
+    assert states["web-notice"].applicable and not states["social-page"].applicable
+    page = client.get(url(roles.club, "profil")).get_data(as_text=True)
+    assert 'id="profile-website" name="website" value="yes" checked' in page
+    assert 'id="profile-social" name="social" value="yes" >' in page
+
+
+def test_profile_question_added_later_starts_ticked(roles, content, set_profile, client_for):
+    assessment = set_profile(roles.club, website=False)
+    assessment.profile = {k: v for k, v in assessment.profile.items() if k != "under18"}
+    db.session.commit()
+    page = client_for(roles.board).get(url(roles.club, "profil")).get_data(as_text=True)
+    assert 'name="under18" value="yes" checked' in page and 'name="website" value="yes" >' in page
+
+
+def test_action_plan_lists_actions_for_no_and_partial_and_counts_the_unanswered(
+    roles, content, set_profile, answer, client_for
+):
+    """Issue 16: measures as actions (the item's action text), only "Nein"/"Teilweise"; the rest one line."""
+    set_profile(roles.club)
+    answer(roles.board, roles.club, "org-owner", "no")
+    answer(roles.board, roles.club, "mem-bcc", "partial")
+    answer(roles.board, roles.club, "breach-plan", "yes")
+    html = client_for(roles.member).get(url(roles.club, "massnahmen")).get_data(as_text=True)
+    table = html[html.index("<table") : html.index("</table>")]
+    assert "Benennen Sie eine Ansprechperson für den Datenschutz" in table
+    assert table.count("<tr") == 3  # header + the two measures; unanswered questions are not listed
+    assert "Weiß der Vorstand" not in table.replace('<span class="visually-hidden">: Weiß der Vorstand', "")
+    applicable = sum(1 for s in club_states(roles.club) if s.applicable)
+    unanswered = applicable - 3
+    assert f"{unanswered} Fragen noch nicht beantwortet." in html
+    assert 'href="/c/%s/datenschutz/selbstcheck#item-' % roles.club.slug in html  # noqa: UP031
+
+
+def test_every_checklist_item_has_an_action_text_in_german_and_english(content):
+    from app.privacy.content import read_file
+
+    for raw in read_file()["items"]:
+        assert raw["action"].strip() and raw["action_en"].strip(), raw["id"]
+        assert raw["action"].strip() != raw["question"].strip(), raw["id"]
+
+
+def test_jargon_is_spelled_out_at_first_use_with_a_link_to_the_glossary(roles, content, set_profile, client_for):
+    set_profile(roles.club)
+    html = client_for(roles.board).get(url(roles.club, "selbstcheck")).get_data(as_text=True)
+    glossary = 'href="/wissen/glossar#'
+    for anchor, spelled_out in (
+        ("vvt", "Verzeichnis von Verarbeitungstätigkeiten:"),
+        ("avv", "Vertrag zur Auftragsverarbeitung:"),
+        ("data-privacy-framework", "EU-US-Datenschutzrahmen:"),
+        ("standardvertragsklauseln", "Musterverträge der EU-Kommission:"),
+        ("rechenschaftspflicht", "Nachweispflicht:"),
+        ("inhaltsversion", "Fassung der Fragen (Inhaltsversion)"),
+    ):
+        assert html.count(glossary + anchor + '"') == 1, anchor  # once per page: at first use
+        assert spelled_out in html, anchor
+    assert html.count("Was heißt das?") == 5  # four boxes (one item names two terms) and the version line
+    # the first use of "Rechenschaftspflicht" is the first item that mentions it
+    first = html.index('id="item-org-owner"')
+    assert first < html.index(glossary + 'rechenschaftspflicht"') < html.index('id="item-', first + 10)
+
+
+def test_self_check_speaks_of_questions_and_keeps_points_for_the_score(roles, content, set_profile, answer, client_for):
+    set_profile(roles.club)
+    answer(roles.board, roles.club, "org-owner", "no")
+    client = client_for(roles.board)
+    for path in ("selbstcheck", "massnahmen", "bericht"):
+        page = client.get(url(roles.club, path)).get_data(as_text=True)
+        body = page[page.index('<main id="main"') :]
+        for score_words in ("Die Punkte zeigen", "Punkte (von 100)", "von 100 Punkten"):
+            body = body.replace(score_words, "")
+        assert "Punkt " not in body and "Punkte " not in body, path
+        assert "noch offen" not in body, path  # "offen" means a measure still to do, nothing else
+    html = client.get(url(roles.club, "selbstcheck")).get_data(as_text=True)
+    assert "Fragen beantwortet." in html and "1 Maßnahme offen" in html and "von 100 Punkten" in html
+
+
+def test_checklist_has_jump_links_to_every_topic(roles, content, set_profile, client_for):
+    """Issue 16: a keyboard user reaches a topic without tabbing through all items before it."""
+    set_profile(roles.club)
+    html = client_for(roles.member).get(url(roles.club, "selbstcheck")).get_data(as_text=True)
+    nav = html[html.index('<nav class="topic-jump"') : html.index("</nav>", html.index('<nav class="topic-jump"'))]
+    from app.privacy.services import current_topics
+
+    topics = current_topics()
+    assert len(topics) >= 5
+    for topic in topics:
+        assert f'href="#topic-{topic.key}"' in nav and f'id="topic-{topic.key}" tabindex="-1"' in html
+    assert html.index('class="topic-jump"') < html.index('class="privacy-item')  # before the first item
+
+
+def test_english_checklist_explains_jargon_and_lists_actions(roles, content, set_profile, answer, client_for):
+    set_profile(roles.club)
+    answer(roles.board, roles.club, "org-owner", "no")
+    client = client_for(roles.board)
+    client.post("/sprache", data={"lang": "en", "next": "/vereine"})
+    html = client.get(url(roles.club, "selbstcheck")).get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "What does that mean?" in html and "Standard contractual clauses" in html and "Jump to topic" in html
+    plan = client.get(url(roles.club, "massnahmen")).get_data(as_text=True)
+    assert "Name a contact person for data protection" in plan and "questions not answered yet." in plan

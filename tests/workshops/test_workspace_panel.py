@@ -14,7 +14,7 @@ def test_panel_prefers_workshops_matching_open_checklist_topics(roles, client_fo
     assert response.status_code == 200 and "<html" not in html
     assert 'id="workshops-panel"' in html
     assert "Fotos und Social Media" in html and "Passwörter und Updates" not in html
-    assert "offenen Punkten" in html
+    assert "noch zu tun ist" in html
 
 
 def test_panel_without_open_topics_shows_next_workshops_and_consultation(

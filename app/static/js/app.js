@@ -43,10 +43,72 @@
     if (!old || !old.id || old.id.indexOf("item-") !== 0) return;
     var item = document.getElementById(old.id);
     if (!item) return;
+    var active = document.activeElement;
+    if (active && active !== document.body) return; // focus is still somewhere (in this item or another): keep it
     var focusable = item.querySelector("button[type=submit]") || item.querySelector("h4");
     if (focusable) {
       if (!focusable.hasAttribute("tabindex") && focusable.tagName === "H4") focusable.setAttribute("tabindex", "-1");
       focusable.focus();
+    }
+  });
+
+  // Unsaved input: a form marked data-warn-unsaved warns before the page is left while it holds input that
+  // is not saved yet – typed but not submitted, or an autosave (htmx) still on its way.
+  var generation = 0;
+  var pending = 0;
+  function warnForm(element) {
+    var form = element && element.closest ? element.closest("form") : null;
+    return form && form.hasAttribute("data-warn-unsaved") ? form : null;
+  }
+  function markDirty(event) {
+    var form = warnForm(event.target);
+    if (!form) return;
+    generation += 1;
+    form.setAttribute("data-dirty", String(generation));
+  }
+  document.addEventListener("input", markDirty);
+  document.addEventListener("change", markDirty);
+  document.addEventListener("submit", function (event) {
+    var form = warnForm(event.target);
+    if (form && !event.defaultPrevented) form.removeAttribute("data-dirty");
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = warnForm(event.detail.elt);
+    if (!form) return;
+    pending += 1;
+    event.detail.xhr.vrGeneration = Number(form.getAttribute("data-dirty") || 0);
+    event.detail.xhr.vrForm = form;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || xhr.vrForm === undefined) return;
+    pending = Math.max(0, pending - 1);
+    var form = xhr.vrForm;
+    var failed = !event.detail.successful || xhr.status >= 400;
+    if (failed) {
+      // the item was replaced by its error or conflict view: the input there is still not saved
+      var again = document.getElementById(form.closest("[id]") ? form.closest("[id]").id : "");
+      var replacement = again ? again.querySelector("form[data-warn-unsaved]") : null;
+      if (replacement) replacement.setAttribute("data-dirty", String(++generation));
+    } else if (Number(form.getAttribute("data-dirty") || 0) <= xhr.vrGeneration) {
+      form.removeAttribute("data-dirty"); // nothing typed since this request was sent
+    }
+  });
+  // After an autosave the item's marks (open, overdue) follow the stored answer (see _item_autosaved.html).
+  document.addEventListener("htmx:afterSwap", function () {
+    var marks = document.querySelectorAll(".privacy-item .item-meta[data-open]");
+    Array.prototype.forEach.call(marks, function (meta) {
+      var item = meta.closest(".privacy-item");
+      item.classList.toggle("is-open", meta.getAttribute("data-open") === "yes");
+      item.classList.toggle("is-overdue", meta.getAttribute("data-overdue") === "yes");
+      meta.removeAttribute("data-open");
+      meta.removeAttribute("data-overdue");
+    });
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (pending > 0 || document.querySelector("form[data-warn-unsaved][data-dirty]")) {
+      event.preventDefault();
+      event.returnValue = "";
     }
   });
 

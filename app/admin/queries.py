@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ..auth.models import User
 from ..chat.models import ChatLink
 from ..clubs.models import DISTRICTS, LEGAL_FORMS, Club, ClubStatus, ClubStatusChange, Membership, Role
+from ..clubs.services import board_has_two_factor
 from ..core.audit import AuditEntry
 from ..core.db import contains_pattern, utcnow
 from ..extensions import db
@@ -211,6 +212,7 @@ class ClubFacts:
     topics: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     renames: list = field(default_factory=list)  # (AuditEntry, actor name or None), newest first
+    board_two_factor: bool = False  # every board member has two-factor login (yes/no only)
 
 
 def club_facts(club: Club) -> ClubFacts:
@@ -247,6 +249,7 @@ def club_facts(club: Club) -> ClubFacts:
         )
     )
     facts.renames = club_renames(club)
+    facts.board_two_factor = board_has_two_factor(club)
     return facts
 
 

@@ -124,7 +124,9 @@ def register(user: User, name: str, data: str) -> Passkey:
             credential=_credential(data), expected_challenge=challenge, expected_rp_id=rp_id, expected_origin=origin
         )
     except WebAuthnException as exc:
-        raise TwoFactorError(_("Der Passkey konnte nicht eingerichtet werden. Bitte versuchen Sie es noch einmal.")) from exc
+        raise TwoFactorError(
+            _("Der Passkey konnte nicht eingerichtet werden. Bitte versuchen Sie es noch einmal.")
+        ) from exc
     passkey = Passkey(
         user_id=user.id,
         name=name.strip(),
@@ -171,7 +173,9 @@ def authenticate(user: User, data: str) -> None:
     """Check a passkey's answer to the login challenge, or raise."""
     challenge = _take_challenge("login", user)
     credential = _credential(data)
-    failed = TwoFactorError(_("Die Anmeldung mit dem Passkey hat nicht geklappt. Bitte nehmen Sie den Code aus Ihrer App."))
+    failed = TwoFactorError(
+        _("Die Anmeldung mit dem Passkey hat nicht geklappt. Bitte nehmen Sie den Code aus Ihrer App.")
+    )
     try:
         raw_id = base64url_to_bytes(str(credential.get("rawId") or credential.get("id") or ""))
     except ValueError as exc:

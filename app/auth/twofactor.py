@@ -142,7 +142,9 @@ def check_totp(user: User, code: str) -> None:
         raise _wrong_code()
     if not _use_step(totp, step):
         db.session.rollback()
-        raise TwoFactorError(_("Diesen Code haben Sie schon benutzt. Bitte warten Sie auf den nächsten Code Ihrer App."))
+        raise TwoFactorError(
+            _("Diesen Code haben Sie schon benutzt. Bitte warten Sie auf den nächsten Code Ihrer App.")
+        )
     db.session.commit()
     db.session.refresh(totp)
 

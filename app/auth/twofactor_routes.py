@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
@@ -18,7 +18,9 @@ from .services import record_login
 from .twofactor import TwoFactorError
 
 
-def _no_store(response):
+def _no_store(body):
+    """Pages with secrets or codes, and the answers of the second step, are never cached."""
+    response = make_response(body)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -30,7 +32,9 @@ def _pending_or_restart():
     state = twofactor.second_step_state()
     if state is None:
         twofactor.end_second_step()
-        flash(_("Bitte melden Sie sich erneut an. Zwischen Passwort und Code dürfen nur wenige Minuten liegen."), "error")
+        flash(
+            _("Bitte melden Sie sich erneut an. Zwischen Passwort und Code dürfen nur wenige Minuten liegen."), "error"
+        )
     return state
 
 
@@ -186,7 +190,10 @@ def two_factor_confirm():
             form.code.errors.append(str(exc))
         else:
             keep_this_session(user)
-            flash(_("Die Zwei-Faktor-Anmeldung ist eingeschaltet. Auf allen anderen Geräten sind Sie abgemeldet."), "success")
+            flash(
+                _("Die Zwei-Faktor-Anmeldung ist eingeschaltet. Auf allen anderen Geräten sind Sie abgemeldet."),
+                "success",
+            )
             return _no_store(render_template("auth/recovery_codes.html", codes=codes))
     return _page(code_form=form, status=422)
 

@@ -115,7 +115,10 @@ def second_step_limits(account_key):
 
     return _stack(
         limiter.shared_limit(
-            _setting("TWO_FACTOR_RATE_LIMIT"), scope=SECOND_STEP_SCOPE + "-client", key_func=client_address, methods=["POST"]
+            _setting("TWO_FACTOR_RATE_LIMIT"),
+            scope=SECOND_STEP_SCOPE + "-client",
+            key_func=client_address,
+            methods=["POST"],
         ),
         limiter.shared_limit(
             _setting("TWO_FACTOR_ACCOUNT_RATE_LIMIT"),

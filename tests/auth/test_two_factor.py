@@ -413,6 +413,7 @@ def test_failed_codes_are_limited_per_account(app, make_user):
     response = other.post(CODE_PAGE, data={"code": good}, environ_base={"REMOTE_ADDR": "203.0.113.7"})
     assert response.status_code == 429 and not is_logged_in(other)
     assert other.post(RECOVERY_PAGE, data={"code": "abcde-fghjk"}).status_code == 429
+    assert other.post("/konto/anmelden/passkey", data={"credential": "{}"}).status_code == 429  # one budget
     # another account is not affected
     someone = make_user(two_factor=True)
     third = app.test_client()
@@ -455,3 +456,58 @@ def test_staff_fixture_enrols_for_real(app, roles):
     assert stored is not None and stored.confirmed_at is not None
     assert roles.staff.has_two_factor and not roles.board.has_two_factor
     assert login  # the session helper logs in accounts with two-factor login like the real second step does
+
+
+# --- passkeys: the server side (the browser journey uses a real authenticator) ---------------------------------------
+
+
+def _with_passkey(make_user):
+    user = make_user(two_factor=True)
+    db.session.add(Passkey(user_id=user.id, name="Laptop", credential_id=b"credential-1", public_key=b"key"))
+    db.session.commit()
+    return user
+
+
+def test_without_javascript_the_passkey_forms_stay_hidden_and_the_code_works(app, make_user):
+    user = _with_passkey(make_user)
+    client = app.test_client()
+    password_step(client, user)
+    body = text(client.get(CODE_PAGE))
+    assert re.search(r'<form id="passkey-login"\s+hidden', body)
+    assert '<script src="/static/js/passkeys.js" defer></script>' in body and "<script>" not in body
+    assert client.post(CODE_PAGE, data={"code": totp_code(user)}).status_code == 303
+
+
+def test_passkey_login_needs_the_password_step_and_a_matching_answer(app, make_user):
+    app.config.update(TWO_FACTOR_RATE_LIMIT="100 per minute", TWO_FACTOR_ACCOUNT_RATE_LIMIT="100 per minute")
+    user = _with_passkey(make_user)
+    client = app.test_client()
+    assert client.post("/konto/anmelden/passkey/optionen").status_code == 400  # no password step
+    assert client.post("/konto/anmelden/passkey", data={"credential": "{}"}).status_code == 400
+    password_step(client, user)
+    options = client.post("/konto/anmelden/passkey/optionen")
+    assert options.status_code == 200 and options.headers["Cache-Control"] == "no-store"
+    data = options.get_json()
+    assert data["rpId"] == "localhost" and data["allowCredentials"][0]["id"] == "Y3JlZGVudGlhbC0x"
+    for bad in ("", "kein json", "[]", '{"id": "Y3JlZGVudGlhbC0x", "rawId": "Y3JlZGVudGlhbC0x", "response": {}}'):
+        client.post("/konto/anmelden/passkey/optionen")
+        response = client.post("/konto/anmelden/passkey", data={"credential": bad})
+        assert response.status_code in (400, 422) and response.get_json()["error"], bad
+        assert not is_logged_in(client)
+    # the challenge is used once: a second answer to it is refused
+    response = client.post("/konto/anmelden/passkey", data={"credential": "{}"})
+    assert response.status_code == 422 and "abgelaufen" in response.get_json()["error"]
+
+
+def test_passkeys_need_two_factor_first_and_belong_to_their_owner(app, make_user, client_for):
+    plain = client_for(make_user())
+    response = plain.post("/konto/zwei-faktor/passkeys/optionen")
+    assert response.status_code == 400 and "zuerst" in response.get_json()["error"]
+    owner = _with_passkey(make_user)
+    other = client_for(make_user(two_factor=True))
+    passkey_id = db.session.scalar(sa.select(Passkey.id).where(Passkey.user_id == owner.id))
+    assert other.post(f"/konto/zwei-faktor/passkeys/{passkey_id}/entfernen").status_code == 404
+    assert db.session.get(Passkey, passkey_id) is not None
+    options = client_for(owner).post("/konto/zwei-faktor/passkeys/optionen").get_json()
+    assert options["excludeCredentials"][0]["id"] == "Y3JlZGVudGlhbC0x"  # no second registration of one key
+    assert options["rp"]["id"] == "localhost" and owner.email not in options["user"]["id"]

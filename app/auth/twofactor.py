@@ -282,14 +282,18 @@ def regenerate_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def disable(user: User) -> None:
-    """Turn two-factor login off: secret, recovery codes and passkeys go; every other session ends."""
+def disable(user: User, *, by_operator: bool = False) -> None:
+    """Turn two-factor login off: secret, recovery codes and passkeys go; every other session ends.
+    ``by_operator``: ``flask reset-two-factor`` (no actor; the entry says so)."""
     for model in (RecoveryCode, Passkey, TotpSecret):
         db.session.execute(
             sa.delete(model).where(model.user_id == user.id).execution_options(synchronize_session=False)
         )
     user.end_sessions()
-    audit_record("account.two_factor_disabled", actor=user, user_id=user.id)
+    if by_operator:
+        audit_record("account.two_factor_disabled", user_id=user.id, by="operator")
+    else:
+        audit_record("account.two_factor_disabled", actor=user, user_id=user.id)
     db.session.commit()
     db.session.expire(user)
     _notify(user, "disabled")

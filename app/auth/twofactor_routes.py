@@ -21,7 +21,8 @@ from .twofactor import TwoFactorError
 def _no_store(body):
     """Pages with secrets or codes, and the answers of the second step, are never cached."""
     response = make_response(body)
-    response.headers["Cache-Control"] = "no-store"
+    response.cache_control.no_store = True
+    response.cache_control.private = True
     return response
 
 

@@ -121,4 +121,5 @@ def load_user(token: str):
     """The session (or remember-me cookie) holds the account's session token, never its id."""
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(sa.select(User).where(User.session_token == token))
+    # with its TOTP row: staff pages and board actions ask ``has_two_factor`` on every request
+    return db.session.scalar(sa.select(User).options(so.joinedload(User.totp)).where(User.session_token == token))

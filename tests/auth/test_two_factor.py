@@ -455,7 +455,8 @@ def test_staff_fixture_enrols_for_real(app, roles):
     stored = db.session.get(TotpSecret, roles.staff.id)
     assert stored is not None and stored.confirmed_at is not None
     assert roles.staff.has_two_factor and not roles.board.has_two_factor
-    assert login  # the session helper logs in accounts with two-factor login like the real second step does
+    # the session helper stands for a finished login: the staff client reaches the admin area
+    assert login(app.test_client(), roles.staff).get("/admin/vereine").status_code == 200
 
 
 # --- passkeys: the server side (the browser journey uses a real authenticator) ---------------------------------------

@@ -71,6 +71,15 @@ class Config:
     MAIL_ACCOUNT_RATE_LIMIT = "5 per hour"  # account mails per account / recipient address, all forms together
     INVITATION_RATE_LIMIT = "50 per hour; 200 per day"  # invitations by e-mail per inviting account and address
     MEETINGS_GUEST_RATE_LIMIT = "10 per minute; 50 per hour"
+    TWO_FACTOR_RATE_LIMIT = "10 per minute; 50 per hour"  # second-step attempts (code, passkey) per client address
+    TWO_FACTOR_ACCOUNT_RATE_LIMIT = "5 per minute; 20 per hour"  # failed second steps per account
+
+    # Two-factor login. The TOTP secrets are encrypted with TOTP_ENCRYPTION_KEY (any long random string), or,
+    # when it is empty, with a key derived from SECRET_KEY (then changing SECRET_KEY makes every enrolled
+    # authenticator app useless: its owners log in with a recovery code and enrol again).
+    TOTP_ENCRYPTION_KEY: str | None = None
+    TOTP_ISSUER = "Vereinsraum"  # the name authenticator apps show next to the account
+    TWO_FACTOR_LOGIN_MAX_AGE = 300  # seconds between the password and the second step
 
     # Token lifetimes (seconds)
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
@@ -160,6 +169,11 @@ ENV_SETTINGS: dict[str, type] = {
     "BBB_TIMEOUT": float,
     "BBB_STATUS_TTL": float,
     "MEETINGS_GUEST_RATE_LIMIT": str,
+    "TWO_FACTOR_RATE_LIMIT": str,
+    "TWO_FACTOR_ACCOUNT_RATE_LIMIT": str,
+    "TOTP_ENCRYPTION_KEY": str,
+    "TOTP_ISSUER": str,
+    "TWO_FACTOR_LOGIN_MAX_AGE": int,
     "INVITATION_DEFAULT_DAYS": int,
     "WORKER_HEARTBEAT_MAX_AGE": int,
     "STATIC_BUILD_DIR": str,

@@ -54,8 +54,17 @@ def assert_accessible(page, context=None):
 
 
 def login_in_browser(page, base_url, email, password):
+    """Log in through the form; an account with two-factor login gives the code of its app on the second page."""
+    from app.auth.services import get_user_by_email
+    from tests.helpers import totp_code
+
+    user = get_user_by_email(email)
     page.goto(f"{base_url}/konto/anmelden")
     page.get_by_label("E-Mail-Adresse").fill(email)
     page.get_by_label("Passwort", exact=True).fill(password)
     page.get_by_role("button", name="Anmelden").click()
+    if user is not None and user.has_two_factor:
+        page.wait_for_url("**/konto/anmelden/code**")
+        page.get_by_label("Code aus der App").fill(totp_code(user))
+        page.get_by_role("button", name="Anmelden", exact=True).click()
     page.wait_for_load_state()

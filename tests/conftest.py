@@ -23,6 +23,7 @@ import os
 import socket
 import threading
 import uuid
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -270,6 +271,11 @@ class _Mailbox:
         with self.lock:
             self.messages.clear()
 
+    def forget(self, address: str):
+        """Drop the mail to ``address`` (what a fixture's own set-up sent)."""
+        with self.lock:
+            self.messages[:] = [m for m in self.messages if address not in m["X-Envelope-To"]]
+
     def to(self, address: str):
         return [m for m in self.messages if address in m["X-Envelope-To"]]
 
@@ -314,14 +320,17 @@ def mailbox(smtp_server):
 
 
 @pytest.fixture
-def make_user(app):
+def make_user(app, smtp_server):
     from app.auth.services import create_user
 
-    def make(email=None, name="Erika Muster", password=PASSWORD, staff=False, confirmed=True):
+    def make(email=None, name="Erika Muster", password=PASSWORD, staff=False, confirmed=True, two_factor=None):
         user = create_user(
             email or f"user-{uuid.uuid4().hex[:8]}@example.org", name, password, staff=staff, confirmed=confirmed
         )
         _db.session.commit()
+        if two_factor if two_factor is not None else staff:  # staff reach /admin only with two-factor login
+            enrol_two_factor(user)
+            smtp_server.mailbox.forget(user.email)  # the "two-factor login on" notice belongs to the set-up
         return user
 
     return make
@@ -355,6 +364,21 @@ def make_club(app, make_user):
         return club
 
     return make
+
+
+def enrol_two_factor(user) -> list[str]:
+    """Turn two-factor login on for real, through the service and a code from the secret (as an app would);
+    returns the recovery codes. The code is the previous time step's, so logins in the next minute still find
+    an unused step (``tests.helpers.totp_code``)."""
+    import pyotp
+
+    from app.auth import twofactor
+
+    twofactor.start_enrolment(user)
+    totp = pyotp.TOTP(twofactor.pending_secret(user))
+    codes = twofactor.confirm_enrolment(user, totp.generate_otp(totp.timecode(datetime.now()) - 1))
+    _db.session.refresh(user)
+    return codes
 
 
 def login(client, user):

@@ -74,3 +74,20 @@ def pdf_text(data: bytes) -> str:
 
     assert data.startswith(b"%PDF"), data[:20]
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def totp_code(user) -> str:
+    """A code an authenticator app would show for ``user`` now, for a time step not used yet (the server
+    accepts one step either side of now, each step once)."""
+    from datetime import datetime
+
+    import pyotp
+
+    from app.auth.twofactor import decrypt_secret
+
+    db.session.refresh(user.totp)
+    totp = pyotp.TOTP(decrypt_secret(user.totp.encrypted_secret))
+    now = totp.timecode(datetime.now())
+    step = next((s for s in (now - 1, now, now + 1) if s > user.totp.last_used_step), None)
+    assert step is not None, "every step of the window is used: wait for the next code"
+    return totp.generate_otp(step)

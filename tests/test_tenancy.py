@@ -323,3 +323,72 @@ def test_toolkit_routes_are_walked_with_their_roles(app):
     for endpoint, (path, role) in TOOLKIT_ROUTES.items():
         rule, access = walked[endpoint]
         assert rule == path and access.role == role and not access.suspended_ok, endpoint
+
+
+# --- "2FA für den Vorstand verpflichtend" (issue 21) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_club_requiring_two_factor_sends_its_board_to_enrolment_before_every_board_route(
+    reached_views, roles, client_for, htmx
+):
+    """The loader, not the views: every board route of a club with the setting on sends a board member without
+    two-factor login to the enrolment page; member routes still work; members keep their 403; once enrolled,
+    every board route is reached. A club without the setting is unaffected."""
+    from app.extensions import db
+    from tests.conftest import enrol_two_factor
+
+    roles.club.board_two_factor_required = True
+    db.session.commit()
+    board, member, other_board = (client_for(u) for u in (roles.board, roles.member, roles.outsider))
+    headers = HX if htmx else {}
+    walked = 0
+    for rule, access in club_scoped_rules(reached_views):
+        url = _url_for_rule(rule, roles.club.slug)
+        other_url = _url_for_rule(rule, roles.other_club.slug)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = board.open(url, method=method, headers=headers)
+            label = f"{method} {rule.rule}"
+            if access.role == "board":
+                walked += 1
+                assert "REACHED" not in response.get_data(as_text=True), label
+                if htmx:
+                    assert response.status_code == 403, label
+                    assert response.headers["HX-Redirect"] == "/konto/zwei-faktor", label
+                else:
+                    assert response.status_code == 303, label
+                    assert response.headers["Location"] == "/konto/zwei-faktor", label
+                assert member.open(url, method=method, headers=headers).status_code == 403, label
+                # the other club does not require it: its board (without two-factor login) is reached
+                assert other_board.open(other_url, method=method, headers=headers).status_code == 200, label
+            elif access.role == "member" and method == "GET":
+                assert response.status_code == 200 and response.get_data(as_text=True) == "REACHED", label
+    assert walked >= 10
+    enrol_two_factor(roles.board)
+    board = client_for(roles.board)  # enrolment ended the old session
+    for rule, access in club_scoped_rules(reached_views):
+        if access.role == "board":
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = board.open(_url_for_rule(rule, roles.club.slug), method=method, headers=headers)
+                assert response.get_data(as_text=True) == "REACHED", f"{method} {rule.rule}"
+
+
+def test_board_actions_in_member_views_follow_the_club_setting(app, roles, client_for):
+    """``require_board()`` (board actions inside member views) applies the same rule as the loader."""
+    from flask import g
+    from flask_login import login_user
+    from werkzeug.exceptions import HTTPException
+
+    from app.core.tenancy import require_board
+    from app.extensions import db
+
+    roles.club.board_two_factor_required = True
+    db.session.commit()
+    with app.test_request_context(f"/c/{roles.club.slug}/"):
+        login_user(roles.board)
+        g.club = roles.club
+        g.membership = roles.club.memberships[0] if roles.club.memberships[0].is_board else roles.club.memberships[1]
+        with pytest.raises(HTTPException) as refused:
+            require_board()
+        assert refused.value.response.status_code == 303
+        assert refused.value.response.headers["Location"] == "/konto/zwei-faktor"

@@ -114,6 +114,7 @@ ROUTES = {
     "consultation.queue_status": Owned("queue_entry"),
     "consultation.queue_join": Owned("queue_entry"),
     "consultation.leave_queue": Owned("queue_entry"),
+    "auth.passkey_remove": Owned("passkey"),
     # a public workshop; the action is on the caller's own registration
     "workshops.register": Own(("workshop", "live_workshop"), needs_record=False),
     "workshops.cancel": Own(("workshop", "live_workshop")),
@@ -352,6 +353,15 @@ class Tokens:
         raise AssertionError(f"No way to issue a {kind!r} token: add one to Tokens.issue")
 
 
+def _passkey(user, credential_id):
+    from app.auth.models import Passkey
+
+    passkey = Passkey(user_id=user.id, name="Schlüssel", credential_id=credential_id, public_key=b"key")
+    db.session.add(passkey)
+    db.session.flush()
+    return passkey
+
+
 class World:
     """A's and B's objects, the staff's objects, and content. The costly ones are made when first used."""
 
@@ -381,6 +391,7 @@ class World:
             "A": _queue_entry(a, QueueStatus.ADMITTED, _staff_room()),
             "B": _queue_entry(b, QueueStatus.WAITING),
         }
+        self.passkey = {"A": _passkey(a, b"credential-of-A"), "B": _passkey(b, b"credential-of-B")}
         self.guest_room = Room(club_id=roles.club.id, name="Gäste willkommen", guest_access=True)
         self.note = StaffNote(club_id=roles.club.id, author_id=roles.staff.id, body="Interne Notiz")
         self.foreign_note = StaffNote(club_id=roles.other_club.id, author_id=roles.staff.id, body="Andere Notiz")
@@ -670,18 +681,24 @@ def walk_owned_objects(walk, world):
             for method in methods(rule):
                 for htmx in (False, True):
                     if walk.user is not None and walk.user.id == owner.id:
-                        own.append((method, url, htmx))
+                        own.append((method, url, htmx, obj))
                     else:
                         walk.expect_refused(method, url, status={404}, htmx=htmx, login_first=True)
     assert walk.count >= (8 if role in ("member", "outsider") else 16)
-    for method, url, htmx in sorted(own, key=lambda case: case[0] != "GET"):  # reads first, then the actions
+    for method, url, htmx, obj in sorted(own, key=lambda case: case[0] != "GET"):  # reads, then the actions
+        db.session.expire_all()
+        removed = db.session.get(type(obj), obj.id) is None  # the owner removed it a moment ago (a passkey)
         response, _flashes = walk.send(method, url, htmx)
+        if removed:
+            assert response.status_code == 404, f"{method} {url} as the owner, after removing it"
+            continue
         assert response.status_code != 404 and response.status_code < 500, f"{method} {url} as the owner"
     if role in ("member", "outsider"):  # the owner's actions did reach the object
         who = "A" if role == "member" else "B"
         db.session.expire_all()
         assert world.booking[who].cancelled_at is not None
         assert world.queue_entry[who].status == "left"
+        assert db.session.get(type(world.passkey[who]), world.passkey[who].id) is None
     else:
         assert not own
 

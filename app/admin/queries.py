@@ -19,6 +19,7 @@ from ..auth.models import User
 from ..chat import services as chat
 from ..chat.models import ChatLink
 from ..clubs.models import DISTRICTS, LEGAL_FORMS, Club, ClubStatus, ClubStatusChange, Membership, Role
+from ..clubs.services import board_has_two_factor
 from ..core.audit import AuditEntry
 from ..core.db import contains_pattern, utcnow
 from ..extensions import db
@@ -216,6 +217,7 @@ class ClubFacts:
     notes: list = field(default_factory=list)
     renames: list = field(default_factory=list)  # (AuditEntry, actor name or None), newest first
     chat_ops: list = field(default_factory=list)
+    board_two_factor: bool = False  # every board member has two-factor login (yes/no only)
 
 
 def club_facts(club: Club) -> ClubFacts:
@@ -253,6 +255,7 @@ def club_facts(club: Club) -> ClubFacts:
         )
     )
     facts.renames = club_renames(club)
+    facts.board_two_factor = board_has_two_factor(club)
     return facts
 
 

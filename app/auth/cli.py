@@ -4,7 +4,8 @@ from flask.cli import with_appcontext
 
 from ..extensions import db
 from .forms import MIN_PASSWORD
-from .services import AccountError, create_user
+from .services import AccountError, create_user, get_user_by_email
+from .twofactor import disable
 
 
 def init_app(app):
@@ -30,3 +31,15 @@ def init_app(app):
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
         click.echo(f"Konto angelegt: {user.email}{' (Plattform-Team)' if staff else ''}")
+
+    @app.cli.command("reset-two-factor")
+    @click.argument("email")
+    @with_appcontext
+    def reset_two_factor_command(email):
+        """Turn two-factor login off for an account whose owner lost app and recovery codes (for operators,
+        after checking who asks). Audited, mailed to the account, every session ends."""
+        user = get_user_by_email(email)
+        if user is None or not user.has_two_factor:
+            raise click.ClickException(f"Kein Konto mit Zwei-Faktor-Anmeldung: {email}")
+        disable(user, by_operator=True)
+        click.echo(f"Zwei-Faktor-Anmeldung ausgeschaltet: {user.email}")

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, StopValidation, ValidationError
 
 from ..core.forms import BaseForm
+from .twofactor import code_problem
 
 MIN_PASSWORD = 10
 
@@ -128,4 +129,72 @@ class DeleteAccountForm(BaseForm):
         _l("Passwort zur Bestätigung"),
         validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein."))],
         render_kw={"autocomplete": "current-password"},
+    )
+
+
+# --- two-factor login ------------------------------------------------------------------------------
+
+
+def _code_checker(recovery: bool):
+    def check(form, field):
+        problem = code_problem(field.data, recovery=recovery)
+        if problem:
+            raise StopValidation(problem)
+
+    return check
+
+
+def code_field(label=_l("Code aus der App")):
+    return StringField(
+        label,
+        validators=[_code_checker(recovery=False)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 6, "spellcheck": "false"},
+        description=_l("Sechs Ziffern, ohne Leerzeichen. Der Code wechselt alle 30 Sekunden."),
+    )
+
+
+class TwoFactorCodeForm(BaseForm):
+    code = code_field()
+
+
+class RecoveryCodeForm(BaseForm):
+    code = StringField(
+        _l("Wiederherstellungscode"),
+        validators=[_code_checker(recovery=True)],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none", "maxlength": 11},
+        description=_l("Zehn Zeichen, zum Beispiel „abcde-fghjk“. Jeder Code gilt nur einmal."),
+    )
+
+
+class DisableTwoFactorForm(BaseForm):
+    current_password = PasswordField(
+        _l("Aktuelles Passwort"),
+        validators=[DataRequired(_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("Code aus der App oder Wiederherstellungscode"),
+        validators=[DataRequired(_l("Bitte geben Sie den sechsstelligen Code aus Ihrer App ein."))],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "maxlength": 11},
+    )
+
+    def validate_code(self, field):
+        problems = (code_problem(field.data), code_problem(field.data, recovery=True))
+        if all(problems):
+            raise ValidationError(problems[0])
+
+
+class RegenerateCodesForm(BaseForm):
+    current_password = PasswordField(
+        _l("Aktuelles Passwort"),
+        validators=[DataRequired(_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class PasskeyForm(BaseForm):
+    name = StringField(
+        _l("Name des Passkeys"),
+        validators=[DataRequired(_l("Bitte geben Sie dem Passkey einen Namen.")), Length(max=80)],
+        description=_l("Zum Beispiel „Laptop“ oder „Sicherheitsschlüssel“."),
     )

@@ -64,10 +64,62 @@ class User(UserMixin, db.Model):
         if self.email_confirmed_at is None:
             self.email_confirmed_at = utcnow()
 
+    @property
+    def has_two_factor(self) -> bool:
+        """Two-factor login is on (a confirmed TOTP secret). Every session of such an account passed the second
+        step: enrolment rotates the session token (the enrolling browser stays logged in, all others end)."""
+        totp = self.totp
+        return totp is not None and totp.confirmed_at is not None
+
+
+class TotpSecret(db.Model):
+    """The account's TOTP secret (RFC 6238), encrypted; ``confirmed_at`` is set by the first valid code."""
+
+    __tablename__ = "user_totp"
+
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    #: Fernet token of the base32 secret (key: TOTP_ENCRYPTION_KEY, else derived from SECRET_KEY).
+    encrypted_secret: so.Mapped[str] = so.mapped_column(sa.String(255))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    #: The last time step whose code was accepted: a code is never taken twice (replay), nor an older one.
+    last_used_step: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
+
+    user = so.relationship(User, backref=so.backref("totp", uselist=False, passive_deletes=True))
+
+
+class RecoveryCode(db.Model):
+    """A single-use recovery code, stored as a keyed hash only (shown once, at creation)."""
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (sa.UniqueConstraint("user_id", "code_hash"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+
+class Passkey(db.Model):
+    """A WebAuthn credential (passkey) of the account: another way to give the second factor."""
+
+    __tablename__ = "passkey"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    credential_id: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary(1024), unique=True)
+    public_key: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary(2048))
+    sign_count: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
 
 @login_manager.user_loader
 def load_user(token: str):
     """The session (or remember-me cookie) holds the account's session token, never its id."""
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(sa.select(User).where(User.session_token == token))
+    # with its TOTP row: staff pages and board actions ask ``has_two_factor`` on every request
+    return db.session.scalar(sa.select(User).options(so.joinedload(User.totp)).where(User.session_token == token))

@@ -38,6 +38,7 @@ from .services import (
 )
 from .services import change_password as change_password_service
 from .services import reset_password as reset_password_service
+from .twofactor import end_second_step, start_second_step
 
 
 def unauthorized():
@@ -111,6 +112,9 @@ def login():
         if user is None or not user.check_password(form.password.data):
             form.password.errors.append(_("E-Mail-Adresse oder Passwort ist falsch."))
             return _form_page("auth/login.html", form)
+        if user.has_two_factor:  # the second step: only a short-lived marker until the code is given
+            start_second_step(user, remember=form.remember.data, next_url=safe_next(request.args.get("next"), None))
+            return redirect(url_for("auth.login_code"), code=303)
         login_user(user, remember=form.remember.data)
         record_login(user)
         home = (staff_home_url() if user.is_staff else None) or url_for("clubs.mine")
@@ -123,6 +127,7 @@ def logout():
     form = EmptyForm()
     if form.validate_on_submit():
         logout_user()
+        end_second_step()
         flash(_("Sie sind abgemeldet."), "success")
     return redirect(url_for("auth.login"), code=303)
 

@@ -142,3 +142,7 @@ class RoleForm(BaseForm):
 
 class ClubSettingsForm(ClubForm):
     """The board edits the club profile (same fields and rules as the registration)."""
+
+
+class BoardTwoFactorForm(BaseForm):
+    required = BooleanField(_l("Zwei-Faktor-Anmeldung für den Vorstand verpflichtend"))

@@ -109,6 +109,9 @@ class Club(db.Model):
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     #: The board put the workspace's "Erste Schritte" box away (for the whole club).
     first_steps_dismissed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    #: "2FA für den Vorstand verpflichtend": board members without two-factor login get the enrolment page
+    #: before any board action (checked by the tenant loader, core/tenancy.py).
+    board_two_factor_required: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     memberships = so.relationship(
         "Membership", back_populates="club", cascade="all, delete-orphan", passive_deletes=True

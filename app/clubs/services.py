@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..auth.models import User
+from ..auth.models import TotpSecret, User
 from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.mail import send_mail, try_send_mail
@@ -167,6 +167,34 @@ def board_count(club_id: int) -> int:
 
 def is_last_board_member(membership: Membership) -> bool:
     return membership.role is Role.BOARD and board_count(membership.club_id) <= 1
+
+
+def board_has_two_factor(club: Club) -> bool:
+    """Every board member of the club has two-factor login on (staff see this as yes/no only). One query."""
+    board, enrolled = db.session.execute(
+        sa.select(sa.func.count(Membership.id), sa.func.count(TotpSecret.user_id))
+        .outerjoin(TotpSecret, sa.and_(TotpSecret.user_id == Membership.user_id, TotpSecret.confirmed_at.is_not(None)))
+        .where(Membership.club_id == club.id, Membership.role == Role.BOARD)
+    ).one()
+    return board > 0 and enrolled == board
+
+
+def set_board_two_factor(club: Club, required: bool, *, by) -> None:
+    """The club setting "2FA für den Vorstand verpflichtend". Whoever turns it on must have it already
+    (otherwise the next board action would send them to the enrolment page)."""
+    ensure_active(club)
+    if required and not by.has_two_factor:
+        raise ClubError(
+            _(
+                "Bitte richten Sie zuerst selbst die Zwei-Faktor-Anmeldung ein (unter „Mein Konto“). Dann können "
+                "Sie sie für den ganzen Vorstand verlangen."
+            )
+        )
+    if club.board_two_factor_required == required:
+        return
+    club.board_two_factor_required = required
+    audit_record("club.board_two_factor_changed", actor=by, club=club, required=required)
+    db.session.commit()
 
 
 def board_emails(club: Club) -> list[str]:

@@ -99,3 +99,32 @@ def mail_limits(*, recipient, per_client: str = "MAIL_RATE_LIMIT", per_account: 
             limiter.limit(_setting(per_account), key_func=current_account, methods=["POST"], exempt_when=exempt_when)
         )
     return _stack(*decorators)
+
+
+#: One budget for every way of giving the second factor (app code, recovery code, passkey).
+SECOND_STEP_SCOPE = "second-step"
+
+
+def second_step_limits(account_key):
+    """The second login step and the forms that check a code: attempts per client address, failed attempts
+    (any answer of 400 or more) per account. ``account_key() -> str`` names the account ("" skips the limit)."""
+
+    def account() -> str:
+        value = account_key()
+        return _pseudonym("second-step", value) if value else ""
+
+    return _stack(
+        limiter.shared_limit(
+            _setting("TWO_FACTOR_RATE_LIMIT"),
+            scope=SECOND_STEP_SCOPE + "-client",
+            key_func=client_address,
+            methods=["POST"],
+        ),
+        limiter.shared_limit(
+            _setting("TWO_FACTOR_ACCOUNT_RATE_LIMIT"),
+            scope=SECOND_STEP_SCOPE,
+            key_func=account,
+            methods=["POST"],
+            deduct_when=lambda response: response.status_code >= 400,
+        ),
+    )

@@ -14,6 +14,9 @@ Rules (also walked by ``tests/test_tenancy.py`` for every route):
   ``inactive_ok`` (the workspace home explains the state), else 403; while the
   club waits for approval (pending), also the views marked ``pending_ok`` (the
   board prepares: profile and self-check);
+- a board view of a club that requires two-factor login for its board
+  ("2FA für den Vorstand verpflichtend"), for a board member without it ->
+  the enrolment page (also for board actions in member views, ``require_board``);
 - a suspended club is read-only: every safe request (GET, HEAD) works, every
   other method is refused with 403 and a German message, except views
   declared ``suspended_ok`` (export the club's data, leave the club, close it).
@@ -26,12 +29,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import Blueprint, Flask, abort, current_app, g, request
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import login_manager
 from .errors import fail
+from .htmx import is_htmx
 
 CLUB_URL_PREFIX = "/c/<slug>"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -134,6 +138,8 @@ def _load_club():
     if not club.is_readable and not access.inactive_ok and not (access.pending_ok and club.is_pending):
         abort(403)
     refuse_if_suspended(club, access)
+    if access.role == "board" and _board_lacks_second_factor(club):
+        return second_factor_first(_board_message())
     return None
 
 
@@ -142,10 +148,47 @@ def require_board():
     membership = g.get("membership")
     if membership is None or not membership.is_board:
         abort(403)
+    if _board_lacks_second_factor(g.club):
+        abort(second_factor_first(_board_message()))
+
+
+# --- two-factor login: staff always, a club's board when the club requires it ------------------------
+
+
+def set_second_factor_enrolment(app: Flask, endpoint: str) -> None:
+    """The accounts domain registers its enrolment page (the only page such a person is sent to)."""
+    app.extensions["vereinsraum.second_factor_enrolment"] = endpoint
+
+
+def has_second_factor(user) -> bool:
+    """Every session of an account with two-factor login passed the second step (enrolment rotates the
+    session token), so the account's state is the session's state."""
+    return bool(getattr(user, "has_two_factor", False))
+
+
+def second_factor_first(message: str):
+    """Send the person to the enrolment page (htmx: 403 with HX-Redirect); nothing else runs."""
+    target = url_for(current_app.extensions["vereinsraum.second_factor_enrolment"])
+    flash(message, "error")
+    if is_htmx():
+        return "", 403, {"HX-Redirect": target}
+    return redirect(target, code=303)
+
+
+def _board_lacks_second_factor(club) -> bool:
+    return bool(getattr(club, "board_two_factor_required", False)) and not has_second_factor(current_user)
+
+
+def _board_message() -> str:
+    return _(
+        "Ihr Verein verlangt für den Vorstand die Zwei-Faktor-Anmeldung. Bitte richten Sie sie zuerst ein; "
+        "danach können Sie den Verein wieder verwalten."
+    )
 
 
 def staff_required(view):
-    """Platform staff only (admin area). Anonymous -> login, others -> 403."""
+    """Platform staff only (admin area). Anonymous -> login, others -> 403, staff without two-factor login ->
+    the enrolment page."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -153,6 +196,13 @@ def staff_required(view):
             return login_manager.unauthorized()
         if not current_user.is_staff:
             abort(403)
+        if not has_second_factor(current_user):
+            return second_factor_first(
+                _(
+                    "Der Verwaltungsbereich ist nur mit Zwei-Faktor-Anmeldung zugänglich. Bitte richten Sie sie "
+                    "jetzt ein."
+                )
+            )
         return view(*args, **kwargs)
 
     wrapper.staff_only = True

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..auth.models import User
+from ..auth.models import Passkey, RecoveryCode, TotpSecret, User
 from ..clubs.models import Club, ClubStatusChange, Invitation, Membership, Role
 from ..core.audit import AuditEntry
 from ..extensions import db
@@ -26,6 +26,17 @@ def declare_base_domains() -> None:
         on_club_delete="keep",
         club_rows=lambda model, club: model.id.in_(sa.select(Membership.user_id).where(Membership.club_id == club.id)),
         club_export=_club_members_export,
+    )
+    # Two-factor login: the person's own rows, deleted with the account. Secrets never leave: the encrypted
+    # TOTP secret (a "…secret" column), the recovery code hashes and the passkeys' credential ids and keys.
+    declare(TotpSecret, category="two_factor", on_user_delete="delete", on_club_delete="keep")
+    declare(RecoveryCode, category="two_factor", on_user_delete="delete", on_club_delete="keep", exclude=("code_hash",))
+    declare(
+        Passkey,
+        category="two_factor",
+        on_user_delete="delete",
+        on_club_delete="keep",
+        exclude=("credential_id", "public_key"),
     )
     declare(
         Membership,

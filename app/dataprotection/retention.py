@@ -116,6 +116,18 @@ CATEGORIES = {
             ),
         ),
         Category(
+            "two_factor",
+            _l("Zwei-Faktor-Anmeldung"),
+            _l(
+                "Ob und seit wann Ihre Zwei-Faktor-Anmeldung eingeschaltet ist, der Schlüssel Ihrer Authenticator-App "
+                "(verschlüsselt), Ihre Wiederherstellungscodes (nur als Hash) und Ihre Passkeys (Name, Zeitpunkte, "
+                "öffentlicher Schlüssel) – damit nur Sie sich anmelden können. Schlüssel, Code-Hashes und die "
+                "Kennungen der Passkeys stehen nicht im Export: Mit ihnen könnte man sich anmelden oder Sie "
+                "wiedererkennen."
+            ),
+            _r(_l("Bis Sie die Zwei-Faktor-Anmeldung ausschalten, einen Passkey entfernen oder Ihr Konto löschen.")),
+        ),
+        Category(
             "memberships",
             _l("Vereine und Rollen"),
             _l("In welchen Vereinen Sie Mitglied oder Vorstand sind – damit Sie den Arbeitsbereich nutzen können."),

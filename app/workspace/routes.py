@@ -7,8 +7,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..agreements.services import needs_acceptance
-from ..clubs.forms import ClubSettingsForm
-from ..clubs.services import ClubError, update_profile
+from ..clubs.forms import BoardTwoFactorForm, ClubSettingsForm
+from ..clubs.services import ClubError, set_board_two_factor, update_profile
 from ..core.forms import EmptyForm
 from ..core.tenancy import club_access
 from ..extensions import db
@@ -110,6 +110,33 @@ def dismiss_first_steps():
     return redirect(url_for("workspace.index"), code=303)
 
 
+def _settings_page(form, status=200, two_factor_form=None):
+    two_factor_form = two_factor_form or BoardTwoFactorForm(
+        formdata=None, data={"required": g.club.board_two_factor_required}
+    )
+    return render_template("workspace/settings.html", form=form, two_factor_form=two_factor_form), status
+
+
+@bp.post("/einstellungen/zwei-faktor")
+@club_access("board")
+def board_two_factor():
+    """The club setting "2FA für den Vorstand verpflichtend"."""
+    form = BoardTwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            set_board_two_factor(g.club, bool(form.required.data), by=current_user._get_current_object())
+        except ClubError as exc:
+            db.session.rollback()
+            form.required.errors.append(str(exc))
+        else:
+            if g.club.board_two_factor_required:
+                flash(_("Ab jetzt braucht jedes Vorstandsmitglied die Zwei-Faktor-Anmeldung."), "success")
+            else:
+                flash(_("Die Zwei-Faktor-Anmeldung ist für den Vorstand nicht mehr verpflichtend."), "success")
+            return redirect(url_for("workspace.settings"), code=303)
+    return _settings_page(ClubSettingsForm(obj=g.club, formdata=None), 422, two_factor_form=form)
+
+
 @bp.route("/einstellungen", methods=["GET", "POST"])
 @club_access("board")
 def settings():
@@ -129,8 +156,7 @@ def settings():
         except ClubError as exc:  # the name is taken (a parallel rename included), or the club is suspended
             db.session.rollback()
             form.name.errors.append(str(exc))
-            return render_template("workspace/settings.html", form=form), 422
+            return _settings_page(form, 422)
         flash(_("Die Vereinsdaten sind gespeichert."), "success")
         return redirect(url_for("workspace.settings"), code=303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("workspace/settings.html", form=form), status
+    return _settings_page(form, 422 if form.is_submitted() else 200)

@@ -29,6 +29,7 @@ BLUEPRINTS = (
     "app.workshops",
     "app.consultation",
     "app.dataprotection",
+    "app.directory",
 )
 
 

@@ -71,6 +71,10 @@ class Config:
     MAIL_ACCOUNT_RATE_LIMIT = "5 per hour"  # account mails per account / recipient address, all forms together
     INVITATION_RATE_LIMIT = "50 per hour; 200 per day"  # invitations by e-mail per inviting account and address
     MEETINGS_GUEST_RATE_LIMIT = "10 per minute; 50 per hour"
+    # Club directory, "Kontakt aufnehmen": per client address, per sender address, per club written to
+    DIRECTORY_CONTACT_RATE_LIMIT = "5 per hour; 20 per day"
+    DIRECTORY_CONTACT_SENDER_RATE_LIMIT = "5 per hour; 20 per day"
+    DIRECTORY_CONTACT_CLUB_RATE_LIMIT = "20 per day"
 
     # Token lifetimes (seconds)
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
@@ -178,6 +182,10 @@ ENV_SETTINGS: dict[str, type] = {
     "CLUB_DELETION_GRACE_DAYS": int,
     "DATA_EXPORT_EXPIRY_HOURS": int,
     "ADMIN_STATS_CACHE_SECONDS": int,
+    "DIRECTORY_CONTACT_RATE_LIMIT": str,
+    "DIRECTORY_CONTACT_SENDER_RATE_LIMIT": str,
+    "DIRECTORY_CONTACT_CLUB_RATE_LIMIT": str,
+    "DIRECTORY_CONTACT_RETENTION_DAYS": int,
 }
 
 

@@ -66,6 +66,11 @@ PERIODS = (
         _l("Datenexporte (ZIP-Dateien)"),
         _l("werden %(n)s Stunden nach der Erstellung gelöscht."),
     ),
+    (
+        "DIRECTORY_CONTACT_RETENTION_DAYS",
+        _l("Nachrichten über „Kontakt aufnehmen“ (Vereinsverzeichnis)"),
+        _l("werden nach der Zustellung gelöscht; nicht zustellbare nach %(n)s Tagen."),
+    ),
 )
 
 
@@ -176,8 +181,10 @@ CATEGORIES = {
                 "und der Text, bis die Nachricht dem Verein zugestellt ist."
             ),
             _r(
-                _l("Eintrag: bis der Vorstand ihn abschaltet oder der Verein gelöscht wird. Nachrichten: bis zur "
-                   "Zustellung, höchstens %(n)s Tage."),
+                _l(
+                    "Eintrag: bis der Vorstand ihn abschaltet oder der Verein gelöscht wird. Nachrichten: bis zur "
+                    "Zustellung, höchstens %(n)s Tage."
+                ),
                 "DIRECTORY_CONTACT_RETENTION_DAYS",
             ),
         ),

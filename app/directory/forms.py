@@ -34,9 +34,7 @@ class ListingForm(BaseForm):
 
     def validate_summary(self, field):
         if self.listed.data and not (field.data or "").strip():
-            raise ValidationError(
-                _l("Bitte beschreiben Sie Ihren Verein kurz, bevor Sie ihn ins Verzeichnis stellen.")
-            )
+            raise ValidationError(_l("Bitte beschreiben Sie Ihren Verein kurz, bevor Sie ihn ins Verzeichnis stellen."))
 
 
 class ContactForm(BaseForm):
@@ -77,12 +75,18 @@ class TopicForm(BaseForm):
     name_de = StringField(
         _l("Name (Deutsch)"),
         filters=[strip_text],
-        validators=[DataRequired(_l("Bitte geben Sie einen Namen an.")), Length(max=60, message=_l("Höchstens 60 Zeichen."))],
+        validators=[
+            DataRequired(_l("Bitte geben Sie einen Namen an.")),
+            Length(max=60, message=_l("Höchstens 60 Zeichen.")),
+        ],
     )
     name_en = StringField(
         _l("Name (Englisch)"),
         filters=[strip_text],
-        validators=[DataRequired(_l("Bitte geben Sie einen Namen an.")), Length(max=60, message=_l("Höchstens 60 Zeichen."))],
+        validators=[
+            DataRequired(_l("Bitte geben Sie einen Namen an.")),
+            Length(max=60, message=_l("Höchstens 60 Zeichen.")),
+        ],
     )
     position = IntegerField(
         _l("Reihenfolge"),

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..clubs.models import DISTRICTS
-from ..core.errors import fail
 from ..core.charts import bar_chart
+from ..core.errors import fail
 from ..core.htmx import is_htmx, render_page
 from ..core.ratelimit import email_in_form, relay_limits, view_arg
 from ..core.tenancy import club_access
@@ -19,7 +19,7 @@ from .forms import HONEYPOT, ContactForm, ListingForm
 
 
 def nearby_section(**_kwargs) -> str:
-    """"Vereine in Ihrer Nähe" on the workspace home (template hook "workspace-home"); one query."""
+    """ "Vereine in Ihrer Nähe" on the workspace home (template hook "workspace-home"); one query."""
     club = g.get("club")
     if club is None or not club.is_readable:
         return ""
@@ -121,8 +121,7 @@ def contact(slug):
     db.session.commit()
     flash(
         _(
-            "Danke! Ihre Nachricht wird an %(name)s weitergeleitet. Die Antwort kommt direkt an Ihre "
-            "E-Mail-Adresse.",
+            "Danke! Ihre Nachricht wird an %(name)s weitergeleitet. Die Antwort kommt direkt an Ihre E-Mail-Adresse.",
             name=listing.club.name,
         ),
         "success",

@@ -153,7 +153,9 @@ def search(*, q: str = "", district: str | None = None, topic: DirectoryTopic | 
     )
     q = " ".join((q or "").split())
     if q:
-        query = query.where(sa.or_(Club.name.icontains(q, autoescape=True), DirectoryListing.summary.icontains(q, autoescape=True)))
+        query = query.where(
+            sa.or_(Club.name.icontains(q, autoescape=True), DirectoryListing.summary.icontains(q, autoescape=True))
+        )
     if district:
         query = query.where(Club.district == district)
     if topic is not None:

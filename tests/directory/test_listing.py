@@ -46,7 +46,14 @@ def test_switching_on_shows_exactly_what_becomes_public_before_anything_is_saved
     body = text(response)
     assert "Vorschau: Das wird öffentlich" in body and "Veröffentlichen" in body
     preview = body[body.index('id="directory-preview"') :]
-    for shown in ("Imkerverein Pankow", "Pankow", "Umwelt", "Tierschutz", "Wir imkern in Pankow", "https://imker-pankow.example"):
+    for shown in (
+        "Imkerverein Pankow",
+        "Pankow",
+        "Umwelt",
+        "Tierschutz",
+        "Wir imkern in Pankow",
+        "https://imker-pankow.example",
+    ):
         assert shown in preview
     assert roles.board.email not in body and roles.club.contact_email not in preview
     assert row_counts() == before  # nothing written until confirmed
@@ -83,7 +90,9 @@ def test_listing_without_description_is_refused_and_writes_nothing(roles, client
 def test_unknown_topic_and_too_long_description_are_refused(roles, client_for, topics):
     board = client_for(roles.board)
     before = row_counts()
-    bad_topic = _settings(board, roles.club, listed="y", summary="Gut.", topics=["999999"], action="save", confirmed="1")
+    bad_topic = _settings(
+        board, roles.club, listed="y", summary="Gut.", topics=["999999"], action="save", confirmed="1"
+    )
     assert bad_topic.status_code == 422 and "nur Themen aus der Liste" in text(bad_topic)
     not_a_number = _settings(board, roles.club, listed="y", summary="Gut.", topics=["abc"], action="save")
     assert not_a_number.status_code == 422

@@ -99,6 +99,15 @@ def unicode_font_available() -> bool:
     return os.path.exists(FONT_REGULAR)
 
 
+def report_pdf(footer_text: str, unicode_font: bool | None = None) -> _ReportPDF:
+    """An empty A4 report with this project's fonts, footer and ``heading``/``para`` helpers (add pages)."""
+    pdf = _ReportPDF(unicode_font_available() if unicode_font is None else unicode_font, footer_text)
+    pdf.set_title(pdf.t(footer_text))
+    pdf.set_creator("Vereinsraum")
+    pdf.alias_nb_pages()
+    return pdf
+
+
 def build_pdf(club, ctx, unicode_font: bool | None = None) -> bytes:
     """The dated report for the club's records (club, date, version, score, answers, notes, open actions)."""
     if unicode_font is None:

@@ -30,6 +30,7 @@ BLUEPRINTS = (
     "app.consultation",
     "app.dataprotection",
     "app.directory",
+    "app.offers",
 )
 
 

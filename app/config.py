@@ -75,6 +75,7 @@ class Config:
     DIRECTORY_CONTACT_RATE_LIMIT = "5 per hour; 20 per day"
     DIRECTORY_CONTACT_SENDER_RATE_LIMIT = "5 per hour; 20 per day"
     DIRECTORY_CONTACT_CLUB_RATE_LIMIT = "20 per day"
+    OFFERS_STATUS_MINUTES = 5  # services catalogue: minutes between status checks (in the job queue)
 
     # Token lifetimes (seconds)
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
@@ -186,6 +187,7 @@ ENV_SETTINGS: dict[str, type] = {
     "DIRECTORY_CONTACT_SENDER_RATE_LIMIT": str,
     "DIRECTORY_CONTACT_CLUB_RATE_LIMIT": str,
     "DIRECTORY_CONTACT_RETENTION_DAYS": int,
+    "OFFERS_STATUS_MINUTES": int,
 }
 
 

@@ -1,4 +1,5 @@
-"""networking across clubs: the opt-in club directory (listings, topics, contact messages in transit)
+"""networking across clubs: the opt-in club directory (listings, topics, contact messages in transit);
+the staff-managed services catalogue (offer)
 
 Revision ID: 0920
 Revises: 0860
@@ -21,6 +22,26 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('offer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=40), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('name_de', sa.String(length=120), nullable=False),
+    sa.Column('name_en', sa.String(length=120), nullable=False),
+    sa.Column('purpose_de', sa.Text(), nullable=False),
+    sa.Column('purpose_en', sa.Text(), nullable=False),
+    sa.Column('audience_de', sa.Text(), nullable=False),
+    sa.Column('audience_en', sa.Text(), nullable=False),
+    sa.Column('access_de', sa.Text(), nullable=False),
+    sa.Column('access_en', sa.Text(), nullable=False),
+    sa.Column('guide_url', sa.String(length=500), nullable=True),
+    sa.Column('status_kind', sa.String(length=16), nullable=False),
+    sa.Column('status_url', sa.String(length=500), nullable=True),
+    sa.Column('updated_at', app.core.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_offer')),
+    sa.UniqueConstraint('slug', name=op.f('uq_offer_slug'))
+    )
     op.create_table('directory_topic',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=40), nullable=False),
@@ -83,3 +104,4 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_directory_listing_listed'))
     op.drop_table('directory_listing')
     op.drop_table('directory_topic')
+    op.drop_table('offer')

@@ -1,5 +1,5 @@
 """networking across clubs: the opt-in club directory (listings, topics, contact messages in transit);
-the staff-managed services catalogue (offer)
+the staff-managed services catalogue (offer); categories and related links of knowledge articles
 
 Revision ID: 0920
 Revises: 0860
@@ -22,6 +22,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('content_page', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('category', sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column('related', sa.JSON(), nullable=True))
     op.create_table('offer',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=40), nullable=False),
@@ -105,3 +108,6 @@ def downgrade():
     op.drop_table('directory_listing')
     op.drop_table('directory_topic')
     op.drop_table('offer')
+    with op.batch_alter_table('content_page', schema=None) as batch_op:
+        batch_op.drop_column('related')
+        batch_op.drop_column('category')

@@ -112,7 +112,7 @@ def test_an_article_links_its_checklist_items_and_workshops(synced, client, make
     db.session.commit()
     body = text(client.get("/wissen/passwoerter-2fa"))
     assert "Stand:" in body and "Quellen" in body
-    assert "Passende Punkte im Datenschutz-Selbstcheck" in body and 'id="check-sec-accounts"' in body
+    assert "Dazu im Datenschutz-Selbstcheck" in body and 'id="check-sec-accounts"' in body
     assert "Passende Workshops" in body and "Sicher im Netz für Vorstände" in body
     assert 'href="/wissen/?kategorie=sicherheit"' in body
     member = text(client_for(roles.member).get("/wissen/passwoerter-2fa"))

@@ -1,5 +1,5 @@
 """networking across clubs: the opt-in club directory (listings, topics, contact messages in transit);
-the staff-managed services catalogue (offer); categories and related links of knowledge articles
+the staff-managed services catalogue (offer); categories and related links of knowledge articles; English versions of the public pages
 
 Revision ID: 0920
 Revises: 0860
@@ -22,6 +22,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('page', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('title_en', sa.String(length=200), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('body_en', sa.Text(), server_default='', nullable=False))
     with op.batch_alter_table('content_page', schema=None) as batch_op:
         batch_op.add_column(sa.Column('category', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('related', sa.JSON(), nullable=True))
@@ -111,3 +114,6 @@ def downgrade():
     with op.batch_alter_table('content_page', schema=None) as batch_op:
         batch_op.drop_column('related')
         batch_op.drop_column('category')
+    with op.batch_alter_table('page', schema=None) as batch_op:
+        batch_op.drop_column('body_en')
+        batch_op.drop_column('title_en')

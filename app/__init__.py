@@ -32,6 +32,8 @@ BLUEPRINTS = (
     "app.dataprotection",
     "app.agreements",
     "app.toolkit",
+    "app.directory",
+    "app.offers",
 )
 
 

@@ -80,6 +80,11 @@ class Config:
     TOTP_ENCRYPTION_KEY: str | None = None
     TOTP_ISSUER = "Vereinsraum"  # the name authenticator apps show next to the account
     TWO_FACTOR_LOGIN_MAX_AGE = 300  # seconds between the password and the second step
+    # Club directory, "Kontakt aufnehmen": per client address, per sender address, per club written to
+    DIRECTORY_CONTACT_RATE_LIMIT = "5 per hour; 20 per day"
+    DIRECTORY_CONTACT_SENDER_RATE_LIMIT = "5 per hour; 20 per day"
+    DIRECTORY_CONTACT_CLUB_RATE_LIMIT = "20 per day"
+    OFFERS_STATUS_MINUTES = 5  # services catalogue: minutes between status checks (in the job queue)
 
     # Token lifetimes (seconds)
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
@@ -210,6 +215,11 @@ ENV_SETTINGS: dict[str, type] = {
     "DATA_EXPORT_EXPIRY_HOURS": int,
     "ADMIN_STATS_CACHE_SECONDS": int,
     "STAFF_NOTIFY_EMAILS": tuple,
+    "DIRECTORY_CONTACT_RATE_LIMIT": str,
+    "DIRECTORY_CONTACT_SENDER_RATE_LIMIT": str,
+    "DIRECTORY_CONTACT_CLUB_RATE_LIMIT": str,
+    "DIRECTORY_CONTACT_RETENTION_DAYS": int,
+    "OFFERS_STATUS_MINUTES": int,
 }
 
 

@@ -137,6 +137,10 @@ ROUTES = {
     "handbook.article": Public(("article",)),
     "workshops.show": Public(("workshop", "live_workshop")),
     "static": Public(("static",)),
+    # the club directory: a listed club's public page, and its "Kontakt aufnehmen" form (POST only: walked by
+    # the odd-value and anonymous walks; tests/directory/test_contact.py checks what it sends)
+    "directory.listing": Public(("listing",)),
+    "directory.contact": Public(("listing_form",)),
 }
 
 
@@ -415,6 +419,15 @@ class World:
         self.article = _content("artikel-eins", "article", revisions=3)
         self.withdrawn_article = _content("artikel-zurueckgezogen", "article", withdraw=True)
         self.withdrawn_template = _content("vorlage-zurueckgezogen", "template", withdraw=True)
+        from app.directory.models import DirectoryTopic
+        from app.directory.services import save_listing
+        from app.offers.models import Offer
+
+        self.topic = DirectoryTopic(slug="sport", name_de="Sport", name_en="Sports")
+        self.offer = Offer(slug="videokonferenzen", name_de="Videokonferenzen")
+        db.session.add_all([self.topic, self.offer])
+        save_listing(roles.club, listed=True, summary="Öffentlich", show_website=False, topic_ids=[], by=None)
+        self.unlisted_club = roles.other_club  # in no listing: 404 for everyone
         db.session.commit()
         self.tokens = Tokens(self)
 
@@ -594,6 +607,8 @@ STAFF_ARGS = {
     "number": lambda w: 2,
     "deletion_id": lambda w: w.deletion.id,
     "slug": lambda w: "start",
+    "topic_id": lambda w: w.topic.id,
+    "offer_id": lambda w: w.offer.id,
 }
 
 #: Rules with an id inside another id: the inner one, taken from another parent, is 404 for staff too.
@@ -1095,6 +1110,8 @@ PUBLIC = {
     "workshop": (lambda w: [{"workshop_id": w.workshop.id}], lambda w: []),
     "live_workshop": (lambda w: [{"workshop_id": w.live_workshop.id}], lambda w: []),
     "static": (lambda w: [{"filename": "favicon.svg"}], lambda w: [{"filename": "..%2F__init__.py"}]),
+    "listing": (lambda w: [{"slug": w.club.slug}], lambda w: [{"slug": w.unlisted_club.slug}]),
+    "listing_form": (lambda w: [], lambda w: []),
 }
 
 

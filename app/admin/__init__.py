@@ -10,7 +10,7 @@ from ..core.nav import register_staff_nav, set_staff_home
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
-from . import cli, models, personal_data, routes, signals  # noqa: E402,F401  (the views register on bp)
+from . import cli, models, personal_data, report_views, routes, signals  # noqa: E402,F401  (the views register on bp)
 
 
 def init_app(app):
@@ -28,3 +28,4 @@ def init_app(app):
     register_staff_nav(app, _l("Statistik"), "admin.statistics", order=20)
     register_staff_nav(app, _l("Protokoll"), "admin.audit", order=30)
     register_staff_nav(app, _l("Prüftermine"), "admin.review", order=65, active=("admin.review", "admin.mark_reviewed"))
+    register_staff_nav(app, _l("Bericht"), "admin.report", order=25)

@@ -251,30 +251,48 @@ def post_json(
     url: str, payload, policy: Policy, *, timeout: tuple[float, float] = (3.05, 5.0), headers: dict | None = None
 ) -> Reply:
     """POST ``payload`` as JSON to ``url`` under ``policy`` (checked, pinned, no redirects)."""
+    send_headers = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
+    return _request(
+        "POST", url, policy, timeout=timeout, body=json.dumps(payload).encode("utf-8"), headers=send_headers
+    )
+
+
+def get(url: str, policy: Policy, *, timeout: tuple[float, float] = (3.05, 5.0), max_body: int = 65536) -> Reply:
+    """GET ``url`` under ``policy`` (checked, pinned, no redirects); at most ``max_body`` bytes of the body are read
+    (a status check needs the status, not a large page)."""
+    return _request("GET", url, policy, timeout=timeout, headers={"Accept": "*/*"}, max_body=max_body)
+
+
+def _request(
+    method: str,
+    url: str,
+    policy: Policy,
+    *,
+    timeout: tuple[float, float],
+    body: bytes | None = None,
+    headers: dict | None = None,
+    max_body: int | None = None,
+) -> Reply:
     connect_timeout, read_timeout = timeout
     target = check_url(url, policy, timeout=connect_timeout)
-    body = json.dumps(payload).encode("utf-8")
-    send_headers = {
-        "Host": target.host_header,
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-        "User-Agent": "Vereinsraum",
-        **(headers or {}),
-    }
+    send_headers = {"Host": target.host_header, "User-Agent": "Vereinsraum", **(headers or {})}
     last_error: Exception | None = None
     for address in target.addresses:
         pool = _pool(target, address, policy, urllib3.Timeout(connect=connect_timeout, read=read_timeout))
         try:
             response = pool.urlopen(
-                "POST",
+                method,
                 target.path,
                 body=body,
                 headers=send_headers,
                 redirect=False,
                 retries=False,
                 assert_same_host=False,
-                preload_content=True,
+                preload_content=max_body is None,
             )
+            data = response.data if max_body is None else response.read(max_body)
+            if max_body is not None:
+                response.release_conn()
         except urllib3.exceptions.NewConnectionError as exc:  # try the next address of the name
             last_error = exc
             continue
@@ -282,7 +300,7 @@ def post_json(
             raise OutboundFailed(f"{exc.__class__.__name__}") from exc
         finally:
             pool.close()
-        return Reply(response.status, response.headers, response.data or b"")  # headers: case-insensitive
+        return Reply(response.status, response.headers, data or b"")  # headers: case-insensitive
     raise OutboundFailed(f"{last_error.__class__.__name__ if last_error else 'no address'}") from last_error
 
 

@@ -126,3 +126,12 @@ class ReportPDF(FPDF):
 
 def unicode_font_available() -> bool:
     return os.path.exists(FONT_REGULAR)
+
+
+def new_document(footer_text: str, unicode_font: bool | None = None) -> ReportPDF:
+    """An empty A4 document with the house fonts, footer and ``heading``/``para`` helpers (add pages)."""
+    pdf = ReportPDF(unicode_font_available() if unicode_font is None else unicode_font, footer_text)
+    pdf.set_title(pdf.t(footer_text))
+    pdf.set_creator("Vereinsraum")
+    pdf.alias_nb_pages()
+    return pdf

@@ -128,3 +128,24 @@ def second_step_limits(account_key):
             deduct_when=lambda response: response.status_code >= 400,
         ),
     )
+
+
+def view_arg(name: str):
+    """Key: a value of the URL (e.g. the slug of the club a message is for)."""
+
+    def key() -> str:
+        value = (request.view_args or {}).get(name)
+        return _pseudonym(name, str(value)) if value is not None else ""
+
+    return key
+
+
+def relay_limits(*, per_client: str, per_sender: str, per_target: str, sender, target):
+    """A form that relays a message to someone whose address stays hidden (the directory's contact form):
+    limits (setting names) per client address, per sender address (``sender``: a key function, e.g.
+    :func:`email_in_form`) and per recipient (``target``: a key function, e.g. :func:`view_arg`)."""
+    return _stack(
+        limiter.limit(_setting(per_client), key_func=client_address, methods=["POST"], scope="relay-client"),
+        limiter.limit(_setting(per_sender), key_func=sender, methods=["POST"], scope="relay-sender"),
+        limiter.limit(_setting(per_target), key_func=target, methods=["POST"], scope="relay-target"),
+    )

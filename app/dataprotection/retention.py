@@ -35,6 +35,7 @@ RETENTION_DEFAULTS = {
     "WORKSHOP_RETENTION_DAYS": 30,
     "CLUB_DELETION_GRACE_DAYS": 30,
     "DATA_EXPORT_EXPIRY_HOURS": 48,
+    "DIRECTORY_CONTACT_RETENTION_DAYS": 7,
 }
 
 #: (config key, label, what happens) – shown on the privacy page and "Meine Daten".
@@ -64,6 +65,11 @@ PERIODS = (
         "DATA_EXPORT_EXPIRY_HOURS",
         _l("Datenexporte (ZIP-Dateien)"),
         _l("werden %(n)s Stunden nach der Erstellung gelöscht."),
+    ),
+    (
+        "DIRECTORY_CONTACT_RETENTION_DAYS",
+        _l("Nachrichten über „Kontakt aufnehmen“ (Vereinsverzeichnis)"),
+        _l("werden nach der Zustellung gelöscht; nicht zustellbare nach %(n)s Tagen."),
     ),
 )
 
@@ -177,6 +183,22 @@ CATEGORIES = {
             _l("Workshops und Sprechstunden"),
             _l("Ihre Anmeldungen zu Workshops und Beratungsterminen – damit wir Sie einladen und erinnern können."),
             _r(_l("%(n)s Tage nach dem Termin."), "WORKSHOP_RETENTION_DAYS"),
+        ),
+        Category(
+            "directory",
+            _l("Vereinsverzeichnis"),
+            _l(
+                "Der Eintrag Ihres Vereins im öffentlichen Verzeichnis (nur wenn der Vorstand ihn einschaltet) und "
+                "Nachrichten über „Kontakt aufnehmen“: Name und E-Mail-Adresse der Absenderin oder des Absenders "
+                "und der Text, bis die Nachricht dem Verein zugestellt ist."
+            ),
+            _r(
+                _l(
+                    "Eintrag: bis der Vorstand ihn abschaltet oder der Verein gelöscht wird. Nachrichten: bis zur "
+                    "Zustellung, höchstens %(n)s Tage."
+                ),
+                "DIRECTORY_CONTACT_RETENTION_DAYS",
+            ),
         ),
         Category(
             "admin",

@@ -43,6 +43,10 @@ class ContentPage(db.Model):
     #: "Stand" and sources of the published text (``[{label, url?, label_en?}]``, app.core.sources)
     reviewed_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
     sources: so.Mapped[list | None] = so.mapped_column(sa.JSON)
+    #: Knowledge articles: one of guide.services.ARTICLE_CATEGORIES (None: "Weitere Themen")
+    category: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    #: Knowledge articles: related checklist item keys and workshop topics ({"checklist": [...], "workshops": [...]})
+    related: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

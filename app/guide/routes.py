@@ -1,8 +1,10 @@
 """The guide: the workspace panel (/c/<slug>/leitfaden) and the public handbook, knowledge base and search."""
 
 from flask import Response, abort, g, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core.errors import fail
 from ..core.htmx import render_page
 from ..core.tenancy import club_access
 from . import bp, handbook, services
@@ -93,8 +95,15 @@ def download(slug, fmt):
 
 @handbook.get("/wissen/")
 def articles():
+    category = request.args.get("kategorie") or None
+    if category is not None and category not in services.ARTICLE_CATEGORIES:
+        fail(400, _("Diese Kategorie gibt es nicht. Bitte wählen Sie eine Kategorie aus der Liste."))
     return render_template(
-        "guide/handbook/articles.html", articles=services.published("article"), localized=services.localized
+        "guide/handbook/articles.html",
+        groups=services.articles_by_category(category),
+        categories=services.ARTICLE_CATEGORIES,
+        category=category,
+        localized=services.localized,
     )
 
 
@@ -103,7 +112,13 @@ def article(slug):
     page = services.published_page("article", slug)
     if page is None:
         abort(404)
-    return render_template("guide/handbook/article.html", **_page_context(page))
+    return render_template(
+        "guide/handbook/article.html",
+        **_page_context(page),
+        category_label=services.ARTICLE_CATEGORIES.get(page.category),
+        checklist_items=services.related_checklist_items(page),
+        checklist_clubs=_my_active_clubs(),
+    )
 
 
 KIND_ENDPOINTS = {

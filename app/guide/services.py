@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 import yaml
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 from ..core.audit import audit_record
 from ..core.db import utcnow
@@ -101,6 +102,24 @@ def published_count(kind: str) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(ContentPage).where(ContentPage.kind == kind, ContentPage.is_published)
     )
+
+
+def articles_by_category(category: str | None = None) -> list[tuple[str, object, list[ContentPage]]]:
+    """Published knowledge articles grouped by category (in ARTICLE_CATEGORIES order, then the rest)."""
+    groups: dict[str, list[ContentPage]] = {}
+    for page in published("article"):
+        key = page.category if page.category in ARTICLE_CATEGORIES else ""
+        if category is None or key == category:
+            groups.setdefault(key, []).append(page)
+    order = [*ARTICLE_CATEGORIES, ""]
+    return [(key, ARTICLE_CATEGORIES.get(key, _l("Weitere Themen")), groups[key]) for key in order if key in groups]
+
+
+def related_checklist_items(page: ContentPage) -> list:
+    """The current checklist items an article links to (unknown keys are left out)."""
+    keys = (page.related or {}).get("checklist") or []
+    items = {item.key: item for item in privacy.current_items()}
+    return [items[key] for key in keys if key in items]
 
 
 def published_page(kind: str, slug: str) -> ContentPage | None:
@@ -301,6 +320,28 @@ class ShippedContentError(ValueError):
     """A shipped content file lacks what every legal text must carry."""
 
 
+#: Categories of knowledge articles (front matter ``category``), in the order of the /wissen/ page.
+ARTICLE_CATEGORIES = {
+    "datenschutz": _l("Datenschutz"),
+    "sicherheit": _l("Sicherheit im Netz"),
+    "social-media": _l("Social Media"),
+    "werkzeuge": _l("Werkzeuge"),
+    "vereinsorganisation": _l("Vereinsorganisation"),
+}
+
+
+def _related(meta: dict, where: str) -> dict | None:
+    """``checklist: [item keys]`` and ``workshops: [workshop topics]`` from an article's front matter."""
+    related = {}
+    for key in ("checklist", "workshops"):
+        value = meta.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ShippedContentError(f"{where}: „{key}“ muss eine Liste von Schlüsseln sein.")
+        if value:
+            related[key] = value
+    return related or None
+
+
 def shipped_content() -> list[tuple[str, str, dict, str]]:
     """[(kind, slug, data, hash)] from the files in ``content/``.
 
@@ -331,6 +372,14 @@ def shipped_content() -> list[tuple[str, str, dict, str]]:
                 "reviewed_on": reviewed_on,
                 "sources": sources,
             }
+            if kind == "article":
+                category = meta.get("category")
+                if category not in ARTICLE_CATEGORIES:
+                    raise ShippedContentError(
+                        f"{folder}/{path.name}: „category“ muss eine von {', '.join(ARTICLE_CATEGORIES)} sein."
+                    )
+                data["category"] = category
+                data["related"] = _related(meta, f"{folder}/{path.name}")
             digest = hashlib.sha256(repr(sorted(data.items())).encode()).hexdigest()
             items.append((kind, slug, data, digest))
     return items
@@ -354,6 +403,7 @@ def sync_shipped_content() -> str:
         else:
             updated += 1
         page.position = data["position"]
+        page.category, page.related = data.get("category"), data.get("related")
         revision = add_revision(page, data, source="shipped", note="Mitgelieferter Inhalt")
         publish_revision(page, revision, index=False)  # the index is rebuilt below
         page.source_hash = digest

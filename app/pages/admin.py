@@ -22,7 +22,7 @@ PUBLIC_ENDPOINTS = {
 @admin_bp.get("/")
 @staff_required
 def index():
-    pages = [(slug, label, get_page(slug), PUBLIC_ENDPOINTS[slug]) for slug, label in PAGES.items()]
+    pages = [(slug, label, get_page(slug, "de"), PUBLIC_ENDPOINTS[slug]) for slug, label in PAGES.items()]
     return render_template("pages/admin/index.html", pages=pages)
 
 
@@ -31,7 +31,7 @@ def index():
 def edit(slug):
     if slug not in PAGES:
         abort(404)
-    page = get_page(slug)
+    page = get_page(slug, "de")
     form = PageForm(data={"title": page.title, "body": page.body})
     status = 200
     if form.is_submitted():

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -66,34 +67,53 @@ class PageText:
     title: str
     body: str
     updated_at: object = None
+    lang: str = "de"  # the language of title and body
+    untranslated: bool = False  # the English UI shows the German text: there is no English version
 
     @property
     def html(self) -> Markup:
         return render_markdown(self.body)
 
 
-def load_default(slug: str) -> tuple[str, str]:
-    """The shipped text: first line ``# Title``, the rest is the body."""
-    raw = (CONTENT_DIR / f"{slug}.md").read_text(encoding="utf-8")
+def load_default(slug: str, lang: str = "de") -> tuple[str, str]:
+    """The shipped text: first line ``# Title``, the rest is the body. English: ``<slug>.en.md`` or ("", "")."""
+    path = CONTENT_DIR / (f"{slug}.md" if lang == "de" else f"{slug}.{lang}.md")
+    if lang != "de" and not path.exists():
+        return "", ""
+    raw = path.read_text(encoding="utf-8")
     first, _, rest = raw.partition("\n")
     return first.lstrip("# ").strip(), rest.strip() + "\n"
 
 
-def get_page(slug: str) -> PageText:
+def _english() -> bool:
+    return str(get_locale() or "de").startswith("en")
+
+
+def _text(slug, title, body, title_en, body_en, updated_at=None, lang=None) -> PageText:
+    """The version in the UI language; in English the German one (marked) when there is no English one."""
+    if (lang or ("en" if _english() else "de")) == "de":
+        return PageText(slug, title, body, updated_at)
+    if body_en:
+        return PageText(slug, title_en or title, body_en, updated_at, lang="en")
+    return PageText(slug, title, body, updated_at, untranslated=True)
+
+
+def get_page(slug: str, lang: str | None = None) -> PageText:
+    """The page in ``lang`` (default: the UI language); staff edit the German text (``lang="de"``)."""
     if slug not in PAGES:
         raise KeyError(slug)
     row = db.session.scalar(sa.select(Page).where(Page.slug == slug))
     if row is not None:
-        return PageText(row.slug, row.title, row.body, row.updated_at)
-    title, body = load_default(slug)
-    return PageText(slug, title, body)
+        return _text(row.slug, row.title, row.body, row.title_en, row.body_en, row.updated_at, lang=lang)
+    return _text(slug, *load_default(slug), *load_default(slug, "en"), lang=lang)
 
 
 def get_or_create(slug: str) -> Page:
     row = db.session.scalar(sa.select(Page).where(Page.slug == slug))
     if row is None:
         title, body = load_default(slug)
-        row = Page(slug=slug, title=title, body=body)
+        title_en, body_en = load_default(slug, "en")
+        row = Page(slug=slug, title=title, body=body, title_en=title_en, body_en=body_en)
         db.session.add(row)
         db.session.flush()
     return row
@@ -114,6 +134,7 @@ def reset_page(slug: str, *, by) -> Page:
     """Back to the shipped text (and to being updated by content-sync)."""
     row = get_or_create(slug)
     row.title, row.body = load_default(slug)
+    row.title_en, row.body_en = load_default(slug, "en")
     row.edited_by_staff = False
     row.updated_by_id = getattr(by, "id", None)
     audit_record("page.reset", actor=by, slug=slug)
@@ -126,14 +147,15 @@ def sync_defaults() -> str:
     created = updated = kept = 0
     for slug in PAGES:
         title, body = load_default(slug)
+        title_en, body_en = load_default(slug, "en")
         row = db.session.scalar(sa.select(Page).where(Page.slug == slug))
         if row is None:
-            db.session.add(Page(slug=slug, title=title, body=body))
+            db.session.add(Page(slug=slug, title=title, body=body, title_en=title_en, body_en=body_en))
             created += 1
         elif row.edited_by_staff:
             kept += 1
-        elif (row.title, row.body) != (title, body):
-            row.title, row.body = title, body
+        elif (row.title, row.body, row.title_en, row.body_en) != (title, body, title_en, body_en):
+            row.title, row.body, row.title_en, row.body_en = title, body, title_en, body_en
             updated += 1
     db.session.commit()
     return f"{created} neu, {updated} aktualisiert, {kept} von Hand bearbeitet (unverändert)"

@@ -27,6 +27,7 @@ def init_app(app):
     personal_data.register()  # app/dataprotection/registry.py
     cli.init_app(app)
     register_template_hook(app, "start-page", routes.start_page_section, priority=10)
+    register_template_hook(app, "knowledge-article", routes.article_section)
     # Heads the staff pages of the public offers: workshops, the consultation hour and the public pages.
     register_staff_nav(
         app,

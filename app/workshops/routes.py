@@ -21,7 +21,7 @@ from ..extensions import db
 from . import bp, club_bp
 from . import services as svc
 from .forms import RegisterForm
-from .models import Registration, RegistrationStatus, Workshop
+from .models import TOPICS, Registration, RegistrationStatus, Workshop
 
 JOIN_OPENS_BEFORE = timedelta(minutes=15)
 
@@ -45,6 +45,18 @@ def get_workshop_or_404(workshop_id: int) -> Workshop:
 def start_page_section() -> str:
     """The start page's "Nächste Workshops" (template hook "start-page")."""
     return render_template("workshops/partials/_start_section.html", workshops=svc.upcoming_workshops(limit=3))
+
+
+def article_section(related=None, **_kwargs) -> str:
+    """Workshops on the topics a knowledge article names (template hook "knowledge-article")."""
+    topics = [t for t in (related or {}).get("workshops", ()) if t in TOPICS]
+    if not topics:
+        return ""
+    return render_template(
+        "workshops/partials/_article_section.html",
+        topics=[TOPICS[t] for t in topics],
+        workshops=svc.upcoming_workshops(limit=3, topics=topics),
+    )
 
 
 @bp.get("/workshops")

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from ..clubs.models import Club, ClubStatus
 from ..core.audit import audit_record
 from ..core.db import utcnow
-from ..extensions import db
+from ..extensions import cache, db
 from .models import AgreementAcceptance, AgreementVersion
 
 #: Settings of this domain and their defaults (set in ``init_app``; README "Alle Einstellungen").
@@ -401,6 +401,7 @@ def accept(club, user, expected_hash: str) -> AgreementAcceptance:
         club_id=club.id, version_id=version.id, accepted_by_id=user.id, accepted_at=utcnow()
     )
     db.session.add(acceptance)
+    cache.delete(_evidence_key(club))
     audit_record(
         "agreement.accepted",
         actor=user,
@@ -458,21 +459,38 @@ def section_changes(old: AgreementVersion, new: AgreementVersion, english: bool 
 # --- evidence on the self-check item about processing agreements --------------------------------
 
 
+#: The evidence line is read on every checklist page and after every checklist save; it changes only when the
+#: board accepts a version. So it is kept in the shared cache (all instances), dropped on acceptance, and lives
+#: at most this many seconds (a renamed or deleted person shows with their new name after that).
+EVIDENCE_CACHE_SECONDS = 300
+
+
+def _evidence_key(club) -> str:
+    return f"agreements:evidence:{club.id}"
+
+
 def evidence(club) -> list[str]:
     """``proc-avv``: the accepted agreement with the operator (registered in ``init_app``)."""
-    acceptance = latest_acceptance(club)
-    if acceptance is None:
+    cached = cache.get(_evidence_key(club))
+    if cached is None:
+        acceptance = latest_acceptance(club)
+        cached = ()
+        if acceptance is not None:
+            who = acceptance.accepted_by.name if acceptance.accepted_by is not None else None
+            cached = (acceptance.version.number, acceptance.accepted_at, who)
+        cache.set(_evidence_key(club), cached, timeout=EVIDENCE_CACHE_SECONDS)
+    if not cached:
         return []
     from flask_babel import format_date
 
-    who = acceptance.accepted_by.name if acceptance.accepted_by is not None else _("ehemaliges Mitglied")
+    number, accepted_at, who = cached
     return [
         _(
             "Nachweis: Auftragsverarbeitungsvertrag mit dem Vereinsraum-Betreiber, Version %(version)s, "
             "angenommen am %(date)s von %(name)s",
-            version=acceptance.version.number,
-            date=format_date(acceptance.accepted_at, "medium"),
-            name=who,
+            version=number,
+            date=format_date(accepted_at, "medium"),
+            name=who or _("ehemaliges Mitglied"),
         )
     ]
 

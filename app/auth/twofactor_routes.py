@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from ..core.forms import EmptyForm
+from ..core.nav import staff_home_url
 from ..core.ratelimit import current_account, second_step_limits
 from ..core.routes import safe_next
 from ..extensions import db
@@ -43,7 +44,8 @@ def _finish_login(user, payload) -> str:
     twofactor.end_second_step()
     login_user(user, remember=payload.get("remember", False))
     record_login(user)
-    return safe_next(payload.get("next"), url_for("clubs.mine"))
+    home = (staff_home_url() if user.is_staff else None) or url_for("clubs.mine")
+    return safe_next(payload.get("next"), home)
 
 
 def _second_step_page(template, form, user, status=200):

@@ -2,21 +2,15 @@
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..core.forms import EmptyForm
 from ..core.tenancy import staff_required
 from . import admin_bp, queue, services
+from .models import OP_LABELS
 
-#: Readable names of the kinds of pending changes (ChatOp.kind) for the staff list.
-OP_KIND_LABELS = {
-    "provision": _l("Kanal anlegen"),
-    "member": _l("Mitglied abgleichen"),
-    "rename": _l("Kanal umbenennen"),
-    "archive": _l("Kanal archivieren"),
-    "notice": _l("Hinweis im Kanal"),
-}
+#: Readable names of the kinds of pending changes (ChatOp.kind) for the staff list: one table, in the model.
+OP_KIND_LABELS = OP_LABELS
 
 
 @admin_bp.get("/")

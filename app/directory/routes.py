@@ -25,7 +25,7 @@ def nearby_section(**_kwargs) -> str:
         return ""
     return render_template(
         "directory/partials/_nearby.html",
-        suggestions=svc.nearby(club),
+        suggestions=svc.nearby_cached(club),
         is_board=bool(g.get("membership") and g.membership.is_board),
     )
 

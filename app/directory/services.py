@@ -22,7 +22,7 @@ from ..core.db import utcnow
 from ..core.jobs import committed
 from ..core.mail import build_message, header_value, recipient, send_message
 from ..core.urls import external_url
-from ..extensions import db
+from ..extensions import cache, db
 from .models import SUMMARY_MAX, ContactMessage, DirectoryListing, DirectoryListingTopic, DirectoryTopic
 
 log = logging.getLogger(__name__)
@@ -212,6 +212,20 @@ def nearby(club: Club, limit: int = NEARBY_LIMIT) -> list[tuple[str, str, str, i
         .limit(limit)
     )
     return [tuple(row) for row in db.session.execute(query)]
+
+
+#: The workspace home shows the suggestions on every visit; they are kept this long in the shared cache (a club
+#: that leaves the directory drops out of others' suggestions within a minute; the public list at once).
+NEARBY_CACHE_SECONDS = 60
+
+
+def nearby_cached(club: Club) -> list[tuple[str, str, str, int]]:
+    key = f"directory:nearby:{club.id}:{club.district}"
+    suggestions = cache.get(key)
+    if suggestions is None:
+        suggestions = nearby(club)
+        cache.set(key, suggestions, timeout=NEARBY_CACHE_SECONDS)
+    return suggestions
 
 
 # --- contact ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from datetime import date
 
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..core import csvout
 from ..core.db import utcnow
@@ -60,9 +61,19 @@ def build_pdf(club, ctx, unicode_font: bool | None = None) -> bytes:
                 pdf.para(topic.title)
                 pdf.score_bar(ctx["topic_scores"][topic.key], f"{ctx['topic_scores'][topic.key]} / 100")
     pdf.section(_("Offene Maßnahmen"))
-    if not ctx["open"]:
+    # as in the action plan: measures from the questions answered "Nein" or "Teilweise", as actions;
+    # questions without an answer yet as one line
+    measures = [s for s in ctx["open"] if s.effective_status in ("no", "partial")]
+    unanswered = sum(1 for s in ctx["states"] if s.counted and s.effective_status is None)
+    if unanswered:
+        pdf.para(
+            ngettext("%(num)d Frage noch nicht beantwortet.", "%(num)d Fragen noch nicht beantwortet.", unanswered),
+            10,
+            bold=True,
+        )
+    if not measures:
         pdf.para(_("Keine."))
-    for number, state in enumerate(ctx["open"], 1):
+    for number, state in enumerate(measures, 1):
         parts = [state.item.sev.label]
         answer = state.answer
         if answer and answer.responsible_id:
@@ -70,7 +81,8 @@ def build_pdf(club, ctx, unicode_font: bool | None = None) -> bytes:
         if answer and answer.due_date:
             due = _("Frist: %(date)s", date=format_date(answer.due_date, "medium"))
             parts.append(due + (f" ({_('überfällig')})" if state.overdue else ""))
-        pdf.para(f"{number}. {state.item.question}", 10, bold=True)
+        pdf.para(f"{number}. {state.item.action or state.item.question}", 10, bold=True)
+        pdf.para("    " + _("Frage: %(question)s", question=state.item.question), 9)
         pdf.para("    " + "; ".join(str(p) for p in parts), 9)
     pdf.section(_("Alle Antworten"))
     for topic in ctx["topics"]:

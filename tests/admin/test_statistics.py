@@ -163,7 +163,7 @@ def test_query_counts_do_not_grow_with_clubs(known, roles, staff_client, count_q
     _add_clubs(60, 0)
     after = measure()
     assert before == after
-    assert max(after.values()) <= 12, after
+    assert max(after.values()) <= 14, after  # the club page: facts, registrant, 2FA of the board, chat jobs
 
 
 def test_district_status_table(known, staff_client):

@@ -40,5 +40,5 @@ def test_every_queued_kind_has_a_label():
 
     source = "\n".join(p.read_text(encoding="utf-8") for p in Path("app/chat").rglob("*.py"))
     kinds = set(re.findall(r'enqueue\(\s*club,\s*"([a-z]+)"', source))
-    assert {"provision", "member", "rename", "archive", "notice"} <= kinds
+    assert {"provision", "rename", "state", "notice"} <= kinds
     assert kinds <= set(OP_KIND_LABELS)

@@ -70,22 +70,31 @@ def test_no_staff_mail_without_recipients(make_user, client_for, mailbox, app):
 
 def test_staff_land_on_the_clubs_waiting_for_review(make_user, client):
     from tests.conftest import PASSWORD
+    from tests.helpers import totp_code
 
-    make_user(email="team@plattform.example", staff=True)
+    staff = make_user(email="team@plattform.example", staff=True)
     response = client.post("/konto/anmelden", data={"email": "team@plattform.example", "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/konto/anmelden/code")
+    response = client.post("/konto/anmelden/code", data={"code": totp_code(staff)})  # staff have a second factor
     assert response.status_code == 303 and response.headers["Location"].endswith("/admin/vereine?status=pending")
 
 
 def test_others_still_land_on_their_clubs_and_next_wins(make_user, app):
+    import sqlalchemy as sa
+
+    from app.auth.models import User
+    from app.extensions import db
     from tests.conftest import PASSWORD
+    from tests.helpers import totp_code
 
     make_user(email="kasse@verein.example")
     make_user(email="team@plattform.example", staff=True)
     response = app.test_client().post("/konto/anmelden", data={"email": "kasse@verein.example", "password": PASSWORD})
     assert response.headers["Location"].endswith("/vereine")
-    response = app.test_client().post(
-        "/konto/anmelden?next=/admin/statistik", data={"email": "team@plattform.example", "password": PASSWORD}
-    )
+    client = app.test_client()
+    client.post("/konto/anmelden?next=/admin/statistik", data={"email": "team@plattform.example", "password": PASSWORD})
+    staff = db.session.scalar(sa.select(User).where(User.email == "team@plattform.example"))
+    response = client.post("/konto/anmelden/code", data={"code": totp_code(staff)})
     assert response.headers["Location"].endswith("/admin/statistik")
 
 

@@ -76,3 +76,34 @@ def test_action_plan_cells_carry_their_column_labels_for_phones(roles, content, 
     assert re.findall(r'<td data-label="([^"]+)"', row) == headers
     css = (Path(__file__).resolve().parents[2] / "app" / "static" / "css" / "app.css").read_text(encoding="utf-8")
     assert ".table td[data-label]::before { content: attr(data-label);" in css
+
+
+def test_pdf_lists_measures_as_actions_and_the_unanswered_as_one_line(roles, content, set_profile, answer, app):
+    """As in the action plan: only "Nein"/"Teilweise" answers become measures, worded as actions; questions
+    without an answer are one counted line, not a list of questions."""
+    import io
+
+    from pypdf import PdfReader
+
+    from app.privacy.export import build_pdf
+    from app.privacy.services import current_item
+
+    ctx = _context(roles, app, set_profile, answer)
+    with app.test_request_context():
+        item = current_item("breach-plan")
+        unanswered = sum(1 for s in ctx["states"] if s.counted and s.effective_status is None)
+        data = build_pdf(roles.club, ctx, unicode_font=True)
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
+    measures = text[text.index("Offene Maßnahmen") : text.index("Alle Antworten")]
+    assert item.action and " ".join(item.action.split())[:40] in measures
+    assert f"{unanswered} Fragen noch nicht beantwortet." in measures
+    assert unanswered > 2
+    mem_bcc = " ".join(current_item_question(app, "mem-bcc").split())[:40]
+    assert mem_bcc not in measures  # answered "Ja": no measure
+
+
+def current_item_question(app, key):
+    from app.privacy.services import current_item
+
+    with app.test_request_context():
+        return current_item(key).question

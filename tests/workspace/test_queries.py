@@ -108,7 +108,7 @@ def test_workspace_view_statements_do_not_grow_with_members_or_answers(roles, cl
     refresh_assessment(roles.club, club_assessment(roles.club))
     db.session.commit()
     full_page, full, html = _full_view(client, slug, count_queries)
-    assert f"{answered} von {answered} Punkten beantwortet" in html  # the answers are really there
+    assert f"{answered} von {answered} Fragen beantwortet" in html  # the answers are really there
 
     def listing(q):
         return "\n".join(s[:70] for s in q.statements)

@@ -8,9 +8,8 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from ..core import csvout
 from ..core.db import utcnow

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, StopValidation, ValidationError
 
 from ..core.forms import BaseForm
 from .twofactor import code_problem
@@ -11,6 +11,19 @@ MIN_PASSWORD = 10
 def strip_text(value):
     """Form filter: people paste addresses with spaces around them."""
     return value.strip() if isinstance(value, str) else value
+
+
+def slug_field(label=_l("Kürzel")):
+    """A short key staff choose for a list entry (topics, services): lower-case letters, digits, hyphens."""
+    return StringField(
+        label,
+        filters=[strip_text],
+        validators=[
+            DataRequired(_l("Bitte geben Sie ein Kürzel an.")),
+            Length(max=40, message=_l("Höchstens 40 Zeichen.")),
+            Regexp(r"^[a-z0-9-]+$", message=_l("Nur Kleinbuchstaben, Ziffern und Bindestriche.")),
+        ],
+    )
 
 
 def email_field(label=_l("E-Mail-Adresse")):

@@ -48,6 +48,17 @@ def _finish_login(user, payload) -> str:
     return safe_next(payload.get("next"), home)
 
 
+def _second_step_state():
+    """(user, payload, None) while the second step is pending; (None, None, redirect) when the person is
+    logged in already or must start again with the password."""
+    if current_user.is_authenticated:
+        return None, None, redirect(url_for("clubs.mine"))
+    state = _pending_or_restart()
+    if state is None:
+        return None, None, redirect(url_for("auth.login"), code=303)
+    return *state, None
+
+
 def _second_step_page(template, form, user, status=200):
     if form.is_submitted() and form.errors:
         status = 422
@@ -58,12 +69,9 @@ def _second_step_page(template, form, user, status=200):
 @bp.route("/anmelden/code", methods=["GET", "POST"])
 @second_step_limits(twofactor.pending_account_key)
 def login_code():
-    if current_user.is_authenticated:
-        return redirect(url_for("clubs.mine"))
-    state = _pending_or_restart()
-    if state is None:
-        return redirect(url_for("auth.login"), code=303)
-    user, payload = state
+    user, payload, elsewhere = _second_step_state()
+    if elsewhere is not None:
+        return elsewhere
     form = TwoFactorCodeForm()
     if form.validate_on_submit():
         try:
@@ -78,12 +86,9 @@ def login_code():
 @bp.route("/anmelden/wiederherstellungscode", methods=["GET", "POST"])
 @second_step_limits(twofactor.pending_account_key)
 def login_recovery():
-    if current_user.is_authenticated:
-        return redirect(url_for("clubs.mine"))
-    state = _pending_or_restart()
-    if state is None:
-        return redirect(url_for("auth.login"), code=303)
-    user, payload = state
+    user, payload, elsewhere = _second_step_state()
+    if elsewhere is not None:
+        return elsewhere
     form = RecoveryCodeForm()
     if form.validate_on_submit():
         try:

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..auth.forms import email_field, strip_text
+from ..auth.forms import email_field, slug_field, strip_text
 from ..core.forms import BaseForm
 from .models import MESSAGE_MAX, SUMMARY_MAX
 
@@ -63,15 +63,7 @@ class ContactForm(BaseForm):
 
 
 class TopicForm(BaseForm):
-    slug = StringField(
-        _l("Kürzel"),
-        filters=[strip_text],
-        validators=[
-            DataRequired(_l("Bitte geben Sie ein Kürzel an.")),
-            Length(max=40, message=_l("Höchstens 40 Zeichen.")),
-            Regexp(r"^[a-z0-9-]+$", message=_l("Nur Kleinbuchstaben, Ziffern und Bindestriche.")),
-        ],
-    )
+    slug = slug_field()
     name_de = StringField(
         _l("Name (Deutsch)"),
         filters=[strip_text],

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..auth.forms import strip_text
+from ..auth.forms import slug_field, strip_text
 from ..core.forms import BaseForm, choices_from
 from .models import STATUS_KINDS
 
@@ -11,15 +11,7 @@ _TEXT = Length(max=2000, message=_l("Höchstens 2000 Zeichen."))
 
 
 class OfferForm(BaseForm):
-    slug = StringField(
-        _l("Kürzel"),
-        filters=[strip_text],
-        validators=[
-            DataRequired(_l("Bitte geben Sie ein Kürzel an.")),
-            Length(max=40, message=_l("Höchstens 40 Zeichen.")),
-            Regexp(r"^[a-z0-9-]+$", message=_l("Nur Kleinbuchstaben, Ziffern und Bindestriche.")),
-        ],
-    )
+    slug = slug_field()
     name_de = StringField(
         _l("Name"), filters=[strip_text], validators=[DataRequired(_l("Bitte geben Sie einen Namen an.")), _SHORT]
     )

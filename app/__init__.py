@@ -8,6 +8,7 @@ import os
 from urllib.parse import urlsplit
 
 from flask import Flask
+from sqlalchemy.orm import configure_mappers
 
 from .config import Config, ensure_secret_key, env_overrides
 from .core import converters, i18n, jobs, security
@@ -83,6 +84,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
     check_routes(app)
     converters.check_rules(app)
+    # Every model is imported now: configure the mappers here, so that backrefs (User.totp) exist before the
+    # first request of a fresh worker names them (the suite's earlier queries had always done it for it).
+    configure_mappers()
 
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

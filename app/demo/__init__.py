@@ -81,7 +81,7 @@ DEMO_CLUBS = (
 STAFF = ("team@vereinsraum.example", "Plattform-Team")
 
 
-def seed_demo(password: str) -> list[tuple[str, str]]:
+def seed_demo(password: str, *, chat: bool = True) -> list[tuple[str, str]]:
     """Create the demo data set; returns (login, description) pairs."""
     logins = []
     staff = create_user(STAFF[0], STAFF[1], password, staff=True, confirmed=True)
@@ -112,7 +112,7 @@ def seed_demo(password: str) -> list[tuple[str, str]]:
         _seed_meetings(club, board, weeks=8 - 3 * index)
     _seed_workshops(staff, [(club, board) for club, board, _v in lived_in] + [(c, v) for c, _b, v in lived_in])
     consultation.ensure_default_schedule()
-    if chat_services.platform_ready():
+    if chat and chat_services.platform_ready():
         link_demo_channel()
     return logins
 
@@ -274,15 +274,18 @@ def init_app(app):
     @app.cli.command("seed-demo")
     @click.option("--password", default="vereinsraum-demo", show_default=True, help="Passwort für alle Demo-Konten")
     @click.option("--if-empty", is_flag=True, help="Nur anlegen, wenn es noch keine Konten gibt")
+    @click.option(
+        "--without-chat", is_flag=True, help="Den Demo-Kanal nicht verknüpfen (die Vereine haben noch keinen Chat)"
+    )
     @with_appcontext
-    def seed_demo_command(password, if_empty):
+    def seed_demo_command(password, if_empty, without_chat):
         """Create demo accounts and clubs and print the logins."""
         if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
             if if_empty:
                 click.echo("Datenbank enthält schon Konten – keine Demodaten angelegt.")
                 return
             raise click.ClickException("Die Datenbank enthält schon Konten. Demodaten nur in eine leere Datenbank.")
-        logins = seed_demo(password)
+        logins = seed_demo(password, chat=not without_chat)
         click.echo(f"Demo-Zugänge (Passwort für alle: {password}):")
         for email, description in logins:
             click.echo(f"  {email:40} {description}")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import make_response, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.audit import audit_record
+from ..core.downloads import attachment
 from ..core.errors import fail
 from ..core.tenancy import staff_required
 from ..extensions import db
@@ -50,11 +51,7 @@ def _download(kind: str, body: bytes, content_type: str):
     quarter = _quarter()
     audit_record("admin.report_exported", actor=current_user, quarter=quarter.key, format=kind)
     db.session.commit()
-    response = make_response(body)
-    response.headers["Content-Type"] = content_type
-    response.headers["Content-Disposition"] = f"attachment; filename=vereinsraum-bericht-{quarter.key}.{kind}"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(body, content_type, f"vereinsraum-bericht-{quarter.key}.{kind}")
 
 
 @bp.get("/bericht.pdf", endpoint="report_pdf")

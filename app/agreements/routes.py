@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core.downloads import attachment
 from ..core.htmx import render_page
 from ..core.tenancy import club_access, require_board
 from ..extensions import db
@@ -91,8 +92,4 @@ def pdf():
 
     data = build_pdf(g.club, version, services.acceptance_of(g.club, version), english=_english())
     filename = f"auftragsverarbeitungsvertrag-{g.club.slug}-fassung-{version.number}.pdf"
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"},
-    )
+    return attachment(data, "application/pdf", filename)

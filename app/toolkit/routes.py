@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core.downloads import attachment
 from ..core.forms import EmptyForm
 from ..core.i18n import to_utc
 from ..core.tenancy import club_access
@@ -295,19 +296,11 @@ def record_print(number):
     return render_template("toolkit/record_print.html", version=version, fields=FIELDS)
 
 
-def _download(data: bytes, mimetype: str, filename: str):
-    response = make_response(data)
-    response.headers["Content-Type"] = mimetype
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.get("/verzeichnis/<int:number>/pdf")
 @club_access("member")
 def record_pdf(number):
     version = _version_or_404(number)
-    return _download(
+    return attachment(
         documents.record_pdf(g.club, version),
         "application/pdf",
         f"verarbeitungsverzeichnis-{g.club.slug}-fassung-{version.number}.pdf",
@@ -318,7 +311,7 @@ def record_pdf(number):
 @club_access("member")
 def record_docx(number):
     version = _version_or_404(number)
-    return _download(
+    return attachment(
         documents.record_docx(g.club, version),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         f"verarbeitungsverzeichnis-{g.club.slug}-fassung-{version.number}.docx",
@@ -399,7 +392,7 @@ def _notice_or_404(kind):
 @club_access("member")
 def notice_pdf(kind):
     notice = _notice_or_404(kind)
-    return _download(
+    return attachment(
         documents.notice_pdf(g.club, notice),
         "application/pdf",
         f"datenschutzhinweise-{notice.kind.value}-{g.club.slug}-fassung-{notice.number}.pdf",
@@ -410,7 +403,7 @@ def notice_pdf(kind):
 @club_access("member")
 def notice_docx(kind):
     notice = _notice_or_404(kind)
-    return _download(
+    return attachment(
         documents.notice_docx(g.club, notice),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         f"datenschutzhinweise-{notice.kind.value}-{g.club.slug}-fassung-{notice.number}.docx",

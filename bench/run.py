@@ -118,15 +118,28 @@ def wait_ready(port: int, path: str, timeout: float = 60) -> None:
     raise SystemExit(f"server on port {port} did not start")
 
 
-def login(port: int, email: str) -> Conn:
+def login(port: int, email: str, totp_secret: str | None = None) -> Conn:
+    """Log in as a person does; staff answer the second step with a code from their TOTP secret."""
     conn = Conn(port)
     _status, html, _h = conn.request("GET", "/konto/anmelden")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    status, _body, _h = conn.request(
+    status, _body, headers = conn.request(
         "POST", "/konto/anmelden", urlencode({"csrf_token": token, "email": email, "password": PASSWORD})
     )
+    if status in (302, 303) and "/anmelden/code" in headers.get("Location", ""):
+        if totp_secret is None:
+            raise SystemExit(f"login of {email} asks for a second factor, but the bench has no secret")
+        import pyotp
+
+        _status, html, _h = conn.request("GET", "/konto/anmelden/code")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        code = pyotp.TOTP(totp_secret).now()
+        status, _body, headers = conn.request(
+            "POST", "/konto/anmelden/code", urlencode({"csrf_token": token, "code": code})
+        )
     if status not in (302, 303):
-        raise SystemExit(f"login of {email} failed ({status})")
+        errors = re.findall(r'class="[^"]*(?:error|invalid)[^"]*"[^>]*>\s*([^<]+)', _body)
+        raise SystemExit(f"login of {email} failed ({status}): {errors[:3]}")
     return conn
 
 
@@ -195,6 +208,24 @@ def measure(port, cookie, make_request, n: int, concurrency: int, max_seconds: f
 # --- in-process: bench data facts and SQL statements per page ----------------------------------
 
 
+def enrol_second_factor(user) -> str:
+    """Two-factor login for ``user`` (on with a fresh TOTP secret, as enrolment would, unless already on);
+    returns the secret."""
+    import pyotp
+
+    from app.auth.models import TotpSecret
+    from app.auth.twofactor import decrypt_secret, encrypt_secret
+    from app.core.db import utcnow
+    from app.extensions import db
+
+    if user.totp is not None and user.totp.confirmed_at is not None:
+        return decrypt_secret(user.totp.encrypted_secret)
+    secret = pyotp.random_base32()
+    db.session.add(TotpSecret(user=user, encrypted_secret=encrypt_secret(secret), confirmed_at=utcnow()))
+    db.session.commit()
+    return secret
+
+
 def in_process(env: dict, pages: list[tuple[str, str, str, dict]]) -> tuple[dict, dict]:
     """Return (facts, {page name: statements}) using the app in this process."""
     os.environ.update(env)
@@ -241,6 +272,7 @@ def in_process(env: dict, pages: list[tuple[str, str, str, dict]]) -> tuple[dict
             "staff": db.session.scalar(sa.select(User).where(User.email == facts["staff_email"])),
             "board": db.session.scalar(sa.select(User).where(User.email == facts["board_email"])),
         }
+        facts["staff_totp"] = enrol_second_factor(users["staff"])  # staff pages need two-factor login
         user_ids = {k: u.get_id() for k, u in users.items()}  # the session holds the session token
         engine = db.engine
 
@@ -452,7 +484,7 @@ def main() -> None:
         )
         wait_ready(port, "/konto/anmelden")  # /healthz is 503 without a job worker (heartbeat)
         wait_ready(base_port, "/")
-        staff = login(port, facts["staff_email"])
+        staff = login(port, facts["staff_email"], facts["staff_totp"])
         board = login(port, facts["board_email"])
         board_token = csrf_header(board, f"/c/{slug}/")
 

@@ -13,12 +13,7 @@ from .rendering import render_markdown
 
 def panel_context() -> dict:
     """The workspace panel's context (the workspace page renders the panel inline with it)."""
-    return {
-        "suggestions": services.suggested_chapters(g.club),
-        "chapter_count": services.published_count("chapter"),
-        "templates": services.published("template"),
-        "localized": services.localized,
-    }
+    return services.panel_links(g.club)
 
 
 @bp.get("/")

@@ -97,13 +97,6 @@ def published(kind: str) -> list[ContentPage]:
     )
 
 
-def published_count(kind: str) -> int:
-    """How many pages of ``kind`` are published (without loading them)."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(ContentPage).where(ContentPage.kind == kind, ContentPage.is_published)
-    )
-
-
 def articles_by_category(category: str | None = None) -> list[tuple[str, object, list[ContentPage]]]:
     """Published knowledge articles grouped by category (in ARTICLE_CATEGORIES order, then the rest)."""
     groups: dict[str, list[ContentPage]] = {}
@@ -128,22 +121,6 @@ def published_page(kind: str, slug: str) -> ContentPage | None:
     )
 
 
-def pages_by_slug(kind: str, slugs) -> list[ContentPage]:
-    """Published pages of ``kind`` in the order of ``slugs`` (unknown ones skipped)."""
-    slugs = list(dict.fromkeys(slugs))
-    if not slugs:
-        return []
-    found = {
-        p.slug: p
-        for p in db.session.scalars(
-            sa.select(ContentPage).where(
-                ContentPage.kind == kind, ContentPage.slug.in_(slugs), ContentPage.is_published
-            )
-        )
-    }
-    return [found[s] for s in slugs if s in found]
-
-
 def run_search(query: str, lang: str | None = None, limit: int = 20):
     """[(page, snippet)] for published pages."""
     hits = search.search(query, lang or ui_lang(), limit)
@@ -165,8 +142,50 @@ def checklist_items_for(chapter_id: str) -> list:
     return list(privacy.items_for_chapter(chapter_id))
 
 
-def suggested_chapters(club, limit: int = 5) -> list[ContentPage]:
-    return pages_by_slug("chapter", privacy.open_chapter_ids(club))[:limit]
+@dataclass(frozen=True)
+class PanelLink:
+    """A published chapter or template as the workspace panel shows it: slug, title and summary only."""
+
+    kind: str
+    slug: str
+    title: str
+    summary: str
+
+
+def panel_links(club, limit: int = 5) -> dict:
+    """The guide panel's content in one light query (no page bodies): the chapters that fit the club's open
+    self-check items (at most ``limit``), how many chapters there are, and the templates. English titles
+    and summaries where the page has an English text, as ``localized`` decides."""
+    english = ui_lang() == "en"
+    has_english = sa.func.length(sa.func.coalesce(ContentPage.body_en, "")) > 0
+    rows = db.session.execute(
+        sa.select(
+            ContentPage.kind,
+            ContentPage.slug,
+            ContentPage.title,
+            ContentPage.title_en,
+            ContentPage.summary,
+            ContentPage.summary_en,
+            has_english,
+        )
+        .where(ContentPage.kind.in_(("chapter", "template")), ContentPage.is_published)
+        .order_by(ContentPage.position, ContentPage.title)
+    ).all()
+    chapters, templates = {}, []
+    for kind, slug, title, title_en, summary, summary_en, in_english in rows:
+        if english and in_english:
+            title, summary = title_en or title, summary_en or summary
+        link = PanelLink(kind, slug, title, summary or "")
+        if kind == "chapter":
+            chapters[slug] = link
+        else:
+            templates.append(link)
+    wanted = dict.fromkeys(privacy.open_chapter_ids(club))
+    return {
+        "suggestions": [chapters[slug] for slug in wanted if slug in chapters][:limit],
+        "chapter_count": len(chapters),
+        "templates": templates,
+    }
 
 
 # --- writing -----------------------------------------------------------------------------

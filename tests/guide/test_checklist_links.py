@@ -64,3 +64,24 @@ def test_panel_without_open_items_offers_the_whole_guide(synced, roles, client_f
     monkeypatch.setattr(privacy, "open_chapter_ids", lambda club: [])
     text = client_for(roles.member).get(f"/c/{roles.club.slug}/leitfaden/", headers=HX).get_data(as_text=True)
     assert "18 kurzen Kapiteln" in text and 'href="/leitfaden/"' in text
+
+
+def test_panel_shows_english_titles_where_a_chapter_has_an_english_text(checklist, roles, client_for):
+    """The panel reads titles and summaries only (no page bodies), and still picks the language the way the
+    chapter page does: English where the chapter has an English text, German otherwise."""
+    from app.extensions import db
+    from app.guide.models import ContentPage
+    from app.privacy.services import open_chapter_ids
+
+    first, second = open_chapter_ids(roles.club)[:2]
+    pages = {p.slug: p for p in db.session.query(ContentPage).filter(ContentPage.slug.in_([first, second]))}
+    pages[second].body_en = ""  # no English text: the panel shows the German title
+    db.session.commit()
+    english_title, german_title = pages[first].title_en, pages[second].title
+    assert english_title and english_title != pages[first].title
+
+    client = client_for(roles.member)
+    client.post("/sprache", data={"lang": "en", "next": "/"})
+    text = client.get(f"/c/{roles.club.slug}/leitfaden/", headers=HX).get_data(as_text=True)
+    assert english_title in text and pages[first].title not in text
+    assert german_title in text

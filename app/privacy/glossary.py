@@ -6,6 +6,7 @@ The long explanations live on the guide's glossary page (``/wissen/glossar``); i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 
@@ -67,8 +68,15 @@ TERMS = (
 
 def terms_in(*texts: str | None) -> list[Term]:
     """The terms that occur in any of the texts (case-insensitive), in glossary order."""
-    haystack = " ".join(t for t in texts if t).casefold()
-    return [term for term in TERMS if any(p.casefold() in haystack for p in term.patterns)]
+    return list(_terms_in(tuple(str(t) for t in texts if t)))
+
+
+@lru_cache(maxsize=4096)
+def _terms_in(texts: tuple[str, ...]) -> tuple[Term, ...]:
+    # A pure function of the texts (the patterns are fixed): the checklist asks it for every item on every
+    # save and page, always with the same few hundred question texts.
+    haystack = " ".join(texts).casefold()
+    return tuple(term for term in TERMS if any(p.casefold() in haystack for p in term.patterns))
 
 
 def first_uses(states) -> dict[str, list[Term]]:

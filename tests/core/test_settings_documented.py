@@ -35,3 +35,31 @@ def test_the_scan_finds_settings_at_all():
     # guards the scan itself: a broken pattern would make the test above pass vacuously
     keys = _settings_read_by_the_code()
     assert {"BASE_URL", "BBB_STATUS_TTL", "TRUSTED_PROXY_COUNT", "MAX_CONTENT_LENGTH"} <= keys
+
+
+def _table_rows() -> list[str]:
+    rows = []
+    for line in _documented().splitlines()[1:]:
+        if line.startswith("#"):
+            break
+        if line.startswith("| `"):
+            rows.append(line.split("|")[1])
+    return rows
+
+
+def test_settings_not_marked_file_only_can_be_set_from_the_environment():
+    """The README promises: default → instance/config.py → environment, except where a row says "nur Datei"
+    (file only), "abgeleitet" (derived, not set at all) or "nur Umgebung" (read by gunicorn or make, not the app)."""
+    rows = _table_rows()
+    assert len(rows) > 30  # the table was found
+    markers = ("nur Datei", "abgeleitet", "nur Umgebung")
+    promised = {
+        key
+        for cell in rows
+        if not any(marker in cell for marker in markers)
+        for key in re.findall(r"`([A-Z][A-Z0-9_]+)`", cell)
+    }
+    not_readable = sorted(promised - set(ENV_SETTINGS) - {"DATABASE_URL"})
+    assert not not_readable, (
+        f"README says these can come from the environment, but ENV_SETTINGS lacks them: {not_readable}"
+    )

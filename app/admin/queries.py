@@ -134,7 +134,7 @@ def club_list(f: ClubFilters) -> ClubPage:
     if f.band:
         conditions.append(band_condition(f.band, Assessment.score))
 
-    count_stmt = sa.select(sa.func.count(Club.id)).select_from(Club)
+    count_stmt = sa.select(sa.func.count()).select_from(Club)
     if f.band:
         count_stmt = with_assessment(count_stmt)
     total = db.session.scalar(count_stmt.where(*conditions)) or 0
@@ -177,7 +177,7 @@ def club_list(f: ClubFilters) -> ClubPage:
 
 
 def status_counts() -> dict[ClubStatus, int]:
-    return dict(db.session.execute(sa.select(Club.status, sa.func.count(Club.id)).group_by(Club.status)).all())
+    return dict(db.session.execute(sa.select(Club.status, sa.func.count()).group_by(Club.status)).all())
 
 
 # --- one club --------------------------------------------------------------------------------

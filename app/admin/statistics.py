@@ -72,7 +72,7 @@ def statistics(today: date | None = None) -> Statistics:
     # 1. clubs by district and status (status totals derived from it)
     per_district: dict[str, dict] = {}
     for district, status, n in db.session.execute(
-        sa.select(Club.district, Club.status, sa.func.count(Club.id)).group_by(Club.district, Club.status)
+        sa.select(Club.district, Club.status, sa.func.count()).group_by(Club.district, Club.status)
     ):
         per_district.setdefault(district, {})[status] = n
         stats.by_status[status] = stats.by_status.get(status, 0) + n

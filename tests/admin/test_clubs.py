@@ -60,6 +60,26 @@ def test_filters_and_search(roles, several, staff_client, args, expected):
         assert len(names) == 6
 
 
+def test_name_search_is_an_index_lookup_on_postgresql(roles, several, staff_client):
+    """The search as you type finds names that contain the text (case-insensitive); on PostgreSQL the planner
+    can serve it from the trigram index (migration 0925) instead of reading every club."""
+    from app.admin.queries import ClubFilters, club_list
+
+    page = club_list(ClubFilters(q="imker"))
+    assert {club.name for club, *_rest in page.rows} == {"Imker Mitte", "Imkerverein Pankow"}
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")  # a tiny table: ask whether the index can serve it
+            plan = "\n".join(
+                row[0]
+                for row in conn.execute(sa.text("EXPLAIN SELECT id FROM club WHERE name ILIKE :q"), {"q": "%imker%"})
+            )
+        assert "ix_admin_club_name_trgm" in plan, plan
+    else:
+        indexes = {row[1] for row in db.session.execute(sa.text("PRAGMA index_list('club')"))}
+        assert "ix_admin_club_name_trgm" not in indexes  # PostgreSQL only; SQLite keeps scanning
+
+
 def test_score_band_filter_and_sort(roles, several, staff_client, assess):
     assess(several["Imker Mitte"], score=85)
     assess(roles.club, score=40)

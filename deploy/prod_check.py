@@ -520,9 +520,12 @@ class Check:
         mark = self.log_mark()
         if not logged_in(b.login(BOARD)):
             return False, "login failed"
-        served = self.upstreams(mark, "POST", "/konto/anmelden")
         statuses = [b.get(f"/c/{self.slug}/").status_code for _ in range(6)]
+        # nginx writes a line when the request is finished, so the log is read after the later requests
+        wait_for(lambda: len(self.upstreams(mark, "GET", f"/c/{self.slug}/")) == 6, 10, what="access log")
+        served = [u for u in self.upstreams(mark, "POST", "/konto/anmelden") if u in self.app_ports()]
         pages = self.upstreams(mark, "GET", f"/c/{self.slug}/")
+        other = self.app_ports() - set(served[-1:])
         direct = [
             requests.get(
                 f"http://127.0.0.1:{self.t.ports[f'app{n}']}/c/{self.slug}/",
@@ -532,7 +535,14 @@ class Check:
             ).status_code
             for n in (1, 2)
         ]
-        ok = statuses == [200] * 6 and set(pages) == self.app_ports() and direct == [200, 200]
+        ok = (
+            len(served) >= 1  # the login (last POST) was served by one instance ...
+            and len(other) == 1
+            and other <= set(pages)  # ... and the other instance served the logged-in workspace
+            and statuses == [200] * 6
+            and set(pages) == self.app_ports()
+            and direct == [200, 200]
+        )
         return (
             ok,
             f"login served by {served}; workspace via nginx {statuses} from {sorted(set(pages))}; "
@@ -918,14 +928,21 @@ class Check:
         b = self.browser()
         login = logged_in(b.login(BOARD))
         checklist = b.get(f"/c/{self.slug}/datenschutz/punkt/{self.setup['item_key']}").text
+        history = b.get(f"/c/{self.slug}/datenschutz/punkt/{self.setup['item_key']}/verlauf").text
         meetings = b.get(f"/c/{self.slug}/konferenzen/termine/{self.setup['meeting_id']}").text
+        own_entry = self.t.psql(
+            "SELECT count(*) FROM audit_entry a JOIN club c ON c.id = a.club_id "
+            f"WHERE a.action = 'ops.prod_check' AND c.slug = '{self.slug}'"
+        )
         facts = {
             "row counts equal": before == after,
             "wiped": wiped == "0",
             "board login": login,
             "checklist answer shown": self.setup["note"] in checklist,
+            "answer history shown": self.setup["note"] in history,
             "scheduled meeting shown": self.setup["meeting_title"] in meetings,
             "audit log kept": int(after["audit_entry"]) > 0 and after["audit_entry"] == before["audit_entry"],
+            "the check's own audit entry, with its club": own_entry == "1",
             "commands": "geschrieben" in backup.stdout and "eingespielt" in restore.stdout,
         }
         ok = all(facts.values())

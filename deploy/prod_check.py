@@ -43,6 +43,10 @@ BBB_TTL = 2.0
 CHAT_OP_LEASE = 10
 EXPORT_ASKER = EXTRA_MEMBERS[0]
 QUEUE_DOWN_LOG = "Warteschlange nimmt keine Aufgabe an"
+#: The commands every recipe in deploy/ runs (systemd units, compose, Dockerfile; tests/core/test_deploy_recipes.py
+#: holds them to these): an app instance and the job consumer, as the README starts them.
+WEB_COMMAND = ("gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app")
+WORKER_COMMAND = ("huey_consumer", "app.worker.huey", "-w", "2")
 
 
 def say(text: str) -> None:
@@ -317,13 +321,13 @@ class Topology:
     def start_app(self, n: int) -> None:
         port = self.ports[f"app{n}"]
         env = {**self.app_env(), "GUNICORN_BIND": f"127.0.0.1:{port}"}
-        self.spawn(
-            f"app{n}", [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "wsgi:app"], env=env
-        )
+        program, *args = WEB_COMMAND
+        self.spawn(f"app{n}", [str(BIN / program), *args], env=env, cwd=ROOT)
 
     def start_consumer(self) -> None:
         # as the README starts it
-        self.spawn("worker", [str(BIN / "huey_consumer"), "app.worker.huey", "-w", "2"], env=self.app_env())
+        program, *args = WORKER_COMMAND
+        self.spawn("worker", [str(BIN / program), *args], env=self.app_env(), cwd=ROOT)
 
     def start_nginx(self) -> None:
         run_dir = self.tmp / "nginx"
@@ -351,6 +355,37 @@ class Topology:
     def log_text(self, name: str) -> str:
         path = self.logs.get(name)
         return path.read_text(errors="replace") if path and path.exists() else ""
+
+
+def throwaway_certificate(name: str, certificate: Path, key: Path) -> None:
+    """A self-signed certificate for ``name``, valid for a day (only for ``nginx -t``)."""
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(private, hashes.SHA256())
+    )
+    certificate.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
 
 
 def render(template: Path, target: Path, values: dict) -> None:
@@ -911,6 +946,38 @@ class Check:
         )
 
     # 3. backup and restore -------------------------------------------------------------------------------
+    def check_tls_config(self):
+        """The TLS site (deploy/nginx/vereinsraum-tls.conf.template) is valid nginx: rendered with a throwaway
+        self-signed certificate and checked with ``nginx -t`` (which reads the certificate and key)."""
+        run_dir = self.t.tmp / "nginx-tls"
+        run_dir.mkdir()
+        certificate, key = run_dir / "fullchain.pem", run_dir / "privkey.pem"
+        throwaway_certificate("vereinsraum.example", certificate, key)
+        values = {
+            "VR_APP1": f"127.0.0.1:{self.t.ports['app1']}",
+            "VR_APP2": f"127.0.0.1:{self.t.ports['app2']}",
+            "VR_SERVER_NAME": "vereinsraum.example",
+            "VR_TLS_CERTIFICATE": str(certificate),
+            "VR_TLS_CERTIFICATE_KEY": str(key),
+            "VR_ACCESS_LOG": str(run_dir / "access.log"),
+            "VR_RUN_DIR": str(run_dir),
+            "VR_SITE_CONF": str(run_dir / "site.conf"),
+            "VR_LOG_FORMAT_CONF": str(ROOT / "deploy" / "nginx" / "log-format.conf"),
+            "VR_USER_LINE": "user root;" if self.t.root_user else "",
+        }
+        render(ROOT / "deploy" / "nginx" / "vereinsraum-tls.conf.template", run_dir / "site.conf", values)
+        render(ROOT / "deploy" / "nginx" / "nginx-main.conf.template", run_dir / "nginx.conf", values)
+        test = subprocess.run(["nginx", "-t", "-c", str(run_dir / "nginx.conf")], capture_output=True, text=True)
+        site = (run_dir / "site.conf").read_text()
+        facts = {
+            "nginx -t": test.returncode == 0,
+            "HTTP redirects to HTTPS": "return 301 https://" in site,
+            "only TLS 1.2/1.3": "ssl_protocols TLSv1.2 TLSv1.3;" in site,
+            "/healthz loopback only": "allow 127.0.0.1;" in site and "deny all;" in site,
+        }
+        detail = ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in facts.items())
+        return all(facts.values()), detail + ("" if test.returncode == 0 else f" ({test.stderr.strip()[-300:]})")
+
     def check_backup_restore(self):
         tables = ("privacy_answer", "scheduled_meeting", "audit_entry", "meeting_room", "club", '"user"')
 
@@ -1099,6 +1166,7 @@ def main() -> int:
             "written, and works once Redis is back)",
             check.check_redis_down,
         )
+        check.run("TLS site config: nginx -t with a throwaway certificate", check.check_tls_config)
         check.run("backup, wipe, restore; board member finds answers, meetings, audit log", check.check_backup_restore)
     except BaseException as exc:  # noqa: BLE001 – report, clean up, fail
         check.record("prod-check aborted", False, f"{exc.__class__.__name__}: {exc}")

@@ -99,25 +99,23 @@ def statistics(today: date | None = None) -> Statistics:
     )
     stats.approved = sum(stats.adoption.values())
     stats.started = stats.approved - stats.adoption.get("not_started", 0)
-    # 3. average score per topic over every club that uses the self-check (JSON object per
-    #    assessment, unnested in SQL). Only approved and suspended clubs can answer at all.
-    table = Assessment.__table__.name
-    if dialect == "postgresql":
-        sql = (
-            f"SELECT t.key, avg(t.value::numeric), count(*) FROM {table} a, "
-            f"json_each_text(a.topic_scores::json) AS t GROUP BY t.key"
-        )
-    else:
-        sql = (
-            f"SELECT t.key, avg(t.value), count(*) FROM {table} a, json_each(a.topic_scores) AS t "
-            f"WHERE t.type IN ('integer', 'real') GROUP BY t.key"
-        )
-    averages = {key: (float(avg), n) for key, avg, n in db.session.execute(sa.text(sql)) if avg is not None}
+    # 3. average score per topic of the current checklist over every club that uses the self-check (only
+    #    approved and suspended clubs can answer at all): one pass over the assessments, one average and count
+    #    per topic key. On PostgreSQL the scores are JSONB (migration 0926), so each lookup reads the stored
+    #    binary form instead of parsing text (about a third of the time of unnesting every object).
     titles = topic_titles()
-    order = list(titles) + sorted(k for k in averages if k not in titles)
-    stats.topic_averages = [
-        (k, titles.get(k, k), round(averages[k][0]), averages[k][1]) for k in order if k in averages
-    ]
+    averages = {}
+    if titles:
+        columns = []
+        for key in titles:
+            value = Assessment.topic_scores[key].as_float()
+            columns += [sa.func.avg(value), sa.func.count(value)]
+        row = db.session.execute(sa.select(*columns)).one()
+        for i, key in enumerate(titles):
+            average, n = row[2 * i], row[2 * i + 1]
+            if n:
+                averages[key] = (float(average), n)
+    stats.topic_averages = [(k, titles[k], round(averages[k][0]), averages[k][1]) for k in titles if k in averages]
     # 4. the ten open Pflicht items ("Nein"/"Teilweise") most common across clubs; a covering
     #    index (item_key, status) on the answers keeps this one index range scan (counted per key
     #    first, count(*) not count(id): the id is not in the index), then joined to the items' texts

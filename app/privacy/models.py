@@ -16,6 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects.postgresql import JSONB
 
 from ..core.db import UTCDateTime, enum_column, utcnow
 from ..core.sources import localized_sources
@@ -155,7 +156,8 @@ class Assessment(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), unique=True)
     score: so.Mapped[int | None] = so.mapped_column()
-    topic_scores: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    #: JSONB on PostgreSQL (migration 0926): the statistics read one key per topic from every row.
+    topic_scores: so.Mapped[dict] = so.mapped_column(sa.JSON().with_variant(JSONB(), "postgresql"), default=dict)
     answered_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     applicable_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     profile: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)

@@ -2,6 +2,7 @@ import click
 from email_validator import EmailNotValidError, validate_email
 from flask.cli import with_appcontext
 
+from ..core.text import has_control
 from ..extensions import db
 from .forms import MIN_PASSWORD
 from .services import AccountError, create_user, get_user_by_email
@@ -21,6 +22,10 @@ def init_app(app):
             raise click.UsageError(f"Das Passwort muss mindestens {MIN_PASSWORD} Zeichen lang sein.")
         if not name.strip():
             raise click.UsageError("Bitte geben Sie einen Namen an (--name).")
+        if has_control(name):  # the forms' rule (core/forms.py single_line): the name goes into mail headers
+            raise click.UsageError("Der Name darf keine Zeilenumbrüche oder Steuerzeichen enthalten.")
+        if has_control(email):
+            raise click.UsageError("Die E-Mail-Adresse darf keine Zeilenumbrüche oder Steuerzeichen enthalten.")
         try:
             validate_email(email.strip(), check_deliverability=False)
         except EmailNotValidError as exc:

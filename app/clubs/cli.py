@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from ..auth.models import User
+from ..core.text import has_control
 from ..core.urls import external_url
 from ..extensions import db
 from .models import DISTRICTS, LEGAL_FORMS, ClubStatus
@@ -18,6 +19,8 @@ def init_app(app):
     @with_appcontext
     def create_club_command(name, board_email, district, legal_form):
         """Create an approved club for onboarding by staff; prints slug and URL."""
+        if has_control(name):  # the forms' rule (core/forms.py single_line): the name goes into mail headers
+            raise click.UsageError("Der Name darf keine Zeilenumbrüche oder Steuerzeichen enthalten.")
         user = db.session.scalar(sa.select(User).where(User.email == User.normalise_email(board_email)))
         if user is None:
             raise click.ClickException(f"Kein Konto mit der Adresse {board_email}. Zuerst: flask create-user")

@@ -18,6 +18,7 @@ from ..clubs.models import Membership
 from ..core import ics
 from ..core.audit import audit_record
 from ..core.db import utcnow
+from ..core.errors import carry_on
 from ..core.urls import external_url
 from ..extensions import db
 from .models import (
@@ -513,6 +514,8 @@ def send_due_reminders(now: datetime | None = None) -> int:
     A date is due when it starts within the club's reminder hours from now. Its row in
     ``meeting_reminder_sent`` is committed before any mail is queued, so a second worker (or the next run)
     skips it; a moved date is a new date and gets its own reminder, a cancelled one none.
+    One failing date (rendering, the queue) is logged and left unrecorded, so the next run tries it
+    again; the other dates and clubs still get their reminders.
     """
     now = now or utcnow()
     query = (
@@ -531,7 +534,8 @@ def send_due_reminders(now: datetime | None = None) -> int:
         if not hours or not club.is_active:
             continue
         for occurrence in occurrences(meeting, now, now + timedelta(hours=hours)):
-            queued += _remind(meeting, occurrence)
+            with carry_on("meeting reminder for meeting %s at %s (retried next run)", meeting.id, occurrence.starts_at):
+                queued += _remind(meeting, occurrence)
     return queued
 
 
@@ -545,16 +549,7 @@ def _remind(meeting: ScheduledMeeting, occurrence: Occurrence) -> int:
     if exists is not None:
         return 0
     recipients = reminder_recipients(club)
-    db.session.add(
-        MeetingReminderSent(
-            club_id=club.id, meeting_id=meeting.id, starts_at=occurrence.starts_at, recipients=len(recipients)
-        )
-    )
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:  # another worker took this date
-        db.session.rollback()
-        return 0
+    # everything that can fail on our side comes before the row that says "sent"
     with force_locale("de"):
         subject = _(
             "Erinnerung: %(title)s am %(date)s um %(time)s Uhr",
@@ -575,6 +570,24 @@ def _remind(meeting: ScheduledMeeting, occurrence: Occurrence) -> int:
             settings_link=external_url("meetings.calendar", slug=club.slug, _anchor="erinnerungen"),
         )
     ics_text = calendar_for([meeting]).decode("utf-8")
-    for address in recipients:
-        deliver_mail(address, subject, body, ics_text, club_id=club.id)
+    club_id, meeting_id = club.id, meeting.id
+    sent = MeetingReminderSent(
+        club_id=club_id, meeting_id=meeting_id, starts_at=occurrence.starts_at, recipients=len(recipients)
+    )
+    db.session.add(sent)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # another worker took this date
+        db.session.rollback()
+        return 0
+    sent_id = sent.id
+    try:
+        for address in recipients:
+            deliver_mail(address, subject, body, ics_text, club_id=club_id)
+    except Exception:
+        # the queue refused: forget the date, so the next run queues its reminders again
+        db.session.rollback()
+        db.session.execute(sa.delete(MeetingReminderSent).where(MeetingReminderSent.id == sent_id))
+        db.session.commit()
+        raise
     return len(recipients)

@@ -20,6 +20,7 @@ from ..auth.models import User
 from ..clubs.models import Club, ClubStatus, Membership, Role
 from ..core.audit import audit_record
 from ..core.db import utcnow
+from ..core.errors import carry_on
 from ..core.i18n import local_tz
 from ..core.mail import try_send_mail
 from ..core.urls import external_url
@@ -262,21 +263,26 @@ def send_due_reminders(*, at: datetime | None = None) -> int:
     mails = 0
     base = current_app.config.get("BASE_URL", "http://localhost")
     with current_app.test_request_context(base_url=base):
+        # one failing item is logged and rolled back (its stage stays, so the next run tries again)
         for item, stage in due_requests:
-            item.reminded_for, item.reminded_stage = item.due_on, stage
-            url = external_url("toolkit.show_request", slug=item.club.slug, request_id=item.id)
-            subject = _("Frist läuft ab: Datenschutz-Anfrage bei %(club)s", club=item.club.name)
-            context = {"item": item, "days_left": (item.due_on - on).days, "url": url}
-            mails += _mail_board(boards.get(item.club_id, ()), subject, "toolkit/email/request_reminder", context)
+            with carry_on("toolkit reminder for request %s (retried next run)", item.id):
+                item.reminded_for, item.reminded_stage = item.due_on, stage
+                url = external_url("toolkit.show_request", slug=item.club.slug, request_id=item.id)
+                subject = _("Frist läuft ab: Datenschutz-Anfrage bei %(club)s", club=item.club.name)
+                context = {"item": item, "days_left": (item.due_on - on).days, "url": url}
+                mails += _mail_board(boards.get(item.club_id, ()), subject, "toolkit/email/request_reminder", context)
         for item, stage in due_breaches:
-            item.reminded_stage = stage
-            url = external_url("toolkit.show_breach", slug=item.club.slug, breach_id=item.id)
-            hours_left = max(0, int((item.deadline - at).total_seconds() // 3600))
-            subject = _(
-                "Datenpanne bei %(club)s: noch %(hours)s Stunden für die Meldung", club=item.club.name, hours=hours_left
-            )
-            context = {"item": item, "hours_left": hours_left, "url": url}
-            mails += _mail_board(boards.get(item.club_id, ()), subject, "toolkit/email/breach_reminder", context)
+            with carry_on("toolkit reminder for breach %s (retried next run)", item.id):
+                item.reminded_stage = stage
+                url = external_url("toolkit.show_breach", slug=item.club.slug, breach_id=item.id)
+                hours_left = max(0, int((item.deadline - at).total_seconds() // 3600))
+                subject = _(
+                    "Datenpanne bei %(club)s: noch %(hours)s Stunden für die Meldung",
+                    club=item.club.name,
+                    hours=hours_left,
+                )
+                context = {"item": item, "hours_left": hours_left, "url": url}
+                mails += _mail_board(boards.get(item.club_id, ()), subject, "toolkit/email/breach_reminder", context)
     return mails
 
 

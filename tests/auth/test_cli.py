@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from app.auth.models import User
@@ -49,4 +50,30 @@ def test_create_user_bad_input(runner, make_user):
         result = runner.invoke(args=args)
         assert result.exit_code != 0, args
         assert message in result.output, result.output
+    assert count(User) == before
+
+
+SEPARATORS = ["\u2028", "\u2029", "\x0b", "\x1c", "\x85", "\n", "\r", "\x00", "\u202e"]
+
+
+@pytest.mark.parametrize("char", SEPARATORS, ids=repr)
+def test_create_user_refuses_a_line_separator(runner, char):
+    """Issue 12 item 10: the command keeps the forms' single-line rule for names; nothing is written."""
+    before = count(User)
+    result = runner.invoke(
+        args=["create-user", "neu@example.org", "--name", f"Nina{char}Neu", "--password", "lang-genug-123"]
+    )
+    assert result.exit_code != 0
+    assert "Der Name darf keine Zeilenumbrüche oder Steuerzeichen enthalten." in result.output
+    assert count(User) == before and user("neu@example.org") is None
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\x0b", "\x85", "\n"], ids=repr)
+def test_create_user_refuses_a_line_separator_in_the_address(runner, char):
+    before = count(User)
+    result = runner.invoke(
+        args=["create-user", f"neu@example.org{char}", "--name", "Nina Neu", "--password", "lang-genug-123"]
+    )
+    assert result.exit_code != 0
+    assert "Die E-Mail-Adresse darf keine Zeilenumbrüche oder Steuerzeichen enthalten." in result.output
     assert count(User) == before

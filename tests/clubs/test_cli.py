@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from app.clubs.models import Club, ClubStatus, Membership, Role
@@ -40,3 +41,16 @@ def test_create_club_bad_input(runner, make_user):
         assert result.exit_code != 0, args
         assert message in result.output, result.output
     assert count(Club) == 0
+
+
+SEPARATORS = ["\u2028", "\u2029", "\x0b", "\x1c", "\x85", "\n", "\r", "\x00", "\u202e"]
+
+
+@pytest.mark.parametrize("char", SEPARATORS, ids=repr)
+def test_create_club_refuses_a_line_separator(runner, make_user, char):
+    """Issue 12 item 10: the command keeps the forms' single-line rule for names; nothing is written."""
+    make_user(email="chefin@example.org")
+    result = runner.invoke(args=["create-club", f"Imkerverein{char}Pankow", "--board", "chefin@example.org"])
+    assert result.exit_code != 0
+    assert "Der Name darf keine Zeilenumbrüche oder Steuerzeichen enthalten." in result.output
+    assert count(Club) == 0 and count(Membership) == 0

@@ -41,6 +41,32 @@ def test_invitations_by_email_are_limited_per_account(build, roles, mailbox):
     assert not mailbox.to("gast9@example.org")
 
 
+def test_invitations_by_email_are_limited_per_address(build, roles, mailbox):
+    """Two boards of two clubs behind one client address (via the proxy) share that address's budget."""
+    application = build(INVITATION_RATE_LIMIT="2 per hour", TRUSTED_PROXY_COUNT=1)
+    shared, elsewhere, proxy = "203.0.113.7", "203.0.113.8", "10.0.0.1"
+
+    def invite(user, n, address):
+        client = login(application.test_client(), user)
+        return client.post(
+            f"/c/{user.memberships[0].club.slug}/mitglieder/einladen",
+            data={"email": f"gast{n}@example.org", "role": "member"},
+            headers={**HX, "X-Forwarded-For": address},
+            environ_base={"REMOTE_ADDR": proxy},
+        )
+
+    assert invite(roles.board, 1, shared).status_code == 200
+    assert invite(roles.outsider, 2, shared).status_code == 200  # the other club's board: its first invitation
+    before = row_counts()
+    # each account has sent one of its two: it is the address that has used up its budget
+    response = invite(roles.outsider, 3, shared)
+    assert response.status_code == 429 and TOO_MANY in text(response)
+    assert row_counts() == before and count(Invitation) == 2
+    assert not mailbox.to("gast3@example.org")
+    assert invite(roles.board, 4, elsewhere).status_code == 200  # from another address: the account's second
+    assert mailbox.to("gast4@example.org")
+
+
 def test_invitation_sign_up_is_limited_per_address(build, roles, mailbox):
     from app.clubs.services import create_invite_link
 

@@ -95,3 +95,55 @@ def test_a_suspended_club_sends_no_reminders(weekly, meetings, mailbox):
     change_status(meetings.club, ClubStatus.SUSPENDED, by=None, reason="Test", notify=False)
     assert cal.send_due_reminders(now=berlin(2027, 3, 18, 12, 0)) == 0
     assert reminders(mailbox) == []
+
+
+@pytest.mark.parametrize("failing", ["calendar_for", "deliver_mail"])
+def test_one_failing_date_is_logged_and_retried_and_the_others_get_their_reminders(
+    meetings, mailbox, monkeypatch, caplog, failing
+):
+    """Issue 12 item 10: one failing meeting (rendering or the queue) neither stops the run nor loses its date."""
+    import logging
+
+    import sqlalchemy as sa
+
+    from app.extensions import db
+
+    def one(title, hour):
+        return cal.schedule(
+            meetings.club,
+            room=meetings.room,
+            title=title,
+            starts_at=berlin(2027, 3, 18, hour, 0),
+            duration_minutes=60,
+            agenda="",
+            by=meetings.roles.board,
+            notify=False,
+        )
+
+    broken, fine = one("Kaputte Sitzung", 18), one("Gute Sitzung", 20)
+    assert broken.id < fine.id  # the failing one comes first in the loop
+    real = getattr(cal, failing)
+
+    def flaky(*args, **kwargs):
+        if (
+            failing == "calendar_for"
+            and args[0][0].id == broken.id
+            or failing == "deliver_mail"
+            and "Kaputte" in args[1]
+        ):
+            raise RuntimeError("kaputt")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cal, failing, flaky)
+    at = berlin(2027, 3, 18, 12, 0)
+    with caplog.at_level(logging.ERROR):
+        assert cal.send_due_reminders(now=at) == 2  # the later meeting: board and member
+    assert {m["Subject"].split(" am ")[0] for m in reminders(mailbox)} == {"Erinnerung: Gute Sitzung"}
+    assert f"meeting reminder for meeting {broken.id}" in caplog.text and "kaputt" in caplog.text
+    assert db.session.scalars(sa.select(MeetingReminderSent.meeting_id)).all() == [fine.id]
+
+    monkeypatch.setattr(cal, failing, real)
+    assert cal.send_due_reminders(now=at) == 2  # the failed date is tried again, the sent one not
+    subjects = [m["Subject"].split(" am ")[0] for m in reminders(mailbox)]
+    assert sorted(subjects) == ["Erinnerung: Gute Sitzung"] * 2 + ["Erinnerung: Kaputte Sitzung"] * 2
+    assert count(MeetingReminderSent) == 2

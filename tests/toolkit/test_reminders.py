@@ -105,3 +105,41 @@ def test_no_breach_reminder_when_no_notification_is_needed(app, roles, mailbox):
     _breach(roles, start, risk="no", high_risk="no")
     assert services.send_due_reminders(at=start + timedelta(hours=70)) == 0
     assert db.session.query(Breach).one().reminded_stage == 0
+
+
+def test_one_failing_reminder_is_logged_and_retried_and_the_others_go_out(app, roles, mailbox, monkeypatch, caplog):
+    """Issue 12 item 10: a failing request or breach neither stops the run nor loses its reminder."""
+    import logging
+
+    received = services.today() - timedelta(days=28)
+    broken_request, good_request = _request(roles, received), _request(roles, received)
+    start = utcnow() - timedelta(hours=25)
+    broken_breach, good_breach = _breach(roles, start), _breach(roles, start)
+    broken = {("request_id", broken_request.id), ("breach_id", broken_breach.id)}
+    real = services.external_url
+
+    def flaky(endpoint, **values):
+        if broken & set(values.items()):
+            raise RuntimeError("kaputt")
+        return real(endpoint, **values)
+
+    monkeypatch.setattr(services, "external_url", flaky)
+    with caplog.at_level(logging.ERROR):
+        assert services.send_due_reminders() == 2  # one request, one breach
+    bodies = [mailbox.body(m) for m in mailbox.to(roles.board.email)]
+    assert any(f"/anfragen/{good_request.id}" in b for b in bodies)
+    assert any(f"/pannen/{good_breach.id}" in b for b in bodies)
+    assert f"toolkit reminder for request {broken_request.id}" in caplog.text
+    assert f"toolkit reminder for breach {broken_breach.id}" in caplog.text and "kaputt" in caplog.text
+    for item in (broken_request, good_request, broken_breach, good_breach):
+        db.session.refresh(item)
+    assert (broken_request.reminded_stage, broken_breach.reminded_stage) == (0, 0)
+    assert good_request.reminded_stage > 0 and good_breach.reminded_stage > 0
+
+    monkeypatch.setattr(services, "external_url", real)
+    assert services.send_due_reminders() == 2  # the two that failed, and only those
+    bodies = [mailbox.body(m) for m in mailbox.to(roles.board.email)]
+    assert len(bodies) == 4
+    assert any(f"/anfragen/{broken_request.id}" in b for b in bodies[2:])
+    assert any(f"/pannen/{broken_breach.id}" in b for b in bodies[2:])
+    assert services.send_due_reminders() == 0

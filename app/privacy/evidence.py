@@ -28,6 +28,7 @@ from io import BytesIO
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..core.audit import audit_record
 from ..core.db import utcnow
@@ -133,8 +134,10 @@ def _zip_kind(data: bytes) -> str:
     for member in members:
         if member.flag_bits & 0x1:  # encrypted
             raise EvidenceError(
-                _("Verschlüsselte oder passwortgeschützte Dateien können wir nicht annehmen. Bitte speichern Sie "
-                  "die Datei ohne Passwort.")
+                _(
+                    "Verschlüsselte oder passwortgeschützte Dateien können wir nicht annehmen. Bitte speichern Sie "
+                    "die Datei ohne Passwort."
+                )
             )
         unpacked += member.file_size
         ratio = member.file_size / max(member.compress_size, 1)
@@ -247,8 +250,11 @@ def read_upload(upload) -> bytes:
     data = upload.stream.read(limit + 1)
     if len(data) > limit:
         raise EvidenceError(
-            _("Die Datei ist zu groß (höchstens %(size)s). Bitte verkleinern Sie sie, z. B. als PDF mit geringerer "
-              "Auflösung.", size=size_label(limit))
+            _(
+                "Die Datei ist zu groß (höchstens %(size)s). Bitte verkleinern Sie sie, z. B. als PDF mit geringerer "
+                "Auflösung.",
+                size=size_label(limit),
+            )
         )
     return data
 
@@ -342,9 +348,7 @@ def add_note(club, item_key: str, text: str, noted_on: date, *, by) -> ItemEvide
 def delete_evidence(club, evidence: ItemEvidence, *, by) -> None:
     """Remove the row, then its file (a file whose row is gone is never served)."""
     path = file_path(evidence) if evidence.is_file else None
-    audit_record(
-        "privacy.evidence_removed", actor=by, club=club, item=evidence.item_key, evidence_id=evidence.id
-    )
+    audit_record("privacy.evidence_removed", actor=by, club=club, item=evidence.item_key, evidence_id=evidence.id)
     db.session.delete(evidence)
     db.session.commit()
     if path:
@@ -384,4 +388,4 @@ def delete_club_files(club) -> str:
         return _("keine Dateien")
     count = len(os.listdir(directory))
     shutil.rmtree(directory)
-    return _("%(n)d Dateien gelöscht", n=count)
+    return ngettext("%(num)d Datei gelöscht", "%(num)d Dateien gelöscht", count)

@@ -85,7 +85,9 @@ def register() -> None:
         on_club_delete="delete",
         user_rows=lambda model, user: email_clause(model.recipient, user),
     )
-    declare(ItemEvidence, category="checklist", on_user_delete=_former_member_evidence, on_club_delete=_delete_club_evidence)
+    declare(
+        ItemEvidence, category="checklist", on_user_delete=_former_member_evidence, on_club_delete=_delete_club_evidence
+    )
     declare_club_file(
         "datenschutz-selbstcheck.pdf", _l("der Datenschutz-Selbstcheck als PDF"), lambda club: report_pdf(club)
     )

@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..core.db import utcnow
 from ..core.downloads import attachment
 from ..core.htmx import is_htmx, render_page
-from ..core.tenancy import club_access
+from ..core.tenancy import club_access, require_board
 from . import bp
 from .content import GUIDE_TITLES
 from .evidence import (
@@ -80,7 +80,6 @@ def _overview(assessment=None):
     ctx = report_context(g.club, g.membership, assessment)
     ctx["jargon"] = first_uses(ctx["states"])
     ctx.update(plan_lists(ctx["states"]))
-    ctx["evidence"] = club_evidence(g.club)
     return ctx
 
 
@@ -103,6 +102,13 @@ def _may_add_evidence(assessment) -> bool:
     """Who may answer may add and remove evidence (the board, members if the club lets them), in an
     approved club only (files are not taken while a club waits for approval)."""
     return g.club.is_active and can_answer(g.club, g.membership, assessment)
+
+
+def _check_may_add_evidence() -> None:
+    if not _may_add_evidence(club_assessment(g.club, create=False)):
+        abort(403)
+    if g.membership.is_board:
+        require_board()  # a board member acts as the board: the club's two-factor rule for its board applies
 
 
 def _item_context(item, answer=None, assessment=None, members=None, **extra):
@@ -324,6 +330,7 @@ def report_pdf():
 
     ctx = _overview()
     ctx["open"] = open_states(ctx["states"])
+    ctx["evidence"] = club_evidence(g.club)
     data = build_pdf(g.club, ctx)
     _record_export("pdf")
     filename = f"datenschutz-selbstcheck-{g.club.slug}-{date.today().isoformat()}.pdf"
@@ -338,6 +345,7 @@ def answers_csv():
     from .export import build_csv  # with build_pdf: export.py loads fpdf
 
     ctx = _overview()
+    ctx["evidence"] = club_evidence(g.club)
     data = build_csv(ctx, g.club)
     _record_export("csv")
     filename = f"datenschutz-antworten-{g.club.slug}-{date.today().isoformat()}.csv"
@@ -363,8 +371,7 @@ def _evidence_response(item, *, status=200, errors=None, values=None, message=No
 def add_evidence(key):
     """Add a file or a dated note to an item (multipart form; the board, members if the club lets them)."""
     item = _item_or_404(key)
-    if not _may_add_evidence(club_assessment(g.club, create=False)):
-        abort(403)
+    _check_may_add_evidence()
     kind = request.form.get("kind")
     try:
         if kind == "file":
@@ -401,8 +408,7 @@ def download_evidence(key, evidence_id):
 @club_access("member")
 def remove_evidence(key, evidence_id):
     item = _item_or_404(key)
-    if not _may_add_evidence(club_assessment(g.club, create=False)):
-        abort(403)
+    _check_may_add_evidence()
     evidence = get_evidence(g.club, item.key, evidence_id)
     if evidence is None:
         abort(404)

@@ -523,3 +523,26 @@ def test_a_club_requiring_two_factor_sends_its_board_to_enrolment_first(ready, c
     response = upload(client_for(ready.board), ready.club, pdf_bytes(), "a.pdf")
     assert response.status_code == 303 and response.headers["Location"].endswith("/konto/zwei-faktor")
     assert rows() == []
+
+
+def test_upload_and_removal_need_the_csrf_token(ready, make_app, app_config, evidence_dir):
+    import re
+
+    from tests.conftest import login
+
+    protected = make_app({**app_config, "WTF_CSRF_ENABLED": True})
+    with protected.app_context():
+        browser = login(protected.test_client(), ready.board)
+        page = browser.get(base(ready.club)).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        assert upload(browser, ready.club, pdf_bytes(), "ohne-token.pdf").status_code == 400
+        assert rows() == [] and stored_files(evidence_dir) == []
+        response = browser.post(
+            f"{base(ready.club)}/nachweise",
+            data={"kind": "file", "csrf_token": token, "file": (io.BytesIO(pdf_bytes()), "mit-token.pdf")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 303
+        (evidence,) = rows()
+        assert browser.post(f"{base(ready.club)}/nachweise/{evidence.id}/entfernen").status_code == 400
+        assert len(rows()) == 1

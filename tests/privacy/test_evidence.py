@@ -546,3 +546,15 @@ def test_upload_and_removal_need_the_csrf_token(ready, make_app, app_config, evi
         (evidence,) = rows()
         assert browser.post(f"{base(ready.club)}/nachweise/{evidence.id}/entfernen").status_code == 400
         assert len(rows()) == 1
+
+
+def test_files_live_outside_the_web_root_by_default(app):
+    import os
+
+    from app.privacy.evidence import evidence_dir
+
+    app.config["EVIDENCE_DIR"] = None
+    folder = os.path.realpath(evidence_dir())
+    assert folder == os.path.realpath(os.path.join(app.instance_path, "evidence"))
+    assert not folder.startswith(os.path.realpath(app.static_folder))
+    assert not folder.startswith(os.path.realpath(app.root_path))  # nothing under the package's folders

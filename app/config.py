@@ -40,6 +40,11 @@ class Config:
     # Largest request body in bytes (Flask/werkzeug answer 413 before reading more). No route takes
     # file uploads; a route that ever needs more sets ``request.max_content_length`` for itself.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Evidence files on checklist items (app/privacy/evidence.py): the largest file (kept below
+    # MAX_CONTENT_LENGTH, which applies first) and the folder outside the web root that holds them
+    # (empty = <instance>/evidence; one subfolder per club, random file names).
+    EVIDENCE_MAX_BYTES = 3 * 512 * 1024
+    EVIDENCE_DIR: str | None = None
 
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
@@ -184,6 +189,8 @@ ENV_SETTINGS: dict[str, type] = {
     "STATIC_BUILD_DIR": str,
     "PG_BIN_DIR": str,
     "DATA_EXPORT_DIR": str,
+    "EVIDENCE_MAX_BYTES": int,
+    "EVIDENCE_DIR": str,
     "WORKSHOP_REMINDER_HOURS": int,
     "CONSULTATION_SLOT_MINUTES": int,
     "PRIVACY_CONTROLLER": str,

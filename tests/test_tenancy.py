@@ -325,6 +325,27 @@ def test_toolkit_routes_are_walked_with_their_roles(app):
         assert rule == path and access.role == role and not access.suspended_ok, endpoint
 
 
+#: Evidence on checklist items (issue 18, item 5). Members of the club see and download it; adding and removing
+#: follow the self-check's rule inside the view (the board, members too if the club lets them answer), never while
+#: a club waits for approval (not pending_ok) and never on a suspended club (writes). The walks above check each
+#: route for every role and a foreign club; tests/privacy/test_evidence.py checks the rules inside.
+EVIDENCE_ROUTES = {
+    "privacy.add_evidence": ("/c/<slug>/datenschutz/punkt/<key>/nachweise", "member"),
+    "privacy.download_evidence": ("/c/<slug>/datenschutz/punkt/<key>/nachweise/<int:evidence_id>", "member"),
+    "privacy.remove_evidence": ("/c/<slug>/datenschutz/punkt/<key>/nachweise/<int:evidence_id>/entfernen", "member"),
+}
+
+
+def test_evidence_routes_are_walked_with_their_roles(app):
+    walked = {rule.endpoint: (rule.rule, access) for rule, access in club_scoped_rules(app)}
+    evidence = {endpoint for endpoint in walked if "evidence" in endpoint}
+    assert evidence == set(EVIDENCE_ROUTES), "a new evidence route: add it here and decide its role"
+    for endpoint, (path, role) in EVIDENCE_ROUTES.items():
+        rule, access = walked[endpoint]
+        assert rule == path and access.role == role, endpoint
+        assert not access.suspended_ok and not access.pending_ok and not access.inactive_ok, endpoint
+
+
 # --- "2FA für den Vorstand verpflichtend" (issue 21) -----------------------------------------------------------
 
 

@@ -80,6 +80,8 @@ AUDIT_LABELS = {
     "page.updated": _l("Seite geändert"),
     "privacy.export_requested": _l("Datenexport angefordert"),
     "privacy.exported": _l("Selbstcheck exportiert"),
+    "privacy.evidence_added": _l("Selbstcheck: Nachweis hinzugefügt"),
+    "privacy.evidence_removed": _l("Selbstcheck: Nachweis entfernt"),
     "privacy.profile": _l("Selbstcheck: Angaben zum Verein geändert"),
     "privacy.settings": _l("Selbstcheck: Einstellungen geändert"),
     "workshop.cancelled": _l("Workshop abgesagt"),

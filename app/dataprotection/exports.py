@@ -70,7 +70,7 @@ def _csv(rows: list[dict]) -> str:
     return out.getvalue()
 
 
-def club_file(declared: registry.ClubFile, club) -> bytes | None:
+def club_file(declared: registry.ClubFile, club) -> bytes | dict[str, bytes] | None:
     """A file another domain adds to the club's export (e.g. the self-check PDF); None when it fails."""
     try:
         return declared.build(club)
@@ -89,8 +89,12 @@ def build_club_zip(club) -> bytes:
             zf.writestr(f"csv/{table}.csv", _csv(rows))
         for declared in registry.CLUB_FILES.values():
             content = club_file(declared, club)
-            if content:
+            if isinstance(content, dict):  # a folder: {name inside it: bytes}
+                for name, data in content.items():
+                    zf.writestr(declared.filename + name, data)
+            elif content:
                 zf.writestr(declared.filename, content)
+            if content:
                 files.append((declared.filename, declared.description))
         zf.writestr(
             "LIESMICH.txt",

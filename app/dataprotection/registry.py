@@ -120,7 +120,7 @@ def former_member() -> str:
 class ClubFile:
     filename: str
     description: Any  # lazy text for the export's LIESMICH.txt
-    build: Callable  # (club) -> bytes or None (left out)
+    build: Callable  # (club) -> bytes or None (left out); a folder (filename ends with "/"): {name: bytes}
 
 
 @dataclass(frozen=True)

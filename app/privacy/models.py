@@ -226,3 +226,40 @@ class ReminderSent(db.Model):
     kind: so.Mapped[str] = so.mapped_column(sa.String(10))  # "soon" | "overdue"
     recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
     sent_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class EvidenceKind(enum.StrEnum):
+    FILE = "file"
+    NOTE = "note"
+
+
+class ItemEvidence(db.Model):
+    """Evidence the club adds to a checklist item: an uploaded file or a dated note.
+
+    Files live outside the web root in ``EVIDENCE_DIR/<club id>/<storage_name>`` (app/privacy/evidence.py);
+    ``storage_name`` is random, ``file_name`` is the uploader's name, sanitised, used only as the download
+    name. Generated documents (e.g. the toolkit's record of processing) are evidence through the core's
+    provider hook (app/core/evidence.py) and need no row here.
+    """
+
+    __tablename__ = "privacy_evidence"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    item_key: so.Mapped[str] = so.mapped_column(sa.String(60))
+    kind: so.Mapped[EvidenceKind] = so.mapped_column(enum_column(EvidenceKind, length=8))
+    #: a note's text (plain text)
+    text: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    #: the date a note is about (when it was checked, signed …)
+    noted_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    file_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    storage_name: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    content_type: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    size: so.Mapped[int | None] = so.mapped_column(sa.Integer)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    author_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+
+    @property
+    def is_file(self) -> bool:
+        return self.kind == EvidenceKind.FILE

@@ -9,10 +9,25 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.db import utcnow
+from ..core.downloads import attachment
 from ..core.htmx import is_htmx, render_page
-from ..core.tenancy import club_access
+from ..core.tenancy import club_access, require_board
 from . import bp
 from .content import GUIDE_TITLES
+from .evidence import (
+    EvidenceError,
+    add_file,
+    add_note,
+    club_evidence,
+    delete_evidence,
+    download_name,
+    get_evidence,
+    max_bytes,
+    parse_note,
+    read_file,
+    read_upload,
+    size_label,
+)
 from .glossary import first_uses, terms_in
 from .models import STATUS_LABELS, Status
 from .services import (
@@ -41,7 +56,17 @@ def _guide_helpers():
     def guide_url(chapter_id):
         return url_for("handbook.chapter", chapter_id=chapter_id)  # the guide's public chapter (app.guide)
 
-    return {"guide_url": guide_url, "guide_titles": GUIDE_TITLES}
+    def item_evidence(key):
+        """The club's evidence rows for an item (all items' rows are read with one query per request)."""
+        club = g.get("club")
+        return club_evidence(club).get(key, []) if club is not None else []
+
+    return {
+        "guide_url": guide_url,
+        "guide_titles": GUIDE_TITLES,
+        "item_evidence": item_evidence,
+        "evidence_size": size_label,
+    }
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -73,6 +98,19 @@ def _item_or_404(key: str):
     return item
 
 
+def _may_add_evidence(assessment) -> bool:
+    """Who may answer may add and remove evidence (the board, members if the club lets them), in an
+    approved club only (files are not taken while a club waits for approval)."""
+    return g.club.is_active and can_answer(g.club, g.membership, assessment)
+
+
+def _check_may_add_evidence() -> None:
+    if not _may_add_evidence(club_assessment(g.club, create=False)):
+        abort(403)
+    if g.membership.is_board:
+        require_board()  # a board member acts as the board: the club's two-factor rule for its board applies
+
+
 def _item_context(item, answer=None, assessment=None, members=None, **extra):
     assessment = assessment if assessment is not None else club_assessment(g.club, create=False)
     states = club_states(
@@ -87,6 +125,10 @@ def _item_context(item, answer=None, assessment=None, members=None, **extra):
         "members": members,
         "names": dict(members),
         "may_answer": can_answer(g.club, g.membership, assessment),
+        "may_add_evidence": _may_add_evidence(assessment),
+        "evidence_max": size_label(max_bytes()),
+        "evidence_errors": {},
+        "evidence_values": None,
         "status_labels": STATUS_LABELS,
         "today": date.today(),
         "errors": {},
@@ -288,6 +330,7 @@ def report_pdf():
 
     ctx = _overview()
     ctx["open"] = open_states(ctx["states"])
+    ctx["evidence"] = club_evidence(g.club)
     data = build_pdf(g.club, ctx)
     _record_export("pdf")
     filename = f"datenschutz-selbstcheck-{g.club.slug}-{date.today().isoformat()}.pdf"
@@ -302,9 +345,72 @@ def answers_csv():
     from .export import build_csv  # with build_pdf: export.py loads fpdf
 
     ctx = _overview()
-    data = build_csv(ctx)
+    ctx["evidence"] = club_evidence(g.club)
+    data = build_csv(ctx, g.club)
     _record_export("csv")
     filename = f"datenschutz-antworten-{g.club.slug}-{date.today().isoformat()}.csv"
     return Response(
         data, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
+
+
+# --- evidence on an item (issue 18, item 5) ---------------------------------------------------------------
+
+
+def _evidence_response(item, *, status=200, errors=None, values=None, message=None):
+    """htmx: the item's evidence section; without htmx: back to the item page (303), or the page with the
+    errors (422)."""
+    if not is_htmx() and not errors:
+        return redirect(url_for(".item", key=item.key) + f"#evidence-{item.key}", code=303)
+    ctx = _item_context(item, evidence_errors=errors or {}, evidence_values=values, evidence_message=message)
+    return render_page("privacy/item.html", "privacy/partials/_evidence.html", status=status, **ctx)
+
+
+@bp.post("/punkt/<key>/nachweise")
+@club_access("member")
+def add_evidence(key):
+    """Add a file or a dated note to an item (multipart form; the board, members if the club lets them)."""
+    item = _item_or_404(key)
+    _check_may_add_evidence()
+    kind = request.form.get("kind")
+    try:
+        if kind == "file":
+            upload = request.files.get("file")
+            data = read_upload(upload)
+            add_file(g.club, item.key, data, upload.filename, by=current_user)
+            message = _("Die Datei ist als Nachweis gespeichert.")
+        elif kind == "note":
+            text, day = parse_note(request.form.get("text"), request.form.get("noted_on"))
+            add_note(g.club, item.key, text, day, by=current_user)
+            message = _("Die Notiz ist als Nachweis gespeichert.")
+        else:
+            raise EvidenceError(_("Bitte wählen Sie, ob Sie eine Datei oder eine Notiz hinzufügen."), "kind")
+    except EvidenceError as error:
+        values = {"text": request.form.get("text") or "", "noted_on": request.form.get("noted_on") or ""}
+        return _evidence_response(item, status=422, errors={error.field: error.message}, values=values)
+    return _evidence_response(item, message=message)
+
+
+@bp.get("/punkt/<key>/nachweise/<int:evidence_id>")
+@club_access("member")
+def download_evidence(key, evidence_id):
+    """A file of the club's evidence, as an attachment (never shown inline, never cached)."""
+    evidence = get_evidence(g.club, key, evidence_id)
+    data = read_file(evidence) if evidence is not None and evidence.is_file else None
+    if data is None:
+        abort(404)
+    response = attachment(data, evidence.content_type, download_name(evidence))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/punkt/<key>/nachweise/<int:evidence_id>/entfernen")
+@club_access("member")
+def remove_evidence(key, evidence_id):
+    item = _item_or_404(key)
+    _check_may_add_evidence()
+    evidence = get_evidence(g.club, item.key, evidence_id)
+    if evidence is None:
+        abort(404)
+    delete_evidence(g.club, evidence, by=current_user)
+    return _evidence_response(item, message=_("Der Nachweis ist entfernt."))

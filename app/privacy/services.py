@@ -813,7 +813,7 @@ def profile_flags(club) -> dict[str, bool]:
 
 
 def mark_answered_with_evidence(club, item_key: str, *, by, evidence: str, replaces: str = "") -> bool:
-    """Answer ``item_key`` "Ja" because a document proves it, with ``evidence`` as a line of the note.
+    """Answer ``item_key`` "Ja" because a document proves it, with ``evidence`` (if any) as a line of the note.
 
     A note line that starts with ``replaces`` (an earlier version of the same evidence) is replaced; the
     rest of the board's note, the responsible person and the due date stay. Saved like an answer in the
@@ -829,7 +829,7 @@ def mark_answered_with_evidence(club, item_key: str, *, by, evidence: str, repla
             lines = [line for line in lines if not line.startswith(replaces)]
         data = {
             "status": Status.YES.value,
-            "note": "\n".join([*lines, evidence]),
+            "note": "\n".join([*lines, evidence] if evidence else lines) or None,
             "responsible_id": answer.responsible_id if answer else None,
             "due_date": answer.due_date if answer else None,
         }

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app, render_template
+from flask import current_app, g, has_request_context, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -21,10 +21,11 @@ from ..clubs.models import Club, ClubStatus, Membership, Role
 from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.errors import carry_on
+from ..core.evidence import Evidence
 from ..core.i18n import local_tz
 from ..core.mail import try_send_mail
 from ..core.urls import external_url
-from ..extensions import db
+from ..extensions import cache, db
 from ..privacy import services as privacy  # profile_flags, mark_answered_with_evidence (import-linter contract)
 from .models import (
     MAX_EXTENSION_MONTHS,
@@ -430,16 +431,41 @@ def save_record(club: Club, content: dict, *, by) -> RecordVersion:
         raise ToolkitError(_("Das Verzeichnis konnte nicht gespeichert werden. Bitte versuchen Sie es erneut."))
     audit_record("toolkit.record_saved", actor=by, club=club, number=number)
     db.session.commit()  # the version stands on its own; the checklist answer follows in its own transaction
-    day = version.created_at.astimezone(local_tz()).strftime("%d.%m.%Y")
-    privacy.mark_answered_with_evidence(
-        club,
-        RECORD_ITEM,
-        by=by,
-        evidence=f"{RECORD_EVIDENCE}, Fassung {number} vom {day} ({by.name}), im Vereinsraum unter "
-        "„Datenschutz-Werkzeuge“",
-        replaces=RECORD_EVIDENCE,
-    )
+    cache.delete(_record_evidence_key(club))
+    # The version is the item's evidence through the core's provider hook (record_evidence, registered in
+    # init_app), with a link to it; the answer only turns "Ja". A line an earlier version wrote into the
+    # item's note (before the evidence had its own place) is dropped.
+    privacy.mark_answered_with_evidence(club, RECORD_ITEM, by=by, evidence="", replaces=RECORD_EVIDENCE)
     return version
+
+
+#: The evidence line is read on every checklist page; it changes only when a version is saved (which drops it
+#: from the shared cache). At most this many seconds old otherwise (a renamed author shows after that).
+RECORD_EVIDENCE_CACHE_SECONDS = 300
+
+
+def _record_evidence_key(club: Club) -> str:
+    return f"toolkit:record-evidence:{club.id}"
+
+
+def record_evidence(club: Club) -> list[Evidence]:
+    """``vvt-exists``: the latest saved version of the record, with a link to its print page."""
+    cached = cache.get(_record_evidence_key(club))
+    if cached is None:
+        latest = latest_record(club)
+        cached = (latest.number, latest.created_at, latest.author_name) if latest is not None else ()
+        cache.set(_record_evidence_key(club), cached, timeout=RECORD_EVIDENCE_CACHE_SECONDS)
+    if not cached:
+        return []
+    number, created_at, author = cached
+    text = _(
+        "Nachweis: Verzeichnis von Verarbeitungstätigkeiten, Fassung %(number)s vom %(date)s (%(name)s)",
+        number=number,
+        date=created_at.astimezone(local_tz()).strftime("%d.%m.%Y"),
+        name=author or _("ehemaliges Mitglied"),
+    )
+    url = url_for("toolkit.record_print", number=number) if has_request_context() and g.get("club") else None
+    return [Evidence(text, url)]
 
 
 def record_shared(club: Club) -> bool:

@@ -14,6 +14,12 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def app_config(app_config, tmp_path):
+    app_config["EVIDENCE_DIR"] = str(tmp_path / "evidence")  # the uploaded evidence below
+    return app_config
+
+
 def test_record_notice_request_and_breach_in_one_sitting(app, roles, live_server, page):
     from app.privacy.content import sync
 
@@ -38,6 +44,17 @@ def test_record_notice_request_and_breach_in_one_sitting(app, roles, live_server
     assert_accessible(page)
     page.get_by_role("link", name="Ansehen und drucken").click()
     page.get_by_role("heading", name="1. Mitgliederverwaltung").wait_for()
+    assert_accessible(page)
+
+    # the checklist item for the record: the saved version is its evidence; the board adds a file (issue 18 item 5)
+    page.goto(f"{live_server.url}/c/{roles.club.slug}/datenschutz/punkt/vvt-exists")
+    page.get_by_role("link", name="Nachweis: Verzeichnis von Verarbeitungstätigkeiten, Fassung 1").wait_for()
+    page.get_by_label("Datei als Nachweis").set_input_files(
+        files=[{"name": "beschluss.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}]
+    )
+    page.get_by_role("button", name="Datei hochladen").click()
+    page.get_by_text("Die Datei ist als Nachweis gespeichert.").wait_for()
+    page.get_by_role("link", name="beschluss.pdf").wait_for()
     assert_accessible(page)
 
     # the privacy notice for the membership form, generated from the record

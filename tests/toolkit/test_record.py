@@ -69,14 +69,18 @@ def test_saving_a_version_marks_the_checklist_item_with_the_version_as_evidence(
         "Beitragseinzug per SEPA-Lastschrift",
     ]
     answer = privacy.load_answer(roles.club, "vvt-exists")["vvt-exists"]
-    assert answer.status == "yes" and "Verzeichnis von Verarbeitungstätigkeiten, Fassung 1 vom" in answer.note
-    # a second version replaces the evidence line and keeps the board's own note
-    answer.note = "Liegt auch im Vereinsordner.\n" + answer.note
+    assert answer.status == "yes" and not answer.note  # the evidence has its own place (issue 18 item 5) ...
+    item = board.get(f"/c/{roles.club.slug}/datenschutz/punkt/vvt-exists").get_data(as_text=True)
+    assert "Nachweis: Verzeichnis von Verarbeitungstätigkeiten, Fassung 1 vom" in item
+    assert f'href="/c/{roles.club.slug}/werkzeuge/verzeichnis/1"' in item  # ... with a link to the version
+    # a second version is the evidence now; the board's own note stays, a line an older release wrote goes
+    answer.note = "Liegt auch im Vereinsordner.\n" + services.RECORD_EVIDENCE + ", Fassung 1 vom 01.12.2026"
     db.session.commit()
     assert board.post(f"{base}/verzeichnis/bearbeiten", data=data).status_code == 303
     db.session.refresh(answer)
-    assert answer.note.startswith("Liegt auch im Vereinsordner.\n") and "Fassung 2 vom" in answer.note
-    assert "Fassung 1 vom" not in answer.note
+    assert answer.note == "Liegt auch im Vereinsordner."
+    item = board.get(f"/c/{roles.club.slug}/datenschutz/punkt/vvt-exists").get_data(as_text=True)
+    assert "Fassung 2 vom" in item and "Fassung 1 vom" not in item
     assert [v.number for v in services.record_versions(roles.club)] == [2, 1]
     page = board.get(f"{base}/verzeichnis/").get_data(as_text=True)
     assert "Aktuelle Fassung 2" in page and "Frühere Fassungen" in page and "Bitte prüfen" not in page

@@ -14,7 +14,7 @@ import app.core.db
 
 # revision identifiers, used by Alembic.
 revision = '0940'
-down_revision = '0920'
+down_revision = '0926'
 branch_labels = None
 depends_on = None
 

@@ -5,6 +5,10 @@
 - SQLite (the embedded default): SQLite's online backup API, so a running app may keep writing; a
   restore copies the backup into the live database file the same way.
 
+Files the platform keeps next to the database (registered by their domains, e.g. the evidence on checklist
+items) go into a tar file beside the dump, ``<TARGET>.dateien.tar``; a restore puts them back when that file
+is there, replacing each registered directory's contents.
+
 What is not in the backup: the job queue and caches (Redis; they refill), the secret key
 (``SECRET_KEY`` or ``instance/secret_key``: keep it with the backup, or every session and signed link
 becomes invalid) and personal exports that are waiting to be downloaded (they expire anyway).
@@ -16,7 +20,8 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from pathlib import Path
+import tarfile
+from pathlib import Path, PurePosixPath
 
 from sqlalchemy.engine import make_url
 
@@ -139,3 +144,60 @@ def restore(database_uri: str, source: str, *, pg_bin_dir: str | None = None) ->
             source_db.close()
         return "sqlite"
     raise BackupError(f"Datenbank {url.get_backend_name()} wird nicht unterstützt.")
+
+
+# --- files beside the database ------------------------------------------------------------------------
+
+FILES_SUFFIX = ".dateien.tar"
+
+
+def files_archive(database_backup: str) -> Path:
+    """Where the files belonging to a database backup are (or go)."""
+    return Path(database_backup + FILES_SUFFIX)
+
+
+def backup_files(directories: dict[str, str], database_backup: str) -> int:
+    """Put every file under the registered ``directories`` ({label: path}) into the archive beside the
+    database backup, as ``<label>/<relative path>``. Returns the number of files."""
+    target = files_archive(database_backup)
+    partial = target.with_name(target.name + ".partial")
+    count = 0
+    with tarfile.open(partial, "w") as archive:
+        for label, directory in sorted(directories.items()):
+            root = Path(directory)
+            if not root.is_dir():
+                continue
+            for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+                archive.add(path, arcname=f"{label}/{path.relative_to(root).as_posix()}", recursive=False)
+                count += 1
+    os.replace(partial, target)
+    os.chmod(target, 0o600)  # personal data
+    return count
+
+
+def restore_files(directories: dict[str, str], database_backup: str) -> int | None:
+    """Replace the registered directories' contents with the archive beside the database backup.
+    Returns the number of files, or None when there is no archive (an older backup: the files stay)."""
+    source = files_archive(database_backup)
+    if not source.is_file():
+        return None
+    with tarfile.open(source, "r") as archive:
+        members = archive.getmembers()
+        for member in members:  # check everything before touching anything
+            parts = PurePosixPath(member.name).parts
+            if not member.isfile() or len(parts) < 2 or parts[0] not in directories or ".." in parts:
+                raise BackupError(f"Unerwarteter Eintrag in {source.name}: {member.name}")
+        for directory in directories.values():
+            root = Path(directory)
+            if root.is_dir():
+                shutil.rmtree(root)
+            root.mkdir(parents=True, exist_ok=True)
+            os.chmod(root, 0o700)
+        for member in members:
+            label, *rest = PurePosixPath(member.name).parts
+            path = Path(directories[label]).joinpath(*rest)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with archive.extractfile(member) as data, open(path, "wb") as out:
+                shutil.copyfileobj(data, out)
+            os.chmod(path, 0o600)
+    return len(members)

@@ -5,7 +5,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..extensions import db
-from .backup import BackupError, backup, restore
+from .backup import BackupError, backup, backup_files, restore, restore_files
 
 
 def register_content_sync(app, name: str, fn) -> None:
@@ -15,6 +15,16 @@ def register_content_sync(app, name: str, fn) -> None:
     idempotent and must never overwrite what staff edited.
     """
     app.extensions.setdefault("vereinsraum.content_sync", []).append((name, fn))
+
+
+def register_backup_dir(app, label: str, directory) -> None:
+    """Domains register directories of files that belong with the database (``directory()`` returns the path
+    in an app context); ``flask backup`` and ``flask restore`` carry them beside the dump."""
+    app.extensions.setdefault("vereinsraum.backup_dirs", {})[label] = directory
+
+
+def _backup_dirs() -> dict[str, str]:
+    return {label: fn() for label, fn in current_app.extensions.get("vereinsraum.backup_dirs", {}).items()}
 
 
 def init_app(app):
@@ -32,14 +42,17 @@ def init_app(app):
     @click.argument("target", type=click.Path(dir_okay=False))
     @with_appcontext
     def backup_command(target):
-        """Back up the database to TARGET (pg_dump, or SQLite's online backup)."""
+        """Back up the database to TARGET (pg_dump, or SQLite's online backup), and the files that belong with
+        it (evidence on checklist items, …) to TARGET.dateien.tar."""
         try:
             kind = backup(
                 current_app.config["SQLALCHEMY_DATABASE_URI"], target, pg_bin_dir=current_app.config.get("PG_BIN_DIR")
             )
+            files = backup_files(_backup_dirs(), target)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Sicherung ({kind}) geschrieben: {target}")
+        click.echo(f"Dateien ({files}) geschrieben: {target}.dateien.tar")
 
     @app.cli.command("restore")
     @click.argument("source", type=click.Path(exists=True, dir_okay=False))
@@ -57,6 +70,11 @@ def init_app(app):
             kind = restore(
                 current_app.config["SQLALCHEMY_DATABASE_URI"], source, pg_bin_dir=current_app.config.get("PG_BIN_DIR")
             )
+            files = restore_files(_backup_dirs(), source)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Sicherung ({kind}) eingespielt aus {source}. Danach: flask db upgrade heads")
+        if files is None:
+            click.echo(f"Keine Dateien-Sicherung ({source}.dateien.tar) gefunden: die Dateien bleiben, wie sie sind.")
+        else:
+            click.echo(f"Dateien ({files}) eingespielt aus {source}.dateien.tar")

@@ -200,6 +200,60 @@ def test_backup_and_restore_commands(tmp_path):
     assert _rows(live) == ["Antwort"]
 
 
+def test_files_beside_the_database_are_backed_up_and_restored(tmp_path):
+    """Evidence uploaded to checklist items lives in EVIDENCE_DIR, not in the database: `flask backup` writes it
+    to TARGET.dateien.tar and `flask restore` puts exactly that back (files added since are gone again)."""
+    from app import create_app
+
+    live, evidence = tmp_path / "app.db", tmp_path / "nachweise"
+    _sqlite_db(live, ["Antwort"])
+    (evidence / "7").mkdir(parents=True)
+    (evidence / "7" / "a1b2").write_bytes(b"%PDF-1.4 Nachweis")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{live}",
+            "SECRET_KEY": "k",
+            "EVIDENCE_DIR": str(evidence),
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
+    runner = app.test_cli_runner()
+    target = tmp_path / "sicherung" / "backup.db"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "Dateien (1) geschrieben" in result.output
+    archive = tmp_path / "sicherung" / "backup.db.dateien.tar"
+    assert oct(archive.stat().st_mode & 0o777) == "0o600"
+
+    (evidence / "7" / "a1b2").write_bytes(b"overwritten")
+    (evidence / "9").mkdir()
+    (evidence / "9" / "later").write_bytes(b"added after the backup")
+    result = runner.invoke(args=["restore", "--yes", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "Dateien (1) eingespielt" in result.output
+    assert (evidence / "7" / "a1b2").read_bytes() == b"%PDF-1.4 Nachweis"
+    assert not (evidence / "9" / "later").exists()
+
+
+def test_restore_refuses_a_files_archive_with_foreign_paths(tmp_path):
+    import tarfile
+
+    from app.core.backup import restore_files
+
+    evidence = tmp_path / "nachweise"
+    (evidence / "1").mkdir(parents=True)
+    (evidence / "1" / "keep").write_bytes(b"x")
+    outside = tmp_path / "outside"
+    outside.write_bytes(b"o")
+    with tarfile.open(tmp_path / "b.db.dateien.tar", "w") as archive:
+        archive.add(outside, arcname="nachweise/../../escaped")
+    with pytest.raises(BackupError, match="Unerwarteter Eintrag"):
+        restore_files({"nachweise": str(evidence)}, str(tmp_path / "b.db"))
+    assert (evidence / "1" / "keep").exists() and not (tmp_path / "escaped").exists()  # nothing touched
+    assert restore_files({"nachweise": str(evidence)}, str(tmp_path / "none.db")) is None  # older backup: no archive
+
+
 # --- static files (WhiteNoise) -----------------------------------------------------------------------
 
 

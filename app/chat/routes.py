@@ -1,6 +1,7 @@
 from flask import flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..core.errors import fail
 from ..core.forms import EmptyForm
@@ -173,14 +174,16 @@ def community_block(place: str = "seite", form=None, error: str | None = None) -
     status = community.status_for(current_user)
     if status.state == "unavailable" and place != "seite":
         return ""
-    return render_template(
-        "chat/partials/_community.html",
-        status=status,
-        place=place,
-        box=PLACES[place],
-        join_form=form or CommunityJoinForm(formdata=None),
-        form=EmptyForm(),
-        error=error,
+    return Markup(
+        render_template(  # our own template, escaped by Jinja: markup, not text
+            "chat/partials/_community.html",
+            status=status,
+            place=place,
+            box=PLACES[place],
+            join_form=form or CommunityJoinForm(formdata=None),
+            form=EmptyForm(),
+            error=error,
+        )
     )
 
 

@@ -64,6 +64,9 @@ def test_join_from_the_account_page_creates_the_channel_and_adds_the_person(role
     row = db.session.get(CommunityMember, roles.member.id)
     assert row.wants and row.in_channel and row.accepted_at is not None and row.mm_user_id == person["id"]
     assert "Sie sind Mitglied." in client.get("/konto/").get_data(as_text=True)
+    assert '<section class="card community-block" id="community-block"' in client.get("/community/").get_data(
+        as_text=True
+    )
 
     # a second person joins the same channel: no second channel
     mm.account(roles.board)

@@ -241,8 +241,8 @@ def join():
 def leave():
     if not EmptyForm().validate_on_submit():
         fail(400, _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu."))
-    community.leave(current_user)
-    return _community_answer(message=_("Sie verlassen den Community-Kanal."))
+    left = community.leave(current_user)
+    return _community_answer(message=_("Sie verlassen den Community-Kanal.") if left else None)
 
 
 @community_bp.get("/verhaltensregeln")

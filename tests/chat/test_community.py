@@ -262,7 +262,7 @@ def test_no_club_can_link_the_community_channel(roles, client_for, mm):
     assert db.session.scalar(sa.select(ChatLink)) is None
 
 
-def test_a_foreign_channel_with_the_name_is_never_taken_over(roles, client_for, mm):
+def test_a_foreign_channel_with_the_name_is_never_taken_over(roles, client_for, mm, runner):
     other = mm.standin.add_user("jemand", "jemand@anderswo.example")
     mm.standin.add_channel(mm.team["id"], "community", "Fremder Kanal", creator_id=other["id"])
     mm.account(roles.member)
@@ -271,7 +271,10 @@ def test_a_foreign_channel_with_the_name_is_never_taken_over(roles, client_for, 
     assert op.status == "failed" and "COMMUNITY_CHANNEL_NAME" in op.last_error
     assert db.session.get(CommunityChannel, 1) is None
     body = client_for(roles.member).get("/community/", headers=HX).get_data(as_text=True)
-    assert "Das Plattform-Team sieht das" in body
+    assert "Das Plattform-Team sieht das" in body and "Community-Kanal verlassen" in body  # the way out stays
+    # staff see it with the other chat changes, and in `flask chat status`
+    assert "Community-Kanal abgleichen" in client_for(roles.staff).get("/admin/chat/").get_data(as_text=True)
+    assert f"#{op.id} community community failed" in runner.invoke(args=["chat", "status"]).output
 
 
 def test_cli_creates_the_channel_once(runner, mm):

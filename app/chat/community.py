@@ -182,6 +182,8 @@ def staff_allow(user, *, by) -> None:
     if row is None or not row.blocked:
         return
     row.blocked = False
+    if not row.wants and open_op(user.id) is None:
+        db.session.delete(row)  # out of the channel already: as if they had never joined
     audit_record("community.allowed", actor=by, user_id=user.id)
     db.session.commit()
 
@@ -326,7 +328,9 @@ def _do_community(op: ChatOp, client) -> None:
         for candidate in sorted({previous, mm_id} - {None}):
             if client.is_channel_member(target.channel_id, candidate):
                 client.remove_channel_member(target.channel_id, candidate)
-        if row is not None:
+        if row is not None and not row.wants and not row.blocked:
+            db.session.delete(row)  # left and out: nothing about it is needed any more (data minimisation)
+        elif row is not None:
             row.in_channel = False
             row.mm_user_id = mm_id or row.mm_user_id
     db.session.commit()

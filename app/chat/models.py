@@ -149,7 +149,8 @@ class CommunityMember(db.Model):
     ``wants``: the person joined (and has not left); ``blocked``: staff removed them – a click does not bring
     them back until staff allow it again; ``accepted_at``: when they accepted the code of conduct;
     ``mm_user_id``: the Mattermost account we put into the channel (to take it out again, also after an
-    account deletion); ``in_channel``: what the last carried-out op left on the chat server.
+    account deletion); ``in_channel``: what the last carried-out op left on the chat server. A person who left
+    (and was not removed by staff) keeps no row once the op has taken them out.
     """
 
     __tablename__ = "community_member"

@@ -127,6 +127,10 @@ class Config:
     # killed) and runs again; the periodic sweep that picks such ops up runs every CHAT_SWEEP_MINUTES.
     CHAT_OP_LEASE_SECONDS = 600
     CHAT_SWEEP_MINUTES = 5
+    # The platform-wide community channel (a private channel in MATTERMOST_TEAM, created by the bot when the first
+    # person joins or by ``flask chat community``): its name (URL part) and the name people see.
+    COMMUNITY_CHANNEL_NAME = "community"
+    COMMUNITY_CHANNEL_DISPLAY_NAME = "Vereinsraum Community"
     # Addresses clubs give us (chat links, webhooks) must be https and resolve to public addresses only
     # (app/core/outbound.py). For an on-premise chat server: allow http, and/or list its private networks
     # (comma-separated CIDRs, e.g. "10.20.0.0/16"). MATTERMOST_URL itself is trusted and needs neither.
@@ -212,6 +216,8 @@ ENV_SETTINGS: dict[str, type] = {
     "CHAT_ALLOW_HTTP": bool,
     "CHAT_OP_LEASE_SECONDS": int,
     "CHAT_SWEEP_MINUTES": int,
+    "COMMUNITY_CHANNEL_NAME": str,
+    "COMMUNITY_CHANNEL_DISPLAY_NAME": str,
     "OUTBOUND_ALLOWED_NETWORKS": str,
     "SESSION_COOKIE_SECURE": bool,
     "AUDIT_RETENTION_DAYS": int,

@@ -425,7 +425,10 @@ class World:
 
         self.topic = DirectoryTopic(slug="sport", name_de="Sport", name_en="Sports")
         self.offer = Offer(slug="videokonferenzen", name_de="Videokonferenzen")
-        db.session.add_all([self.topic, self.offer])
+        from app.chat.models import CommunityMember
+
+        self.community_member = CommunityMember(user_id=a.id, wants=True)  # A joined the community channel
+        db.session.add_all([self.topic, self.offer, self.community_member])
         save_listing(roles.club, listed=True, summary="Öffentlich", show_website=False, topic_ids=[], by=None)
         self.unlisted_club = roles.other_club  # in no listing: 404 for everyone
         db.session.commit()
@@ -609,6 +612,7 @@ STAFF_ARGS = {
     "slug": lambda w: "start",
     "topic_id": lambda w: w.topic.id,
     "offer_id": lambda w: w.offer.id,
+    "user_id": lambda w: w.community_member.user_id,
 }
 
 #: Rules with an id inside another id: the inner one, taken from another parent, is 404 for staff too.

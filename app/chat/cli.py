@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from . import provisioning, queue, services
+from . import community, provisioning, queue, services
 
 chat_cli = AppGroup("chat", help="Team-Chat (Mattermost): Abgleich und Warteschlange.")
 
@@ -32,11 +32,17 @@ def status_command():
     ops = services.open_ops()
     for op in ops:
         click.echo(
-            f"#{op.id} {op.club.slug} {op.kind} {op.status} Versuche={op.attempts} "
+            f"#{op.id} {op.club.slug if op.club else 'community'} {op.kind} {op.status} Versuche={op.attempts} "
             f"nächster={op.next_try_at:%Y-%m-%d %H:%M} Fehler={op.last_error or '-'}"
         )
     if not ops:
         click.echo("Keine offenen Änderungen.")
+
+
+@chat_cli.command("community")
+def community_command():
+    """Create the community channel now (otherwise the bot creates it when the first person joins)."""
+    click.echo(community.provision())
 
 
 def init_app(app):

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..core.forms import BaseForm
 
@@ -27,3 +27,18 @@ class LinkForm(BaseForm):
 class OptionsForm(BaseForm):
     notices = BooleanField(_l("Hinweis im Chat, wenn eine Videokonferenz beginnt"))
     board_only = BooleanField(_l("Nur der Vorstand ist im Kanal (sonst alle Mitglieder)"))
+
+
+class CommunityJoinForm(BaseForm):
+    accept = BooleanField(
+        _l("Ich habe die Verhaltensregeln gelesen und halte mich daran."),
+        validators=[DataRequired(_l("Bitte bestätigen Sie, dass Sie die Verhaltensregeln einhalten."))],
+    )
+
+
+class CommunityRemoveForm(BaseForm):
+    reason = TextAreaField(
+        _l("Grund"),
+        validators=[InputRequired(_l("Bitte geben Sie einen Grund an.")), Length(max=500)],
+        description=_l("Steht im Protokoll. Sachlich und kurz, ohne weitere Daten über die Person."),
+    )

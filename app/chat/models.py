@@ -27,6 +27,7 @@ OP_LABELS = {
     "member": _l("Mitglied abgleichen"),
     "rename": _l("Kanal umbenennen"),
     "notice": _l("Hinweis senden"),
+    "community": _l("Community-Kanal abgleichen"),
 }
 
 
@@ -108,7 +109,8 @@ class ChatOp(db.Model):
     __table_args__ = (sa.Index("ix_chat_op_status_next_try", "status", "next_try_at"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
+    # None: an op of the platform-wide community channel (no club)
+    club_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)
     kind: so.Mapped[str] = so.mapped_column(sa.String(24))
     key: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)
     payload: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
@@ -125,3 +127,40 @@ class ChatOp(db.Model):
     @property
     def label(self) -> str:
         return str(OP_LABELS.get(self.kind, self.kind))
+
+
+class CommunityChannel(db.Model):
+    """The platform-wide community channel on the platform's Mattermost: one row (id 1), never a club's."""
+
+    __tablename__ = "community_channel"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[str] = so.mapped_column(sa.String(26))
+    channel_id: so.Mapped[str] = so.mapped_column(sa.String(26), unique=True)
+    team_name: so.Mapped[str] = so.mapped_column(sa.String(64))
+    channel_name: so.Mapped[str] = so.mapped_column(sa.String(64))
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class CommunityMember(db.Model):
+    """One person's wish to be in the community channel, and what staff decided.
+
+    ``wants``: the person joined (and has not left); ``blocked``: staff removed them – a click does not bring
+    them back until staff allow it again; ``accepted_at``: when they accepted the code of conduct;
+    ``mm_user_id``: the Mattermost account we put into the channel (to take it out again, also after an
+    account deletion); ``in_channel``: what the last carried-out op left on the chat server. A person who left
+    (and was not removed by staff) keeps no row once the op has taken them out.
+    """
+
+    __tablename__ = "community_member"
+
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    wants: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    blocked: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    accepted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    mm_user_id: so.Mapped[str | None] = so.mapped_column(sa.String(26))
+    in_channel: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    user = so.relationship("User")

@@ -55,7 +55,7 @@ def enqueue(club, kind: str, key: str, payload: dict, *, lifetime: timedelta = M
     op = db.session.scalar(sa.select(ChatOp).where(ChatOp.key == key, ChatOp.status.in_(OPEN)))
     if op is None:
         op = ChatOp(
-            club_id=club.id,
+            club_id=club.id if club is not None else None,  # None: the community channel (community.py)
             kind=kind,
             key=key,
             payload=payload,

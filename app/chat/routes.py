@@ -1,12 +1,14 @@
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..core.errors import fail
 from ..core.forms import EmptyForm
 from ..core.htmx import is_htmx, render_page
 from ..core.tenancy import club_access
-from . import bp, linking, provisioning, queue, services
-from .forms import LinkForm, OptionsForm
+from . import bp, community, community_bp, linking, provisioning, queue, services
+from .forms import CommunityJoinForm, LinkForm, OptionsForm
 from .panel import panel_info
 
 
@@ -154,3 +156,95 @@ def unlink():
     linking.unlink(g.club, by=g.membership.user)
     flash(_("Die Verknüpfung ist gelöst. Der Kanal selbst bleibt auf dem Chat-Server bestehen."), "success")
     return redirect(url_for("chat.settings"), code=303)
+
+
+# --- the community channel (/community; community.py) -------------------------------------------------
+
+#: Where the join block sits: the class of its box, and where a plain (no-JavaScript) form returns to.
+PLACES = {"konto": "card", "arbeitsbereich": "panel", "seite": "card"}
+
+
+def _place() -> str:
+    place = request.values.get("ort") or "seite"
+    return place if place in PLACES else "seite"
+
+
+def community_block(place: str = "seite", form=None, error: str | None = None) -> str:
+    """The join block (account page, workspace, /community); "" when the platform has no chat server."""
+    status = community.status_for(current_user)
+    if status.state == "unavailable" and place != "seite":
+        return ""
+    return Markup(
+        render_template(  # our own template, escaped by Jinja: markup, not text
+            "chat/partials/_community.html",
+            status=status,
+            place=place,
+            box=PLACES[place],
+            join_form=form or CommunityJoinForm(formdata=None),
+            form=EmptyForm(),
+            error=error,
+        )
+    )
+
+
+def account_section(**_kwargs) -> str:
+    """Template hook "account-settings" (the account page, app.auth)."""
+    return community_block("konto")
+
+
+def workspace_section(**_kwargs) -> str:
+    """Template hook "workspace-home": the block under the workspace panels."""
+    return community_block("arbeitsbereich") if current_user.is_authenticated else ""
+
+
+def _community_answer(status: int = 200, form=None, error: str | None = None, message: str | None = None):
+    place = _place()
+    if is_htmx():
+        response = make_response(community_block(place, form, error), status)
+        response.headers["Vary"] = "HX-Request"
+        return response
+    if status >= 400:
+        return render_template(
+            "chat/community.html", block=community_block("seite", form, error), place="seite"
+        ), status
+    if message:
+        flash(message, "success")
+    target = url_for("auth.settings") if place == "konto" else url_for("community.index")
+    return redirect(target + "#community-block", code=303)
+
+
+@community_bp.get("/")
+@login_required
+def index():
+    if is_htmx():
+        return _community_answer()
+    response = make_response(render_template("chat/community.html", block=community_block("seite")))
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+@community_bp.post("/beitreten")
+@login_required
+def join():
+    form = CommunityJoinForm()
+    if not form.validate_on_submit():
+        return _community_answer(422, form=form)
+    try:
+        community.join(current_user, accepted=bool(form.accept.data))
+    except community.CommunityError as exc:
+        return _community_answer(403, error=str(exc))
+    return _community_answer(message=_("Sie treten dem Community-Kanal bei."))
+
+
+@community_bp.post("/verlassen")
+@login_required
+def leave():
+    if not EmptyForm().validate_on_submit():
+        fail(400, _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu."))
+    left = community.leave(current_user)
+    return _community_answer(message=_("Sie verlassen den Community-Kanal.") if left else None)
+
+
+@community_bp.get("/verhaltensregeln")
+def rules():
+    return render_template("chat/community_rules.html")

@@ -19,7 +19,7 @@ from ..core.db import utcnow
 from ..core.text import ascii_fold
 from ..extensions import cache, db
 from ..integrations.mattermost import MattermostError, client_from_config
-from .models import ChatAccount, ChatLink, ChatOp
+from .models import ChatAccount, ChatLink, ChatOp, CommunityChannel
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +166,11 @@ def bot_username(*, cached_only: bool = False) -> str | None:
 
 
 def _owned_elsewhere(club, channel_id: str | None = None, key: str | None = None) -> bool:
+    """Another club has this channel or webhook – or the channel is the platform's community channel."""
+    if channel_id and db.session.scalar(
+        sa.select(CommunityChannel.id).where(CommunityChannel.channel_id == channel_id)
+    ):
+        return True
     column, value = (ChatLink.channel_id, channel_id) if channel_id else (ChatLink.webhook_key, key)
     if not value:
         return False

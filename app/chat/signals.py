@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ..auth.models import User
 from ..clubs.models import ClubStatus
-from ..core.signals import club_renamed, club_status_changed, club_welcome_links, meeting_started, membership_changed
+from ..core.signals import (
+    account_deleting,
+    club_renamed,
+    club_status_changed,
+    club_welcome_links,
+    meeting_started,
+    membership_changed,
+)
 from ..core.urls import external_url
-from . import notices, provisioning, queue, services
+from ..extensions import db
+from . import community, notices, provisioning, queue, services
 
 
 def on_status_changed(club, old=None, new=None, **_kw):
@@ -42,8 +52,27 @@ def on_meeting_started(club, room_name=None, workspace_url=None, started_by=None
     notices.post_meeting_notice(club, room_name)
 
 
+def on_account_deleting(user, **_kw):
+    """Account deletion: the person leaves the community channel. Receivers run in no fixed order: before
+    the erasure (app.dataprotection) this is an ordinary "leave"; after it, the erasure's registry step has
+    queued the leave op (``community.leave_on_deletion``) and this only runs it now. Returns nothing (the
+    pseudonym comes from app.dataprotection)."""
+    identity = sa.inspect(user).identity
+    if not identity:
+        return None
+    user_id = identity[0]
+    if db.session.scalar(sa.select(User.id).where(User.id == user_id)) is None:
+        op = community.open_op(user_id)
+        if op is not None and op.status == "pending":
+            queue.schedule(op.id)
+        return None
+    community.leave(user)
+    return None
+
+
 def connect() -> None:
     """Connecting a receiver twice (one per app built in a process) keeps one connection (blinker)."""
+    account_deleting.connect(on_account_deleting)
     club_status_changed.connect(on_status_changed)
     membership_changed.connect(on_membership_changed)
     club_renamed.connect(on_club_renamed)

@@ -229,6 +229,22 @@ def test_chat_operation_runs_in_the_consumer(consumer, mm_server, roles, client_
     assert executed(consumer, "app.chat.tasks.run_op")
 
 
+def test_community_channel_join_runs_in_the_consumer(consumer, mm_server, roles, client_for):
+    from app.chat.models import ChatOp, CommunityChannel
+
+    member_mm = mm_server.account(roles.member)
+    response = client_for(roles.member).post("/community/beitreten", data={"accept": "y"})
+    assert response.status_code == 303
+
+    def joined():
+        ops = list(db.session.scalars(sa.select(ChatOp).where(ChatOp.kind == "community")))
+        channel = db.session.get(CommunityChannel, 1)
+        return channel is not None and ops and all(op.status == "done" for op in ops) and channel
+
+    channel = eventually(joined, what="the community op", consumer=consumer)
+    assert member_mm["id"] in mm_server.standin.members_of(channel.channel_id)
+
+
 def test_personal_export_runs_in_the_consumer(consumer, roles, client_for, mailbox):
     from app.dataprotection.models import DataExport
 

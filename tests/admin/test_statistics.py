@@ -243,3 +243,35 @@ def test_every_chart_is_drawn_at_one_scale(known, staff_client):
     for chart_id in ("chart-status", "chart-district", "chart-adoption", "chart-topics", "chart-meetings"):
         before = html[: html.index(f'id="{chart_id}"')]
         assert before.rfind('<div class="grid-2">') > before.rfind("</div>\n</section>"), chart_id
+
+
+def test_open_items_leave_out_pflicht_items_nobody_has_open_and_stop_at_ten(known):
+    from app.admin.queries import current_version_id
+    from app.admin.statistics import statistics
+    from app.privacy.models import Answer, ChecklistItem
+
+    version = current_version_id()
+    for i in range(12):
+        key = f"x{i:02d}"
+        db.session.add(
+            ChecklistItem(
+                version_id=version,
+                key=key,
+                topic_key="a",
+                severity="must",
+                question_de=f"Frage {key}",
+                question_en="",
+                why_de="",
+                why_en="",
+                legal_basis="",
+                content_hash=key,
+            )
+        )
+        status = "yes" if i == 0 else "no"  # x00: answered by a club, but nobody has it open
+        db.session.add(Answer(club_id=known["a"].id, item_key=key, status=status))
+    db.session.commit()
+    keys = [key for key, *_rest in statistics().open_items]
+    assert len(keys) == 10
+    assert keys[:2] == ["m1", "m2"]  # 3 and 2 clubs with it open, then the ones with 1, by key
+    assert keys[2:] == [f"x{i:02d}" for i in range(1, 9)]
+    assert "x00" not in keys

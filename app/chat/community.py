@@ -28,7 +28,7 @@ from ..extensions import db
 from ..integrations.mattermost import MattermostError
 from ..integrations.mattermost.client import CHANNEL_EXISTS
 from .models import ChatAccount, ChatOp, CommunityChannel, CommunityMember
-from .queue import enqueue, handles
+from .queue import add_op, enqueue, handles
 from .services import OPEN, ChatError, _account_for, display_name_for, platform_ready, platform_url
 
 PURPOSE = "Community-Kanal von Vereinsraum: Austausch zwischen Ehrenamtlichen aller Vereine"
@@ -210,27 +210,7 @@ def leave_on_deletion(user, _pseudonym=None) -> None:
     account = db.session.get(ChatAccount, user.id)
     mm_id = (row.mm_user_id if row else None) or (account.mm_user_id if account else None)
     if row is not None and (row.in_channel or row.wants) and mm_id:
-        now = utcnow()
-        op = open_op(user.id)
-        if op is None:
-            from .queue import MEMBER_OP_LIFETIME
-
-            db.session.add(
-                ChatOp(
-                    club_id=None,
-                    kind="community",
-                    key=op_key(user.id),
-                    payload={"user_id": user.id, "mm_user_id": mm_id},
-                    status="pending",
-                    attempts=0,
-                    next_try_at=now,
-                    give_up_at=now + MEMBER_OP_LIFETIME,
-                    created_at=now,
-                )
-            )
-        else:
-            op.payload = {**(op.payload or {}), "mm_user_id": mm_id}
-            op.status, op.next_try_at = "pending", now
+        add_op(None, "community", op_key(user.id), {"user_id": user.id, "mm_user_id": mm_id})
     db.session.execute(sa.delete(CommunityMember).where(CommunityMember.user_id == user.id))
 
 

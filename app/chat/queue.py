@@ -51,6 +51,16 @@ def op_lease() -> timedelta:
 
 
 def enqueue(club, kind: str, key: str, payload: dict, *, lifetime: timedelta = MEMBER_OP_LIFETIME) -> ChatOp:
+    op = add_op(club, kind, key, payload, lifetime=lifetime)
+    db.session.commit()
+    schedule(op.id)
+    return op
+
+
+def add_op(club, kind: str, key: str, payload: dict, *, lifetime: timedelta = MEMBER_OP_LIFETIME) -> ChatOp:
+    """The op for ``key`` in the current transaction, not committed or scheduled (:func:`enqueue` does both;
+    a caller inside another transaction, like the account erasure, leaves that to the sweep or a receiver).
+    An open op for the key is reused: its payload gains the new values, it is due now."""
     now = utcnow()
     op = db.session.scalar(sa.select(ChatOp).where(ChatOp.key == key, ChatOp.status.in_(OPEN)))
     if op is None:
@@ -69,8 +79,6 @@ def enqueue(club, kind: str, key: str, payload: dict, *, lifetime: timedelta = M
     else:
         op.payload = {**payload, **{k: v for k, v in (op.payload or {}).items() if v and not payload.get(k)}}
         op.status, op.next_try_at, op.give_up_at = "pending", now, max(op.give_up_at, now + lifetime)
-    db.session.commit()
-    schedule(op.id)
     return op
 
 

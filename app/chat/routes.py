@@ -169,22 +169,24 @@ def _place() -> str:
     return place if place in PLACES else "seite"
 
 
+def _block_context(place: str, form=None, error: str | None = None) -> dict:
+    return {
+        "community_status": community.status_for(current_user),
+        "place": place,
+        "box": PLACES[place],
+        "join_form": form or CommunityJoinForm(formdata=None),
+        "form": EmptyForm(),
+        "error": error,
+    }
+
+
 def community_block(place: str = "seite", form=None, error: str | None = None) -> str:
-    """The join block (account page, workspace, /community); "" when the platform has no chat server."""
-    status = community.status_for(current_user)
-    if status.state == "unavailable" and place != "seite":
+    """The join block (account page, workspace, htmx answers); "" outside /community when the platform has no
+    chat server."""
+    context = _block_context(place, form, error)
+    if context["community_status"].state == "unavailable" and place != "seite":
         return ""
-    return Markup(
-        render_template(  # our own template, escaped by Jinja: markup, not text
-            "chat/partials/_community.html",
-            status=status,
-            place=place,
-            box=PLACES[place],
-            join_form=form or CommunityJoinForm(formdata=None),
-            form=EmptyForm(),
-            error=error,
-        )
-    )
+    return Markup(render_template("chat/partials/_community.html", **context))  # our own template: markup
 
 
 def account_section(**_kwargs) -> str:
@@ -204,9 +206,7 @@ def _community_answer(status: int = 200, form=None, error: str | None = None, me
         response.headers["Vary"] = "HX-Request"
         return response
     if status >= 400:
-        return render_template(
-            "chat/community.html", block=community_block("seite", form, error), place="seite"
-        ), status
+        return render_template("chat/community.html", **_block_context("seite", form, error)), status
     if message:
         flash(message, "success")
     target = url_for("auth.settings") if place == "konto" else url_for("community.index")
@@ -217,10 +217,8 @@ def _community_answer(status: int = 200, form=None, error: str | None = None, me
 @login_required
 def index():
     if is_htmx():
-        return _community_answer()
-    response = make_response(render_template("chat/community.html", block=community_block("seite")))
-    response.headers["Vary"] = "HX-Request"
-    return response
+        return _community_answer()  # the block where it stands (account page, workspace), as it reloads itself
+    return render_page("chat/community.html", "chat/partials/_community.html", **_block_context("seite"))
 
 
 @community_bp.post("/beitreten")

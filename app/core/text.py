@@ -27,6 +27,14 @@ def has_control(value: str) -> bool:
     return any(is_control(char) for char in value)
 
 
+#: Something that looks like the start of an HTML tag ("<b", "</", "<!", "<?"): plain-text fields refuse it.
+_HTML_TAG = re.compile(r"<\s*[a-zA-Z!/?]")
+
+
+def looks_like_html(value: str) -> bool:
+    return bool(_HTML_TAG.search(value))
+
+
 #: German umlauts and ß spelled out before other accents are dropped ("Größe" -> "Groesse").
 UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ẞ": "SS"})
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")

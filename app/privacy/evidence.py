@@ -27,13 +27,14 @@ from io import BytesIO
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from ..core.audit import audit_record
 from ..core.db import utcnow
+from ..core.evidence import evidence_for
 from ..core.i18n import local_tz
-from ..core.text import ascii_fold, is_control
+from ..core.text import ascii_fold, is_control, looks_like_html
 from ..extensions import db
 from .models import EvidenceKind, ItemEvidence
 from .services import _memo
@@ -63,7 +64,6 @@ ZIP_MAX_RATIO = 200
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 
-_TAG = re.compile(r"<\s*[a-zA-Z!/?]")
 _STORAGE_NAME = re.compile(r"^[0-9a-f]{32}$")
 _NOT_IN_NAME = re.compile(r"[^\w .()+-]+")
 
@@ -239,6 +239,35 @@ def read_file(evidence: ItemEvidence) -> bytes | None:
         return None
 
 
+def evidence_lines(club, item_key: str, stored: dict | None = None) -> list[str]:
+    """An item's evidence as lines of text, for the report (print page, PDF, CSV): what other domains provide
+    (the core's hook, e.g. the record of processing), then the club's files and dated notes. ``stored``: the
+    club's rows by item (:func:`club_evidence`), read once for all items; by default read here."""
+    lines = [line.text for line in evidence_for(club, item_key)]
+    rows = stored if stored is not None else club_evidence(club)
+    for evidence in rows.get(item_key, ()):
+        author = evidence.author_name or "–"
+        if evidence.is_file:
+            lines.append(
+                _(
+                    "Datei „%(name)s“, hochgeladen am %(date)s von %(author)s",
+                    name=evidence.file_name,
+                    date=format_date(evidence.created_at, "medium"),
+                    author=author,
+                )
+            )
+        else:
+            lines.append(
+                _(
+                    "Notiz vom %(date)s (%(author)s): %(text)s",
+                    date=format_date(evidence.noted_on, "medium"),
+                    author=author,
+                    text=" ".join(evidence.text.split()),
+                )
+            )
+    return lines
+
+
 # --- writing ------------------------------------------------------------------------------------------
 
 
@@ -284,10 +313,7 @@ def add_file(club, item_key: str, data: bytes, original_name: str | None, *, by)
             created_by_id=by.id,
             author_name=by.name,
         )
-        db.session.add(evidence)
-        db.session.flush()
-        audit_record("privacy.evidence_added", actor=by, club=club, item=item_key, evidence_id=evidence.id, kind="file")
-        db.session.commit()
+        _save(club, evidence, by)
     except BaseException:
         db.session.rollback()
         _unlink(path)
@@ -303,7 +329,7 @@ def parse_note(text: str | None, noted_on: str | None) -> tuple[str, date]:
         raise EvidenceError(_("Bitte schreiben Sie, was belegt ist."), "text")
     if len(text) > NOTE_MAX:
         raise EvidenceError(_("Die Notiz darf höchstens %(n)d Zeichen lang sein.", n=NOTE_MAX), "text")
-    if _TAG.search(text):
+    if looks_like_html(text):
         raise EvidenceError(_("Bitte geben Sie keinen HTML-Code ein (Zeichen wie „<b>“ oder „<script>“)."), "text")
     if any(is_control(char) for char in text if char not in "\n\t"):
         raise EvidenceError(_("Die Notiz darf keine Steuerzeichen enthalten."), "text")
@@ -337,12 +363,20 @@ def add_note(club, item_key: str, text: str, noted_on: date, *, by) -> ItemEvide
         created_by_id=by.id,
         author_name=by.name,
     )
-    db.session.add(evidence)
-    db.session.flush()
-    audit_record("privacy.evidence_added", actor=by, club=club, item=item_key, evidence_id=evidence.id, kind="note")
-    db.session.commit()
+    _save(club, evidence, by)
     _forget(club)
     return evidence
+
+
+def _save(club, evidence: ItemEvidence, by) -> None:
+    """Store a new row and say so in the audit log (the item and the id, no content)."""
+    db.session.add(evidence)
+    db.session.flush()
+    kind = "file" if evidence.is_file else "note"
+    audit_record(
+        "privacy.evidence_added", actor=by, club=club, item=evidence.item_key, evidence_id=evidence.id, kind=kind
+    )
+    db.session.commit()
 
 
 def delete_evidence(club, evidence: ItemEvidence, *, by) -> None:

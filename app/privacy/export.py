@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 
 from ..core import csvout
 from ..core.db import utcnow
-from ..core.evidence import evidence_for, evidence_keys
 from ..core.pdf import ReportPDF, latin1_safe, unicode_font_available  # noqa: F401  (re-exported)
+from .evidence import evidence_lines
 
 
 def build_pdf(club, ctx, unicode_font: bool | None = None) -> bytes:
@@ -92,37 +92,10 @@ def build_pdf(club, ctx, unicode_font: bool | None = None) -> bytes:
             pdf.para(f"{state.item.sev.label} · {_('Antwort')}: {_answer_label(state, labels)}", 9)
             if state.answer and state.answer.note:
                 pdf.para(f"{_('Notiz')}: {state.answer.note}", 9)
-            for line in evidence_lines(club, state.item.key, ctx):
+            for line in evidence_lines(club, state.item.key, ctx.get("evidence")):
                 pdf.para(f"{_('Nachweis')}: {line}", 9)
             pdf.ln(1)
     return bytes(pdf.output())
-
-
-def evidence_lines(club, item_key: str, ctx) -> list[str]:
-    """An item's evidence as lines of text: what other domains provide (e.g. the record of processing), then
-    the club's files and dated notes (``ctx["evidence"]``, read once for all items)."""
-    lines = [line.text for line in evidence_for(club, item_key)] if item_key in evidence_keys() else []
-    for evidence in (ctx.get("evidence") or {}).get(item_key, ()):
-        author = evidence.author_name or "–"
-        if evidence.is_file:
-            lines.append(
-                _(
-                    "Datei „%(name)s“, hochgeladen am %(date)s von %(author)s",
-                    name=evidence.file_name,
-                    date=format_date(evidence.created_at, "medium"),
-                    author=author,
-                )
-            )
-        else:
-            lines.append(
-                _(
-                    "Notiz vom %(date)s (%(author)s): %(text)s",
-                    date=format_date(evidence.noted_on, "medium"),
-                    author=author,
-                    text=" ".join(evidence.text.split()),
-                )
-            )
-    return lines
 
 
 def _answer_label(state, labels) -> str:
@@ -170,7 +143,7 @@ def build_csv(ctx, club=None) -> bytes:
                 names.get(answer.responsible_id, "") if answer and answer.responsible_id else "",
                 answer.due_date.isoformat() if answer and isinstance(answer.due_date, date) else "",
                 answer.updated_at.isoformat(timespec="minutes") if answer and answer.updated_at else "",
-                " | ".join(evidence_lines(club, state.item.key, ctx)) if club is not None else "",
+                " | ".join(evidence_lines(club, state.item.key, ctx.get("evidence"))) if club is not None else "",
             )
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -21,6 +21,7 @@ from .evidence import (
     club_evidence,
     delete_evidence,
     download_name,
+    evidence_lines,
     get_evidence,
     max_bytes,
     parse_note,
@@ -61,10 +62,16 @@ def _guide_helpers():
         club = g.get("club")
         return club_evidence(club).get(key, []) if club is not None else []
 
+    def item_evidence_lines(key):
+        """The item's evidence as the report lists it (print page, PDF and CSV say the same)."""
+        club = g.get("club")
+        return evidence_lines(club, key) if club is not None else []
+
     return {
         "guide_url": guide_url,
         "guide_titles": GUIDE_TITLES,
         "item_evidence": item_evidence,
+        "item_evidence_lines": item_evidence_lines,
         "evidence_size": size_label,
     }
 
@@ -399,9 +406,7 @@ def download_evidence(key, evidence_id):
     data = read_file(evidence) if evidence is not None and evidence.is_file else None
     if data is None:
         abort(404)
-    response = attachment(data, evidence.content_type, download_name(evidence))
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(data, evidence.content_type, download_name(evidence))  # nosniff: every response
 
 
 @bp.post("/punkt/<key>/nachweise/<int:evidence_id>/entfernen")

@@ -812,12 +812,13 @@ def profile_flags(club) -> dict[str, bool]:
     return {key: bool(value) for key, value in ((assessment.profile if assessment else None) or {}).items()}
 
 
-def mark_answered_with_evidence(club, item_key: str, *, by, evidence: str, replaces: str = "") -> bool:
-    """Answer ``item_key`` "Ja" because a document proves it, with ``evidence`` (if any) as a line of the note.
+def mark_answered_by_document(club, item_key: str, *, by, drop_note_lines: str = "") -> bool:
+    """Answer ``item_key`` "Ja" because a document proves it (the document itself is the item's evidence
+    through the core's provider hook, app/core/evidence.py).
 
-    A note line that starts with ``replaces`` (an earlier version of the same evidence) is replaced; the
-    rest of the board's note, the responsible person and the due date stay. Saved like an answer in the
-    checklist (history, score) and committed. False when the item is not in the current checklist.
+    Note lines that start with ``drop_note_lines`` (what an earlier release wrote there about the document) are
+    removed; the rest of the board's note, the responsible person and the due date stay. Saved like an answer in
+    the checklist (history, score) and committed. False when the item is not in the current checklist.
     """
     item = current_item(item_key)
     if item is None:
@@ -825,11 +826,11 @@ def mark_answered_with_evidence(club, item_key: str, *, by, evidence: str, repla
     for _attempt in range(2):
         answer = load_answer(club, item_key).get(item_key)
         lines = [line for line in (answer.note if answer and answer.note else "").splitlines() if line.strip()]
-        if replaces:
-            lines = [line for line in lines if not line.startswith(replaces)]
+        if drop_note_lines:
+            lines = [line for line in lines if not line.startswith(drop_note_lines)]
         data = {
             "status": Status.YES.value,
-            "note": "\n".join([*lines, evidence] if evidence else lines) or None,
+            "note": "\n".join(lines) or None,
             "responsible_id": answer.responsible_id if answer else None,
             "due_date": answer.due_date if answer else None,
         }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -24,15 +22,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..auth.forms import strip_text
 from ..core.forms import BaseForm, no_nul, single_line
+from ..core.text import looks_like_html
 from .models import CHANNELS, REQUEST_KINDS
 from .record import FIELD_KEYS, FIELDS, MAX_ACTIVITIES
-
-_TAG = re.compile(r"<\s*[a-zA-Z!/?]")
 
 
 def no_html(form, field):
     """Plain text only: something that looks like an HTML tag is refused, not silently changed."""
-    if isinstance(field.data, str) and _TAG.search(field.data):
+    if isinstance(field.data, str) and looks_like_html(field.data):
         raise ValidationError(_l("Bitte geben Sie keinen HTML-Code ein (Zeichen wie „<b>“ oder „<script>“)."))
 
 

@@ -26,7 +26,7 @@ from ..core.i18n import local_tz
 from ..core.mail import try_send_mail
 from ..core.urls import external_url
 from ..extensions import cache, db
-from ..privacy import services as privacy  # profile_flags, mark_answered_with_evidence (import-linter contract)
+from ..privacy import services as privacy  # profile_flags, mark_answered_by_document (import-linter contract)
 from .models import (
     MAX_EXTENSION_MONTHS,
     Breach,
@@ -360,7 +360,7 @@ def close_breach(item: Breach, *, effects: str, remedies: str, not_notified_reas
 
 # --- record of processing activities ----------------------------------------------------------------------
 
-#: The checklist item the record answers, and the start of its evidence line in the item's note.
+#: The checklist item the record answers, and the start of the line earlier releases wrote into its note.
 RECORD_ITEM = "vvt-exists"
 RECORD_EVIDENCE = "Nachweis: Verzeichnis von Verarbeitungstätigkeiten"
 
@@ -407,8 +407,8 @@ def suggestions_missing(club: Club, content: dict) -> list[str]:
 
 
 def save_record(club: Club, content: dict, *, by) -> RecordVersion:
-    """Save a new version (date and author), then mark the checklist item for the record as answered with
-    this version as its evidence (privacy.services.mark_answered_with_evidence)."""
+    """Save a new version (date and author), then mark the checklist item for the record as answered
+    (privacy.services.mark_answered_by_document); the version is the item's evidence (``record_evidence``)."""
     for _attempt in range(3):
         number = (
             db.session.scalar(sa.select(sa.func.max(RecordVersion.number)).where(RecordVersion.club_id == club.id)) or 0
@@ -435,7 +435,7 @@ def save_record(club: Club, content: dict, *, by) -> RecordVersion:
     # The version is the item's evidence through the core's provider hook (record_evidence, registered in
     # init_app), with a link to it; the answer only turns "Ja". A line an earlier version wrote into the
     # item's note (before the evidence had its own place) is dropped.
-    privacy.mark_answered_with_evidence(club, RECORD_ITEM, by=by, evidence="", replaces=RECORD_EVIDENCE)
+    privacy.mark_answered_by_document(club, RECORD_ITEM, by=by, drop_note_lines=RECORD_EVIDENCE)
     return version
 
 

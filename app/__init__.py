@@ -68,6 +68,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
     converters.init_app(app)  # before any blueprint: every <int:...> is bounded
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.install_template_gettext(app)
     security.init_app(app)
     jobs.init_app(app, app_factory=create_app)
 

@@ -145,6 +145,10 @@ class Config:
     # place: app/dataprotection/retention.py (RETENTION_DEFAULTS).
     # Admin statistics dashboard: seconds the aggregates are reused (shared cache; 0 = always fresh).
     ADMIN_STATS_CACHE_SECONDS = 60
+    # The workspace page, reused until a change in its club or the site (core/pagecache.py): at most this many
+    # seconds (0 = render every time). Shared store: Redis with REDIS_URL, else files in PAGE_CACHE_DIR.
+    PAGE_CACHE_SECONDS = 60
+    PAGE_CACHE_DIR: str | None = None  # empty = <instance>/cache/pages
 
     # Static files: the build made by ``flask assets`` (hashed names, .gz/.br); empty = <project>/build/static.
     # Without a build, Flask serves app/static directly (development).
@@ -227,6 +231,8 @@ ENV_SETTINGS: dict[str, type] = {
     "CLUB_DELETION_GRACE_DAYS": int,
     "DATA_EXPORT_EXPIRY_HOURS": int,
     "ADMIN_STATS_CACHE_SECONDS": int,
+    "PAGE_CACHE_SECONDS": int,
+    "PAGE_CACHE_DIR": str,
     "STAFF_NOTIFY_EMAILS": tuple,
     "DIRECTORY_CONTACT_RATE_LIMIT": str,
     "DIRECTORY_CONTACT_SENDER_RATE_LIMIT": str,

@@ -449,8 +449,18 @@ def main() -> None:
                     f"/c/{slug}/datenschutz/punkt/{key}",
                     {
                         "method": "POST",
-                        "headers": {"HX-Request": "true"},
-                        "data": {"status": "partial" if status == "yes" else "yes", "version": str(version)},
+                        "headers": {
+                            "HX-Request": "true",
+                            "HX-Current-URL": f"http://localhost/c/{slug}/datenschutz/selbstcheck",
+                        },
+                        "data": {
+                            "status": "partial" if status == "yes" else "yes",
+                            "note": "",
+                            "responsible_id": "",
+                            "due_date": "",
+                            "version": str(version),
+                            "autosave": "1",
+                        },
                     },
                 )
             )
@@ -504,6 +514,26 @@ def main() -> None:
             ("Statistics dashboard (cached aggregates, 60 s)", port, staff.cookie, get("/admin/statistik")),
             ("Statistics dashboard (recomputed every request)", port, staff.cookie, get("/admin/statistik?neu=1")),
         ]
+        # A click on an answer in the checklist, as the browser sends it: htmx posts the item's whole form with
+        # autosave=1 from the checklist page (the answer updates the score block there, out of band).
+        click_headers = {
+            "HX-Request": "true",
+            "HX-Current-URL": f"http://127.0.0.1:{port}/c/{slug}/datenschutz/selbstcheck",
+            "X-CSRFToken": board_token,
+        }
+
+        def click_body(status, version):
+            return urlencode(
+                {
+                    "status": status,
+                    "note": "",
+                    "responsible_id": "",
+                    "due_date": "",
+                    "version": version,
+                    "autosave": "1",
+                }
+            )
+
         if items:
             # one checklist item per client thread, alternating answers, tracking the optimistic-lock version
             state = {t: list(items[t % len(items)]) for t in range(args.concurrency)}
@@ -512,12 +542,7 @@ def main() -> None:
                 key, (version, status) = state[t][0], state[t][1]
                 new = "partial" if status == "yes" else "yes"
                 state[t][1] = (version + 1, new)
-                return (
-                    "POST",
-                    f"/c/{slug}/datenschutz/punkt/{key}",
-                    urlencode({"status": new, "version": version}),
-                    {"HX-Request": "true", "X-CSRFToken": board_token},
-                )
+                return ("POST", f"/c/{slug}/datenschutz/punkt/{key}", click_body(new, version), click_headers)
 
             scenarios.insert(2, ("Checklist save (htmx POST)", port, board.cookie, save))
         results = []

@@ -185,10 +185,11 @@ def _empty_all_tables():
 
 
 @pytest.fixture
-def app_config(database_url, smtp_server):
+def app_config(database_url, smtp_server, tmp_path):
     """The config mapping for ``app``; tests may change it before using ``app``."""
     config = _base_config(database_url)
-    config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    # the page store of this test's database (apps made from this config share it, like gunicorn workers)
+    config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, PAGE_CACHE_DIR=str(tmp_path / "pages"))
     return config
 
 

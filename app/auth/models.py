@@ -20,6 +20,9 @@ class User(UserMixin, db.Model):
     __tablename__ = "user"
     # Ids are never handed out twice (SQLite would reuse the highest id after a deletion without this).
     __table_args__ = {"sqlite_autoincrement": True}
+    #: Changes to an account renew no page token (core/pagecache.py): a cached page shows only its own
+    #: viewer's account, and the page key holds that (name, confirmation, second factor, session).
+    __revision_scopes__ = ()
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     # What the session and the remember-me cookie hold instead of the id (Flask-Login's get_id). A new value

@@ -9,7 +9,7 @@ from flask_babel import format_date, format_datetime, get_locale
 
 bp = Blueprint("core", __name__, template_folder="templates")
 
-from . import assets, audit, cli, errors, evidence, hooks, nav, routes  # noqa: E402,F401  (audit: the model joins the metadata)
+from . import assets, audit, cli, errors, evidence, hooks, nav, pagecache, routes  # noqa: E402,F401  (audit: the model joins the metadata)
 from .mail import salutation  # noqa: E402
 from .urls import external_url  # noqa: E402
 
@@ -21,6 +21,7 @@ def init_app(app):
     hooks.init_app(app)
     evidence.init_app(app)
     nav.init_app(app)
+    pagecache.init_app(app)
     app.add_template_filter(lambda value: format_date(value, "medium") if value else "", "format_date")
     app.add_template_filter(lambda value: format_datetime(value, "short") if value else "", "format_datetime")
     app.add_template_global(external_url, "external_url")  # links people copy and share: from BASE_URL

@@ -278,6 +278,20 @@ def running_rooms(club, *, fetch: bool = True) -> list[tuple[Room, dict]]:
     return [(room, statuses[room.id]) for room in rooms if (statuses.get(room.id) or {}).get("running")]
 
 
+def live_digest() -> str:
+    """What the status cache knows right now about running meetings, as a short digest (never a BBB call):
+    a page showing the banner (``running_rooms(fetch=False)``) is stale when this changes."""
+    entry = cache.get(_cache_key("all"))
+    if not entry or entry[1][0] != "ok":
+        return ""
+    running = sorted(
+        (str(meeting_id), str((info or {}).get("create_time")))
+        for meeting_id, info in entry[1][1].items()
+        if (info or {}).get("running")
+    )
+    return hashlib.sha256(repr(running).encode()).hexdigest()[:16] if running else ""
+
+
 def running_meeting(room: Room) -> dict | None:
     """The room's meeting if it is running (someone is in it), from the status cache."""
     info = room_statuses([room])[0].get(room.id)

@@ -40,6 +40,7 @@ from .services import (
     club_member_names,
     club_states,
     current_item,
+    current_topics,
     history,
     load_answer,
     open_states,
@@ -47,6 +48,7 @@ from .services import (
     report_context,
     save_profile,
     save_settings,
+    score_summary,
 )
 
 NOTE_MAX = 2000
@@ -88,6 +90,12 @@ def _overview(assessment=None):
     ctx["jargon"] = first_uses(ctx["states"])
     ctx.update(plan_lists(ctx["states"]))
     return ctx
+
+
+def _score_block(assessment) -> dict:
+    """What the checklist page's score block shows (the answer to a save swaps it in place)."""
+    states = club_states(g.club, assessment)
+    return {**score_summary(states), "topics": current_topics(), "measures": plan_lists(states)["measures"]}
 
 
 def plan_lists(states) -> dict:
@@ -288,7 +296,7 @@ def save(key):
     )
     # the checklist page shows the score: update it in place (not needed on the single-item page)
     on_item_page = "/punkt/" in (request.headers.get("HX-Current-URL") or "")
-    overview = None if on_item_page else _overview(assessment)
+    overview = None if on_item_page else _score_block(assessment)
     template = "privacy/partials/_item_autosaved.html" if autosave else "privacy/partials/_item_saved.html"
     return render_template(template, **ctx, overview=overview)
 

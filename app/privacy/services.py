@@ -23,6 +23,7 @@ from ..auth.models import User
 from ..clubs.models import Club, Membership
 from ..core.audit import audit_record
 from ..core.db import utcnow
+from ..core.pagecache import club_scope
 from ..extensions import db
 from .models import (
     STATUS_LABELS,
@@ -511,16 +512,27 @@ def compute_scores(states: list[ItemState]) -> tuple[int | None, dict[str, int]]
     return score, topics
 
 
+def score_summary(states: list[ItemState]) -> dict:
+    """Score (None until something is answered), per-topic scores and the answered/applicable counts."""
+    score, topic_scores = compute_scores(states)
+    answered = sum(1 for s in states if s.applicable and s.effective_status)
+    return {
+        "score": score if answered else None,
+        "topic_scores": topic_scores,
+        "answered": answered,
+        "applicable": sum(1 for s in states if s.applicable),
+    }
+
+
 def refresh_assessment(club, assessment: Assessment | None = None, states=None) -> Assessment:
     """Recompute and store the club's score (called on every save)."""
     assessment = assessment or club_assessment(club)
-    states = club_states(club, assessment) if states is None else states
-    score, topics = compute_scores(states)
-    answered = sum(1 for s in states if s.applicable and s.effective_status)
+    summary = score_summary(club_states(club, assessment) if states is None else states)
+    answered = summary["answered"]
     assessment.answered_count = answered
-    assessment.applicable_count = sum(1 for s in states if s.applicable)
-    assessment.score = score if answered else None
-    assessment.topic_scores = topics if answered else {}
+    assessment.applicable_count = summary["applicable"]
+    assessment.score = summary["score"]
+    assessment.topic_scores = summary["topic_scores"] if answered else {}
     assessment.updated_at = utcnow()
     if answered and assessment.started_at is None:
         assessment.started_at = utcnow()
@@ -588,9 +600,7 @@ def report_context(club, membership=None, assessment=None, *, with_members: bool
     topics = current_topics()
     items = current_items()
     states = club_states(club, assessment)
-    score, topic_scores = compute_scores(states)
-    answered = sum(1 for s in states if s.applicable and s.effective_status)
-    applicable = sum(1 for s in states if s.applicable)
+    summary = score_summary(states)
     by_topic = {t.key: [] for t in topics}
     for state in states:
         by_topic.setdefault(state.item.topic_key, []).append(state)
@@ -601,10 +611,7 @@ def report_context(club, membership=None, assessment=None, *, with_members: bool
         "topics": topics,
         "states": states,
         "by_topic": by_topic,
-        "score": score if answered else None,
-        "topic_scores": topic_scores,
-        "answered": answered,
-        "applicable": applicable,
+        **summary,
         "open_count": sum(1 for s in states if s.is_open),
         "review_count": sum(1 for s in states if s.applicable and (s.is_new or s.stale)),
         "members": members,
@@ -679,7 +686,7 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
             sa.update(Answer)
             .where(Answer.id == answer.id, Answer.version == expected_version)
             .values(version=Answer.version + 1, **values)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, revision_scopes=(club_scope(club.id),))
         )
         if result.rowcount != 1:
             db.session.rollback()

@@ -10,9 +10,11 @@ from ..agreements.services import needs_acceptance
 from ..clubs.forms import BoardTwoFactorForm, ClubSettingsForm
 from ..clubs.services import ClubError, set_board_two_factor, update_profile
 from ..core.forms import EmptyForm
+from ..core.pagecache import cached_page, club_scope
 from ..core.tenancy import club_access
 from ..extensions import db
 from ..guide import routes as guide_routes
+from ..meetings.services import live_digest
 from ..privacy import routes as privacy_routes
 from ..workshops import routes as workshops_routes
 from . import bp, first_steps
@@ -87,6 +89,15 @@ def panels_for(membership) -> tuple:
 @bp.get("/")
 @club_access("member", inactive_ok=True)
 def index():
+    """The workspace page, reused until something in the club or on the site changes (core/pagecache.py)."""
+    return cached_page(
+        _render_index,
+        scopes=(club_scope(g.club.id),),
+        facets=(g.membership.role.value, live_digest()),  # the banner of running meetings
+    )
+
+
+def _render_index() -> str:
     readable = g.club.is_readable
     agreement_due = None
     if g.membership.is_board and g.club.is_active:

@@ -382,15 +382,22 @@ def test_partial_for_htmx(roles, client_for):
     assert "<html" not in body and 'id="agreement"' in body
 
 
-def test_workspace_home_asks_the_board_until_the_current_version_is_accepted(app, roles, client_for):
+def test_workspace_home_asks_the_board_until_the_current_version_is_accepted(
+    app, app_config, roles, client_for, make_app
+):
+    from tests.conftest import login
+
     home = f"/c/{roles.club.slug}/"
     notice = "ist noch nicht angenommen"
-    assert notice in client_for(roles.board).get(home).get_data(as_text=True)
+    board = client_for(roles.board)
+    assert notice in board.get(home).get_data(as_text=True)
     assert notice not in client_for(roles.member).get(home).get_data(as_text=True)  # members cannot accept
-    _accept(client_for(roles.board), roles.club)
-    assert notice not in client_for(roles.board).get(home).get_data(as_text=True)
-    app.config["AGREEMENT_BACKUP_DAYS"] = 7
-    assert "(Fassung 2) ist noch nicht angenommen" in client_for(roles.board).get(home).get_data(as_text=True)
+    _accept(board, roles.club)
+    assert notice not in board.get(home).get_data(as_text=True)
+    # the operator changes a setting and restarts: a new version, also on a workspace page stored before
+    restarted = make_app({**app_config, "AGREEMENT_BACKUP_DAYS": 7})
+    page = login(restarted.test_client(), roles.board).get(home).get_data(as_text=True)
+    assert "(Fassung 2) ist noch nicht angenommen" in page
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,8 @@
 """The workspace view (the page with its inline panels, plus the two panels it loads lazily) runs a fixed
-number of SQL statements, however many members the club has and however many checklist items it answered."""
+number of SQL statements, however many members the club has and however many checklist items it answered.
+
+The page is stored after its first render (core/pagecache.py): the render path is measured with the store
+off, and a stored page separately."""
 
 from __future__ import annotations
 
@@ -80,8 +83,10 @@ def _full_view(client, slug, count_queries):
     return page, page.count + lazy.count, html
 
 
-def test_workspace_view_statements_do_not_grow_with_members_or_answers(roles, client_for, count_queries):
+def test_workspace_view_statements_do_not_grow_with_members_or_answers(app, roles, client_for, count_queries):
     from app.privacy.content import sync
+
+    app.config["PAGE_CACHE_SECONDS"] = 0  # every request renders (the path a changed club takes)
     from app.privacy.services import PROFILE_FLAGS, club_assessment, refresh_assessment
 
     sync()
@@ -118,10 +123,12 @@ def test_workspace_view_statements_do_not_grow_with_members_or_answers(roles, cl
     assert small_page.count <= PAGE_BUDGET, listing(small_page)
 
 
-def test_club_states_are_computed_once_per_workspace_view(roles, client_for, monkeypatch):
+def test_club_states_are_computed_once_per_workspace_view(app, roles, client_for, monkeypatch):
     """The self-check panel, the guide's suggestions and the workshops panel share one computation."""
     from app.privacy import services
     from app.privacy.content import sync
+
+    app.config["PAGE_CACHE_SECONDS"] = 0  # every request renders
 
     sync()
     db.session.commit()
@@ -133,3 +140,27 @@ def test_club_states_are_computed_once_per_workspace_view(roles, client_for, mon
     assert len(calls) == 1
     assert client.get(f"/c/{roles.club.slug}/").status_code == 200
     assert len(calls) == 2  # per request: the next one computes afresh
+
+
+#: A stored workspace page: the account (session check) and the club with the membership (access), nothing else.
+STORED_PAGE_BUDGET = 2
+
+
+def test_a_stored_workspace_page_costs_two_statements_and_the_same_html(roles, client_for, count_queries):
+    import re
+
+    from app.privacy.content import sync
+
+    sync()
+    db.session.commit()
+    _add_members(roles.club, 20)
+    client, home = client_for(roles.board), f"/c/{roles.club.slug}/"
+    first = client.get(home).get_data(as_text=True)
+    db.session.expire_all()
+    with count_queries() as stored:
+        response = client.get(home)
+    second = response.get_data(as_text=True)
+    assert stored.count <= STORED_PAGE_BUDGET, "\n".join(s[:70] for s in stored.statements)
+    tokens = re.compile(r'(name="csrf_token" value="|"X-CSRFToken": ")[^"]+"')
+    assert tokens.sub(r"\1…", first) == tokens.sub(r"\1…", second)
+    assert 'id="privacy-panel"' in second and "Imkerverein Pankow" in second

@@ -1,0 +1,380 @@
+"""Rendered pages reused until the data behind them changes (the workspace page).
+
+Two parts:
+
+* **Revisions.** Every committed change is noted per *scope*: ``club:<id>`` for a row that belongs to a club
+  (it has a ``club_id``; a club row is its own scope) and ``site`` for everything else (content, workshops,
+  consultation hours, …). Nothing has to remember to do this: the session's flush hook reads the changed
+  objects, and a bulk ``UPDATE``/``DELETE``/``INSERT`` counts as ``site`` (all pages) unless the statement
+  names its scopes (``execution_options(revision_scopes=("club:7",))``). A model that never shows on a cached
+  page may say so with ``__revision_scopes__ = ()``. (Scopes noted by a transaction that is rolled back stay
+  noted and are renewed with the session's next commit: a needless new token, never a missed one.) After the commit each touched scope gets a new random
+  token in the shared store, so a page rendered before the change is never found again. (After, not before:
+  a page rendered in between from the old rows would otherwise be stored under the new token.)
+* **Pages.** :func:`cached_page` renders a view once per key and answers from the store afterwards. The key
+  holds the request (endpoint, path and query, htmx headers), the locale, the viewing account (id, name,
+  role flags, second factor), the caller's facets (the membership's role), today's date and the tokens of the
+  scopes the page reads. The session's CSRF token is cut out before storing and put back on every answer;
+  a request with flash messages waiting is rendered afresh (they belong to that one response).
+
+The store is shared by every process that serves the app: Redis when ``REDIS_URL`` is set (the app cache),
+otherwise files in ``PAGE_CACHE_DIR`` (default ``instance/cache/pages``), so gunicorn workers on one machine
+see each other's tokens. ``PAGE_CACHE_SECONDS`` bounds how long a page is reused (0: never), which also bounds
+what no row records: a workshop that started a minute ago, another club newly listed nearby.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import secrets
+import tempfile
+import time
+from datetime import date
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app, g, has_app_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from ..extensions import cache, db
+
+log = logging.getLogger(__name__)
+
+SITE = "site"
+#: Stands for the session's CSRF token in a stored page; "<" never comes out of escaped data.
+CSRF_PLACEHOLDER = "<vr-csrf-token>"
+_PENDING = "vereinsraum.revision_scopes"
+_STORE = "vereinsraum.page_store"
+_CONFIG = "vereinsraum.config_digest"
+#: Tokens live longer than any page; a lost token only means a new one (and a fresh render).
+TOKEN_SECONDS = 7 * 24 * 3600
+#: Seconds of clock difference allowed between the machines that share a store.
+CLOCK_SLACK = 1.0
+
+
+def club_scope(club_id: int) -> str:
+    return f"club:{club_id}"
+
+
+# --- revisions ------------------------------------------------------------------------------------
+
+
+def scopes_of(obj) -> tuple[str, ...]:
+    """The scopes a changed ORM object belongs to."""
+    declared = getattr(type(obj), "__revision_scopes__", None)
+    if declared is not None:
+        return declared(obj) if callable(declared) else tuple(declared)
+    club_id = getattr(obj, "club_id", None)
+    if isinstance(club_id, int):
+        return (club_scope(club_id),)
+    return (SITE,)
+
+
+def touch(session: so.Session, *scopes: str) -> None:
+    """Note scopes as changed by this transaction (their tokens change after the commit)."""
+    session.info.setdefault(_PENDING, set()).update(scopes)
+
+
+def _after_flush(session, _context) -> None:
+    changed = set()
+    for obj in session.new:
+        changed.update(scopes_of(obj))
+    for obj in session.deleted:
+        changed.update(scopes_of(obj))
+    for obj in session.dirty:
+        if session.is_modified(obj, include_collections=False):
+            changed.update(scopes_of(obj))
+    if changed:
+        touch(session, *changed)
+
+
+def _do_orm_execute(state) -> None:
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    declared = state.execution_options.get("revision_scopes")
+    touch(state.session, *(declared if declared is not None else (SITE,)))
+
+
+def _before_commit(session) -> None:
+    session.flush()  # so the flush hook has seen every change before the commit
+
+
+def _after_commit(session) -> None:
+    if session.in_nested_transaction():  # a savepoint: the changes are not visible to others yet
+        return
+    scopes = session.info.pop(_PENDING, None)
+    if scopes and has_app_context():
+        try:
+            renew(scopes)
+        except Exception:  # noqa: BLE001 - the data is committed; pages expire after PAGE_CACHE_SECONDS anyway
+            log.exception("could not renew page tokens for %s", sorted(scopes))
+
+
+def renew(scopes) -> None:
+    """Give each scope a new token (pages stored under the old one are never read again)."""
+    store = page_store()
+    if store is not None:
+        store.renew(sorted(scopes))
+
+
+# --- stores -------------------------------------------------------------------------------------
+# A token is "<16 hex>:<unix time of the renewal>". The time lets a page rendered while its scope changed be
+# left unstored: its rows may be older than the token (see cached_page).
+
+
+def _new_token() -> str:
+    return f"{secrets.token_hex(8)}:{time.time():017.6f}"
+
+
+def _token_time(token: str | None) -> float | None:
+    try:
+        return float(token.split(":", 1)[1])
+    except (AttributeError, IndexError, ValueError):
+        return None
+
+
+class CacheStore:
+    """Tokens and pages in the app cache (Redis when REDIS_URL is set: shared by every instance)."""
+
+    #: The instances sharing Redis run on several machines, whose clocks differ a little.
+    clock_slack = CLOCK_SLACK
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def tokens(self, scopes):
+        keys = [f"rev:{scope}" for scope in scopes]
+        values = list(self.backend.get_many(*keys))
+        for index, value in enumerate(values):
+            if value is None:
+                self.backend.add(keys[index], _new_token(), timeout=TOKEN_SECONDS)  # another may be first
+                values[index] = self.backend.get(keys[index])
+        return values
+
+    def renew(self, scopes):
+        self.backend.set_many({f"rev:{scope}": _new_token() for scope in scopes}, timeout=TOKEN_SECONDS)
+
+    def get_page(self, key):
+        return self.backend.get(key)
+
+    def set_page(self, key, html, seconds):
+        self.backend.set(key, html, timeout=seconds)
+
+
+class FileStore:
+    """Tokens and pages as files in one folder, shared by the processes of one machine (no Redis).
+
+    A token file always holds the same number of bytes and is overwritten in place (one ``pwrite``), so a
+    renewal costs microseconds; a reader that catches a half-written token sees a token nobody stored a
+    page under, which only means a fresh render. Pages are written to a temporary file and renamed; a page
+    older than the reuse time is ignored and, now and then, deleted.
+    """
+
+    TOKEN_BYTES = len(_new_token())
+    clock_slack = 0.0  # one machine, one clock
+
+    def __init__(self, folder: str):
+        self.folder = folder
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+
+    def _token_path(self, scope: str) -> str:
+        return os.path.join(self.folder, "rev-" + scope.replace(":", "-"))
+
+    def _write_token(self, scope: str) -> str:
+        token = _new_token()
+        fd = os.open(self._token_path(scope), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            os.pwrite(fd, token.encode("ascii"), 0)
+        finally:
+            os.close(fd)
+        return token
+
+    def tokens(self, scopes):
+        values = []
+        for scope in scopes:
+            try:
+                with open(self._token_path(scope), "rb") as handle:
+                    raw = handle.read(self.TOKEN_BYTES + 1)
+            except FileNotFoundError:
+                values.append(self._write_token(scope))
+                continue
+            values.append(raw.decode("ascii", "replace") if len(raw) == self.TOKEN_BYTES else None)
+        return values
+
+    def renew(self, scopes):
+        for scope in scopes:
+            self._write_token(scope)
+
+    def _page_path(self, key: str) -> str:
+        return os.path.join(self.folder, key)
+
+    def get_page(self, key):
+        seconds = current_app.config["PAGE_CACHE_SECONDS"]
+        try:
+            with open(self._page_path(key), "rb") as handle:
+                if os.fstat(handle.fileno()).st_mtime < time.time() - seconds:
+                    return None
+                return handle.read().decode("utf-8")
+        except (FileNotFoundError, UnicodeDecodeError):
+            return None
+
+    def set_page(self, key, html, seconds):
+        fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(html.encode("utf-8"))
+            os.replace(temp, self._page_path(key))
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        if secrets.randbelow(64) == 0:
+            self.prune(seconds)
+
+    def prune(self, seconds):
+        """Delete pages older than the reuse time (tokens stay: they are tiny)."""
+        cutoff = time.time() - seconds
+        with os.scandir(self.folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(("page-", ".tmp-")):
+                    with contextlib.suppress(OSError):
+                        if entry.stat().st_mtime < cutoff:
+                            os.unlink(entry.path)
+
+
+_listening = False
+
+
+def _listen() -> None:
+    global _listening
+    if _listening:
+        return
+    target = db.session
+    sa.event.listen(target, "after_flush", _after_flush)
+    sa.event.listen(target, "do_orm_execute", _do_orm_execute)
+    sa.event.listen(target, "before_commit", _before_commit)
+    sa.event.listen(target, "after_commit", _after_commit)
+    _listening = True
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+def page_store():
+    """The shared store (the Redis-backed app cache, or files on this machine); None when caching is off."""
+    app = current_app._get_current_object()
+    if app.config.get("PAGE_CACHE_SECONDS", 0) <= 0:
+        return None
+    store = app.extensions.get(_STORE)
+    if store is None:
+        if app.config.get("REDIS_URL"):
+            store = CacheStore(cache)
+        else:
+            store = FileStore(app.config.get("PAGE_CACHE_DIR") or os.path.join(app.instance_path, "cache", "pages"))
+        app.extensions[_STORE] = store
+    return store
+
+
+def _plain(value) -> bool:
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return True
+    return isinstance(value, (tuple, list)) and all(_plain(part) for part in value)
+
+
+def config_digest(app) -> str:
+    """The app's settings as a digest (once per app): a restart with other settings (e.g. a new processing
+    agreement) does not reuse pages rendered before. Only plain values count, so every worker of the same
+    settings computes the same digest."""
+    digest = app.extensions.get(_CONFIG)
+    if digest is None:
+        plain = sorted((key, repr(value)) for key, value in app.config.items() if _plain(value))
+        digest = hashlib.sha256(repr(plain).encode()).hexdigest()[:16]
+        app.extensions[_CONFIG] = digest
+    return digest
+
+
+def _viewer() -> tuple:
+    if not current_user.is_authenticated:
+        return ("anonymous",)
+    user = current_user._get_current_object()
+    return (
+        user.id,
+        user.name,
+        bool(user.is_staff),
+        bool(getattr(user, "has_two_factor", False)),
+        user.email_confirmed_at is not None,
+        user.session_token,
+    )
+
+
+def page_key(tokens: list, facets: tuple) -> str:
+    parts = (
+        request.endpoint,
+        request.full_path,
+        request.headers.get("HX-Request", ""),
+        request.headers.get("HX-Target", ""),
+        request.headers.get("HX-Boosted", ""),
+        request.headers.get("HX-History-Restore-Request", ""),
+        str(get_locale()),
+        _viewer(),
+        facets,
+        date.today().isoformat(),
+        config_digest(current_app),
+        tuple(tokens),
+    )
+    return "page-" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def cached_page(render, *, scopes: tuple[str, ...], facets: tuple = ()) -> str:
+    """The page ``render()`` makes, from the store when it was made for the same key before.
+
+    ``scopes``: whose changes make the page stale (``SITE`` is always added). ``facets``: what else about the
+    viewer the page shows (e.g. the membership's role). Only for GET views whose HTML depends on nothing but
+    the key's parts and the rows of those scopes.
+
+    A page is stored only if no token of its scopes was renewed after this request began (give or take
+    :data:`CLOCK_SLACK` seconds when the store is shared between machines): the rows it was rendered from (the club, loaded before the
+    view ran) might predate that change, and would then be kept under the new token.
+    """
+    store = page_store()
+    if store is None or request.method != "GET" or request.query_string or session.get("_flashes"):
+        return render()  # (a query string: anyone could fill the store with ?1, ?2, …)
+    scopes = tuple(dict.fromkeys((SITE, *scopes)))
+    try:
+        current = store.tokens(scopes)
+        key = page_key(current, facets) if None not in current else None
+        stored = store.get_page(key) if key else None
+    except Exception:  # noqa: BLE001 - a store that fails must not fail the page
+        log.exception("page cache unavailable")
+        return render()
+    if stored is not None:
+        g.page_cache = "hit"
+        return stored.replace(CSRF_PLACEHOLDER, generate_csrf())
+    html = render()
+    g.page_cache = "miss"
+    started = g.get("request_started")
+    renewed = max((_token_time(token) or float("inf")) for token in current) if key else float("inf")
+    if session.get("_flashes") or started is None or renewed >= started - store.clock_slack:
+        return html  # a message for this response only, or the rows may predate a token: not stored
+    csrf = g.get("csrf_token")  # where Flask-WTF keeps the token it handed out in this request
+    try:
+        store.set_page(
+            key, html.replace(csrf, CSRF_PLACEHOLDER) if csrf else html, current_app.config["PAGE_CACHE_SECONDS"]
+        )
+    except Exception:  # noqa: BLE001
+        log.exception("page cache unavailable")
+    return html
+
+
+def _note_start() -> None:
+    g.request_started = time.time()
+
+
+def init_app(app) -> None:
+    _listen()
+    app.before_request_funcs.setdefault(None, []).insert(0, _note_start)  # before any row is read

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import datetime
 
@@ -9,6 +10,7 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.db import UTCDateTime, utcnow
+from ..core.tenancy import load_account
 from ..extensions import db, login_manager
 
 
@@ -124,5 +126,28 @@ def load_user(token: str):
     """The session (or remember-me cookie) holds the account's session token, never its id."""
     if not token or len(token) > 64:
         return None
-    # with its TOTP row: staff pages and board actions ask ``has_two_factor`` on every request
-    return db.session.scalar(sa.select(User).options(so.joinedload(User.totp)).where(User.session_token == token))
+    # with its TOTP row: staff pages and board actions ask ``has_two_factor`` on every request; on a club page
+    # together with the club and the membership (core/tenancy.py, registered by the clubs domain)
+    return load_account(token, lambda: _account(db.session.execute(account_query(), {"token": token}).first()))
+
+
+@functools.cache
+def account_query():
+    """The account with the session token ``:token`` as every request loads it: ``(User, TotpSecret or None)``,
+    one outer join (cheaper than an eager-loading option); :func:`account_from` makes the pair one account.
+    Built once (building a statement costs more than running this one)."""
+    return (
+        sa.select(User, TotpSecret)
+        .select_from(User)
+        .outerjoin(TotpSecret, TotpSecret.user_id == User.id)
+        .where(User.session_token == sa.bindparam("token"))
+    )
+
+
+def account_from(user: User, totp: TotpSecret | None) -> User:
+    so.attributes.set_committed_value(user, "totp", totp)  # no second query for ``has_two_factor``
+    return user
+
+
+def _account(row) -> User | None:
+    return account_from(row[0], row[1]) if row is not None else None

@@ -7,7 +7,7 @@ administration under ``/c/<slug>/mitglieder``.
 
 from flask import Blueprint
 
-from ..core.tenancy import club_blueprint, set_club_loader
+from ..core.tenancy import club_blueprint, set_account_club_loader, set_club_loader
 
 bp = Blueprint("clubs", __name__, template_folder="templates")
 members_bp = club_blueprint("members", __name__, "/mitglieder")
@@ -18,5 +18,6 @@ from . import cli, models, routes, services, signals  # noqa: E402,F401  (the vi
 def init_app(app):
     app.register_blueprint(members_bp)
     set_club_loader(app, services.club_and_membership)  # /c/<slug>/… becomes this club (core/tenancy.py)
+    set_account_club_loader(app, services.account_club_and_membership)  # … read with the account
     signals.connect()
     cli.init_app(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..auth.models import TotpSecret, User
+from ..auth.models import TotpSecret, User, account_from, account_query
 from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.mail import send_mail, try_send_mail
@@ -121,6 +122,32 @@ def club_and_membership(slug: str, user) -> tuple[Club | None, Membership | None
         if isinstance(account, User) and account.id == membership.user_id:
             so.attributes.set_committed_value(membership, "user", account)
     return club, membership
+
+
+@functools.cache
+def _account_club_query():
+    return (
+        account_query()
+        .add_columns(Club, Membership)
+        .outerjoin(Club, Club.slug == sa.bindparam("slug"))
+        .outerjoin(Membership, sa.and_(Membership.club_id == Club.id, Membership.user_id == User.id))
+        .limit(1)
+    )
+
+
+def account_club_and_membership(token: str, slug: str):
+    """``(account, club, membership)`` for a session token on a club page, in one statement (the tenancy
+    loader's and the user loader's queries together); None when no account has that token. The club is None
+    for an unknown slug, the membership None for a non-member."""
+    row = db.session.execute(_account_club_query(), {"token": token, "slug": slug}).first()
+    if row is None:
+        return None
+    account, totp, club, membership = row
+    account_from(account, totp)
+    if membership is not None:
+        so.attributes.set_committed_value(membership, "club", club)
+        so.attributes.set_committed_value(membership, "user", account)
+    return account, club, membership
 
 
 def memberships_of(user) -> list[Membership]:

@@ -313,21 +313,22 @@ def _viewer() -> tuple:
 
 
 def page_key(tokens: list, facets: tuple) -> str:
+    headers = request.headers
     parts = (
         request.endpoint,
         request.full_path,
-        request.headers.get("HX-Request", ""),
-        request.headers.get("HX-Target", ""),
-        request.headers.get("HX-Boosted", ""),
-        request.headers.get("HX-History-Restore-Request", ""),
-        str(get_locale()),
-        _viewer(),
-        facets,
-        date.today().isoformat(),
+        headers.get("HX-Request", ""),
+        headers.get("HX-Target", ""),
+        headers.get("HX-Boosted", ""),
+        headers.get("HX-History-Restore-Request", ""),
+        get_locale(),
+        *_viewer(),
+        *facets,
+        date.today(),
         config_digest(current_app),
-        tuple(tokens),
+        *tokens,
     )
-    return "page-" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    return "page-" + hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
 
 
 def cached_page(render, *, scopes: tuple[str, ...], facets: tuple = ()) -> str:

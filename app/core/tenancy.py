@@ -110,8 +110,41 @@ def set_club_loader(app: Flask, loader) -> None:
     app.extensions["vereinsraum.club_loader"] = loader
 
 
+def set_account_club_loader(app: Flask, loader) -> None:
+    """The clubs domain may also register ``loader(session_token, slug) -> (account, club, membership)``: on a
+    club page the account, the club and the membership are then read in one statement (the accounts
+    domain's user loader asks :func:`load_account`). Returns None when no account has that token."""
+    app.extensions["vereinsraum.account_club_loader"] = loader
+
+
+_PREFETCHED = "_vr_club_with_account"
+
+
+def load_account(token: str, load_alone):
+    """The account for a session token (the accounts domain's Flask-Login user loader calls this).
+
+    On a club page (``g.club_slug`` set before the first access to the user) the account comes with the club
+    and the membership in one statement; they are kept for :func:`load_club_for`. Anywhere else, and when no
+    such loader is registered: ``load_alone()``.
+    """
+    slug = g.get("club_slug")
+    loader = current_app.extensions.get("vereinsraum.account_club_loader")
+    if slug is None or loader is None:
+        return load_alone()
+    found = loader(token, slug)
+    if found is None:
+        return None
+    account, club, membership = found
+    setattr(g, _PREFETCHED, (slug, account, club, membership))
+    return account
+
+
 def load_club_for(slug: str, user):
     """Return ``(club, membership)`` for a slug and user; membership may be None."""
+    account = user._get_current_object() if hasattr(user, "_get_current_object") else user  # loads the user
+    prefetched = g.get(_PREFETCHED)
+    if prefetched is not None and prefetched[0] == slug and prefetched[1] is account:
+        return prefetched[2], prefetched[3]
     loader = current_app.extensions.get("vereinsraum.club_loader")
     if loader is None:
         raise RuntimeError("No club loader: the clubs domain registers it in its init_app (set_club_loader).")

@@ -60,8 +60,9 @@ STATUS_LABELS = {
 
 
 def _english() -> bool:
+    """Whether texts are wanted in English (asked for every text of a checklist page: no string building)."""
     try:
-        return str(get_locale() or "de").startswith("en")
+        return getattr(get_locale(), "language", "de") == "en"
     except Exception:  # noqa: BLE001 - outside a request
         return False
 

@@ -9,8 +9,9 @@ The club export's report PDF comes from :func:`report_context` (see ``personal_d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+import functools
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from functools import cached_property
 
 import sqlalchemy as sa
@@ -312,25 +313,50 @@ def items_for_chapter(chapter_id: str) -> list[ChecklistItem]:
 # --- per club -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    """A club's answer as the checklist reads it: a copy of the row, not a session object (reading forty
+    answers this way costs a third of loading them as objects). Changes go through :func:`save_answer`."""
+
+    id: int
+    club_id: int
+    item_key: str
+    status: Status | None
+    note: str | None
+    responsible_id: int | None
+    due_date: date | None
+    item_hash: str | None
+    version: int
+    updated_at: datetime | None
+    updated_by_id: int | None
+
+    @property
+    def status_enum(self) -> Status | None:
+        return Status(self.status) if self.status else None
+
+
+@functools.cache
+def _answers_query():
+    return sa.select(*(Answer.__table__.c[name] for name in AnswerRow.__slots__)).where(
+        Answer.club_id == sa.bindparam("club_id")
+    )
+
+
 @dataclass
 class ClubSnapshot:
-    """A club's assessment and answers, read in one statement; its states are computed on first use."""
+    """A club's assessment (a session object: saves change it) and its answers (:class:`AnswerRow`), read in two
+    light statements (one joined statement repeated the assessment's columns on every answer's row); its states
+    are computed on first use."""
 
     assessment: Assessment | None
-    answers: dict[str, Answer]
+    answers: dict[str, AnswerRow | Answer]
     states: list[ItemState] | None = None
 
 
 def _read_snapshot(club_id: int) -> ClubSnapshot:
-    rows = db.session.execute(
-        sa.select(Assessment, Answer)
-        .select_from(Club)
-        .outerjoin(Assessment, Assessment.club_id == Club.id)
-        .outerjoin(Answer, Answer.club_id == Club.id)
-        .where(Club.id == club_id)
-    ).all()
-    assessment = rows[0][0] if rows else None
-    return ClubSnapshot(assessment, {answer.item_key: answer for _a, answer in rows if answer is not None})
+    assessment = db.session.scalar(sa.select(Assessment).where(Assessment.club_id == club_id))
+    rows = db.session.execute(_answers_query(), {"club_id": club_id})
+    return ClubSnapshot(assessment, {row.item_key: AnswerRow(*row) for row in rows})
 
 
 def club_snapshot(club) -> ClubSnapshot:
@@ -692,10 +718,14 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
             db.session.rollback()
             _forget_club(club)
             raise Conflict(db.session.get(Answer, answer.id))
-        # The row now holds exactly these values: set them instead of reading the row again.
-        for name, value in dict(values, version=expected_version + 1).items():
-            so.attributes.set_committed_value(answer, name, value)
-        db.session.expire(answer, ["responsible", "updated_by"])
+        # The row now holds exactly these values: keep them instead of reading the row again.
+        if isinstance(answer, AnswerRow):
+            status = Status(values["status"]) if values["status"] else None
+            answer = replace(answer, **dict(values, status=status, version=expected_version + 1))
+        else:
+            for name, value in dict(values, version=expected_version + 1).items():
+                so.attributes.set_committed_value(answer, name, value)
+            db.session.expire(answer, ["responsible", "updated_by"])
     snapshot.answers[item.key] = answer
     snapshot.states = None
     if confirming and not changes:

@@ -74,11 +74,14 @@ def test_saving_a_version_marks_the_checklist_item_with_the_version_as_evidence(
     assert "Nachweis: Verzeichnis von Verarbeitungstätigkeiten, Fassung 1 vom" in item
     assert f'href="/c/{roles.club.slug}/werkzeuge/verzeichnis/1"' in item  # ... with a link to the version
     # a second version is the evidence now; the board's own note stays, a line an older release wrote goes
-    answer.note = "Liegt auch im Vereinsordner.\n" + services.RECORD_EVIDENCE + ", Fassung 1 vom 01.12.2026"
+    from app.privacy.models import Answer
+
+    stored = db.session.get(Answer, answer.id)
+    stored.note = "Liegt auch im Vereinsordner.\n" + services.RECORD_EVIDENCE + ", Fassung 1 vom 01.12.2026"
     db.session.commit()
     assert board.post(f"{base}/verzeichnis/bearbeiten", data=data).status_code == 303
-    db.session.refresh(answer)
-    assert answer.note == "Liegt auch im Vereinsordner."
+    db.session.refresh(stored)
+    assert stored.note == "Liegt auch im Vereinsordner."
     item = board.get(f"/c/{roles.club.slug}/datenschutz/punkt/vvt-exists").get_data(as_text=True)
     assert "Fassung 2 vom" in item and "Fassung 1 vom" not in item
     assert [v.number for v in services.record_versions(roles.club)] == [2, 1]

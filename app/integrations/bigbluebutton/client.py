@@ -21,6 +21,7 @@ from xml.etree.ElementTree import Element
 import requests
 from defusedxml import ElementTree as SafeET
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 
@@ -46,37 +47,39 @@ class BBBError(Exception):
         return self.key in {"timeout", "unreachable", "badResponse", "config"}
 
 
-def _messages() -> dict:
-    return {
-        "checksumError": _(
-            "Der Konferenzserver hat die Anfrage abgelehnt (Prüfsumme falsch). Bitte informieren Sie "
-            "das Plattform-Team."
-        ),
-        "notFound": _("Diese Konferenz läuft nicht (mehr)."),
-        "invalidMeetingIdentifier": _("Diese Konferenz gibt es auf dem Server nicht. Bitte starten Sie sie neu."),
-        "idNotUnique": _(
-            "Eine Konferenz mit dieser Kennung läuft bereits mit anderen Einstellungen. Bitte versuchen "
-            "Sie es in einer Minute noch einmal."
-        ),
-        "missingParamMeetingID": _("Die Anfrage an den Konferenzserver war unvollständig."),
-        "missingParamFullName": _("Bitte geben Sie einen Namen an."),
-        "validationError": _("Der Konferenzserver hat die Angaben nicht akzeptiert."),
-        "mismatchCreateTimeParam": _("Der Beitrittslink ist veraltet. Bitte treten Sie erneut bei."),
-        "meetingForciblyEnded": _("Diese Konferenz wurde beendet."),
-        "maxParticipantsReached": _("Die Konferenz ist voll."),
-        "guestDeniedAccess": _("Der Zutritt wurde nicht erlaubt."),
-        "unsupportedContentType": _("Der Konferenzserver hat die Anfrage nicht verstanden."),
-        "timeout": _("Der Konferenzserver antwortet gerade nicht. Bitte versuchen Sie es gleich noch einmal."),
-        "unreachable": _("Der Konferenzserver ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal."),
-        "badResponse": _(
-            "Der Konferenzserver hat eine unverständliche Antwort geschickt. Bitte versuchen Sie es später noch einmal."
-        ),
-        "config": _("Videokonferenzen sind auf dieser Plattform noch nicht eingerichtet."),
-    }
+#: The German message for each error key of the BBB API (translated when one is shown, not on import).
+_MESSAGES = {
+    "checksumError": _l(
+        "Der Konferenzserver hat die Anfrage abgelehnt (Prüfsumme falsch). Bitte informieren Sie das Plattform-Team."
+    ),
+    "notFound": _l("Diese Konferenz läuft nicht (mehr)."),
+    "invalidMeetingIdentifier": _l("Diese Konferenz gibt es auf dem Server nicht. Bitte starten Sie sie neu."),
+    "idNotUnique": _l(
+        "Eine Konferenz mit dieser Kennung läuft bereits mit anderen Einstellungen. Bitte versuchen "
+        "Sie es in einer Minute noch einmal."
+    ),
+    "missingParamMeetingID": _l("Die Anfrage an den Konferenzserver war unvollständig."),
+    "missingParamFullName": _l("Bitte geben Sie einen Namen an."),
+    "validationError": _l("Der Konferenzserver hat die Angaben nicht akzeptiert."),
+    "mismatchCreateTimeParam": _l("Der Beitrittslink ist veraltet. Bitte treten Sie erneut bei."),
+    "meetingForciblyEnded": _l("Diese Konferenz wurde beendet."),
+    "maxParticipantsReached": _l("Die Konferenz ist voll."),
+    "guestDeniedAccess": _l("Der Zutritt wurde nicht erlaubt."),
+    "unsupportedContentType": _l("Der Konferenzserver hat die Anfrage nicht verstanden."),
+    "timeout": _l("Der Konferenzserver antwortet gerade nicht. Bitte versuchen Sie es gleich noch einmal."),
+    "unreachable": _l("Der Konferenzserver ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal."),
+    "badResponse": _l(
+        "Der Konferenzserver hat eine unverständliche Antwort geschickt. Bitte versuchen Sie es später noch einmal."
+    ),
+    "config": _l("Videokonferenzen sind auf dieser Plattform noch nicht eingerichtet."),
+}
 
 
 def german_message(key: str) -> str:
-    return _messages().get(key) or _("Der Konferenzserver hat die Anfrage abgelehnt (%(key)s).", key=key)
+    message = _MESSAGES.get(key)
+    return (
+        str(message) if message is not None else _("Der Konferenzserver hat die Anfrage abgelehnt (%(key)s).", key=key)
+    )
 
 
 def encode_query(params) -> str:

@@ -7,6 +7,7 @@ to Mattermost (``queue.py``) and the workspace panel (``panel.py``) build on thi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -105,8 +106,14 @@ def webhook_key(webhook_url: str) -> str:
 # --- queries --------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _link_query():
+    # (hot statements are built once: the chat panel loads on every workspace view)
+    return sa.select(ChatLink).where(ChatLink.club_id == sa.bindparam("club_id"))
+
+
 def link_for(club) -> ChatLink | None:
-    return db.session.scalar(sa.select(ChatLink).where(ChatLink.club_id == club.id))
+    return db.session.scalar(_link_query(), {"club_id": club.id})
 
 
 def open_ops(club=None) -> list[ChatOp]:
@@ -116,10 +123,17 @@ def open_ops(club=None) -> list[ChatOp]:
     return list(db.session.scalars(query))
 
 
-def open_op_count(club) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(ChatOp).where(ChatOp.club_id == club.id, ChatOp.status.in_(OPEN))
+@functools.cache
+def _open_op_count_query():
+    return (
+        sa.select(sa.func.count())
+        .select_from(ChatOp)
+        .where(ChatOp.club_id == sa.bindparam("club_id"), ChatOp.status.in_(OPEN))
     )
+
+
+def open_op_count(club) -> int:
+    return db.session.scalar(_open_op_count_query(), {"club_id": club.id})
 
 
 def staff_overview() -> dict:

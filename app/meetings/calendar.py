@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from email.utils import parseaddr
@@ -167,21 +168,29 @@ def repeat_label(meeting: ScheduledMeeting) -> str | None:
 # --- queries ---------------------------------------------------------------------------------
 
 
-def upcoming(club, limit: int | None = None) -> list[Occurrence]:
-    """The next dates (a series gives each of its dates within the horizon), earliest first."""
-    now = utcnow()
-    query = (
+@functools.cache
+def _upcoming_query():
+    # (built once: the meetings panel loads on every workspace view)
+    return (
         sa.select(ScheduledMeeting)
         .options(so.selectinload(ScheduledMeeting.room))
         .where(
-            ScheduledMeeting.club_id == club.id,
+            ScheduledMeeting.club_id == sa.bindparam("club_id"),
             ScheduledMeeting.cancelled_at.is_(None),
-            sa.or_(ScheduledMeeting.repeat.is_not(None), ScheduledMeeting.starts_at > now - timedelta(hours=3)),
+            sa.or_(
+                ScheduledMeeting.repeat.is_not(None),
+                ScheduledMeeting.starts_at > sa.bindparam("since", type_=ScheduledMeeting.starts_at.type),
+            ),
         )
         .order_by(ScheduledMeeting.starts_at)
     )
+
+
+def upcoming(club, limit: int | None = None) -> list[Occurrence]:
+    """The next dates (a series gives each of its dates within the horizon), earliest first."""
+    now = utcnow()
     found = []
-    for meeting in db.session.scalars(query):
+    for meeting in db.session.scalars(_upcoming_query(), {"club_id": club.id, "since": now - timedelta(hours=3)}):
         found += occurrences(meeting, now - timedelta(hours=3), now + (HORIZON if meeting.repeat else HORIZON * 10))
     found = sorted((o for o in found if o.ends_at > now), key=lambda o: o.starts_at)
     return found[:limit] if limit else found

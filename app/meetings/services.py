@@ -6,6 +6,7 @@ for staff rooms (``Room.club_id is None``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -54,13 +55,19 @@ def has_default_room(club) -> bool:
     return db.session.scalar(sa.select(Room.id).where(Room.club_id == club.id, Room.is_default.is_(True))) is not None
 
 
+@functools.cache
+def _rooms_query():
+    # (built once: the meetings panel loads on every workspace view)
+    return (
+        sa.select(Room)
+        .where(Room.club_id == sa.bindparam("club_id"))
+        .order_by(Room.is_default.desc(), Room.name, Room.id)
+    )
+
+
 def rooms_for(club) -> list[Room]:
     """The club's rooms, default first; creates the default room lazily for active clubs."""
-    rooms = list(
-        db.session.scalars(
-            sa.select(Room).where(Room.club_id == club.id).order_by(Room.is_default.desc(), Room.name, Room.id)
-        )
-    )
+    rooms = list(db.session.scalars(_rooms_query(), {"club_id": club.id}))
     if club.is_active and not any(r.is_default for r in rooms):
         rooms.insert(0, ensure_default_room(club))
         db.session.commit()

@@ -39,6 +39,7 @@ from .services import (
     club_assessment,
     club_member_names,
     club_states,
+    club_summary,
     current_item,
     current_topics,
     history,
@@ -48,7 +49,6 @@ from .services import (
     report_context,
     save_profile,
     save_settings,
-    score_summary,
 )
 
 NOTE_MAX = 2000
@@ -95,7 +95,8 @@ def _overview(assessment=None):
 def _score_block(assessment) -> dict:
     """What the checklist page's score block shows (the answer to a save swaps it in place)."""
     states = club_states(g.club, assessment)
-    return {**score_summary(states), "topics": current_topics(), "measures": plan_lists(states)["measures"]}
+    summary = club_summary(g.club, assessment)  # (the save computed it already)
+    return {**summary, "topics": current_topics(), "measures": plan_lists(states)["measures"]}
 
 
 def plan_lists(states) -> dict:

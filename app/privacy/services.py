@@ -241,6 +241,18 @@ def _load_content(version_id: int) -> Content:
     return Content(version, topics, items, {item.key: item for item in items})
 
 
+@functools.cache
+def _current_version_query():
+    # (hot statements are built once: building one costs more than running it)
+    return (
+        sa.select(
+            ChecklistVersion.id, ChecklistVersion.content_hash, ChecklistVersion.published_at, ChecklistVersion.revision
+        )
+        .order_by(ChecklistVersion.number.desc())
+        .limit(1)
+    )
+
+
 def content() -> Content:
     """The current content version: one small statement per request to learn which version is current;
     its topics and items are read from the database once per published version and process.
@@ -252,13 +264,7 @@ def content() -> Content:
     memo = _memo()
     if memo is not None and "content" in memo:
         return memo["content"]
-    row = db.session.execute(
-        sa.select(
-            ChecklistVersion.id, ChecklistVersion.content_hash, ChecklistVersion.published_at, ChecklistVersion.revision
-        )
-        .order_by(ChecklistVersion.number.desc())
-        .limit(1)
-    ).first()
+    row = db.session.execute(_current_version_query()).first()
     if row is None:
         result = _NO_CONTENT
     else:
@@ -336,6 +342,11 @@ class AnswerRow:
 
 
 @functools.cache
+def _assessment_query():
+    return sa.select(Assessment).where(Assessment.club_id == sa.bindparam("club_id"))
+
+
+@functools.cache
 def _answers_query():
     return sa.select(*(Answer.__table__.c[name] for name in AnswerRow.__slots__)).where(
         Answer.club_id == sa.bindparam("club_id")
@@ -351,10 +362,13 @@ class ClubSnapshot:
     assessment: Assessment | None
     answers: dict[str, AnswerRow | Answer]
     states: list[ItemState] | None = None
+    #: (states, score_summary(states)): the score of these states, computed once (the save stores it, the
+    #: checklist page's score block shows it)
+    summary: tuple | None = None
 
 
 def _read_snapshot(club_id: int) -> ClubSnapshot:
-    assessment = db.session.scalar(sa.select(Assessment).where(Assessment.club_id == club_id))
+    assessment = db.session.scalar(_assessment_query(), {"club_id": club_id})
     rows = db.session.execute(_answers_query(), {"club_id": club_id})
     return ClubSnapshot(assessment, {row.item_key: AnswerRow(*row) for row in rows})
 
@@ -550,19 +564,63 @@ def score_summary(states: list[ItemState]) -> dict:
     }
 
 
-def refresh_assessment(club, assessment: Assessment | None = None, states=None) -> Assessment:
-    """Recompute and store the club's score (called on every save)."""
-    assessment = assessment or club_assessment(club)
-    summary = score_summary(club_states(club, assessment) if states is None else states)
+def club_summary(club, assessment: Assessment | None = None) -> dict:
+    """:func:`score_summary` of the club's current states, computed once per request and state."""
+    states = club_states(club, assessment)
+    snapshot = club_snapshot(club)
+    if snapshot.summary is not None and snapshot.summary[0] is states:
+        return snapshot.summary[1]
+    summary = score_summary(states)
+    if states is snapshot.states:
+        snapshot.summary = (states, summary)
+    return summary
+
+
+def _score_values(assessment: Assessment, summary: dict) -> dict:
     answered = summary["answered"]
-    assessment.answered_count = answered
-    assessment.applicable_count = summary["applicable"]
-    assessment.score = summary["score"]
-    assessment.topic_scores = summary["topic_scores"] if answered else {}
-    assessment.updated_at = utcnow()
-    if answered and assessment.started_at is None:
-        assessment.started_at = utcnow()
+    now = utcnow()
+    return {
+        "answered_count": answered,
+        "applicable_count": summary["applicable"],
+        "score": summary["score"],
+        "topic_scores": summary["topic_scores"] if answered else {},
+        "updated_at": now,
+        "started_at": assessment.started_at or (now if answered else None),
+    }
+
+
+def refresh_assessment(club, assessment: Assessment | None = None, states=None) -> Assessment:
+    """Recompute the club's score and set it on the assessment (written with the caller's commit)."""
+    assessment = assessment or club_assessment(club)
+    summary = club_summary(club, assessment) if states is None else score_summary(states)
+    for name, value in _score_values(assessment, summary).items():
+        setattr(assessment, name, value)
     return assessment
+
+
+@functools.cache
+def _score_update():
+    columns = Assessment.__table__.c
+    fields = ("answered_count", "applicable_count", "score", "topic_scores", "updated_at", "started_at")
+    return (
+        sa.update(Assessment)
+        .where(Assessment.id == sa.bindparam("assessment_id"))
+        .values(**{name: sa.bindparam(f"new_{name}", type_=columns[name].type) for name in fields})
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _store_score(club, assessment: Assessment) -> None:
+    """:func:`refresh_assessment` for a save: one prepared ``UPDATE`` right away, the object keeps the values
+    (no unit of work at the commit)."""
+    values = _score_values(assessment, club_summary(club, assessment))
+    db.session.execute(
+        _score_update(),
+        {"assessment_id": assessment.id, **{f"new_{k}": v for k, v in values.items()}},
+        execution_options={"revision_scopes": (club_scope(club.id),)},
+    )
+    for name, value in values.items():
+        so.attributes.set_committed_value(assessment, name, value)
 
 
 def open_states(states: list[ItemState]) -> list[ItemState]:
@@ -598,18 +656,23 @@ def can_answer(club, membership, assessment: Assessment | None) -> bool:
     return membership.is_board or bool(assessment and assessment.members_may_answer)
 
 
+@functools.cache
+def _member_names_query():
+    return (
+        sa.select(User.id, User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.club_id == sa.bindparam("club_id"))
+        .order_by(User.name)
+    )
+
+
 def club_member_names(club) -> list[tuple[int, str]]:
     """(user id, name) of the club's members, by name – one query (once per request)."""
     memo = _memo()
     key = ("members", club.id)
     if memo is not None and key in memo:
         return list(memo[key])
-    rows = db.session.execute(
-        sa.select(User.id, User.name)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.club_id == club.id)
-        .order_by(User.name)
-    ).all()
+    rows = db.session.execute(_member_names_query(), {"club_id": club.id}).all()
     names = [(row.id, row.name) for row in rows]
     if memo is not None:
         memo[key] = names
@@ -709,10 +772,9 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
             ) from None
     else:
         result = db.session.execute(
-            sa.update(Answer)
-            .where(Answer.id == answer.id, Answer.version == expected_version)
-            .values(version=Answer.version + 1, **values)
-            .execution_options(synchronize_session=False, revision_scopes=(club_scope(club.id),))
+            _compare_and_set(),
+            {"answer_id": answer.id, "expected": expected_version, **{f"new_{k}": v for k, v in values.items()}},
+            execution_options={"revision_scopes": (club_scope(club.id),)},
         )
         if result.rowcount != 1:
             db.session.rollback()
@@ -735,18 +797,46 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
         if "responsible_id" in changes
         else {}
     )
-    db.session.add(
-        AnswerChange(
-            club_id=club.id,
-            item_key=item.key,
-            user_id=user.id,
-            user_name=user.name,
-            created_at=now,
-            changes=changes,
-            **responsible,
-        )
+    db.session.execute(
+        _history_insert(),
+        {
+            "club_id": club.id,
+            "item_key": item.key,
+            "user_id": user.id,
+            "user_name": user.name,
+            "created_at": now,
+            "changes": changes,
+            "old_responsible_id": responsible.get("old_responsible_id"),
+            "new_responsible_id": responsible.get("new_responsible_id"),
+        },
+        execution_options={"revision_scopes": (club_scope(club.id),)},
     )
     return answer, True
+
+
+#: What a save writes into the answer's row (besides the version).
+_SAVED_FIELDS = ("status", "note", "responsible_id", "due_date", "item_hash", "updated_at", "updated_by_id")
+
+
+@functools.cache
+def _compare_and_set():
+    """``UPDATE … SET …, version = version + 1 WHERE id = :answer_id AND version = :expected`` (built once)."""
+    columns = Answer.__table__.c
+    return (
+        sa.update(Answer)
+        .where(Answer.id == sa.bindparam("answer_id"), Answer.version == sa.bindparam("expected"))
+        .values(
+            version=Answer.version + 1,
+            **{name: sa.bindparam(f"new_{name}", type_=columns[name].type) for name in _SAVED_FIELDS},
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+@functools.cache
+def _history_insert():
+    """The history row of a save, written right away (not by the session's flush: no unit of work for it)."""
+    return sa.insert(AnswerChange.__table__)
 
 
 def answer_item(
@@ -761,7 +851,8 @@ def answer_item(
     """Save one answer (:func:`save_answer`), then the club's score when it changed, and commit."""
     answer, changed = save_answer(club, item, user, data, expected_version, member_names)
     if changed:
-        refresh_assessment(club, assessment)
+        db.session.flush()  # a new assessment (first answer) gets its row before the score goes into it
+        _store_score(club, assessment)
     _commit_keeping_state()
     return answer, changed
 

@@ -5,6 +5,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..extensions import db
+from . import pagecache
 from .backup import BackupError, backup, backup_files, restore, restore_files
 
 
@@ -73,6 +74,7 @@ def init_app(app):
             files = restore_files(_backup_dirs(), source)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
+        pagecache.renew([pagecache.SITE])  # no page stored before may be shown again (its tokens stayed)
         click.echo(f"Sicherung ({kind}) eingespielt aus {source}. Danach: flask db upgrade heads")
         if files is None:
             click.echo(f"Keine Dateien-Sicherung ({source}.dateien.tar) gefunden: die Dateien bleiben, wie sie sind.")

@@ -84,8 +84,8 @@ def _after_flush(session, _context) -> None:
     changed = set()
     for obj in session.new:
         changed.update(scopes_of(obj))
-    for obj in session.deleted:
-        changed.update(scopes_of(obj))
+    for obj in session.deleted:  # (a row of no club may take rows of clubs with it: ON DELETE CASCADE)
+        changed.update(scopes_of(obj) or (SITE,))
     for obj in session.dirty:
         if session.is_modified(obj, include_collections=False):
             changed.update(scopes_of(obj))

@@ -195,9 +195,15 @@ def test_backup_and_restore_commands(tmp_path):
     _sqlite_db(live, [])
     assert runner.invoke(args=["restore", str(tmp_path / "backup.db")], input="n\n").exit_code == 1
     assert _rows(live) == []
+    with app.app_context():
+        from app.core import pagecache
+
+        before = pagecache.page_store().tokens([pagecache.SITE])
     result = runner.invoke(args=["restore", "--yes", str(tmp_path / "backup.db")])
     assert result.exit_code == 0, result.output
     assert _rows(live) == ["Antwort"]
+    with app.app_context():  # no page stored before the restore is shown again
+        assert pagecache.page_store().tokens([pagecache.SITE]) != before
 
 
 def test_files_beside_the_database_are_backed_up_and_restored(tmp_path):

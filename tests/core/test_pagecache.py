@@ -303,3 +303,23 @@ def test_a_rolled_back_change_renews_nothing_it_did_not_commit_but_misses_nothin
     db.session.rollback()
     _page(board, roles.club)
     assert len(renders) == 1  # nothing committed: the page stands
+
+
+def test_deleting_a_row_of_no_club_renews_every_page(roles, client_for, make_user, renders):
+    """An account deleted through the session takes its memberships with it (ON DELETE CASCADE, not seen by
+    the session): the deletion itself renews every page, although changes to accounts otherwise renew none."""
+    from app.clubs.models import Membership, Role
+
+    leaving = make_user(name="Lena Geht")
+    db.session.add(Membership(club_id=roles.club.id, user_id=leaving.id, role=Role.MEMBER))
+    db.session.commit()
+    board = client_for(roles.board)
+    _page(board, roles.club)
+    leaving.name = "Lena Bleibt"  # an account's own change: no other page shows it
+    db.session.commit()
+    _page(board, roles.club)
+    assert len(renders) == 1
+    db.session.delete(leaving)
+    db.session.commit()
+    _page(board, roles.club)
+    assert len(renders) == 2

@@ -34,6 +34,7 @@ from .models import STATUS_LABELS, Status
 from .services import (
     PROFILE_QUESTIONS,
     Conflict,
+    MemberNames,
     answer_item,
     can_answer,
     club_assessment,
@@ -127,7 +128,7 @@ def _check_may_add_evidence() -> None:
         require_board()  # a board member acts as the board: the club's two-factor rule for its board applies
 
 
-def _item_context(item, answer=None, assessment=None, members=None, **extra):
+def _item_context(item, answer=None, assessment=None, members=None, names=None, **extra):
     assessment = assessment if assessment is not None else club_assessment(g.club, create=False)
     states = club_states(
         g.club,
@@ -135,11 +136,15 @@ def _item_context(item, answer=None, assessment=None, members=None, **extra):
         items=[item],
         answers={item.key: answer} if answer is not None else load_answer(g.club, item.key),
     )
-    members = members if members is not None else _members()
+    if names is None:
+        members = members if members is not None else _members()
+        names = dict(members)
+    elif members is None:
+        members = names.pairs  # (read only if the template shows the select)
     ctx = {
         "state": states[0],
         "members": members,
-        "names": dict(members),
+        "names": names,
         "may_answer": can_answer(g.club, g.membership, assessment),
         "may_add_evidence": _may_add_evidence(assessment),
         "evidence_max": size_label(max_bytes()),
@@ -155,7 +160,7 @@ def _item_context(item, answer=None, assessment=None, members=None, **extra):
     return ctx
 
 
-def _parse_answer(form, member_ids: set[int]):
+def _parse_answer(form, member_ids):
     errors: dict[str, str] = {}
     status = form.get("status") or None
     if status is not None and status not in {s.value for s in Status}:
@@ -274,27 +279,25 @@ def save(key):
     assessment = club_assessment(g.club, create=False)
     if not can_answer(g.club, g.membership, assessment):
         abort(403)
-    members = _members()
-    names = dict(members)
-    data, version, errors = _parse_answer(request.form, set(names))
+    # the members are read only when needed: a responsible person named, or the whole item shown again
+    names = MemberNames(g.club, known={current_user.id: current_user.name})
+    data, version, errors = _parse_answer(request.form, names)
     # autosave (htmx, on every change): swaps nothing on success; an error or a conflict replaces the item
     autosave = is_htmx() and request.form.get("autosave") == "1"
     if errors:
-        ctx = _item_context(item, assessment=assessment, members=members, errors=errors, form_values=request.form)
+        ctx = _item_context(item, assessment=assessment, names=names, errors=errors, form_values=request.form)
         response = render_page("privacy/item.html", "privacy/partials/_item.html", status=422, **ctx)
         return _retarget_item(response, item) if autosave else response
     assessment = assessment or club_assessment(g.club)
     try:
         answer, changed = answer_item(g.club, item, current_user, data, version, names, assessment)
     except Conflict as conflict:
-        ctx = _item_context(item, answer=conflict.current, members=members, mine=data, conflict=conflict.current)
+        ctx = _item_context(item, answer=conflict.current, names=names, mine=data, conflict=conflict.current)
         response = render_page("privacy/item.html", "privacy/partials/_conflict.html", status=409, **ctx)
         return _retarget_item(response, item) if autosave else response
     if not is_htmx():
         return redirect(url_for(".checklist") + f"#item-{item.key}", code=303)
-    ctx = _item_context(
-        item, answer=answer, assessment=assessment, members=members, saved=changed, unchanged=not changed
-    )
+    ctx = _item_context(item, answer=answer, assessment=assessment, names=names, saved=changed, unchanged=not changed)
     # the checklist page shows the score: update it in place (not needed on the single-item page)
     on_item_page = "/punkt/" in (request.headers.get("HX-Current-URL") or "")
     overview = None if on_item_page else _score_block(assessment)

@@ -10,6 +10,7 @@ The club export's report PDF comes from :func:`report_context` (see ``personal_d
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
@@ -664,6 +665,59 @@ def _member_names_query():
         .where(Membership.club_id == sa.bindparam("club_id"))
         .order_by(User.name)
     )
+
+
+class MemberNames(Mapping):
+    """``{user id: name}`` of the club's members, read on first use (:func:`club_member_names`). ``known``
+    answers without reading: a checklist click by the person saving, naming nobody else, needs no member list.
+    ``pairs``: the ``(id, name)`` list for the form's select, also read on first use."""
+
+    def __init__(self, club, known: dict[int, str] | None = None):
+        self.club = club
+        self.known = dict(known or {})
+        self._names: dict[int, str] | None = None
+
+    def _all(self) -> dict[int, str]:
+        if self._names is None:
+            self._names = dict(club_member_names(self.club))
+        return self._names
+
+    def __getitem__(self, user_id):
+        if user_id in self.known:
+            return self.known[user_id]
+        return self._all()[user_id]
+
+    def __contains__(self, user_id) -> bool:
+        return user_id in self.known or user_id in self._all()
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    @property
+    def pairs(self) -> Sequence:
+        return _Later(lambda: list(self._all().items()))
+
+
+class _Later(Sequence):
+    """A list made on first use (a template that never shows it costs nothing)."""
+
+    def __init__(self, make):
+        self._make = make
+        self._items = None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = self._make()
+        return self._items
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
 
 
 def club_member_names(club) -> list[tuple[int, str]]:

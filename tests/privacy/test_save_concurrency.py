@@ -111,3 +111,33 @@ def test_save_runs_at_most_eight_statements(roles, content, set_profile, answer,
     db.session.expire_all()
     row = db.session.scalar(sa.select(Answer).where(Answer.club_id == club_id, Answer.item_key == "mem-bcc"))
     assert (row.status, row.version, row.responsible_id) == ("yes", 2, member_id)
+
+
+def test_a_click_that_names_nobody_reads_no_member_list(roles, content, set_profile, answer, client_for, count_queries):
+    """The autosave of a click on an answer (from the checklist page) needs the members only to check or show a
+    responsible person: without one it runs seven statements, the member list is not among them."""
+    set_profile(roles.club)
+    client = client_for(roles.board)
+    assert answer(roles.board, roles.club, "mem-bcc", "partial", version=0, client=client).status_code == 200
+    slug = roles.club.slug
+    db.session.expire_all()
+    with count_queries() as q:
+        response = client.post(
+            f"/c/{slug}/datenschutz/punkt/mem-bcc",
+            data={"status": "yes", "version": "1", "note": "", "responsible_id": "", "due_date": "", "autosave": "1"},
+            headers=dict(HX, **{"HX-Current-URL": f"http://localhost/c/{slug}/datenschutz/selbstcheck"}),
+        )
+    assert response.status_code == 200
+    assert "Vera Vorstand" in response.get_data(as_text=True)  # "zuletzt geändert … von": the saver, known
+    assert q.count <= 7, "\n".join(q.statements)
+    member_list = "SELECT user.id, user.name \nFROM user JOIN membership"
+    assert not any(s.replace('"', "").startswith(member_list) for s in q.statements), q.statements
+    # a responsible person who is no member is still refused (the list is read for that check)
+    response = client.post(
+        f"/c/{slug}/datenschutz/punkt/mem-bcc",
+        data={"status": "yes", "version": "2", "note": "", "responsible_id": str(roles.outsider.id), "due_date": ""},
+        headers=HX,
+    )
+    assert response.status_code == 422 and "Bitte wählen Sie ein Mitglied Ihres Vereins." in response.get_data(
+        as_text=True
+    )

@@ -54,14 +54,29 @@ def _translations():
     Flask-Babel's own template callables look it up on every ``_()`` in a template (the locale's name is
     built anew each time), which cost a page with fifty texts more than its database queries.
     """
+    try:  # the usual case, in a few attribute reads: Flask-Babel's locale of this request is the one cached
+        babel_ctx = g._flask_babel
+        memo = babel_ctx.vr_translations
+        if memo[0] is babel_ctx.babel_locale:
+            return memo[1]
+    except AttributeError:
+        pass
     if not g:
         return get_translations()
-    locale = get_locale()
-    memo = g.get("_vr_translations")
-    if memo is None or memo[0] is not locale:
-        memo = (locale, get_translations())
-        g._vr_translations = memo
-    return memo[1]
+    locale = get_locale()  # (creates g._flask_babel)
+    translations = get_translations()
+    g._flask_babel.vr_translations = (locale, translations)
+    return translations
+
+
+def current_language() -> str:
+    """The request's language ("de", "en"), read from the locale Flask-Babel chose for it (cheap: asked for
+    every localized text of a page)."""
+    try:
+        return g._flask_babel.babel_locale.language
+    except AttributeError:
+        locale = get_locale() if g else None
+        return locale.language if locale is not None else "de"
 
 
 def install_template_gettext(app) -> None:

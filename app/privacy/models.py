@@ -14,11 +14,11 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import JSONB
 
 from ..core.db import UTCDateTime, enum_column, utcnow
+from ..core.i18n import current_language
 from ..core.sources import localized_sources
 from ..extensions import db
 
@@ -62,7 +62,7 @@ STATUS_LABELS = {
 def _english() -> bool:
     """Whether texts are wanted in English (asked for every text of a checklist page: no string building)."""
     try:
-        return getattr(get_locale(), "language", "de") == "en"
+        return current_language() == "en"
     except Exception:  # noqa: BLE001 - outside a request
         return False
 

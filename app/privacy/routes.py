@@ -53,6 +53,8 @@ from .services import (
 )
 
 NOTE_MAX = 2000
+#: Answers that make an item a measure of the action plan.
+MEASURE_STATUSES = (Status.NO.value, Status.PARTIAL.value)
 
 
 @bp.context_processor
@@ -97,13 +99,14 @@ def _score_block(assessment) -> dict:
     """What the checklist page's score block shows (the answer to a save swaps it in place)."""
     states = club_states(g.club, assessment)
     summary = club_summary(g.club, assessment)  # (the save computed it already)
-    return {**summary, "topics": current_topics(), "measures": plan_lists(states)["measures"]}
+    measures = [s for s in states if s.is_open and s.effective_status in MEASURE_STATUSES]  # counted, not sorted
+    return {**summary, "topics": current_topics(), "measures": measures}
 
 
 def plan_lists(states) -> dict:
     """The action plan's two lists: measures (answered "Nein" or "Teilweise", most urgent first) and the
     questions that still need an answer (a changed question whose answer awaits review counts here too)."""
-    measures = [s for s in open_states(states) if s.effective_status in (Status.NO.value, Status.PARTIAL.value)]
+    measures = [s for s in open_states(states) if s.effective_status in MEASURE_STATUSES]
     unanswered = [s for s in states if s.counted and s.effective_status is None]
     return {"measures": measures, "unanswered": unanswered}
 

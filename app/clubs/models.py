@@ -10,6 +10,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from ..core.db import UTCDateTime, enum_column, utcnow
+from ..core.pagecache import club_scope
 from ..extensions import db
 
 
@@ -91,6 +92,10 @@ def club_name_key(name: str) -> str:
 
 class Club(db.Model):
     __tablename__ = "club"
+
+    def __revision_scopes__(self) -> tuple[str, ...]:
+        """A change to the club renews its own pages (core/pagecache.py), not every club's."""
+        return (club_scope(self.id),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     slug: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)

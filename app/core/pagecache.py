@@ -6,16 +6,19 @@ Two parts:
   (it has a ``club_id``; a club row is its own scope) and ``site`` for everything else (content, workshops,
   consultation hours, …). Nothing has to remember to do this: the session's flush hook reads the changed
   objects, and a bulk ``UPDATE``/``DELETE``/``INSERT`` counts as ``site`` (all pages) unless the statement
-  names its scopes (``execution_options(revision_scopes=("club:7",))``). A model that never shows on a cached
-  page may say so with ``__revision_scopes__ = ()``. (Scopes noted by a transaction that is rolled back stay
-  noted and are renewed with the session's next commit: a needless new token, never a missed one.) After the commit each touched scope gets a new random
-  token in the shared store, so a page rendered before the change is never found again. (After, not before:
-  a page rendered in between from the old rows would otherwise be stored under the new token.)
+  names its scopes (``execution_options(revision_scopes=("club:7",))``). A model that never shows on a stored
+  page may say so with ``__revision_scopes__ = ()`` (its deletion still counts as ``site``: ON DELETE CASCADE
+  may take rows of clubs with it). Scopes noted by a transaction that is rolled back stay noted and are
+  renewed with the session's next commit: a needless new token, never a missed one. After the commit each
+  touched scope gets a new random token in the shared store, so a page rendered before the change is never
+  found again. (After, not before: a page rendered in between from the old rows would otherwise be stored
+  under the new token.)
 * **Pages.** :func:`cached_page` renders a view once per key and answers from the store afterwards. The key
-  holds the request (endpoint, path and query, htmx headers), the locale, the viewing account (id, name,
-  role flags, second factor), the caller's facets (the membership's role), today's date and the tokens of the
-  scopes the page reads. The session's CSRF token is cut out before storing and put back on every answer;
-  a request with flash messages waiting is rendered afresh (they belong to that one response).
+  holds the request (endpoint, path, htmx headers), the locale, the viewing account (id, name, session token,
+  staff flag, second factor, confirmed address), the caller's facets (the membership's role), today's date, a
+  digest of the settings and the tokens of the scopes the page reads. The session's CSRF token is cut out
+  before storing and put back on every answer. Never stored: a request with flash messages waiting (they
+  belong to that one response), one with a query string, and a page whose scopes changed while it rendered.
 
 The store is shared by every process that serves the app: Redis when ``REDIS_URL`` is set (the app cache),
 otherwise files in ``PAGE_CACHE_DIR`` (default ``instance/cache/pages``), so gunicorn workers on one machine
@@ -84,7 +87,7 @@ def _after_flush(session, _context) -> None:
     changed = set()
     for obj in session.new:
         changed.update(scopes_of(obj))
-    for obj in session.deleted:  # (a row of no club may take rows of clubs with it: ON DELETE CASCADE)
+    for obj in session.deleted:  # (see the module's docstring: a deletion never counts as nothing)
         changed.update(scopes_of(obj) or (SITE,))
     for obj in session.dirty:
         if session.is_modified(obj, include_collections=False):

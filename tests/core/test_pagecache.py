@@ -323,3 +323,28 @@ def test_deleting_a_row_of_no_club_renews_every_page(roles, client_for, make_use
     db.session.commit()
     _page(board, roles.club)
     assert len(renders) == 2
+
+
+def test_a_savepoint_renews_nothing_before_the_transaction_commits(app, roles):
+    """A page rendered between a savepoint and the commit would see the old rows under a new token."""
+    store = pagecache.page_store()
+    scope = pagecache.club_scope(roles.club.id)
+    before = store.tokens([scope])
+    with db.session.begin_nested():
+        roles.club.description = "Im Sicherungspunkt geändert"
+    assert store.tokens([scope]) == before  # released, but not committed: others cannot see it yet
+    db.session.commit()
+    assert store.tokens([scope]) != before
+
+
+def test_a_change_to_one_club_leaves_the_pages_of_other_clubs_stored(roles, client_for, renders):
+    board = client_for(roles.board)
+    _page(board, roles.club)
+    roles.other_club.description = "Nur bei den anderen"
+    db.session.commit()
+    _page(board, roles.club)
+    assert len(renders) == 1
+    roles.club.description = "Bei uns"
+    db.session.commit()
+    _page(board, roles.club)
+    assert len(renders) == 2

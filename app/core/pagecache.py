@@ -357,10 +357,8 @@ def cached_page(render, *, scopes: tuple[str, ...], facets: tuple = ()) -> str:
         log.exception("page cache unavailable")
         return render()
     if stored is not None:
-        g.page_cache = "hit"
         return stored.replace(CSRF_PLACEHOLDER, generate_csrf())
     html = render()
-    g.page_cache = "miss"
     started = g.get("request_started")
     renewed = max((_token_time(token) or float("inf")) for token in current) if key else float("inf")
     if session.get("_flashes") or started is None or renewed >= started - store.clock_slack:

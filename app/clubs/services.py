@@ -116,12 +116,18 @@ def club_and_membership(slug: str, user) -> tuple[Club | None, Membership | None
     if row is None:
         return None, None
     club, membership = row
-    if membership is not None:
-        so.attributes.set_committed_value(membership, "club", club)
-        account = user._get_current_object() if hasattr(user, "_get_current_object") else user  # not the proxy
-        if isinstance(account, User) and account.id == membership.user_id:
-            so.attributes.set_committed_value(membership, "user", account)
+    account = user._get_current_object() if hasattr(user, "_get_current_object") else user  # not the proxy
+    _attach(membership, club, account if isinstance(account, User) else None)
     return club, membership
+
+
+def _attach(membership: Membership | None, club: Club, account: User | None) -> None:
+    """Give the loaded membership its club and account, so neither is loaded again."""
+    if membership is None:
+        return
+    so.attributes.set_committed_value(membership, "club", club)
+    if account is not None and account.id == membership.user_id:
+        so.attributes.set_committed_value(membership, "user", account)
 
 
 @functools.cache
@@ -143,10 +149,7 @@ def account_club_and_membership(token: str, slug: str):
     if row is None:
         return None
     account, totp, club, membership = row
-    account_from(account, totp)
-    if membership is not None:
-        so.attributes.set_committed_value(membership, "club", club)
-        so.attributes.set_committed_value(membership, "user", account)
+    _attach(membership, club, account_from(account, totp))
     return account, club, membership
 
 

@@ -337,10 +337,6 @@ class AnswerRow:
     updated_at: datetime | None
     updated_by_id: int | None
 
-    @property
-    def status_enum(self) -> Status | None:
-        return Status(self.status) if self.status else None
-
 
 @functools.cache
 def _assessment_query():

@@ -12,7 +12,7 @@ from sqlalchemy.orm import configure_mappers
 
 from .config import Config, ensure_secret_key, env_overrides
 from .core import converters, i18n, jobs, security
-from .core.db import tune_sqlite
+from .core.db import tune_postgresql, tune_sqlite
 from .core.tenancy import check_routes
 from .extensions import babel, cache, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -59,6 +59,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     with app.app_context():
         for engine in db.engines.values():
             tune_sqlite(engine)  # WAL, synchronous=NORMAL, busy_timeout, foreign_keys=ON (SQLite only)
+            tune_postgresql(engine)  # liveness check without a round trip, BEGIN at the first write (PostgreSQL only)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -16,7 +16,7 @@ class Config:
     APP_NAME = "Vereinsraum"
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # default: sqlite in instance/
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}  # PostgreSQL connections are checked without pool_pre_ping: core/db.py
     SQLALCHEMY_RECORD_QUERIES = False
 
     # Public base URL: every absolute link (mails, calendar feeds, links to share) is built from it alone.

@@ -1159,7 +1159,9 @@ def main() -> int:
             "fault: consumer killed (SIGKILL) mid chat sync, restarted: the sweep finishes it, every operation once",
             check.check_chat_kill,
         )
-        check.run("fault: PostgreSQL restarted while requests run (pool pre-ping)", check.check_postgres_restart)
+        check.run(
+            "fault: PostgreSQL restarted while requests run (pooled connections checked)", check.check_postgres_restart
+        )
         check.run("health: 503 when the worker is down", check.check_worker_down_health)
         check.run(
             "fault: Redis stopped (pages, limiter, caches, queued jobs; a new job is refused with 503, nothing "

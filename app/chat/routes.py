@@ -14,12 +14,12 @@ from .panel import panel_info
 
 def _panel_context(refresh: bool = False, cached_only: bool = False) -> dict:
     """``cached_only``: the full page (no htmx) – nothing is asked of Mattermost while it renders."""
-    link = services.link_for(g.club)
+    link, waiting = services.link_and_open_op_count(g.club)
     info = panel_info(link, g.membership, refresh=refresh, cached_only=cached_only) if link is not None else None
     return {
         "link": link,
         "info": info,
-        "waiting": services.open_op_count(g.club),
+        "waiting": waiting,
         "platform_ready": services.platform_ready(),
         "form": EmptyForm(),
         "no_account": link is not None and services.has_no_account(link, g.membership.user_id),

@@ -136,6 +136,23 @@ def open_op_count(club) -> int:
     return db.session.scalar(_open_op_count_query(), {"club_id": club.id})
 
 
+@functools.cache
+def _link_and_open_op_count_query():
+    # One row whether the club has a link or not: (the link or None, the number of open operations).
+    one_row = sa.select(sa.literal(1).label("one")).subquery("one_row")
+    return (
+        sa.select(ChatLink, _open_op_count_query().scalar_subquery())
+        .select_from(one_row)
+        .outerjoin(ChatLink, ChatLink.club_id == sa.bindparam("club_id"))
+    )
+
+
+def link_and_open_op_count(club) -> tuple[ChatLink | None, int]:
+    """:func:`link_for` and :func:`open_op_count` in one statement (the chat panel loads on every workspace view)."""
+    link, waiting = db.session.execute(_link_and_open_op_count_query(), {"club_id": club.id}).one()
+    return link, waiting
+
+
 def staff_overview() -> dict:
     """For the staff page (and the admin dashboard): open ops with their errors."""
     ops = open_ops()

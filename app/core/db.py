@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import enum
+import functools
+import select
+import time
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
+from flask import has_request_context
 from sqlalchemy.types import TypeDecorator
 
 #: How long a SQLite connection waits for another writer's lock before "database is locked" (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+#: A pooled PostgreSQL connection idle for longer than this is pinged (one round trip) before it is used.
+POSTGRES_PING_AFTER_IDLE_SECONDS = 30.0
+
+#: Execution option: this statement is the whole of its transaction (atomic by itself, and the caller commits
+#: right after it). In a web request on PostgreSQL it then runs without ``BEGIN``/``COMMIT`` round trips when no
+#: transaction is open yet; inside an open transaction it runs there, as any statement.
+WHOLE_TRANSACTION = "whole_transaction"
+
+#: Row locks a SELECT can take; such a SELECT must run inside the transaction.
+_LOCKING_CLAUSES = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE")
 
 
 def tune_sqlite(engine: sa.Engine) -> None:
@@ -37,6 +52,83 @@ def tune_sqlite(engine: sa.Engine) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()
+
+
+def tune_postgresql(engine: sa.Engine) -> None:
+    """PostgreSQL without round trips that do no work; nothing happens for other databases.
+
+    **Liveness check without a round trip.** A pooled connection is checked when it is taken from the pool: if
+    its socket has something to read while idle, the server has closed it (a restart or a terminated backend
+    sends its last message and hangs up), and the pool opens a new connection instead. A connection idle for
+    longer than :data:`POSTGRES_PING_AFTER_IDLE_SECONDS` is also pinged (a firewall may have dropped it
+    silently). ``pool_pre_ping`` made that round trip on every checkout.
+
+    **The transaction begins at the first write (web requests).** A request's connection runs in autocommit
+    until the first statement that is not a plain ``SELECT``; ``BEGIN`` is sent just before that statement
+    (an ``INSERT``/``UPDATE``/``DELETE``, a ``SAVEPOINT``, a ``SELECT … FOR UPDATE``), so every write of the
+    request is still one transaction, committed or rolled back as a whole. Under PostgreSQL's READ COMMITTED
+    every statement sees a fresh snapshot, inside a transaction or not, so reads see the same data as before.
+    This is what SQLite's driver already does (it begins before the first write), so both databases behave
+    alike. A request that only reads saves ``BEGIN`` and ``ROLLBACK``, and the driver keeps its prepared
+    statements (a ``ROLLBACK`` makes psycopg forget them). Jobs, commands and migrations keep the driver's
+    usual transactions.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _connected(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, proxy):
+        idle = time.monotonic() - record.info.get("idle_since", 0.0)
+        try:
+            if dbapi_connection.closed or _closed_by_server(dbapi_connection):
+                raise sa.exc.DisconnectionError("the server closed the connection")
+            if idle > POSTGRES_PING_AFTER_IDLE_SECONDS:
+                engine.dialect.do_ping(dbapi_connection)
+            lazy = has_request_context()
+            dbapi_connection.autocommit = lazy
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DisconnectionError(str(exc)) from exc
+        record.info["begin_at_first_write"] = lazy
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _begin_before_first_write(conn, cursor, statement, parameters, context, executemany):
+        dbapi_connection = cursor.connection
+        if (
+            dbapi_connection.autocommit
+            and conn.connection.info.get("begin_at_first_write")
+            and "isolation_level" not in conn.get_execution_options()  # an explicit AUTOCOMMIT stays so
+            and dbapi_connection.info.transaction_status == _IDLE
+            and not _plain_read(statement)
+            and not (context is not None and context.execution_options.get(WHOLE_TRANSACTION))
+        ):
+            dbapi_connection.execute("BEGIN", prepare=False)
+
+
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
+
+
+def _closed_by_server(dbapi_connection) -> bool:
+    """Whether an idle connection's socket is readable: the server said goodbye (or something we never asked for)."""
+    poller = select.poll()
+    poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+@functools.lru_cache(maxsize=1024)
+def _plain_read(statement: str) -> bool:
+    """A SELECT that takes no row locks: it may run outside the transaction."""
+    if not statement.lstrip()[:6].upper() == "SELECT":
+        return False
+    upper = statement.upper()
+    return not any(clause in upper for clause in _LOCKING_CLAUSES)
 
 
 def utcnow() -> datetime:

@@ -97,10 +97,11 @@ def _after_flush(session, _context) -> None:
 
 
 def _do_orm_execute(state) -> None:
-    if not (state.is_update or state.is_delete or state.is_insert):
-        return
     declared = state.execution_options.get("revision_scopes")
-    touch(state.session, *(declared if declared is not None else (SITE,)))
+    if declared is not None:  # any statement may declare what it changes (a SELECT with a writing WITH, too)
+        touch(state.session, *declared)
+    elif state.is_update or state.is_delete or state.is_insert:
+        touch(state.session, SITE)
 
 
 def _before_commit(session) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ..auth.models import User
 from ..clubs.models import Club, Membership
 from ..core.audit import audit_record
-from ..core.db import utcnow
+from ..core.db import WHOLE_TRANSACTION, utcnow
 from ..core.pagecache import club_scope
 from ..extensions import db
 from .models import (
@@ -596,28 +596,38 @@ def refresh_assessment(club, assessment: Assessment | None = None, states=None) 
 
 
 @functools.cache
-def _score_update():
-    columns = Assessment.__table__.c
-    fields = ("answered_count", "applicable_count", "score", "topic_scores", "updated_at", "started_at")
+def _score_update(prefix: str = "new_"):
+    """``UPDATE privacy_assessment SET <score columns> WHERE id = :<prefix>assessment_id`` (built once)."""
+    table = Assessment.__table__  # a Core UPDATE: the ORM's bulk-update path costs more than the statement
     return (
-        sa.update(Assessment)
-        .where(Assessment.id == sa.bindparam("assessment_id"))
-        .values(**{name: sa.bindparam(f"new_{name}", type_=columns[name].type) for name in fields})
-        .execution_options(synchronize_session=False)
+        sa.update(table)
+        .where(table.c.id == sa.bindparam(f"{prefix}assessment_id"))
+        .values(**{name: sa.bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in _SCORE_FIELDS})
     )
+
+
+#: What a save writes into the club's assessment row.
+_SCORE_FIELDS = ("answered_count", "applicable_count", "score", "topic_scores", "updated_at", "started_at")
+
+
+def _score_parameters(club, assessment: Assessment, prefix: str = "new_") -> tuple[dict, dict]:
+    """The score of the club's current states: (its values, the parameters of :func:`_score_update`)."""
+    values = _score_values(assessment, club_summary(club, assessment))
+    parameters = {f"{prefix}assessment_id": assessment.id, **{f"{prefix}{k}": v for k, v in values.items()}}
+    return values, parameters
+
+
+def _keep_score(assessment: Assessment, values: dict) -> None:
+    for name, value in values.items():
+        so.attributes.set_committed_value(assessment, name, value)
 
 
 def _store_score(club, assessment: Assessment) -> None:
     """:func:`refresh_assessment` for a save: one prepared ``UPDATE`` right away, the object keeps the values
     (no unit of work at the commit)."""
-    values = _score_values(assessment, club_summary(club, assessment))
-    db.session.execute(
-        _score_update(),
-        {"assessment_id": assessment.id, **{f"new_{k}": v for k, v in values.items()}},
-        execution_options={"revision_scopes": (club_scope(club.id),)},
-    )
-    for name, value in values.items():
-        so.attributes.set_committed_value(assessment, name, value)
+    values, parameters = _score_parameters(club, assessment)
+    db.session.execute(_score_update(), parameters, execution_options={"revision_scopes": (club_scope(club.id),)})
+    _keep_score(assessment, values)
 
 
 def open_states(states: list[ItemState]) -> list[ItemState]:
@@ -780,8 +790,16 @@ def _display(field_name: str, value, names: dict[int, str]) -> str:
     return str(value)
 
 
-def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: int, member_names: dict[int, str]):
-    """Save one answer with optimistic locking and write the history.
+def save_answer(
+    club,
+    item: ChecklistItem,
+    user,
+    data: dict,
+    expected_version: int,
+    member_names: dict[int, str],
+    assessment: Assessment | None = None,
+):
+    """Save one answer with optimistic locking and write the history (and, given ``assessment``, the score).
 
     ``data`` holds validated ``status``, ``note``, ``responsible_id``, ``due_date``.
     ``expected_version`` is the version the person read (0 = there was no answer).
@@ -789,8 +807,8 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
 
     Statements: the answer comes from the club's snapshot (read once per request, shared with the score), then
     one ``UPDATE … WHERE version = expected`` (the compare-and-set: a save by someone else between our read and
-    this write makes it match no row) or one ``INSERT`` (the unique key refuses a parallel first answer), and
-    the history row, written with the caller's commit.
+    this write makes it match no row) or one ``INSERT`` (the unique key refuses a parallel first answer), the
+    history row and the score. On PostgreSQL a changed answer is written by one statement (:func:`_save_at_once`).
     """
     snapshot = club_snapshot(club)
     answer = snapshot.answers.get(item.key)
@@ -809,7 +827,25 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
         return answer, False
     now = utcnow()
     values = dict(data, item_hash=item.content_hash, updated_at=now, updated_by_id=user.id)
-    if answer is None:
+    if confirming and not changes:
+        changes = {"status": [_display("status", data["status"], member_names)] * 2}
+    responsible = (
+        {"old_responsible_id": old["responsible_id"] or None, "new_responsible_id": data["responsible_id"] or None}
+        if "responsible_id" in changes
+        else {}
+    )
+    history = {
+        "club_id": club.id,
+        "item_key": item.key,
+        "user_id": user.id,
+        "user_name": user.name,
+        "created_at": now,
+        "changes": changes,
+        "old_responsible_id": responsible.get("old_responsible_id"),
+        "new_responsible_id": responsible.get("new_responsible_id"),
+    }
+    scopes = {"revision_scopes": (club_scope(club.id),)}
+    if answer is None:  # the first answer: the unique key refuses a parallel first answer
         answer = Answer(club_id=club.id, item_key=item.key, version=1, **values)
         db.session.add(answer)
         try:
@@ -820,48 +856,92 @@ def save_answer(club, item: ChecklistItem, user, data: dict, expected_version: i
             raise Conflict(
                 db.session.scalar(sa.select(Answer).where(Answer.club_id == club.id, Answer.item_key == item.key))
             ) from None
+        snapshot.answers[item.key] = answer
+        snapshot.states = None
+        db.session.execute(_history_insert(), history, execution_options=scopes)
+        if assessment is not None:
+            db.session.flush()  # a new assessment gets its row before the score goes into it
+            _store_score(club, assessment)
+        return answer, True
+
+    # The row will hold exactly these values: the snapshot keeps them instead of reading the row again (and the
+    # score is computed from them). A conflict rolls back and forgets the snapshot.
+    answer_id = answer.id
+    if isinstance(answer, AnswerRow):
+        status = Status(values["status"]) if values["status"] else None
+        answer = replace(answer, **dict(values, status=status, version=expected_version + 1))
     else:
-        result = db.session.execute(
-            _compare_and_set(),
-            {"answer_id": answer.id, "expected": expected_version, **{f"new_{k}": v for k, v in values.items()}},
-            execution_options={"revision_scopes": (club_scope(club.id),)},
-        )
-        if result.rowcount != 1:
-            db.session.rollback()
-            _forget_club(club)
-            raise Conflict(db.session.get(Answer, answer.id))
-        # The row now holds exactly these values: keep them instead of reading the row again.
-        if isinstance(answer, AnswerRow):
-            status = Status(values["status"]) if values["status"] else None
-            answer = replace(answer, **dict(values, status=status, version=expected_version + 1))
-        else:
-            for name, value in dict(values, version=expected_version + 1).items():
-                so.attributes.set_committed_value(answer, name, value)
-            db.session.expire(answer, ["responsible", "updated_by"])
+        for name, value in dict(values, version=expected_version + 1).items():
+            so.attributes.set_committed_value(answer, name, value)
+        db.session.expire(answer, ["responsible", "updated_by"])
     snapshot.answers[item.key] = answer
     snapshot.states = None
-    if confirming and not changes:
-        changes = {"status": [_display("status", data["status"], member_names)] * 2}
-    responsible = (
-        {"old_responsible_id": old["responsible_id"] or None, "new_responsible_id": data["responsible_id"] or None}
-        if "responsible_id" in changes
-        else {}
-    )
-    db.session.execute(
-        _history_insert(),
-        {
-            "club_id": club.id,
-            "item_key": item.key,
-            "user_id": user.id,
-            "user_name": user.name,
-            "created_at": now,
-            "changes": changes,
-            "old_responsible_id": responsible.get("old_responsible_id"),
-            "new_responsible_id": responsible.get("new_responsible_id"),
-        },
-        execution_options={"revision_scopes": (club_scope(club.id),)},
-    )
+    cas = {"answer_id": answer_id, "expected": expected_version, **{f"new_{k}": v for k, v in values.items()}}
+    if assessment is not None and assessment.id is not None and _one_statement_saves():
+        score, score_parameters = _score_parameters(club, assessment, prefix="score_")
+        written = db.session.execute(
+            _save_at_once(),
+            {**cas, **{f"history_{k}": v for k, v in history.items()}, **score_parameters},
+            execution_options={**scopes, WHOLE_TRANSACTION: True},
+        ).scalar_one()
+        if written != 1:
+            _conflict(club, answer_id)
+        _keep_score(assessment, score)
+        return answer, True
+    if db.session.execute(_compare_and_set(), cas, execution_options=scopes).rowcount != 1:
+        _conflict(club, answer_id)
+    db.session.execute(_history_insert(), history, execution_options=scopes)
+    if assessment is not None:
+        _store_score(club, assessment)
     return answer, True
+
+
+def _conflict(club, answer_id: int):
+    """Someone else saved the answer since it was read: nothing of this save is kept."""
+    db.session.rollback()
+    _forget_club(club)
+    raise Conflict(db.session.get(Answer, answer_id))
+
+
+def _one_statement_saves() -> bool:
+    """PostgreSQL writes answer, history and score in one statement (SQLite has no data-modifying WITH)."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+@functools.cache
+def _save_at_once():
+    """The whole save in one statement (PostgreSQL), atomic by itself, in one round trip::
+
+        WITH cas AS (UPDATE privacy_answer SET … WHERE id = :answer_id AND version = :expected RETURNING id),
+             history AS (INSERT INTO privacy_answer_change (…) SELECT :history_… FROM cas),
+             score AS (UPDATE privacy_assessment SET … WHERE id = … AND EXISTS (SELECT id FROM cas))
+        SELECT count(*) FROM cas
+
+    The compare-and-set decides for all three: when someone else saved in between, ``cas`` matches no row and
+    nothing is written (the result is 0).
+    """
+    answers, changes = Answer.__table__, AnswerChange.__table__
+    cas = _compare_and_set().returning(answers.c.id).cte("cas")
+    columns = (
+        "club_id",
+        "item_key",
+        "user_id",
+        "user_name",
+        "created_at",
+        "changes",
+        "old_responsible_id",
+        "new_responsible_id",
+    )
+    history = (
+        sa.insert(changes)
+        .from_select(
+            columns,
+            sa.select(*(sa.bindparam(f"history_{c}", type_=changes.c[c].type) for c in columns)).select_from(cas),
+        )
+        .cte("history")
+    )
+    score = _score_update("score_").where(sa.exists(sa.select(cas.c.id))).cte("score")
+    return sa.select(sa.func.count()).select_from(cas).add_cte(history, score)
 
 
 #: What a save writes into the answer's row (besides the version).
@@ -871,15 +951,14 @@ _SAVED_FIELDS = ("status", "note", "responsible_id", "due_date", "item_hash", "u
 @functools.cache
 def _compare_and_set():
     """``UPDATE … SET …, version = version + 1 WHERE id = :answer_id AND version = :expected`` (built once)."""
-    columns = Answer.__table__.c
+    table = Answer.__table__  # a Core UPDATE: the ORM's bulk-update path costs more than the statement
     return (
-        sa.update(Answer)
-        .where(Answer.id == sa.bindparam("answer_id"), Answer.version == sa.bindparam("expected"))
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("answer_id"), table.c.version == sa.bindparam("expected"))
         .values(
-            version=Answer.version + 1,
-            **{name: sa.bindparam(f"new_{name}", type_=columns[name].type) for name in _SAVED_FIELDS},
+            version=table.c.version + 1,
+            **{name: sa.bindparam(f"new_{name}", type_=table.c[name].type) for name in _SAVED_FIELDS},
         )
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -898,11 +977,8 @@ def answer_item(
     member_names: dict[int, str],
     assessment: Assessment,
 ) -> tuple[Answer, bool]:
-    """Save one answer (:func:`save_answer`), then the club's score when it changed, and commit."""
-    answer, changed = save_answer(club, item, user, data, expected_version, member_names)
-    if changed:
-        db.session.flush()  # a new assessment (first answer) gets its row before the score goes into it
-        _store_score(club, assessment)
+    """Save one answer with the club's score (:func:`save_answer`), and commit."""
+    answer, changed = save_answer(club, item, user, data, expected_version, member_names, assessment)
     _commit_keeping_state()
     return answer, changed
 

@@ -49,6 +49,35 @@ def test_panel_shows_name_links_member_count_and_three_latest_posts(roles, clien
     assert "anna.schmidt" in html and "<time datetime=" in html
 
 
+def test_panel_reads_the_link_and_the_waiting_changes_in_one_statement(roles, client_for, mm, count_queries):
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+
+    def op(club, status):
+        db.session.add(
+            ChatOp(club_id=club.id, kind="sync", key=f"k-{status}", status=status, give_up_at=utcnow() + timedelta(1))
+        )
+
+    member = client_for(roles.member)
+    assert services.link_and_open_op_count(roles.club) == (None, 0)  # no link: still one row
+    op(roles.club, "pending")
+    op(roles.club, "failed")
+    op(roles.club, "done")
+    op(roles.other_club, "pending")  # another club's changes are not counted
+    db.session.commit()
+    assert services.link_and_open_op_count(roles.club) == (None, 2)
+    link = provisioned(roles.club, roles.board, client_for, mm)
+    assert services.link_and_open_op_count(roles.club) == (link, services.open_op_count(roles.club))
+    panel(member, roles.club)  # warm: Mattermost's answers are cached
+    with count_queries() as q:
+        html = panel(member, roles.club)
+    assert "2 Änderungen warten auf den Chat-Server." in html
+    # the account with club and membership; the link with the count; the member's chat account
+    assert q.count == 3, q.statements
+    assert not any(s.lstrip().startswith("SELECT count(*)") for s in q.statements)
+
+
 def test_panel_is_cached_for_a_short_time(roles, client_for, mm):
     provisioned(roles.club, roles.board, client_for, mm)
     member = client_for(roles.member)

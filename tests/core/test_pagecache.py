@@ -69,6 +69,26 @@ def test_a_saved_answer_shows_on_the_next_page_at_once(roles, client_for, render
     assert len(renders) == 2
 
 
+def test_a_changed_answer_shows_on_the_next_page_at_once(roles, client_for, renders, content):
+    """A later save of the answer (the compare-and-set; on PostgreSQL one statement with answer, history and
+    score) also renews the club's pages, in a request with a session of its own as in production."""
+    board, slug = client_for(roles.board), roles.club.slug
+
+    def save(status, version):
+        data = {"status": status, "version": version, "note": "", "responsible_id": "", "due_date": ""}
+        response = board.post(f"/c/{slug}/datenschutz/punkt/org-owner", data=dict(data, autosave="1"), headers=HX)
+        assert response.status_code == 200
+
+    save("no", "0")
+    db.session.remove()
+    before = _page(board, roles.club)
+    assert _page(board, roles.club) == before and len(renders) == 1  # stored
+    db.session.remove()
+    save("yes", "1")
+    after = _page(board, roles.club)
+    assert len(renders) == 2 and after != before
+
+
 def test_a_change_made_by_another_worker_is_seen(app, app_config, roles, client_for, make_app, renders):
     """Two processes share the store (gunicorn workers): the other one renames the club."""
     board = client_for(roles.board)

@@ -8,6 +8,8 @@ second save, in its own session and connection, exactly there.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -22,7 +24,10 @@ def _interleave_before_answer_write(app, other_save):
 
     def before(conn, cursor, statement, parameters, context, executemany):
         text = statement.lstrip().upper()
-        if fired or not text.startswith(("UPDATE PRIVACY_ANSWER ", "INSERT INTO PRIVACY_ANSWER ")):
+        writes_answer = text.startswith(("UPDATE PRIVACY_ANSWER ", "INSERT INTO PRIVACY_ANSWER ")) or (
+            text.startswith("WITH ") and "(UPDATE PRIVACY_ANSWER " in text  # PostgreSQL: the save in one statement
+        )
+        if fired or not writes_answer:
             return
         fired.append(statement)
         with app.app_context():
@@ -58,8 +63,10 @@ def test_save_between_read_and_write_of_another_save_conflicts(app, roles, conte
     fired, stop = _interleave_before_answer_write(
         app, lambda: _save_in_own_session(club_id, second_id, "mem-bcc", "no", version=1)
     )
+    board_id, client, club = roles.board.id, client_for(roles.board), SimpleNamespace(slug=roles.club.slug)
+    db.session.remove()  # the request starts with a session of its own, as in production
     try:
-        response = answer(roles.board, roles.club, "mem-bcc", "yes", version=1)
+        response = answer(None, club, "mem-bcc", "yes", version=1, client=client)
     finally:
         stop()
     assert fired, "the save wrote no privacy_answer row"
@@ -70,18 +77,32 @@ def test_save_between_read_and_write_of_another_save_conflicts(app, roles, conte
     changes = db.session.scalars(
         sa.select(AnswerChange).where(AnswerChange.item_key == "mem-bcc").order_by(AnswerChange.id)
     ).all()
-    assert [c.user_id for c in changes] == [roles.board.id, second_id]  # no history for the refused save
+    assert [c.user_id for c in changes] == [board_id, second_id]  # no history for the refused save
+    _assert_score_matches_answers(club_id)  # the score is the other save's, not the refused one's
 
 
-def test_first_answers_given_at_the_same_time_conflict(app, roles, content, set_profile, answer):
+def _assert_score_matches_answers(club_id):
+    from app.clubs.models import Club
+    from app.privacy.models import Assessment
+    from app.privacy.services import club_summary
+
+    db.session.remove()
+    stored = db.session.scalar(sa.select(Assessment).where(Assessment.club_id == club_id))
+    computed = club_summary(db.session.get(Club, club_id), stored)
+    assert (stored.score, stored.answered_count) == (computed["score"], computed["answered"])
+
+
+def test_first_answers_given_at_the_same_time_conflict(app, roles, content, set_profile, answer, client_for):
     """Both read "no answer yet" (version 0); the other first answer is stored between read and write."""
     set_profile(roles.club)  # the assessment row exists: the answer is the save's first write
     club_id, member_id = roles.club.id, roles.board.id
     fired, stop = _interleave_before_answer_write(
         app, lambda: _save_in_own_session(club_id, member_id, "breach-plan", "no", version=0)
     )
+    client, club = client_for(roles.board), SimpleNamespace(slug=roles.club.slug)
+    db.session.remove()  # the request starts with a session of its own, as in production
     try:
-        response = answer(roles.board, roles.club, "breach-plan", "yes", version=0)
+        response = answer(None, club, "breach-plan", "yes", version=0, client=client)
     finally:
         stop()
     assert fired and response.status_code == 409

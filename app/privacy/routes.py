@@ -278,8 +278,8 @@ def item(key):
 @bp.post("/punkt/<key>")
 @club_access("member", pending_ok=True)
 def save(key):
+    assessment = club_assessment(g.club, create=False)  # first: it reads the content version along
     item = _item_or_404(key)
-    assessment = club_assessment(g.club, create=False)
     if not can_answer(g.club, g.membership, assessment):
         abort(403)
     # the members are read only when needed: a responsible person named, or the whole item shown again

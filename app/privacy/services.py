@@ -255,7 +255,8 @@ def _current_version_query():
 
 
 def content() -> Content:
-    """The current content version: one small statement per request to learn which version is current;
+    """The current content version: one small statement per request to learn which version is current (none
+    when the club's snapshot was read first: its statement brings the version along, :func:`_assessment_query`);
     its topics and items are read from the database once per published version and process.
 
     Published versions change only in their review dates; such a change raises the version's ``revision``
@@ -266,19 +267,23 @@ def content() -> Content:
     if memo is not None and "content" in memo:
         return memo["content"]
     row = db.session.execute(_current_version_query()).first()
-    if row is None:
-        result = _NO_CONTENT
-    else:
-        store = current_app.extensions.setdefault(_CONTENT_STORE, {})
-        key = (row.id, row.content_hash, row.published_at, row.revision)
-        result = store.get(key)
-        if result is None:
-            result = _load_content(row.id)
-            if len(store) >= _CONTENT_VERSIONS_KEPT:
-                store.clear()
-            store[key] = result
+    result = _content_of(None if row is None else tuple(row))
     if memo is not None:
         memo["content"] = result
+    return result
+
+
+def _content_of(key: tuple | None) -> Content:
+    """The content of the current version's (id, content hash, publication time, revision); None: no version."""
+    if key is None or key[0] is None:
+        return _NO_CONTENT
+    store = current_app.extensions.setdefault(_CONTENT_STORE, {})
+    result = store.get(key)
+    if result is None:
+        result = _load_content(key[0])
+        if len(store) >= _CONTENT_VERSIONS_KEPT:
+            store.clear()
+        store[key] = result
     return result
 
 
@@ -340,7 +345,16 @@ class AnswerRow:
 
 @functools.cache
 def _assessment_query():
-    return sa.select(Assessment).where(Assessment.club_id == sa.bindparam("club_id"))
+    """The club's assessment (or None) and the current content version's key, in one row: the version check of
+    :func:`content` rides along with the club's first statement."""
+    version = _current_version_query().subquery("current_version")
+    one_row = sa.select(sa.literal(1).label("one")).subquery("one_row")
+    return (
+        sa.select(Assessment, *version.c)
+        .select_from(one_row)
+        .outerjoin(version, sa.true())
+        .outerjoin(Assessment, Assessment.club_id == sa.bindparam("club_id"))
+    )
 
 
 @functools.cache
@@ -365,7 +379,10 @@ class ClubSnapshot:
 
 
 def _read_snapshot(club_id: int) -> ClubSnapshot:
-    assessment = db.session.scalar(_assessment_query(), {"club_id": club_id})
+    assessment, *version = db.session.execute(_assessment_query(), {"club_id": club_id}).one()
+    memo = _memo()
+    if memo is not None and "content" not in memo:
+        memo["content"] = _content_of(tuple(version))
     rows = db.session.execute(_answers_query(), {"club_id": club_id})
     return ClubSnapshot(assessment, {row.item_key: AnswerRow(*row) for row in rows})
 

@@ -111,7 +111,7 @@ def test_first_answers_given_at_the_same_time_conflict(app, roles, content, set_
     assert (row.status, row.version) == ("no", 1)
 
 
-def test_save_runs_at_most_eight_statements(roles, content, set_profile, answer, client_for, count_queries):
+def test_save_runs_few_statements(roles, content, set_profile, answer, client_for, count_queries):
     set_profile(roles.club)
     client = client_for(roles.board)
     for key in ("mem-bcc", "breach-plan"):
@@ -128,7 +128,9 @@ def test_save_runs_at_most_eight_statements(roles, content, set_profile, answer,
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Moritz Mitglied" in html  # the responsible person is named from the member list read once
-    assert q.count <= 8, "\n".join(s for s in q.statements)
+    # account, club and membership; assessment with the content version; answers; member list; then the
+    # compare-and-set, history and score (on PostgreSQL one statement)
+    assert q.count <= (5 if db.engine.dialect.name == "postgresql" else 7), "\n".join(s for s in q.statements)
     db.session.expire_all()
     row = db.session.scalar(sa.select(Answer).where(Answer.club_id == club_id, Answer.item_key == "mem-bcc"))
     assert (row.status, row.version, row.responsible_id) == ("yes", 2, member_id)
@@ -136,7 +138,7 @@ def test_save_runs_at_most_eight_statements(roles, content, set_profile, answer,
 
 def test_a_click_that_names_nobody_reads_no_member_list(roles, content, set_profile, answer, client_for, count_queries):
     """The autosave of a click on an answer (from the checklist page) needs the members only to check or show a
-    responsible person: without one it runs seven statements, the member list is not among them."""
+    responsible person: without one it runs six statements (four on PostgreSQL), the member list not among them."""
     set_profile(roles.club)
     client = client_for(roles.board)
     assert answer(roles.board, roles.club, "mem-bcc", "partial", version=0, client=client).status_code == 200
@@ -150,7 +152,7 @@ def test_a_click_that_names_nobody_reads_no_member_list(roles, content, set_prof
         )
     assert response.status_code == 200
     assert "Vera Vorstand" in response.get_data(as_text=True)  # "zuletzt geändert … von": the saver, known
-    assert q.count <= 7, "\n".join(q.statements)
+    assert q.count <= (4 if db.engine.dialect.name == "postgresql" else 6), "\n".join(q.statements)
     member_list = "SELECT user.id, user.name \nFROM user JOIN membership"
     assert not any(s.replace('"', "").startswith(member_list) for s in q.statements), q.statements
     # a responsible person who is no member is still refused (the list is read for that check)

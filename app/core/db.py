@@ -71,10 +71,12 @@ def tune_postgresql(engine: sa.Engine) -> None:
     This is what SQLite's driver already does (it begins before the first write), so both databases behave
     alike. A request that only reads saves ``BEGIN`` and ``ROLLBACK``, and the driver keeps its prepared
     statements (a ``ROLLBACK`` makes psycopg forget them). Jobs, commands and migrations keep the driver's
-    usual transactions.
+    usual transactions, and so do requests when the engine is configured for another isolation level
+    (``isolation_level`` in ``SQLALCHEMY_ENGINE_OPTIONS``; the server's default is assumed to be READ COMMITTED).
     """
     if engine.dialect.name != "postgresql":
         return
+    read_committed = (None, engine.dialect.loaded_dbapi.IsolationLevel.READ_COMMITTED)
 
     @sa.event.listens_for(engine, "connect")
     def _connected(dbapi_connection, record):
@@ -92,7 +94,8 @@ def tune_postgresql(engine: sa.Engine) -> None:
                 raise sa.exc.DisconnectionError("the server closed the connection")
             if idle > POSTGRES_PING_AFTER_IDLE_SECONDS:
                 engine.dialect.do_ping(dbapi_connection)
-            lazy = has_request_context()
+            # Only under READ COMMITTED do reads outside the transaction see what they would see inside it.
+            lazy = has_request_context() and dbapi_connection.isolation_level in read_committed
             dbapi_connection.autocommit = lazy
         except engine.dialect.loaded_dbapi.Error as exc:
             raise sa.exc.DisconnectionError(str(exc)) from exc

@@ -28,18 +28,23 @@ def _in_transaction(dbapi_connection) -> bool:
 
 
 @contextlib.contextmanager
-def _watch():
-    """Each statement run inside, with whether its connection was in a transaction right after it."""
+def _watch_engine(engine):
+    """Each statement ``engine`` runs inside, with whether its connection was in a transaction right after it."""
     seen = []
 
     def after(conn, cursor, statement, parameters, context, executemany):
         seen.append((statement.lstrip().split(None, 1)[0].upper(), statement, _in_transaction(cursor.connection)))
 
-    sa.event.listen(db.engine, "after_cursor_execute", after)
+    sa.event.listen(engine, "after_cursor_execute", after)
     try:
         yield seen
     finally:
-        sa.event.remove(db.engine, "after_cursor_execute", after)
+        sa.event.remove(engine, "after_cursor_execute", after)
+
+
+def _watch():
+    """Each statement run inside, with whether its connection was in a transaction right after it."""
+    return _watch_engine(db.engine)
 
 
 def _club_name(club_id: int) -> str:
@@ -127,6 +132,22 @@ def test_a_statement_that_is_its_whole_transaction_needs_no_begin(app, roles):
         assert _club_name(club_id) == "Ganz allein"  # neither is visible before the commit
         db.session.rollback()
     assert _club_name(club_id) == "Ganz allein"  # and both are undone together
+
+
+def test_another_isolation_level_keeps_the_usual_transaction(app, app_config, roles, make_app, client_for):
+    """Reads outside the transaction are only the same reads under READ COMMITTED: an engine configured for a
+    stricter level keeps one transaction from the first statement (on PostgreSQL; SQLite as always)."""
+    level = "REPEATABLE READ" if db.engine.dialect.name == "postgresql" else "SERIALIZABLE"
+    strict = make_app(dict(app_config, SQLALCHEMY_ENGINE_OPTIONS={"isolation_level": level}))
+    club_id = roles.club.id
+    db.session.remove()
+    with strict.test_request_context("/"):
+        engine = db.engine
+        with _watch_engine(engine) as seen:
+            db.session.get(Club, club_id)
+        db.session.remove()
+    assert len(seen) == 1
+    assert seen[0][2] is (db.engine.dialect.name == "postgresql")
 
 
 def test_jobs_and_commands_keep_the_usual_transaction(app, roles):

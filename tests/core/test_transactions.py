@@ -207,14 +207,16 @@ def test_a_connection_the_server_closed_is_replaced_without_an_error(app, roles,
         assert client.get(f"/c/{roles.club.slug}/datenschutz/").status_code == 200
         return
     with db.engine.connect() as conn:
-        pooled = _backend_pid(conn)
+        pooled, raw = _backend_pid(conn), conn.connection.dbapi_connection
     killer = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
     try:
         with killer.connect() as conn:
             assert conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pooled}).scalar_one()
     finally:
         killer.dispose()
-    time.sleep(0.2)  # the server's goodbye reaches the pooled socket
+    deadline = time.monotonic() + 5
+    while not core_db._closed_by_server(raw) and time.monotonic() < deadline:  # the goodbye reaches the socket
+        time.sleep(0.02)
     assert client.get(f"/c/{roles.club.slug}/datenschutz/").status_code == 200
     with db.engine.connect() as conn:
         assert _backend_pid(conn) != pooled

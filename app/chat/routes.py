@@ -50,7 +50,7 @@ def retry():
 
 
 def _settings(link_form=None, status=200, needs_bot=False):
-    link = services.link_for(g.club)
+    link, waiting = services.link_and_open_op_count(g.club)
     options = OptionsForm(
         formdata=None, notices=link.notices_enabled if link else True, board_only=link.board_only if link else False
     )
@@ -61,7 +61,7 @@ def _settings(link_form=None, status=200, needs_bot=False):
         options_form=options,
         form=EmptyForm(),
         platform_ready=services.platform_ready(),
-        waiting=services.open_op_count(g.club),
+        waiting=waiting,
         bot_name=services.bot_username()
         if (link and link.on_platform and not link.bot_can_read) or needs_bot
         else None,

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 
-from ..core.db import utcnow
+from ..core.db import one_row, utcnow
 from ..core.text import ascii_fold
 from ..extensions import cache, db
 from ..integrations.mattermost import MattermostError, client_from_config
@@ -106,14 +106,8 @@ def webhook_key(webhook_url: str) -> str:
 # --- queries --------------------------------------------------------------------------------------
 
 
-@functools.cache
-def _link_query():
-    # (hot statements are built once: the chat panel loads on every workspace view)
-    return sa.select(ChatLink).where(ChatLink.club_id == sa.bindparam("club_id"))
-
-
 def link_for(club) -> ChatLink | None:
-    return db.session.scalar(_link_query(), {"club_id": club.id})
+    return db.session.scalar(sa.select(ChatLink).where(ChatLink.club_id == club.id))
 
 
 def open_ops(club=None) -> list[ChatOp]:
@@ -138,11 +132,10 @@ def open_op_count(club) -> int:
 
 @functools.cache
 def _link_and_open_op_count_query():
-    # One row whether the club has a link or not: (the link or None, the number of open operations).
-    one_row = sa.select(sa.literal(1).label("one")).subquery("one_row")
+    # (the link or None, the number of open operations)
     return (
         sa.select(ChatLink, _open_op_count_query().scalar_subquery())
-        .select_from(one_row)
+        .select_from(one_row())
         .outerjoin(ChatLink, ChatLink.club_id == sa.bindparam("club_id"))
     )
 

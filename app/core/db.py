@@ -134,6 +134,12 @@ def _plain_read(statement: str) -> bool:
     return not any(clause in upper for clause in _LOCKING_CLAUSES)
 
 
+def one_row() -> sa.Subquery:
+    """``(SELECT 1)``: the start of a statement that returns exactly one row, whether the rows it outer-joins
+    exist or not (``select(Entity, …).select_from(one_row()).outerjoin(Entity, …)``: the entity is None)."""
+    return sa.select(sa.literal(1).label("one")).subquery("one_row")
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ..auth.models import User
 from ..clubs.models import Club, Membership
 from ..core.audit import audit_record
-from ..core.db import WHOLE_TRANSACTION, utcnow
+from ..core.db import WHOLE_TRANSACTION, one_row, utcnow
 from ..core.pagecache import club_scope
 from ..extensions import db
 from .models import (
@@ -348,10 +348,9 @@ def _assessment_query():
     """The club's assessment (or None) and the current content version's key, in one row: the version check of
     :func:`content` rides along with the club's first statement."""
     version = _current_version_query().subquery("current_version")
-    one_row = sa.select(sa.literal(1).label("one")).subquery("one_row")
     return (
         sa.select(Assessment, *version.c)
-        .select_from(one_row)
+        .select_from(one_row())
         .outerjoin(version, sa.true())
         .outerjoin(Assessment, Assessment.club_id == sa.bindparam("club_id"))
     )

@@ -149,6 +149,10 @@ class Config:
     # seconds (0 = render every time). Shared store: Redis with REDIS_URL, else files in PAGE_CACHE_DIR.
     PAGE_CACHE_SECONDS = 60
     PAGE_CACHE_DIR: str | None = None  # empty = <instance>/cache/pages
+    # PostgreSQL: a changed checklist answer (the autosave) commits without waiting for the disk flush; a crash of
+    # the database server may lose its last fraction of a second of such saves, as SQLite's synchronous=NORMAL may
+    # (privacy/services.py, _save_at_once). False: every save waits for the flush.
+    CHECKLIST_ASYNC_COMMIT = True
 
     # Static files: the build made by ``flask assets`` (hashed names, .gz/.br); empty = <project>/build/static.
     # Without a build, Flask serves app/static directly (development).
@@ -233,6 +237,7 @@ ENV_SETTINGS: dict[str, type] = {
     "ADMIN_STATS_CACHE_SECONDS": int,
     "PAGE_CACHE_SECONDS": int,
     "PAGE_CACHE_DIR": str,
+    "CHECKLIST_ASYNC_COMMIT": bool,
     "STAFF_NOTIFY_EMAILS": tuple,
     "DIRECTORY_CONTACT_RATE_LIMIT": str,
     "DIRECTORY_CONTACT_SENDER_RATE_LIMIT": str,

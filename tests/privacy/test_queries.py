@@ -3,6 +3,8 @@
 import copy
 from datetime import date
 
+import sqlalchemy as sa
+
 from app.core.db import utcnow
 from app.extensions import db
 from app.privacy.content import item_hash, publish, read_file
@@ -58,3 +60,45 @@ def test_checklist_queries_do_not_grow_with_items_or_answers(roles, set_profile,
             assert client.get(f"/c/{roles.club.slug}/datenschutz/{page}").status_code == 200
         counts.append(q.count)
     assert max(counts) <= 12
+
+
+def test_snapshot_reads_every_answer_field_as_the_orm_does(roles, content, app):
+    """The snapshot statement brings the answers as JSON: each field must come back with its type (status,
+    date, aware UTC time, free text with quotes and umlauts, empty values) exactly as the ORM loads the row."""
+    from datetime import datetime, timezone
+
+    from app.privacy.services import _read_snapshot
+
+    with app.test_request_context("/"):
+        assert _read_snapshot(roles.club.id).answers == {}  # nothing answered: an empty aggregate
+    keys = [raw["id"] for raw in content["items"][:2]]
+    when = datetime(2026, 12, 3, 11, 0, 0, 120000, tzinfo=timezone.utc)  # trailing zeros in the fraction
+    db.session.add_all(
+        [
+            Answer(
+                club_id=roles.club.id,
+                item_key=keys[0],
+                status="partial",
+                note='Ärger mit "Anführungszeichen",\nzweite Zeile \\ Ende',
+                responsible_id=roles.member.id,
+                due_date=date(2030, 2, 28),
+                item_hash="abc",
+                version=3,
+                updated_at=when,
+                updated_by_id=roles.board.id,
+            ),
+            Answer(club_id=roles.club.id, item_key=keys[1], status=None, version=1, updated_at=utcnow()),
+        ]
+    )
+    db.session.commit()
+    db.session.expire_all()
+    with app.test_request_context("/"):
+        snapshot = _read_snapshot(roles.club.id)
+        stored = {a.item_key: a for a in db.session.scalars(sa.select(Answer).where(Answer.club_id == roles.club.id))}
+        assert snapshot.answers.keys() == stored.keys()
+        for key, row in snapshot.answers.items():
+            for name in row.__slots__:
+                assert getattr(row, name) == getattr(stored[key], name), name
+                assert type(getattr(row, name)) is type(getattr(stored[key], name)), name
+        assert snapshot.answers[keys[0]].updated_at == when
+        assert snapshot.answers[keys[0]].updated_at.tzinfo is not None

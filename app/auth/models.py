@@ -10,6 +10,7 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.db import UTCDateTime, utcnow
+from ..core.pagecache import SITE, account_scope
 from ..core.tenancy import load_account
 from ..extensions import db, login_manager
 
@@ -22,9 +23,16 @@ class User(UserMixin, db.Model):
     __tablename__ = "user"
     # Ids are never handed out twice (SQLite would reuse the highest id after a deletion without this).
     __table_args__ = {"sqlite_autoincrement": True}
-    #: Changes to an account renew no page token (core/pagecache.py): a cached page shows only its own
-    #: viewer's account, and the page key holds that (name, confirmation, second factor, session).
-    __revision_scopes__ = ()
+
+    def __revision_scopes__(self) -> tuple[str, ...]:
+        """A change to an account renews only its own scope (core/pagecache.py): the kept copy of account, club
+        and membership that club pages start from reads it; a stored page holds its viewer's account in its key
+        (name, confirmation, second factor, session). A deleted account also renews ``site``: the database
+        empties or deletes rows of other scopes with it (memberships, responsible persons)."""
+        session = so.object_session(self)  # (the flush hook runs before the session marks it deleted)
+        if (session is not None and self in session.deleted) or sa.inspect(self).was_deleted:
+            return (account_scope(self.id), SITE)
+        return (account_scope(self.id),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     # What the session and the remember-me cookie hold instead of the id (Flask-Login's get_id). A new value
@@ -81,6 +89,10 @@ class TotpSecret(db.Model):
     """The account's TOTP secret (RFC 6238), encrypted; ``confirmed_at`` is set by the first valid code."""
 
     __tablename__ = "user_totp"
+
+    def __revision_scopes__(self) -> tuple[str, ...]:
+        """The second factor belongs to its account's scope (the kept copy of the account holds whether it is on)."""
+        return (account_scope(self.user_id),)
 
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     #: Fernet token of the base32 secret (key: TOTP_ENCRYPTION_KEY, else derived from SECRET_KEY).

@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from ..core.db import UTCDateTime, enum_column, utcnow
-from ..core.pagecache import club_scope
+from ..core.pagecache import access_scope, club_scope
 from ..extensions import db
 
 
@@ -94,8 +94,9 @@ class Club(db.Model):
     __tablename__ = "club"
 
     def __revision_scopes__(self) -> tuple[str, ...]:
-        """A change to the club renews its own pages (core/pagecache.py), not every club's."""
-        return (club_scope(self.id),)
+        """A change to the club renews its own pages (core/pagecache.py), not every club's, and the kept copies
+        of who may enter it (``access``)."""
+        return (club_scope(self.id), access_scope(self.id))
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     slug: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
@@ -180,6 +181,10 @@ class ClubStatusChange(db.Model):
 class Membership(db.Model):
     __tablename__ = "membership"
     __table_args__ = (sa.UniqueConstraint("club_id", "user_id", name="uq_membership_club_user"),)
+
+    def __revision_scopes__(self) -> tuple[str, ...]:
+        """The club's pages and the kept copies of who may enter it (core/pagecache.py)."""
+        return (club_scope(self.club_id), access_scope(self.club_id))
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("club.id", ondelete="CASCADE"), index=True)

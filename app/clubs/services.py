@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from ..auth.models import TotpSecret, User, account_from, account_query
 from ..core.audit import audit_record
 from ..core.db import utcnow
 from ..core.mail import send_mail, try_send_mail
+from ..core.pagecache import access_scope, account_scope, keep, kept
 from ..core.signals import (
     club_registered,
     club_renamed,
@@ -142,14 +144,100 @@ def _account_club_query():
 
 
 def account_club_and_membership(token: str, slug: str):
-    """``(account, club, membership)`` for a session token on a club page, in one statement (the tenancy
-    loader's and the user loader's queries together); None when no account has that token. The club is None
-    for an unknown slug, the membership None for a non-member."""
+    """``(account, club, membership)`` for a session token on a club page; None when no account has that token.
+    The club is None for an unknown slug, the membership None for a non-member.
+
+    From the kept copy when its scopes are unchanged (:func:`_kept_access`), else in one statement (the tenancy
+    loader's and the user loader's queries together), which is then kept.
+    """
+    found = _kept_access(token, slug)
+    if found is not None:
+        return found
     row = db.session.execute(_account_club_query(), {"token": token, "slug": slug}).first()
     if row is None:
         return None
     account, totp, club, membership = row
     _attach(membership, club, account_from(account, totp))
+    if club is not None:
+        _keep_access(token, slug, account, totp, club, membership)
+    return account, club, membership
+
+
+# --- the kept copy of account, club and membership ------------------------------------------------------
+#
+# Every club page starts with the statement above; a kept copy in the page store (Redis, or files on this
+# machine) spares it. It is used only while the tokens of its scopes are those it was read under
+# (core/pagecache.py, ``kept``): the account's scope renews with any change to the account or its second
+# factor (a new session token after a password change, "Überall abmelden", 2FA), the club's ``access`` scope
+# with any change to the club row or its memberships, ``site`` with deletions of accounts and bulk changes. It is found by a digest of session token and
+# slug and holds no credential: no session token (set again from the request's), no password hash, no second-
+# factor secret (left unloaded: read from the database if ever used).
+
+_NOT_KEPT = {User: ("session_token", "password_hash"), TotpSecret: ("encrypted_secret",)}
+
+
+@functools.cache
+def _kept_columns(model) -> tuple[str, ...]:
+    skip = _NOT_KEPT.get(model, ())
+    return tuple(attr.key for attr in sa.inspect(model).column_attrs if attr.key not in skip)
+
+
+@functools.cache
+def _kept_shape() -> str:
+    """The kept copy's layout: a copy made by a release with other columns is never read."""
+    return ",".join(":".join(_kept_columns(model)) for model in (User, TotpSecret, Club, Membership))
+
+
+def _access_name(token: str, slug: str) -> str:
+    digest = hashlib.sha256(f"{token}\x1f{slug}\x1f{_kept_shape()}".encode()).hexdigest()
+    return f"club-access:{digest}"
+
+
+def _copy(obj) -> dict | None:
+    if obj is None:
+        return None
+    loaded = obj.__dict__
+    return {key: loaded[key] for key in _kept_columns(type(obj)) if key in loaded}
+
+
+def _restore(model, values: dict | None):
+    """A session object with these column values, as if just loaded (no statement); the session's own object
+    when it has one with that primary key already."""
+    if values is None:
+        return None
+    mapper = sa.inspect(model)
+    identity = mapper.identity_key_from_primary_key(
+        [values[mapper.get_property_by_column(column).key] for column in mapper.primary_key]
+    )
+    existing = db.session.identity_map.get(identity)
+    if existing is not None:  # its own values stand; what it has expired comes from the copy
+        loaded = existing.__dict__
+        for key, value in values.items():
+            if key not in loaded:
+                so.attributes.set_committed_value(existing, key, value)
+        return existing
+    obj = mapper.class_manager.new_instance()
+    obj.__dict__.update(values)
+    so.make_transient_to_detached(obj)  # the columns left out are expired: loaded on first use
+    db.session.add(obj)
+    return obj
+
+
+def _keep_access(token, slug, account, totp, club, membership) -> None:
+    scopes = (account_scope(account.id), access_scope(club.id))
+    keep(_access_name(token, slug), scopes, (_copy(account), _copy(totp), _copy(club), _copy(membership)))
+
+
+def _kept_access(token: str, slug: str):
+    copy = kept(_access_name(token, slug))
+    if copy is None:
+        return None
+    account_values, totp_values, club_values, membership_values = copy
+    account = _restore(User, dict(account_values, session_token=token))
+    if account.session_token != token:  # (the session's own object, changed in this request)
+        return None
+    club, membership = _restore(Club, club_values), _restore(Membership, membership_values)
+    _attach(membership, club, account_from(account, _restore(TotpSecret, totp_values)))
     return account, club, membership
 
 

@@ -20,6 +20,13 @@ Two parts:
   before storing and put back on every answer. Never stored: a request with flash messages waiting (they
   belong to that one response), one with a query string, and a page whose scopes changed while it rendered.
 
+* **Kept copies.** :func:`keep` and :func:`kept` store a value read from the database under the tokens of the
+  scopes it was read from, by the same rules: it is used only while those tokens are unchanged, for at most
+  :data:`KEPT_SECONDS` (never while Redis is unreachable), and not kept when a token was renewed after the request began or the session holds
+  uncommitted changes. Club pages start from such a copy of the account, the club and the membership
+  (clubs/services.py); its scopes are ``account:<id>`` (the account and its second factor) and ``access:<id>``
+  (the club row and its memberships), which nothing else reads, so a saved answer does not renew them.
+
 The store is shared by every process that serves the app: Redis when ``REDIS_URL`` is set (the app cache),
 otherwise files in ``PAGE_CACHE_DIR`` (default ``instance/cache/pages``), so gunicorn workers on one machine
 see each other's tokens. ``PAGE_CACHE_SECONDS`` bounds how long a page is reused (0: never), which also bounds
@@ -32,6 +39,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import pickle
 import secrets
 import tempfile
 import time
@@ -62,6 +70,17 @@ CLOCK_SLACK = 1.0
 
 def club_scope(club_id: int) -> str:
     return f"club:{club_id}"
+
+
+def access_scope(club_id: int) -> str:
+    """Who may enter a club and as what: the club row and its memberships (they also renew :func:`club_scope`).
+    Only kept copies read it: the answers and other rows of a club change far more often."""
+    return f"access:{club_id}"
+
+
+def account_scope(user_id: int) -> str:
+    """An account's own rows (its login data and second factor); only kept copies read it (see :func:`kept`)."""
+    return f"account:{user_id}"
 
 
 # --- revisions ------------------------------------------------------------------------------------
@@ -151,6 +170,11 @@ class CacheStore:
     def __init__(self, backend):
         self.backend = backend
 
+    @property
+    def degraded(self) -> bool:
+        """Redis unreachable: the app cache answers from this process alone (core/cache.py)."""
+        return bool(getattr(getattr(self.backend, "cache", None), "degraded", False))
+
     def tokens(self, scopes):
         keys = [f"rev:{scope}" for scope in scopes]
         values = list(self.backend.get_many(*keys))
@@ -169,6 +193,11 @@ class CacheStore:
     def set_page(self, key, html, seconds):
         self.backend.set(key, html, timeout=seconds)
 
+    get_kept = get_page
+
+    def set_kept(self, key, entry, seconds):
+        self.backend.set(key, entry, timeout=seconds)
+
 
 class FileStore:
     """Tokens and pages as files in one folder, shared by the processes of one machine (no Redis).
@@ -181,6 +210,7 @@ class FileStore:
 
     TOKEN_BYTES = len(_new_token())
     clock_slack = 0.0  # one machine, one clock
+    degraded = False
 
     def __init__(self, folder: str):
         self.folder = folder
@@ -228,10 +258,13 @@ class FileStore:
             return None
 
     def set_page(self, key, html, seconds):
+        self._write(key, html.encode("utf-8"), seconds)
+
+    def _write(self, key: str, data: bytes, seconds) -> None:
         fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(html.encode("utf-8"))
+                handle.write(data)
             os.replace(temp, self._page_path(key))
         except OSError:
             with contextlib.suppress(OSError):
@@ -240,12 +273,25 @@ class FileStore:
         if secrets.randbelow(64) == 0:
             self.prune(seconds)
 
+    def get_kept(self, key):
+        seconds = current_app.config["PAGE_CACHE_SECONDS"]
+        try:
+            with open(self._page_path(key), "rb") as handle:
+                if os.fstat(handle.fileno()).st_mtime < time.time() - seconds:
+                    return None
+                return pickle.load(handle)  # (written by this app only, into its own 0700 folder)
+        except (FileNotFoundError, EOFError, pickle.UnpicklingError):
+            return None
+
+    def set_kept(self, key, entry, seconds):
+        self._write(key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL), seconds)
+
     def prune(self, seconds):
-        """Delete pages older than the reuse time (tokens stay: they are tiny)."""
+        """Delete pages and kept copies older than the reuse time (tokens stay: they are tiny)."""
         cutoff = time.time() - seconds
         with os.scandir(self.folder) as entries:
             for entry in entries:
-                if entry.name.startswith(("page-", ".tmp-")):
+                if entry.name.startswith(("page-", "kept-", ".tmp-")):
                     with contextlib.suppress(OSError):
                         if entry.stat().st_mtime < cutoff:
                             os.unlink(entry.path)
@@ -372,6 +418,74 @@ def cached_page(render, *, scopes: tuple[str, ...], facets: tuple = ()) -> str:
     except Exception:  # noqa: BLE001
         log.exception("page cache unavailable")
     return html
+
+
+# --- kept copies of rows ------------------------------------------------------------------------------
+# What every request of a club page reads first (the account, the club, the membership) is kept in the same
+# store, under the same tokens as the pages: a copy is used only while no token of the scopes it was read from
+# has changed since, and for at most PAGE_CACHE_SECONDS.
+
+
+#: Seconds a kept copy is used at most (and never longer than PAGE_CACHE_SECONDS). Short: if an instance loses
+#: Redis while renewing a token, the others cannot learn of that change until their copies run out.
+KEPT_SECONDS = 10
+
+
+def _kept_seconds() -> int:
+    return min(current_app.config["PAGE_CACHE_SECONDS"], KEPT_SECONDS)
+
+
+def _kept_key(name: str) -> str:
+    return "kept-" + hashlib.sha256(f"{config_digest(current_app)}\x1f{name}".encode()).hexdigest()
+
+
+def kept(name: str):
+    """The value :func:`keep` stored under ``name``, if no token of its scopes (and ``SITE``) was renewed since
+    it was read and it is at most :data:`KEPT_SECONDS` old; else None. A failing store, or Redis unreachable,
+    means None (the caller reads the database)."""
+    store = page_store()
+    if store is None or store.degraded:  # (Redis unreachable: tokens of this process only)
+        return None
+    try:
+        entry = store.get_kept(_kept_key(name))
+        if entry is None:
+            return None
+        scopes, tokens, stored_at, value = entry
+        if stored_at < time.time() - _kept_seconds():
+            return None
+        if list(store.tokens(scopes)) != list(tokens):
+            return None
+    except Exception:  # noqa: BLE001 - the database is still there
+        log.exception("kept copies unavailable")
+        return None
+    return value
+
+
+def keep(name: str, scopes: tuple[str, ...], value) -> None:
+    """Store ``value``, read from the database in this request, for :func:`kept` under the current tokens of
+    ``scopes`` (``SITE`` is always added).
+
+    Not stored (the same rule as for pages, :func:`cached_page`): when a token of those scopes was renewed after
+    this request began (the rows may predate that change and would be kept under the new token), and when this
+    session holds changes not yet committed (the rows read may be its own).
+    """
+    store = page_store()
+    started = g.get("request_started")
+    if store is None or started is None or store.degraded:
+        return
+    session = db.session
+    if session.info.get(_PENDING) or session.new or session.dirty or session.deleted:
+        return
+    scopes = tuple(dict.fromkeys((SITE, *scopes)))
+    try:
+        tokens = store.tokens(scopes)
+        if None in tokens:
+            return
+        if max(_token_time(token) or float("inf") for token in tokens) >= started - store.clock_slack:
+            return
+        store.set_kept(_kept_key(name), (scopes, list(tokens), time.time(), value), _kept_seconds())
+    except Exception:  # noqa: BLE001
+        log.exception("kept copies unavailable")
 
 
 def _note_start() -> None:

@@ -22,7 +22,8 @@ def test_club_and_membership_in_one_statement(roles, count_queries):
     assert club_and_membership("gibt-es-nicht", board) == (None, None)
 
 
-def test_a_club_page_reads_account_club_and_membership_in_one_statement(roles, client_for, count_queries):
+def test_a_club_page_reads_account_club_and_membership_in_one_statement(app, roles, client_for, count_queries):
+    app.config["PAGE_CACHE_SECONDS"] = 0  # no store: nothing kept, every request reads
     client = client_for(roles.member)
     slug = roles.club.slug
     client.get(f"/c/{slug}/")
@@ -34,6 +35,19 @@ def test_a_club_page_reads_account_club_and_membership_in_one_statement(roles, c
     assert len(loading) == 1 and "user.session_token" in loading[0], statements
     assert not any(s.startswith(("SELECT membership.", "SELECT club.")) for s in statements), statements
     assert not any(s.startswith("SELECT user.") and " club" not in s for s in statements), statements
+
+
+def test_a_stored_club_page_with_a_kept_copy_reads_nothing(roles, client_for, count_queries):
+    """The second visit: account, club and membership from the kept copy, the page from the store."""
+    client = client_for(roles.member)
+    slug = roles.club.slug
+    assert client.get(f"/c/{slug}/").status_code == 200  # reads and keeps (the tokens are new: not yet)
+    assert client.get(f"/c/{slug}/").status_code == 200  # reads and keeps
+    db.session.expunge_all()  # as in a new request: nothing in the session
+    with count_queries() as q:
+        response = client.get(f"/c/{slug}/")
+    assert response.status_code == 200 and roles.club.name in response.get_data(as_text=True)
+    assert q.count == 0, q.statements
 
 
 def test_account_club_and_membership(roles, count_queries):

@@ -168,10 +168,11 @@ def account_club_and_membership(token: str, slug: str):
 # Every club page starts with the statement above; a kept copy in the page store (Redis, or files on this
 # machine) spares it. It is used only while the tokens of its scopes are those it was read under
 # (core/pagecache.py, ``kept``): the account's scope renews with any change to the account or its second
-# factor (a new session token after a password change, "Überall abmelden", 2FA), the club's ``access`` scope
-# with any change to the club row or its memberships, ``site`` with deletions of accounts and bulk changes. It is found by a digest of session token and
-# slug and holds no credential: no session token (set again from the request's), no password hash, no second-
-# factor secret (left unloaded: read from the database if ever used).
+# factor (a new session token after a password change, "Überall abmelden", 2FA), the club's ``access``
+# scope with any change to the club row or its memberships, ``site`` with deletions of accounts and bulk
+# changes. It is found by a digest of session token and slug and holds no credential: no session token (set
+# again from the request's), no password hash, no second-factor secret (left unloaded: read from the
+# database if ever used). tests/clubs/test_kept_access.py walks every way to lose access.
 
 _NOT_KEPT = {User: ("session_token", "password_hash"), TotpSecret: ("encrypted_secret",)}
 

@@ -22,8 +22,8 @@ Two parts:
 
 * **Kept copies.** :func:`keep` and :func:`kept` store a value read from the database under the tokens of the
   scopes it was read from, by the same rules: it is used only while those tokens are unchanged, for at most
-  :data:`KEPT_SECONDS` (never while Redis is unreachable), and not kept when a token was renewed after the request began or the session holds
-  uncommitted changes. Club pages start from such a copy of the account, the club and the membership
+  :data:`KEPT_SECONDS` (never while Redis is unreachable), and not kept when a token was renewed after the
+  request began or the session holds uncommitted changes. Club pages start from such a copy of the account, the club and the membership
   (clubs/services.py); its scopes are ``account:<id>`` (the account and its second factor) and ``access:<id>``
   (the club row and its memberships), which nothing else reads, so a saved answer does not renew them.
 
@@ -247,14 +247,22 @@ class FileStore:
     def _page_path(self, key: str) -> str:
         return os.path.join(self.folder, key)
 
-    def get_page(self, key):
+    def _read(self, key: str) -> bytes | None:
+        """A stored file's bytes; None when there is none or it is older than the reuse time."""
         seconds = current_app.config["PAGE_CACHE_SECONDS"]
         try:
             with open(self._page_path(key), "rb") as handle:
                 if os.fstat(handle.fileno()).st_mtime < time.time() - seconds:
                     return None
-                return handle.read().decode("utf-8")
-        except (FileNotFoundError, UnicodeDecodeError):
+                return handle.read()
+        except FileNotFoundError:
+            return None
+
+    def get_page(self, key):
+        data = self._read(key)
+        try:
+            return data.decode("utf-8") if data is not None else None
+        except UnicodeDecodeError:
             return None
 
     def set_page(self, key, html, seconds):
@@ -274,13 +282,10 @@ class FileStore:
             self.prune(seconds)
 
     def get_kept(self, key):
-        seconds = current_app.config["PAGE_CACHE_SECONDS"]
-        try:
-            with open(self._page_path(key), "rb") as handle:
-                if os.fstat(handle.fileno()).st_mtime < time.time() - seconds:
-                    return None
-                return pickle.load(handle)  # (written by this app only, into its own 0700 folder)
-        except (FileNotFoundError, EOFError, pickle.UnpicklingError):
+        data = self._read(key)
+        try:  # (written by this app only, into its own 0700 folder)
+            return pickle.loads(data) if data is not None else None
+        except (EOFError, pickle.UnpicklingError):
             return None
 
     def set_kept(self, key, entry, seconds):
@@ -423,7 +428,7 @@ def cached_page(render, *, scopes: tuple[str, ...], facets: tuple = ()) -> str:
 # --- kept copies of rows ------------------------------------------------------------------------------
 # What every request of a club page reads first (the account, the club, the membership) is kept in the same
 # store, under the same tokens as the pages: a copy is used only while no token of the scopes it was read from
-# has changed since, and for at most PAGE_CACHE_SECONDS.
+# has changed since, and for at most KEPT_SECONDS.
 
 
 #: Seconds a kept copy is used at most (and never longer than PAGE_CACHE_SECONDS). Short: if an instance loses

@@ -30,6 +30,10 @@ def _loads_access(count_queries, client, path):
     return status, any("user.session_token = " in s for s in statements)  # the loader finds the account by token
 
 
+def _membership(user_id: int, club_id: int) -> Membership:
+    return db.session.scalar(sa.select(Membership).where(Membership.user_id == user_id, Membership.club_id == club_id))
+
+
 def _warm(count_queries, client, path, status=200):
     """Visit until the kept copy is used: a visit reads and keeps it, unless a token it needs is made only
     then (a copy is never kept under a token newer than its request)."""
@@ -71,9 +75,7 @@ def test_a_removed_member_is_out_at_once(roles, client_for, count_queries):
     client = client_for(roles.member)
     path = f"/c/{roles.club.slug}/"
     _warm(count_queries, client, path)
-    membership = db.session.scalar(
-        sa.select(Membership).where(Membership.user_id == roles.member.id, Membership.club_id == roles.club.id)
-    )
+    membership = _membership(roles.member.id, roles.club.id)
     db.session.delete(membership)
     db.session.commit()
     assert client.get(path).status_code == 404
@@ -83,9 +85,7 @@ def test_a_board_member_made_member_loses_board_pages_at_once(roles, client_for,
     client = client_for(roles.board)
     path = f"/c/{roles.club.slug}/mitglieder/"
     _warm(count_queries, client, path)
-    membership = db.session.scalar(
-        sa.select(Membership).where(Membership.user_id == roles.board.id, Membership.club_id == roles.club.id)
-    )
+    membership = _membership(roles.board.id, roles.club.id)
     membership.role = Role.MEMBER
     db.session.commit()
     assert client.get(path).status_code == 403
@@ -148,10 +148,7 @@ def test_a_copy_read_while_the_club_changed_is_not_kept(app, roles, client_for, 
 
     def keep_after_a_change(name, scopes, value):
         # another request demotes the board member right after this one read the rows
-        membership = db.session.scalar(
-            sa.select(Membership).where(Membership.user_id == board_id, Membership.club_id == club_id)
-        )
-        membership.role = Role.MEMBER
+        _membership(board_id, club_id).role = Role.MEMBER
         db.session.commit()
         real_keep(name, scopes, value)
 

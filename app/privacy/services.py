@@ -964,7 +964,7 @@ def _save_at_once(asynchronous: bool = False):
 
     ``asynchronous`` (setting ``CHECKLIST_ASYNC_COMMIT``): the statement also selects
     ``set_config('synchronous_commit', 'off', true)``, which holds for its own transaction only. The commit then
-    does not wait for the WAL's flush to disk (about a fifth of a millisecond here, half the statement's time). A
+    does not wait for the WAL's flush to disk (about 0.2 ms here, nearly a third of the statement's time). A
     crash of the database server, not of the app, may lose the saves of its last fraction of a second (at most
     three times ``wal_writer_delay``), each whole or not at all: the guarantee SQLite's ``synchronous=NORMAL`` gives
     every write of the embedded setup. Nothing else commits this way.

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from ..auth.models import TotpSecret, User, account_from, account_query
 from ..core.audit import audit_record
-from ..core.db import utcnow
+from ..core.db import as_loaded, utcnow
 from ..core.mail import send_mail, try_send_mail
 from ..core.pagecache import access_scope, account_scope, keep, kept
 from ..core.signals import (
@@ -201,29 +201,6 @@ def _copy(obj) -> dict | None:
     return {key: loaded[key] for key in _kept_columns(type(obj)) if key in loaded}
 
 
-def _restore(model, values: dict | None):
-    """A session object with these column values, as if just loaded (no statement); the session's own object
-    when it has one with that primary key already."""
-    if values is None:
-        return None
-    mapper = sa.inspect(model)
-    identity = mapper.identity_key_from_primary_key(
-        [values[mapper.get_property_by_column(column).key] for column in mapper.primary_key]
-    )
-    existing = db.session.identity_map.get(identity)
-    if existing is not None:  # its own values stand; what it has expired comes from the copy
-        loaded = existing.__dict__
-        for key, value in values.items():
-            if key not in loaded:
-                so.attributes.set_committed_value(existing, key, value)
-        return existing
-    obj = mapper.class_manager.new_instance()
-    obj.__dict__.update(values)
-    so.make_transient_to_detached(obj)  # the columns left out are expired: loaded on first use
-    db.session.add(obj)
-    return obj
-
-
 def _keep_access(token, slug, account, totp, club, membership) -> None:
     scopes = (account_scope(account.id), access_scope(club.id))
     keep(_access_name(token, slug), scopes, (_copy(account), _copy(totp), _copy(club), _copy(membership)))
@@ -234,11 +211,11 @@ def _kept_access(token: str, slug: str):
     if copy is None:
         return None
     account_values, totp_values, club_values, membership_values = copy
-    account = _restore(User, dict(account_values, session_token=token))
+    account = as_loaded(db.session, User, dict(account_values, session_token=token))
     if account.session_token != token:  # (the session's own object, changed in this request)
         return None
-    club, membership = _restore(Club, club_values), _restore(Membership, membership_values)
-    _attach(membership, club, account_from(account, _restore(TotpSecret, totp_values)))
+    club, membership = as_loaded(db.session, Club, club_values), as_loaded(db.session, Membership, membership_values)
+    _attach(membership, club, account_from(account, as_loaded(db.session, TotpSecret, totp_values)))
     return account, club, membership
 
 

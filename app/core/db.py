@@ -9,6 +9,7 @@ import time
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import has_request_context
 from sqlalchemy.types import TypeDecorator
 
@@ -132,6 +133,32 @@ def _plain_read(statement: str) -> bool:
         return False
     upper = statement.upper()
     return not any(clause in upper for clause in _LOCKING_CLAUSES)
+
+
+def as_loaded(session: so.Session, model, values: dict | None):
+    """A session object with these column values (by attribute name), as if a query had just loaded it, without
+    one; None for None. The session's own object with that primary key, when it has one, keeps its values and
+    takes only those it has expired. Columns left out are unloaded: read from the database on first use.
+
+    For rows read as plain columns (a kept copy, a statement that brings more than one entity's row)."""
+    if values is None:
+        return None
+    mapper = sa.inspect(model)
+    identity = mapper.identity_key_from_primary_key(
+        [values[mapper.get_property_by_column(column).key] for column in mapper.primary_key]
+    )
+    existing = session.identity_map.get(identity)
+    if existing is not None:
+        loaded = existing.__dict__
+        for key, value in values.items():
+            if key not in loaded:
+                so.attributes.set_committed_value(existing, key, value)
+        return existing
+    obj = mapper.class_manager.new_instance()
+    obj.__dict__.update(values)
+    so.make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 def one_row() -> sa.Subquery:

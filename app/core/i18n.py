@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import format_date, get_locale, get_translations
+from flask_babel import Domain, format_date, format_datetime, get_domain, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -64,9 +67,17 @@ def _translations():
     if not g:
         return get_translations()
     locale = get_locale()  # (creates g._flask_babel)
-    translations = get_translations()
+    translations = Domain.get_translations(get_domain())  # Flask-Babel's own lookup
     g._flask_babel.vr_translations = (locale, translations)
     return translations
+
+
+class _RequestDomain(Domain):
+    """Flask-Babel's default domain, with the catalog looked up once per request (:func:`_translations`): the
+    ``_()``, ``ngettext`` and ``lazy_gettext`` texts of the Python code cost what the templates' do."""
+
+    def get_translations(self):
+        return _translations()
 
 
 def current_language() -> str:
@@ -80,7 +91,11 @@ def current_language() -> str:
 
 
 def install_template_gettext(app) -> None:
-    """Templates translate through :func:`_translations` (same catalogs and semantics as Flask-Babel's)."""
+    """Templates and the Python code translate through :func:`_translations` (same catalogs and semantics as
+    Flask-Babel's)."""
+    babel = app.extensions["babel"]
+    if not isinstance(babel.instance.__dict__.get("domain_instance"), _RequestDomain):
+        babel.instance.domain_instance = _RequestDomain(domain=babel.default_domain)  # (a cached property)
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
@@ -119,3 +134,27 @@ def format_when(start: datetime, end: datetime) -> str:
         start=local_start.strftime("%H:%M"),
         end=local_end.strftime("%H:%M"),
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _short_datetime_patterns(locale: Locale) -> tuple:
+    """The locale's short date/time glue ("{1}, {0}") and its date and time patterns, parsed once."""
+    glue = get_datetime_format("short", locale=locale).replace("'", "")
+    return glue, get_date_format("short", locale=locale), get_time_format("short", locale=locale)
+
+
+def format_datetime_short(value: datetime | None) -> str:
+    """Flask-Babel's ``format_datetime(value, "short")`` in the platform's time zone ("03.12.26, 15:04"), with
+    the locale's patterns looked up once: Babel parses the locale and both patterns on every call, which a
+    list of dates pays for each row. A naive value is UTC, as for Babel."""
+    if not value:
+        return ""
+    locale = get_locale()
+    if locale is None:  # outside an application context
+        return format_datetime(value, "short")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    local = value.astimezone(local_tz())
+    glue, date_pattern, time_pattern = _short_datetime_patterns(locale)
+    time_text = time_pattern.apply(local.timetz(), locale, reference_date=local.date())
+    return glue.replace("{0}", time_text).replace("{1}", date_pattern.apply(local.date(), locale))

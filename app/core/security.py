@@ -29,23 +29,34 @@ def cache_control(response):
       personal or club data must not stay in any cache;
     - pages for a logged-in visitor: ``private, no-cache`` and ``Vary: Cookie`` – never in a
       shared cache, and revalidated before reuse.
+
+    Every response passes here: the usual case (no ``Vary`` or ``Cache-Control`` set by the view) writes the
+    headers' final text, without Werkzeug's parsing and rebuilding of both.
     """
     if request.endpoint == "static":
         return response
-    response.vary.add("Accept-Language")  # the language follows the browser until the person chooses
-    if is_download(response):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers.pop("Expires", None)
-        return response
+    headers = response.headers
+    download = is_download(response)
     # without loading the user again (no query here): the one loaded for the request, or a login in the session
     user = g.get("_login_user")
-    if (user is not None and user.is_authenticated) or "_user_id" in session:
-        control = response.cache_control
-        if not control.no_store:
+    private = not download and ((user is not None and user.is_authenticated) or "_user_id" in session)
+    # the language follows the browser until the person chooses; a private page differs by visitor
+    vary = ("Accept-Language", "Cookie") if private else ("Accept-Language",)
+    if "Vary" in headers:
+        response.vary.update(vary)
+    else:
+        headers["Vary"] = ", ".join(vary)
+    if download:
+        headers["Cache-Control"] = "no-store"
+        headers.pop("Expires", None)
+    elif private:
+        if "Cache-Control" not in headers:
+            headers["Cache-Control"] = "private, no-cache"
+        elif not response.cache_control.no_store:
+            control = response.cache_control
             control.public = False
             control.private = True
             control.no_cache = True
-        response.vary.add("Cookie")
     return response
 
 
@@ -90,15 +101,21 @@ def init_app(app: Flask) -> None:
     policy = content_security_policy(app.config["CSP_FORM_ACTION_EXTRA"])
     app.url_value_preprocessor(refuse_nul)
 
+    defaults = [
+        ("Content-Security-Policy", policy),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ]
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        defaults.append(("Strict-Transport-Security", "max-age=31536000"))
+
     @app.after_request
     def set_security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", policy)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"
-        )
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        headers = response.headers
+        present = {name.lower() for name in headers.keys()}  # (a view may set its own: it wins)
+        for name, value in defaults:
+            if name.lower() not in present:
+                headers.add(name, value)
         return cache_control(response)

@@ -300,12 +300,21 @@ def save(key):
         return _retarget_item(response, item) if autosave else response
     if not is_htmx():
         return redirect(url_for(".checklist") + f"#item-{item.key}", code=303)
-    ctx = _item_context(item, answer=answer, assessment=assessment, names=names, saved=changed, unchanged=not changed)
     # the checklist page shows the score: update it in place (not needed on the single-item page)
     on_item_page = "/punkt/" in (request.headers.get("HX-Current-URL") or "")
     overview = None if on_item_page else _score_block(assessment)
-    template = "privacy/partials/_item_autosaved.html" if autosave else "privacy/partials/_item_saved.html"
-    return render_template(template, **ctx, overview=overview)
+    if autosave:  # only the out-of-band parts: version, footer, badges (no form, so none of its context)
+        state = club_states(g.club, assessment, items=[item], answers={item.key: answer})[0]
+        return render_template(
+            "privacy/partials/_item_autosaved.html",
+            state=state,
+            names=names,
+            saved=changed,
+            unchanged=not changed,
+            overview=overview,
+        )
+    ctx = _item_context(item, answer=answer, assessment=assessment, names=names, saved=changed, unchanged=not changed)
+    return render_template("privacy/partials/_item_saved.html", **ctx, overview=overview)
 
 
 def _retarget_item(response, item):

@@ -12,8 +12,9 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -24,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from ..auth.models import User
 from ..clubs.models import Club, Membership
 from ..core.audit import audit_record
-from ..core.db import WHOLE_TRANSACTION, one_row, utcnow
+from ..core.db import WHOLE_TRANSACTION, as_loaded, one_row, utcnow
 from ..core.pagecache import club_scope
 from ..extensions import db
 from .models import (
@@ -325,10 +326,12 @@ def items_for_chapter(chapter_id: str) -> list[ChecklistItem]:
 # --- per club -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class AnswerRow:
+class AnswerRow(NamedTuple):
     """A club's answer as the checklist reads it: a copy of the row, not a session object (reading forty
-    answers this way costs a third of loading them as objects). Changes go through :func:`save_answer`."""
+    answers this way costs a third of loading them as objects). Changes go through :func:`save_answer`.
+
+    A named tuple: immutable like a frozen dataclass, and built four times faster (every click reads them all).
+    """
 
     id: int
     club_id: int
@@ -352,18 +355,25 @@ def _snapshot_query(dialect: str):
     join would repeat the assessment's columns on every answer's row.
     """
     version = _current_version_query().subquery("current_version")
-    columns = [Answer.__table__.c[name] for name in AnswerRow.__slots__]
+    columns = [Answer.__table__.c[name] for name in AnswerRow._fields]
     if dialect == "postgresql":
         aggregate = sa.func.json_agg(sa.func.json_build_array(*columns))
     else:
         aggregate = sa.func.json_group_array(sa.func.json_array(*columns))
     answers = sa.select(aggregate).where(Answer.club_id == sa.bindparam("club_id")).scalar_subquery()
     return (
-        sa.select(Assessment, *version.c, answers)
+        sa.select(*(column for _key, column in _assessment_columns()), *version.c, answers)
         .select_from(one_row())
         .outerjoin(version, sa.true())
         .outerjoin(Assessment, Assessment.club_id == sa.bindparam("club_id"))
     )
+
+
+@functools.cache
+def _assessment_columns() -> tuple:
+    """(attribute, column) of the assessment, primary key first: the snapshot reads them as plain columns."""
+    columns = [(attr.key, attr.columns[0]) for attr in sa.inspect(Assessment).column_attrs]
+    return tuple(sorted(columns, key=lambda pair: not pair[1].primary_key))
 
 
 def _answer_rows(aggregate) -> dict[str, AnswerRow]:
@@ -376,21 +386,25 @@ def _answer_rows(aggregate) -> dict[str, AnswerRow]:
     if isinstance(aggregate, str):  # SQLite's JSON is text; psycopg decodes PostgreSQL's
         aggregate = json.loads(aggregate)
     rows = {}
+    statuses, utc = _STATUSES, timezone.utc
     for answer_id, club_id, key, status, note, responsible, due, item_hash, version, updated, updated_by in aggregate:
         rows[key] = AnswerRow(
             answer_id,
             club_id,
             key,
-            Status(status) if status else None,
+            statuses[status] if status else None,
             note,
             responsible,
             date.fromisoformat(due) if due else None,
             item_hash,
             version,
-            datetime.fromisoformat(updated).replace(tzinfo=timezone.utc) if updated else None,
+            datetime.fromisoformat(updated).replace(tzinfo=utc) if updated else None,
             updated_by,
         )
     return rows
+
+
+_STATUSES = {status.value: status for status in Status}
 
 
 @dataclass
@@ -407,8 +421,16 @@ class ClubSnapshot:
 
 
 def _read_snapshot(club_id: int) -> ClubSnapshot:
+    """The statement runs on the session's connection as plain columns, and the assessment becomes the session's
+    object afterwards (:func:`~app.core.db.as_loaded`): the ORM's loading cost more than the statement."""
     query = _snapshot_query(db.session.get_bind().dialect.name)
-    assessment, *version, answers = db.session.execute(query, {"club_id": club_id}).one()
+    row = db.session.connection().execute(query, {"club_id": club_id}).one()
+    keys = _assessment_columns()
+    count = len(keys)
+    assessment = None
+    if row[0] is not None:  # (the primary key: no assessment yet)
+        assessment = as_loaded(db.session, Assessment, {key: row[i] for i, (key, _column) in enumerate(keys)})
+    *version, answers = row[count:]
     memo = _memo()
     if memo is not None and "content" not in memo:
         memo["content"] = _content_of(tuple(version))
@@ -911,7 +933,7 @@ def save_answer(
     answer_id = answer.id
     if isinstance(answer, AnswerRow):
         status = Status(values["status"]) if values["status"] else None
-        answer = replace(answer, **dict(values, status=status, version=expected_version + 1))
+        answer = answer._replace(**dict(values, status=status, version=expected_version + 1))
     else:
         for name, value in dict(values, version=expected_version + 1).items():
             so.attributes.set_committed_value(answer, name, value)

@@ -103,3 +103,47 @@ def test_english_catalog_exists_and_parses():
     with open(root / "en" / "LC_MESSAGES" / "messages.po", "rb") as fh:
         catalog = read_po(fh)
     assert str(catalog.locale) == "en" and len(catalog) > 50
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_short_date_and_time_as_flask_babel_formats_them(app, lang):
+    """The template filter ``format_datetime`` parses the locale's patterns once; its text is Flask-Babel's own,
+    across both changes of daylight saving time, midnight in UTC and Berlin, and a naive (UTC) value."""
+    from datetime import datetime, timedelta, timezone
+
+    from flask_babel import force_locale, format_datetime
+
+    from app.core.i18n import format_datetime_short
+
+    moments = [datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc) + timedelta(minutes=47 * i) for i in range(8)]
+    moments += [datetime(2026, 10, 25, 0, 10, tzinfo=timezone.utc) + timedelta(minutes=29 * i) for i in range(6)]
+    moments += [datetime(2026, 12, 31, 23, 5, tzinfo=timezone.utc), datetime(2027, 1, 1, 11, 59)]
+    with app.test_request_context("/"), force_locale(lang):
+        for moment in moments:
+            assert format_datetime_short(moment) == format_datetime(moment, "short"), moment
+        assert format_datetime_short(None) == ""
+        rendered = app.jinja_env.from_string("{{ when|format_datetime }}").render(when=moments[0])
+        assert rendered == format_datetime(moments[0], "short")
+
+
+def test_python_texts_look_up_the_catalog_once_per_request_and_locale(app, monkeypatch):
+    """``_()`` and lazy texts in Python ask Flask-Babel for the request's catalog once, not for every text; a
+    forced locale (a mail in the recipient's language) and the way back still get their own catalog."""
+    from flask_babel import Domain, force_locale, gettext, lazy_gettext
+
+    lookups = []
+    original = Domain.get_translations
+
+    def counting(self):
+        lookups.append(self)
+        return original(self)
+
+    monkeypatch.setattr(Domain, "get_translations", counting)
+    login = lazy_gettext("Anmelden")
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert [gettext("Anmelden") for _ in range(5)] == ["Log in"] * 5 and str(login) == "Log in"
+        assert len(lookups) == 1
+        with force_locale("de"):
+            assert gettext("Anmelden") == "Anmelden" and str(login) == "Anmelden"
+        assert gettext("Meine Vereine") == "My clubs"
+        assert len(lookups) == 3

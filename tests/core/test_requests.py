@@ -287,3 +287,27 @@ def test_pages_after_a_password_login_are_private(app, roles, client):
     client.post("/konto/anmelden", data={"email": roles.member.email, "password": PASSWORD})
     page = client.get("/konto/")
     assert "private" in page.headers["Cache-Control"]
+
+
+def test_headers_a_view_sets_itself_are_kept_and_completed(app, roles, client_for):
+    """The after-request rules write their headers directly in the usual case; what a view set stays: its own
+    ``Vary`` gains the language and the cookie, its ``no-store`` and its own framing rule are not overwritten."""
+    from flask import make_response
+
+    @app.get("/test-own-headers")
+    def own_headers():
+        response = make_response("ok")
+        response.headers["Vary"] = "HX-Request"
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        return response
+
+    response = client_for(roles.member).get("/test-own-headers")
+    assert response.headers.get_all("Vary") == ["HX-Request, Accept-Language, Cookie"]
+    assert response.headers.get_all("Cache-Control") == ["no-store"]
+    assert response.headers.get_all("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers.get_all("X-Content-Type-Options") == ["nosniff"]
+    plain = client_for(roles.member).get("/konto/")
+    assert plain.headers.get_all("Vary") == ["Accept-Language, Cookie"]
+    assert plain.headers.get_all("Cache-Control") == ["private, no-cache"]
+    assert plain.headers.get_all("X-Frame-Options") == ["DENY"]

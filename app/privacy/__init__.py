@@ -13,3 +13,4 @@ def init_app(app):
     app.cli.add_command(cli.privacy_cli)
     register_content_sync(app, "privacy", content.sync)
     register_backup_dir(app, "nachweise", evidence.evidence_dir)  # uploaded evidence belongs with the database
+    app.add_template_global(routes.score_bars, "score_bars")

@@ -95,6 +95,16 @@ def _overview(assessment=None):
     return ctx
 
 
+def score_bars(topics, topic_scores: dict) -> list[tuple[str, str, int, str]]:
+    """The score block's bars, (topic key, title, score, "57 von 100"), for every topic with a score (a template
+    global: built here in one pass, the block is in every answer to a save)."""
+    return [
+        (topic.key, topic.title, topic_scores[topic.key], _("%(n)d von 100", n=topic_scores[topic.key]))
+        for topic in topics
+        if topic.key in topic_scores
+    ]
+
+
 def _score_block(assessment) -> dict:
     """What the checklist page's score block shows (the answer to a save swaps it in place)."""
     states = club_states(g.club, assessment)

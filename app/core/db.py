@@ -143,11 +143,8 @@ def as_loaded(session: so.Session, model, values: dict | None):
     For rows read as plain columns (a kept copy, a statement that brings more than one entity's row)."""
     if values is None:
         return None
-    mapper = sa.inspect(model)
-    identity = mapper.identity_key_from_primary_key(
-        [values[mapper.get_property_by_column(column).key] for column in mapper.primary_key]
-    )
-    existing = session.identity_map.get(identity)
+    mapper, primary_key = _mapper_and_key(model)
+    existing = session.identity_map.get(mapper.identity_key_from_primary_key([values[key] for key in primary_key]))
     if existing is not None:
         loaded = existing.__dict__
         for key, value in values.items():
@@ -159,6 +156,12 @@ def as_loaded(session: so.Session, model, values: dict | None):
     so.make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+@functools.cache
+def _mapper_and_key(model) -> tuple:
+    mapper = sa.inspect(model)
+    return mapper, tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
 
 
 def one_row() -> sa.Subquery:

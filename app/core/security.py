@@ -7,6 +7,7 @@
 """
 
 from flask import Flask, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 
 from .errors import fail
@@ -97,7 +98,23 @@ def content_security_policy(form_action_extra=()) -> str:
     )
 
 
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with its signing serializer built once per set of keys: Flask builds it
+    anew for every request (and tries its JSON serializer on an empty dict each time to learn it returns text).
+    A changed ``SECRET_KEY`` or ``SECRET_KEY_FALLBACKS`` builds a new one."""
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = app.extensions.get("vereinsraum.session_serializer")
+        if cached is not None and cached[0] == keys:
+            return cached[1]
+        serializer = super().get_signing_serializer(app)
+        app.extensions["vereinsraum.session_serializer"] = (keys, serializer)
+        return serializer
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SignedCookieSessions()
     policy = content_security_policy(app.config["CSP_FORM_ACTION_EXTRA"])
     app.url_value_preprocessor(refuse_nul)
 

@@ -423,8 +423,8 @@ class ClubSnapshot:
 def _read_snapshot(club_id: int) -> ClubSnapshot:
     """The statement runs on the session's connection as plain columns, and the assessment becomes the session's
     object afterwards (:func:`~app.core.db.as_loaded`): the ORM's loading cost more than the statement."""
-    query = _snapshot_query(db.session.get_bind().dialect.name)
-    row = db.session.connection().execute(query, {"club_id": club_id}).one()
+    connection = db.session.connection()
+    row = connection.execute(_snapshot_query(connection.dialect.name), {"club_id": club_id}).one()
     keys = _assessment_columns()
     count = len(keys)
     assessment = None

@@ -182,3 +182,22 @@ def test_500_rolls_back_the_session(error_routes, app, client, make_user):
     app.add_url_rule("/_test/halb", "test_half", half_write)
     assert client.get("/_test/halb").status_code == 500
     assert db.session.scalar(sa.select(User).where(User.email == "halb@example.org")) is None
+
+
+def test_session_serializer_is_built_once_and_follows_a_new_key(app, roles, client_for):
+    """The session's signing serializer is kept between requests, but a changed SECRET_KEY takes effect at once:
+    the old cookie no longer logs in; with the old key among SECRET_KEY_FALLBACKS it still does."""
+    client = client_for(roles.member)
+    page = f"/c/{roles.club.slug}/"
+    assert client.get(page).status_code == 200
+    first = app.session_interface.get_signing_serializer(app)
+    assert client.get(page).status_code == 200
+    assert app.session_interface.get_signing_serializer(app) is first
+
+    old_key = app.secret_key
+    app.secret_key = old_key + "-rotated"
+    assert client.get(page).status_code in (302, 303)  # to the login: the cookie's signature no longer fits
+    assert app.session_interface.get_signing_serializer(app) is not first
+
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    assert client.get(page).status_code == 200  # the same cookie, signed with the old key

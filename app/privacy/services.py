@@ -593,35 +593,48 @@ def compute_scores(states: list[ItemState]) -> tuple[int | None, dict[str, int]]
     - A topic without counted items has no score (left out of ``topic_scores``);
       with no counted item at all, the overall score is ``None``.
     """
+    score, topic_scores, _answered, _applicable = _tally(states)
+    return score, topic_scores
+
+
+def _tally(states: list[ItemState]) -> tuple[int | None, dict[str, int], int, int]:
+    """(score, topic scores, answered, applicable) in one pass over the states (every save computes them)."""
     total_w = total_c = 0.0
     per_topic: dict[str, list[float]] = {}
+    answered = applicable = 0
+    no, must, weights, credits = Status.NO.value, Severity.MUST.value, WEIGHTS, CREDIT
     for state in states:
+        if state.applicable:
+            applicable += 1
+            if state.effective_status:
+                answered += 1
         if not state.counted:
             continue
         status = state.effective_status
-        weight = WEIGHTS[state.item.severity]
-        if status == Status.NO.value and state.item.severity == Severity.MUST.value:
-            weight = NO_ON_MUST_WEIGHT
-        credit = CREDIT.get(status, 0.0) if status else 0.0
+        item = state.item
+        severity = item.severity
+        weight = NO_ON_MUST_WEIGHT if status == no and severity == must else weights[severity]
+        credit = credits.get(status, 0.0) if status else 0.0
         total_w += weight
         total_c += weight * credit
-        bucket = per_topic.setdefault(state.item.topic_key, [0.0, 0.0])
+        bucket = per_topic.get(item.topic_key)
+        if bucket is None:
+            bucket = per_topic[item.topic_key] = [0.0, 0.0]
         bucket[0] += weight
         bucket[1] += weight * credit
     score = round(100 * total_c / total_w) if total_w else None
     topics = {key: round(100 * c / w) for key, (w, c) in per_topic.items() if w}
-    return score, topics
+    return score, topics, answered, applicable
 
 
 def score_summary(states: list[ItemState]) -> dict:
     """Score (None until something is answered), per-topic scores and the answered/applicable counts."""
-    score, topic_scores = compute_scores(states)
-    answered = sum(1 for s in states if s.applicable and s.effective_status)
+    score, topic_scores, answered, applicable = _tally(states)
     return {
         "score": score if answered else None,
         "topic_scores": topic_scores,
         "answered": answered,
-        "applicable": sum(1 for s in states if s.applicable),
+        "applicable": applicable,
     }
 
 

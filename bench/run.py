@@ -699,11 +699,15 @@ def print_targets(args, kind, results, base, query_counts, weight_kb) -> None:
             ratio("Checklist save (htmx POST)") <= 6,
         ),
         (f"Admin club list and search p95 ≤ {admin_limit} ms", f"{admin_p95:.1f} ms", admin_p95 <= admin_limit),
-        (
-            "Statistics dashboard recomputed p95 ≤ 60 ms",
-            f"{results['Statistics dashboard (recomputed every request)']['p95']:.1f} ms",
-            results["Statistics dashboard (recomputed every request)"]["p95"] <= 60,
-        ),
+    ]
+    stats_p95 = results["Statistics dashboard (recomputed every request)"]["p95"]
+    if args.clubs <= 10_000:  # (the issue sets this target at 10,000 clubs; above, the 60 s cache carries it)
+        checks.append(("Statistics dashboard recomputed p95 ≤ 60 ms", f"{stats_p95:.1f} ms", stats_p95 <= 60))
+    else:
+        checks.append(
+            ("Statistics dashboard recomputed p95 (target at 10,000 clubs only)", f"{stats_p95:.1f} ms", None)
+        )
+    checks += [
         ("Page weight (gzip) ≤ 60 KB", f"{weight_kb:.1f} KB", weight_kb <= 60),
     ]
     print(f"Targets (issue 15; {kind}, {args.clubs} clubs):")
@@ -711,7 +715,7 @@ def print_targets(args, kind, results, base, query_counts, weight_kb) -> None:
     print("| Target | measured | met |")
     print("|---|---:|:---:|")
     for target, value, met in checks:
-        print(f"| {target} | {value} | {'yes' if met else 'no'} |")
+        print(f"| {target} | {value} | {'–' if met is None else 'yes' if met else 'no'} |")
 
 
 if __name__ == "__main__":

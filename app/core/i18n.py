@@ -150,7 +150,7 @@ def format_datetime_short(value: datetime | None) -> str:
     if not value:
         return ""
     locale = get_locale()
-    if locale is None:  # outside an application context
+    if locale is None or not isinstance(value, datetime):  # outside an application context; a date, a number
         return format_datetime(value, "short")
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)

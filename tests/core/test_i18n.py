@@ -122,6 +122,7 @@ def test_short_date_and_time_as_flask_babel_formats_them(app, lang):
         for moment in moments:
             assert format_datetime_short(moment) == format_datetime(moment, "short"), moment
         assert format_datetime_short(None) == ""
+        assert format_datetime_short(moments[0].date()) == format_datetime(moments[0].date(), "short")
         rendered = app.jinja_env.from_string("{{ when|format_datetime }}").render(when=moments[0])
         assert rendered == format_datetime(moments[0], "short")
 
